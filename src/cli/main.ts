@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { configFromEnv, type Config } from '../config.ts';
+import { openStore, migrate, type Store } from '../store/db.ts';
+import { buildServer, VERSION } from '../server.ts';
+import { bootstrap } from '../services/bootstrap.ts';
+import { systemContext } from '../services/context.ts';
+import { createApiKey, createUser } from '../services/identity.ts';
+import { createOrganization } from '../services/organizations.ts';
+import { statusCounts } from '../services/status.ts';
+import { getRoleByName, getScopeByName, getUserByName } from '../store/repos/identity.ts';
+import { DomainError } from '../core/errors.ts';
+import { DataDirInUseError } from '../store/lock.ts';
+
+const env = configFromEnv();
+const program = new Command('patchline')
+  .description('Patchline: self-hosted, multi-tenant patch management')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)');
+
+/** options every command that opens the store understands */
+function storeOptions(cmd: Command) {
+  return cmd
+    .addOption(new Option('--data-dir <dir>', 'folder of the embedded store').default(env.dataDir))
+    .addOption(
+      new Option(
+        '--database-url <url>',
+        'a PostgreSQL server instead of the embedded store (env DATABASE_URL)',
+      ).default(env.databaseUrl),
+    );
+}
+
+async function withStore<T>(
+  opts: { dataDir: string; databaseUrl?: string },
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
+  try {
+    await bootstrap(store, env.adminPassword).then(
+      (b) => b.generatedPassword && printAdmin(b.generatedPassword),
+    );
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function printAdmin(password: string) {
+  console.log(
+    `\n  First start: created user 'admin' with password: ${password}\n  (shown once; set PATCHLINE_ADMIN_PASSWORD to choose it)\n`,
+  );
+}
+
+storeOptions(
+  program
+    .command('serve')
+    .description('start the server (all faces on one port)')
+    .addOption(new Option('-p, --port <port>', 'port').default(String(env.port)))
+    .addOption(new Option('--host <host>', 'address to listen on').default(env.host))
+    .addOption(
+      new Option('--tls-cert <file>', 'TLS certificate (PEM); with --tls-key serves HTTPS').default(
+        env.tlsCert,
+      ),
+    )
+    .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').default(env.tlsKey))
+    .addOption(
+      new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').default(env.logLevel),
+    ),
+).action(
+  async (o: {
+    port: string;
+    host: string;
+    tlsCert?: string;
+    tlsKey?: string;
+    logLevel: string;
+    dataDir: string;
+    databaseUrl?: string;
+  }) => {
+    const config: Config = { ...env, ...o, port: Number(o.port) };
+    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const b = await bootstrap(store, config.adminPassword);
+    if (b.generatedPassword) printAdmin(b.generatedPassword);
+    const app = await buildServer({ config, store });
+    const stop = async (signal: string) => {
+      app.log.info({ signal }, 'stopping');
+      await app.close();
+      await store.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    await app.listen({ port: config.port, host: config.host });
+    app.log.info(
+      `Patchline ${VERSION} on ${store.driver === 'pglite' ? `the embedded store in ${config.dataDir}` : 'PostgreSQL'}; API docs at /api/v1/docs`,
+    );
+  },
+);
+
+storeOptions(program.command('migrate').description('bring the database schema up to date and exit')).action(
+  async (o) => {
+    const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, migrate: false });
+    try {
+      const applied = await migrate(store.db);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
+    } finally {
+      await store.close();
+    }
+  },
+);
+
+const user = program.command('user').description('manage users');
+storeOptions(
+  user
+    .command('create <username>')
+    .description('create a user')
+    .requiredOption('--password <password>', 'the password (8 characters or more)')
+    .option('--role <name>', 'Administrator, Operator, Approver, Viewer or a custom role', 'Viewer')
+    .option('--scope <name>', "a scope's name", 'All organizations')
+    .option('--display-name <name>', 'display name'),
+).action(async (username: string, o) =>
+  withStore(o, async (store) => {
+    const role = await getRoleByName(store.db, o.role);
+    const scope = await getScopeByName(store.db, o.scope);
+    if (!role) throw new DomainError('invalid', `no role named '${o.role}'`);
+    if (!scope) throw new DomainError('invalid', `no scope named '${o.scope}'`);
+    const u = await createUser(systemContext(store, 'cli'), {
+      username,
+      password: o.password,
+      roleId: role.id,
+      scopeId: scope.id,
+      displayName: o.displayName,
+    });
+    console.log(`created user ${u.username} (id ${u.id}, role ${role.name}, scope ${scope.name})`);
+  }),
+);
+
+const apikey = program.command('apikey').description('manage API keys');
+storeOptions(
+  apikey
+    .command('create <name>')
+    .description('create an API key for a user; prints the key once')
+    .requiredOption('--user <username>', 'the user the key acts as'),
+).action(async (name: string, o) =>
+  withStore(o, async (store) => {
+    const u = await getUserByName(store.db, o.user);
+    if (!u) throw new DomainError('not_found', `no user named '${o.user}'`);
+    const k = await createApiKey(systemContext(store, 'cli'), { name, userId: u.id });
+    console.log(k.key);
+  }),
+);
+
+const org = program.command('org').description('manage organizations');
+storeOptions(
+  org
+    .command('create <name>')
+    .description('create an organization with its root group')
+    .option('--ref <ref>', 'short unique reference (default: from the name)')
+    .option('--time-zone <zone>', 'IANA time zone'),
+).action(async (name: string, o) =>
+  withStore(o, async (store) => {
+    const r = await createOrganization(systemContext(store, 'cli'), {
+      name,
+      ref: o.ref,
+      timeZone: o.timeZone,
+    });
+    console.log(`created organization ${r.name} (id ${r.id}, ref ${r.ref}, root group ${r.rootGroupId})`);
+  }),
+);
+
+storeOptions(
+  program.command('status').description('counts of organizations, devices and missing updates'),
+).action(async (o) =>
+  withStore(o, async (store) => {
+    const s = await statusCounts(systemContext(store, 'cli'));
+    console.log(
+      `organizations: ${s.organizations}\ndevices: ${s.devices}\nmissing updates: ${s.missingUpdates}`,
+    );
+  }),
+);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof DomainError || e instanceof DataDirInUseError) {
+    const issues =
+      e instanceof DomainError && e.issues.length
+        ? `\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`
+        : '';
+    console.error(`patchline: ${e.message}${issues}`);
+  } else console.error(`patchline: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// Approval decisions and their precedence (DESIGN.md): a decision on the device beats one on a group
+// (the nearest group first), which beats the organization's, which beats the policy rule.
+// At the same level a user's decision beats one set by a policy.
+
+export const APPROVAL_ACTIONS = ['approve', 'ignore', 'none'] as const;
+/** 'none' is "do nothing": neither install nor ignore; the update stays missing. */
+export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
+export type ApprovalLevel = 'device' | 'group' | 'organization' | 'policy';
+export type ApprovalSource = 'user' | 'policy';
+
+export interface Decision {
+  readonly level: ApprovalLevel;
+  /** for group decisions: 0 = the device's own group, 1 = its parent, … */
+  readonly depth?: number;
+  readonly action: ApprovalAction;
+  readonly source: ApprovalSource;
+  readonly setBy?: string;
+  readonly setAt?: Date;
+}
+
+const LEVEL_RANK: Record<ApprovalLevel, number> = { device: 0, group: 1, organization: 2, policy: 3 };
+
+/** Orders decisions from strongest to weakest. */
+export function compareDecisions(a: Decision, b: Decision): number {
+  return (
+    LEVEL_RANK[a.level] - LEVEL_RANK[b.level] ||
+    (a.depth ?? 0) - (b.depth ?? 0) ||
+    (a.source === b.source ? 0 : a.source === 'user' ? -1 : 1)
+  );
+}
+
+/** The decision that governs, or undefined when nobody decided anything. */
+export function effectiveDecision(decisions: readonly Decision[]): Decision | undefined {
+  let best: Decision | undefined;
+  for (const d of decisions) if (!best || compareDecisions(d, best) < 0) best = d;
+  return best;
+}
+
+export function effectiveApproval(decisions: readonly Decision[]): ApprovalAction | undefined {
+  return effectiveDecision(decisions)?.action;
+}

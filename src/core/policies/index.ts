@@ -1,0 +1,25 @@
+// Patch policies: the model, its validating parser and rule evaluation.
+export * from './model.ts';
+export * from './behaviour.ts';
+export {
+  parsePolicy,
+  parseVendorProducts,
+  parseRebootPostponement,
+  parseDownload,
+  parseTimeOfDay,
+  POLICY_LIMITS,
+} from './parse.ts';
+export { selectUpdates, compileRule, isTargeted } from './select.ts';
+export {
+  ADVANCED_FIELDS,
+  TEXT_FIELDS,
+  SEVERITY_CONDITIONS,
+  TEXT_CONDITIONS,
+  parseAdvancedFilter,
+  formatAdvancedFilter,
+  evaluateAdvancedFilter,
+  normalizeKb,
+  type AdvancedFilter,
+  type AdvancedField,
+} from './advanced-filter.ts';
+export { compileWildcard, matchesWildcard, hasWildcard } from './wildcard.ts';

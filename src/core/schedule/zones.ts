@@ -1,0 +1,118 @@
+// Time zone offsets with a cache, and the conversion between wall-clock time and instants.
+//
+// luxon answers "what is the offset of zone Z at instant t" correctly but slowly (about 8 µs a call),
+// so offsets are cached per zone in week-long chunks: a chunk stores the offset at its start and every
+// transition inside it (found by bisection when its two ends differ). A zone changes offset at most a
+// few times a year and never twice within a week in the tz database's modern data, so a chunk holds
+// zero or one transition and a lookup is a Map hit and a comparison.
+//
+// Policy (STACK.md): a wall-clock time that does not exist (spring forward) moves forward by the gap;
+// a wall-clock time that exists twice (fall back) resolves to its first instance.
+import { IANAZone } from 'luxon';
+import { MINUTE_MS } from './calendar.ts';
+
+const CHUNK_MS = 7 * 86_400_000;
+const DAY_MS = 86_400_000;
+
+interface Chunk {
+  /** offset (ms) at the chunk's start */
+  readonly first: number;
+  /** instant of the transition inside the chunk, or Infinity */
+  readonly at: number;
+  /** offset (ms) from `at` on */
+  readonly then: number;
+}
+
+export class ZoneOffsets {
+  readonly name: string;
+  private readonly zone: IANAZone;
+  private readonly chunks = new Map<number, Chunk>();
+  private lastKey = NaN;
+  private lastChunk: Chunk = { first: 0, at: Infinity, then: 0 };
+  /** set when the zone never changes offset (UTC, Etc/GMT+5): lookups skip the cache */
+  private readonly fixed: number | undefined;
+
+  constructor(name: string) {
+    this.name = name;
+    this.zone = IANAZone.create(name);
+    if (!this.zone.isValid) throw new Error(`unknown time zone ${name}`);
+    const upper = name.toUpperCase();
+    this.fixed = upper === 'UTC' || upper === 'ETC/UTC' || upper === 'GMT' || upper.startsWith('ETC/GMT') ? this.raw(0) : undefined;
+  }
+
+  private raw(t: number): number {
+    return this.zone.offset(t) * MINUTE_MS;
+  }
+
+  private build(key: number): Chunk {
+    const start = key * CHUNK_MS;
+    const end = start + CHUNK_MS;
+    const first = this.raw(start);
+    const last = this.raw(end - 1);
+    if (first === last) return { first, at: Infinity, then: first };
+    // bisect to the millisecond: the first instant whose offset differs from `first`
+    let lo = start;
+    let hi = end - 1;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.raw(mid) === first) lo = mid;
+      else hi = mid;
+    }
+    return { first, at: hi, then: last };
+  }
+
+  /** offset in ms (local = utc + offset) of the zone at the instant t */
+  offset(t: number): number {
+    if (this.fixed !== undefined) return this.fixed;
+    const key = Math.floor(t / CHUNK_MS);
+    let chunk: Chunk;
+    if (key === this.lastKey) chunk = this.lastChunk;
+    else {
+      chunk = this.chunks.get(key) ?? this.build(key);
+      if (this.chunks.size > 100_000) this.chunks.clear();
+      this.chunks.set(key, chunk);
+      this.lastKey = key;
+      this.lastChunk = chunk;
+    }
+    return t < chunk.at ? chunk.first : chunk.then;
+  }
+
+  /** wall-clock ms (local fields read as if UTC) of the instant t */
+  toLocal(t: number): number {
+    return t + this.offset(t);
+  }
+
+  /**
+   * The instant of a wall-clock time (local fields read as if UTC, in ms). A time inside a gap moves
+   * forward by the gap; a repeated time gives its first instance.
+   */
+  toUtc(local: number): number {
+    const before = this.offset(local - DAY_MS);
+    const after = this.offset(local + DAY_MS);
+    if (before === after) return local - before;
+    const a = local - before;
+    const b = local - after;
+    const aOk = this.offset(a) === before;
+    const bOk = this.offset(b) === after;
+    if (aOk && bOk) return Math.min(a, b);
+    if (aOk) return a;
+    if (bOk) return b;
+    return a; // in the gap: read with the offset before the transition, i.e. shifted forward by the gap
+  }
+}
+
+const zones = new Map<string, ZoneOffsets>();
+
+/** The cached offset table of an IANA zone; throws for an unknown name (validate first). */
+export function zoneOffsets(name: string): ZoneOffsets {
+  let z = zones.get(name);
+  if (!z) {
+    z = new ZoneOffsets(name);
+    zones.set(name, z);
+  }
+  return z;
+}
+
+export function isValidZoneName(name: string): boolean {
+  return IANAZone.isValidZone(name);
+}

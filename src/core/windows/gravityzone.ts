@@ -1,0 +1,447 @@
+import {
+  REBOOT_AFTER_MINUTES,
+  REBOOT_MESSAGE_MAX,
+  type DownloadSettings,
+  type RebootPostponement,
+} from '../policies/behaviour.ts';
+import {
+  Issues,
+  at,
+  checkString,
+  checkUnique,
+  got,
+  isRecord,
+  readArray,
+  readBoolean,
+  readCode,
+  readObject,
+  readString,
+  type Json,
+} from '../policies/fields.ts';
+import type { OsFamily, VendorProductPair } from '../policies/model.ts';
+import { parseGzBetween, parseGzOldScheduler, parseGzScheduler } from './gz-schedule.ts';
+import {
+  checkWindowName,
+  type MaintenanceWindowSettings,
+  type PatchClassWindow,
+  type WindowSchedule,
+} from './model.ts';
+
+// GravityZone's `createPatchManagementMaintenanceWindow` / `updatePatchManagementMaintenanceWindow`
+// parameters, read into Patchline's window settings. GravityZone's field names live here and in
+// gz-schedule.ts only; the GravityZone JSON-RPC face calls `parseGzWindowParams` and maps the error.
+// Every rule and range the seed states is checked and reported with the dotted path of the field
+// (`settings.installPatchesSettings.updateType.securityPatchesSettings.scheduler.weeklyRecurrence.every`).
+//
+// Where the seed is inconsistent or silent (decided here, tested in test/core/windows):
+// - `settings` is typed "Array of objects" but every example sends one object: an object is expected,
+//   an array holding exactly one object is accepted too.
+// - the update method's table is the create method's: for update nothing is mandatory, but at least one
+//   of name, allowChangeByOtherUsers and settings must be present, and settings are replaced as a whole.
+// - `useFallbackSchedule` is typed String "enabled" / "disabled" while the example sends `true`: both
+//   spellings are accepted. The example then sends only `scheduler` objects although "enabled" requires
+//   `oldScheduler`s; the rules win, so the example (repaired into JSON) is invalid as written and valid
+//   with `useFallbackSchedule: false`.
+// - `useSameSchedule` (table, example) is also called `useSameScheduler` (updateType text): both read.
+// - `between.endminute` (table) vs `endMinute` (examples): both read, conflicting values are an error.
+// - `manuallyApprovedPatchIds` belongs to installPatchesSettings (table); the broken example puts it
+//   inside updateType, which is accepted too (but not both at once).
+// - manually approved patches "must" have a schedule "if securityPatchesSettings.enabled is false": read as
+//   applying when manually approved patches are enabled themselves (as for the other two classes), since
+//   a scan-only window would otherwise need an install schedule.
+// - unknown fields are ignored (as by the product; `id` of the update method is the face's business).
+// - "This parameter will be ignored" is honoured literally: an ignored scheduler is not validated.
+// - each settings object's `enabled` switch is required (the cross-field rules depend on it); the other
+//   booleans default to false, `fallbackOnDirectDownload` to true, `postponeReboot` to option 0.
+// - scheduler `startDate` and `between` are required for weekly and monthly schedules, oldScheduler
+//   `startHour`/`startMinute` for daily and weekly ones; weekly `days` must list at least one day, once.
+// - not checked here because they need the store: name uniqueness, companyId rights and licence, patch
+//   ids belonging to the company, caching servers existing, the vendor/product pair matching its `os`.
+
+export type GzWindowMethod = 'create' | 'update';
+
+export interface GzWindowParams {
+  readonly name?: string;
+  readonly companyId?: string;
+  readonly allowChangeByOtherUsers?: boolean;
+  readonly settings?: MaintenanceWindowSettings;
+}
+
+/** Reads the params of the create or update method; throws DomainError('invalid') naming every problem. */
+export function parseGzWindowParams(params: unknown, method: GzWindowMethod): GzWindowParams {
+  const issues = new Issues();
+  if (!isRecord(params)) {
+    issues.add('params', `must be an object, ${got(params)}`);
+    throw issues.error('invalid maintenance window');
+  }
+  const create = method === 'create';
+  let name: string | undefined;
+  if (params['name'] === undefined) {
+    if (create) issues.add('name', 'is required');
+  } else name = checkWindowName(params['name'], 'name', issues);
+  const companyId = readString(params, 'companyId', '', issues, { min: 1, notBlank: true });
+  const allowChangeByOtherUsers = readBoolean(params, 'allowChangeByOtherUsers', '', issues, create);
+  let settings: MaintenanceWindowSettings | undefined;
+  if (params['settings'] === undefined) {
+    if (create) issues.add('settings', 'is required');
+  } else settings = readSettings(params['settings'], 'settings', issues);
+  if (
+    !create &&
+    params['name'] === undefined &&
+    params['settings'] === undefined &&
+    params['allowChangeByOtherUsers'] === undefined
+  ) {
+    issues.add('params', 'must change something: give name, allowChangeByOtherUsers or settings');
+  }
+  issues.throwIfAny('invalid maintenance window');
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(companyId !== undefined ? { companyId } : {}),
+    ...(allowChangeByOtherUsers !== undefined ? { allowChangeByOtherUsers } : {}),
+    ...(settings ? { settings } : {}),
+  };
+}
+
+/** Reads a `settings` value alone. */
+export function parseGzWindowSettings(settings: unknown, path = 'settings'): MaintenanceWindowSettings {
+  const issues = new Issues();
+  const result = readSettings(settings, path, issues);
+  issues.throwIfAny('invalid maintenance window settings');
+  return result!;
+}
+
+function readSettings(v: unknown, path: string, issues: Issues): MaintenanceWindowSettings | undefined {
+  let obj: Json;
+  if (isRecord(v)) obj = v;
+  else if (Array.isArray(v) && v.length === 1 && isRecord(v[0])) {
+    obj = v[0];
+    path = at(path, 0);
+  } else {
+    issues.add(path, `must be an object (or an array holding exactly one object), ${got(v)}`);
+    return undefined;
+  }
+  const before = issues.count;
+  const download = readDownload(obj, path, issues);
+
+  // ---- scan ----
+  const sp = at(path, 'scanPatchesSettings');
+  const scanObj = readObject(obj, 'scanPatchesSettings', path, issues, true) ?? {};
+  const scanEnabled = readBoolean(scanObj, 'enabled', sp, issues, obj['scanPatchesSettings'] !== undefined);
+  const onNewApplications = readBoolean(scanObj, 'runOnSystemChanges', sp, issues) ?? false;
+  const fallback = readFallback(scanObj, sp, issues);
+  const same = readSameSchedule(scanObj, sp, issues);
+  const scanSchedule = readSchedules(scanObj, sp, issues, 'scan', {
+    fallback,
+    required: scanEnabled === true,
+    because: 'scanPatchesSettings.enabled is true',
+  });
+
+  // ---- install ----
+  const ip = at(path, 'installPatchesSettings');
+  const installObj = readObject(obj, 'installPatchesSettings', path, issues, true) ?? {};
+  const installEnabled = readBoolean(
+    installObj,
+    'enabled',
+    ip,
+    issues,
+    obj['installPatchesSettings'] !== undefined,
+  );
+  const runMissedAsap = readBoolean(installObj, 'ifMissedRunAsSoonAsPossible', ip, issues) ?? false;
+  const vendorProducts = readVendorProducts(installObj, ip, issues);
+  const rebootPostponement = readPostponeReboot(installObj, ip, issues);
+
+  const up = at(ip, 'updateType');
+  const updateType = readObject(installObj, 'updateType', ip, issues) ?? {};
+  const classObj = (key: string) => {
+    const o = readObject(updateType, key, up, issues);
+    return {
+      obj: o ?? {},
+      path: at(up, key),
+      enabled: o ? readBoolean(o, 'enabled', at(up, key), issues, true) : false,
+    };
+  };
+  const sec = classObj('securityPatchesSettings');
+  const non = classObj('nonSecurityPatchesSettings');
+  const man = classObj('manuallyApprovedPatchesSettings');
+  const sameKnown = same !== undefined;
+  const classWindow = (
+    c: typeof sec,
+    ignored: boolean,
+    required: boolean,
+    because: string,
+  ): PatchClassWindow => ({
+    enabled: c.enabled === true,
+    schedule: ignored
+      ? null
+      : readSchedules(c.obj, c.path, issues, 'install', { fallback, required, because }),
+  });
+  const sameText = 'scanPatchesSettings.useSameSchedule is false';
+  const security = classWindow(
+    sec,
+    same === true,
+    sameKnown && !same && sec.enabled === true,
+    `securityPatchesSettings.enabled is true and ${sameText}`,
+  );
+  const nonSecurity = classWindow(
+    non,
+    same === true,
+    sameKnown && !same && non.enabled === true,
+    `nonSecurityPatchesSettings.enabled is true and ${sameText}`,
+  );
+  const manuallyApproved = classWindow(
+    man,
+    same === true || sec.enabled === true,
+    sameKnown && !same && sec.enabled === false && man.enabled === true,
+    `manuallyApprovedPatchesSettings.enabled is true, securityPatchesSettings.enabled is false and ${sameText}`,
+  );
+  const manuallyApprovedPatches = readPatchIds(installObj, ip, updateType, up, issues);
+
+  // ---- the seed's warnings: install switch vs class switches vs scan switch ----
+  if (installEnabled === true && sec.enabled === false && non.enabled === false) {
+    issues.add(
+      up,
+      'must enable securityPatchesSettings or nonSecurityPatchesSettings when installPatchesSettings.enabled is true',
+    );
+  }
+  if (installEnabled === false) {
+    if (sec.enabled === true)
+      issues.add(at(sec.path, 'enabled'), 'must be false when installPatchesSettings.enabled is false');
+    if (non.enabled === true)
+      issues.add(at(non.path, 'enabled'), 'must be false when installPatchesSettings.enabled is false');
+  }
+  if (installEnabled === true && scanEnabled === false) {
+    issues.add(at(sp, 'enabled'), 'must be true when installPatchesSettings.enabled is true');
+  }
+
+  if (issues.count > before) return undefined;
+  return {
+    scan: {
+      enabled: scanEnabled!,
+      onNewApplications,
+      scheduleFormat: fallback ? 'fallback' : 'current',
+      sameScheduleForAll: same!,
+      schedule: scanSchedule,
+    },
+    install: {
+      enabled: installEnabled!,
+      runMissedAsap,
+      security,
+      nonSecurity,
+      manuallyApproved,
+      vendorProducts: vendorProducts!,
+      rebootPostponement: rebootPostponement!,
+      manuallyApprovedPatches: manuallyApprovedPatches!,
+    },
+    download,
+  };
+}
+
+/** `useFallbackSchedule`: "enabled" / "disabled" as typed, or true / false as the example sends; default disabled. */
+function readFallback(obj: Json, path: string, issues: Issues): boolean | undefined {
+  const v = obj['useFallbackSchedule'];
+  if (v === undefined || v === 'disabled' || v === false) return false;
+  if (v === 'enabled' || v === true) return true;
+  issues.add(at(path, 'useFallbackSchedule'), `must be "enabled" or "disabled" (or true / false), ${got(v)}`);
+  return undefined;
+}
+
+/** `useSameSchedule`, also spelt `useSameScheduler` in the seed; default false. */
+function readSameSchedule(obj: Json, path: string, issues: Issues): boolean | undefined {
+  const a = obj['useSameSchedule'];
+  const b = obj['useSameScheduler'];
+  if (a !== undefined && b !== undefined && a !== b) {
+    issues.add(
+      at(path, 'useSameScheduler'),
+      `conflicts with useSameSchedule (${JSON.stringify(a)} vs ${JSON.stringify(b)}); send one of them`,
+    );
+    return undefined;
+  }
+  return (
+    readBoolean(obj, a !== undefined ? 'useSameSchedule' : 'useSameScheduler', path, issues) ??
+    (a === undefined && b === undefined ? false : undefined)
+  );
+}
+
+/**
+ * Validates whichever of `scheduler` / `oldScheduler` is present and returns the one the window's
+ * format selects. When `required`, the selected one must be there: `scheduler` when useFallbackSchedule
+ * is disabled, `oldScheduler` when it is enabled.
+ */
+function readSchedules(
+  obj: Json,
+  path: string,
+  issues: Issues,
+  use: 'scan' | 'install',
+  opts: { fallback: boolean | undefined; required: boolean; because: string },
+): WindowSchedule | null {
+  const current =
+    obj['scheduler'] === undefined
+      ? undefined
+      : parseGzScheduler(obj['scheduler'], at(path, 'scheduler'), issues, use);
+  const old =
+    obj['oldScheduler'] === undefined
+      ? undefined
+      : parseGzOldScheduler(obj['oldScheduler'], at(path, 'oldScheduler'), issues, use);
+  if (opts.fallback === undefined) return null;
+  const key = opts.fallback ? 'oldScheduler' : 'scheduler';
+  if (opts.required && obj[key] === undefined) {
+    issues.add(
+      at(path, key),
+      `is required when ${opts.because} and scanPatchesSettings.useFallbackSchedule is ${opts.fallback ? 'enabled' : 'disabled'}`,
+    );
+  }
+  if (opts.fallback) return old ? { format: 'gravityzone-old-scheduler', value: old } : null;
+  return current ? { format: 'gravityzone-scheduler', value: current } : null;
+}
+
+function readDownload(obj: Json, path: string, issues: Issues): DownloadSettings {
+  const dp = at(path, 'downloadSettings');
+  const d = readObject(obj, 'downloadSettings', path, issues) ?? {};
+  const list = readArray(d, 'cachingServers', dp, issues) ?? [];
+  const cp = at(dp, 'cachingServers');
+  const ids = list.map((s, i) => {
+    if (!isRecord(s)) {
+      issues.add(at(cp, i), `must be an object {id}, ${got(s)}`);
+      return undefined;
+    }
+    return readString(s, 'id', at(cp, i), issues, { min: 1, notBlank: true }, true);
+  });
+  checkUnique(
+    ids,
+    cp,
+    issues,
+    (s) => s,
+    (s) => `caching server ${JSON.stringify(s)}, which can have one priority only`,
+  );
+  return {
+    cachingServers: ids.filter((s): s is string => s !== undefined),
+    directDownloadFallback: readBoolean(d, 'fallbackOnDirectDownload', dp, issues) ?? true,
+  };
+}
+
+const GZ_OS: Record<number, OsFamily> = { 1: 'windows', 2: 'linux', 3: 'macos' };
+
+function readVendorProducts(obj: Json, path: string, issues: Issues) {
+  const vp = at(path, 'specificVendorAndProduct');
+  const v = readObject(obj, 'specificVendorAndProduct', path, issues);
+  if (!v) return { enabled: false, mode: 'include' as const, pairs: [] };
+  const enabled = readBoolean(v, 'enabled', vp, issues, true);
+  const type = readCode(v, 'type', vp, issues, [1, 2] as const, enabled === true);
+  const list = readArray(v, 'vendorProductsPairs', vp, issues) ?? [];
+  const lp = at(vp, 'vendorProductsPairs');
+  const pairs = list.map((p, i): VendorProductPair | undefined => {
+    const pp = at(lp, i);
+    if (!isRecord(p)) {
+      issues.add(pp, `must be an object {os, vendor, products}, ${got(p)}`);
+      return undefined;
+    }
+    const vendorObj = readObject(p, 'vendor', pp, issues, true);
+    const vendor =
+      vendorObj && readString(vendorObj, 'id', at(pp, 'vendor'), issues, { min: 1, notBlank: true }, true);
+    const osCode = readCode(p, 'os', pp, issues, [1, 2, 3] as const);
+    // the seed's default: 1 (Windows) when the vendor id has only digits, 2 (Linux) when it has letters
+    const os =
+      osCode !== undefined
+        ? GZ_OS[osCode]!
+        : vendor !== undefined && /^[0-9]+$/.test(vendor)
+          ? 'windows'
+          : 'linux';
+    const products = readArray(p, 'products', pp, issues, true);
+    const prp = at(pp, 'products');
+    if (products?.length === 0) issues.add(prp, 'must include one or more products');
+    const ids = (products ?? []).map((x, j) => {
+      if (!isRecord(x)) {
+        issues.add(at(prp, j), `must be an object {id}, ${got(x)}`);
+        return undefined;
+      }
+      return readString(x, 'id', at(prp, j), issues, { min: 1, notBlank: true }, true);
+    });
+    if (vendor === undefined || !products?.length || !ids.every((x) => x !== undefined)) return undefined;
+    return { os, vendor, products: ids as string[] };
+  });
+  return {
+    enabled: enabled === true,
+    mode: type === 2 ? ('exclude' as const) : ('include' as const),
+    pairs: pairs.filter((p): p is VendorProductPair => p !== undefined),
+  };
+}
+
+function readPostponeReboot(obj: Json, path: string, issues: Issues): RebootPostponement | undefined {
+  const pp = at(path, 'postponeReboot');
+  const v = readObject(obj, 'postponeReboot', path, issues);
+  if (!v) return obj['postponeReboot'] === undefined ? { mode: 'user-may-postpone' } : undefined;
+  const option = readCode(v, 'option', pp, issues, [0, 1, 2] as const, true);
+  if (option === undefined) return undefined;
+  if (option === 0) return { mode: 'user-may-postpone' };
+  const why = `when option is ${option} (${option === 1 ? 'postpone only within an interval' : 'restart automatically after some minutes'})`;
+  let afterMinutes: (typeof REBOOT_AFTER_MINUTES)[number] | undefined;
+  if (v['afterMinutes'] === undefined) issues.add(at(pp, 'afterMinutes'), `is required ${why}`);
+  else afterMinutes = readCode(v, 'afterMinutes', pp, issues, REBOOT_AFTER_MINUTES);
+  let message: string | undefined;
+  if (v['afterCustomMessage'] === undefined) issues.add(at(pp, 'afterCustomMessage'), `is required ${why}`);
+  else
+    message = checkString(v['afterCustomMessage'], at(pp, 'afterCustomMessage'), issues, {
+      max: REBOOT_MESSAGE_MAX,
+    });
+  if (option === 2)
+    return afterMinutes !== undefined && message !== undefined
+      ? { mode: 'automatic-after', afterMinutes, message }
+      : undefined;
+  let between: ReturnType<typeof parseGzBetween>;
+  if (v['between'] === undefined) issues.add(at(pp, 'between'), `is required ${why}`);
+  else between = parseGzBetween(v['between'], at(pp, 'between'), issues);
+  if (afterMinutes === undefined || message === undefined || !between) return undefined;
+  return {
+    mode: 'within-interval',
+    afterMinutes,
+    message,
+    between: {
+      start: { hour: between.startHour, minute: between.startMinute },
+      end: { hour: between.endHour, minute: between.endMinute },
+    },
+  };
+}
+
+const GUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
+
+/** Patch ids are GUIDs (`{0001354A-0000-0000-0000-000000000000}`), each at most once; kept braced, upper case. */
+function readPatchIds(
+  install: Json,
+  ip: string,
+  updateType: Json,
+  up: string,
+  issues: Issues,
+): string[] | undefined {
+  const inInstall = install['manuallyApprovedPatchIds'] !== undefined;
+  const inUpdateType = updateType['manuallyApprovedPatchIds'] !== undefined;
+  if (inInstall && inUpdateType) {
+    issues.add(
+      at(up, 'manuallyApprovedPatchIds'),
+      'is also given under installPatchesSettings; send it once, under installPatchesSettings',
+    );
+    return undefined;
+  }
+  const [obj, path] = inUpdateType ? [updateType, up] : [install, ip];
+  const list = readArray(obj, 'manuallyApprovedPatchIds', path, issues);
+  if (!list) return obj['manuallyApprovedPatchIds'] === undefined ? [] : undefined;
+  const p = at(path, 'manuallyApprovedPatchIds');
+  const ids = list.map((x, i) => {
+    const m = typeof x === 'string' ? GUID.exec(x.trim()) : null;
+    if (!m) {
+      issues.add(
+        at(p, i),
+        `must be a patch id (a GUID such as {0001354A-0000-0000-0000-000000000000}), ${got(x)}`,
+      );
+      return undefined;
+    }
+    return `{${m[1]!.toUpperCase()}}`;
+  });
+  checkUnique(
+    ids,
+    p,
+    issues,
+    (s) => s,
+    (s) => `patch id ${s}`,
+  );
+  return ids.every((x) => x !== undefined) ? (ids as string[]) : undefined;
+}

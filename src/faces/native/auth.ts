@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unauthenticated } from '../../core/errors.ts';
+import { authenticate } from '../../services/auth.ts';
+import { Context } from '../../services/context.ts';
+import type { Store } from '../../store/db.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: Context;
+  }
+  interface FastifyContextConfig {
+    /** the route needs no credentials */
+    public?: boolean;
+  }
+}
+
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (h) {
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    if (!m) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    return m[1];
+  }
+  const cookie = req.headers.cookie;
+  const m = cookie ? /(?:^|;\s*)patchline_session=([^;]+)/.exec(cookie) : null;
+  return m?.[1] ? decodeURIComponent(m[1]) : undefined;
+}
+
+/** Resolves the caller of every non-public route of the native API into request.ctx. */
+export function registerNativeAuth(app: FastifyInstance, store: Store) {
+  app.decorateRequest('ctx', null as unknown as Context);
+  app.addHook('preHandler', async (req) => {
+    if (req.routeOptions.config.public || req.routeOptions.url?.startsWith('/api/v1/docs')) return;
+    const token = bearerToken(req);
+    if (!token)
+      throw unauthenticated('sign in first: send "Authorization: Bearer <session token or API key>"');
+    req.ctx = new Context(store, await authenticate(store, token, { face: 'native' }));
+  });
+}

@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './config.ts';
+import type { Store } from './store/db.ts';
+import { LoginThrottle } from './services/auth.ts';
+import { classify, sendProblem } from './faces/shared/problem.ts';
+import { validatorCompiler } from './faces/shared/validation.ts';
+import { registerMetrics } from './faces/shared/metrics.ts';
+import { registerNativeAuth } from './faces/native/auth.ts';
+import { sessionRoutes } from './faces/native/session.ts';
+import { tenancyRoutes } from './faces/native/tenancy.ts';
+import { identityRoutes } from './faces/native/identity.ts';
+import { Problem } from './faces/native/schemas.ts';
+
+export const VERSION = '0.1.0';
+
+export interface ServerOptions {
+  config: Pick<Config, 'logLevel' | 'bodyLimit' | 'tlsCert' | 'tlsKey'>;
+  store: Store;
+  /** false silences the request log (tests) */
+  logger?: boolean;
+}
+
+/** One server process, one port, every face (DESIGN.md). */
+export async function buildServer({ config, store, logger = true }: ServerOptions): Promise<FastifyInstance> {
+  const https =
+    config.tlsCert && config.tlsKey
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {};
+  const app = Fastify({
+    logger: logger ? { level: config.logLevel } : false,
+    bodyLimit: config.bodyLimit,
+    ajv: { customOptions: { removeAdditional: false } },
+    ...https,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler((err, req, reply) => {
+    const f = classify(err);
+    if (f.status >= 500) req.log.error({ err }, 'request failed');
+    return sendProblem(req, reply, f);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(req, reply, {
+      status: 404,
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+      issues: [],
+      code: 'not_found',
+    }),
+  );
+  app.addSchema(Problem);
+
+  registerMetrics(app);
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
+    status: 'ok',
+    version: VERSION,
+  }));
+  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ready', store: store.driver };
+    } catch (e) {
+      return reply
+        .status(503)
+        .send({ status: 'unavailable', store: store.driver, error: (e as Error).message });
+    }
+  });
+
+  const throttle = new LoginThrottle();
+  await app.register(
+    async (api) => {
+      await api.register(swagger, {
+        openapi: {
+          info: {
+            title: 'Patchline native API',
+            version: VERSION,
+            description: 'Devices, updates, approvals, policies and the event log.',
+          },
+          components: {
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', description: 'a session token or an API key' },
+            },
+          },
+          security: [{ bearer: [] }],
+        },
+        exposeHeadRoutes: false,
+      });
+      await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+        api.swagger(),
+      );
+      registerNativeAuth(api, store);
+      sessionRoutes(api, store, throttle);
+      tenancyRoutes(api);
+      identityRoutes(api);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,83 @@
+import type { Page } from '../store/paging.ts';
+import { listDeviceUpdates, type DeviceUpdateFilter } from '../store/repos/updates.ts';
+import { effectiveApprovals } from './approvals.ts';
+import type { Context } from './context.ts';
+import { visibleDevice } from './devices.ts';
+
+export interface DeviceUpdateView {
+  deviceId: number;
+  updateId: number;
+  name: string;
+  kind: string;
+  kb: string | null;
+  packageName: string | null;
+  version: string | null;
+  installedVersion: string | null;
+  classification: string;
+  severity: string;
+  isSecurity: boolean;
+  rebootBehavior: string;
+  bulletin: { id: number; externalId: string | null; title: string | null } | null;
+  cves: string[];
+  detection: string;
+  status: string;
+  approval: { action: string; level: string; source: string; setBy: string; setAt: Date } | null;
+  firstDetectedAt: Date;
+  lastDetectedAt: Date;
+  statusChangedAt: Date;
+  installedAt: Date | null;
+  attempts: number;
+  lastError: string | null;
+}
+
+export async function queryDeviceUpdates(ctx: Context, deviceId: number, f: DeviceUpdateFilter, page: Page) {
+  ctx.authorize('read');
+  const device = await visibleDevice(ctx, deviceId);
+  const r = await listDeviceUpdates(ctx.db, deviceId, f, page);
+  const approvals = await effectiveApprovals(
+    ctx.db,
+    device.organization_id,
+    r.items.map((i) => ({ device_id: deviceId, group_id: device.group_id, update_id: i.update_id })),
+  );
+  return {
+    ...r,
+    items: r.items.map((i): DeviceUpdateView => {
+      const a = approvals.get(`${deviceId}:${i.update_id}`);
+      return {
+        deviceId,
+        updateId: i.update_id,
+        name: i.name,
+        kind: i.kind,
+        kb: i.kb,
+        packageName: i.package_name,
+        version: i.available_version ?? i.version,
+        installedVersion: i.installed_version,
+        classification: i.classification,
+        severity: i.severity,
+        isSecurity: i.is_security,
+        rebootBehavior: i.reboot_behavior,
+        bulletin: i.bulletin_id
+          ? { id: i.bulletin_id, externalId: i.bulletin_external_id, title: i.bulletin_title }
+          : null,
+        cves: i.cves,
+        detection: i.detection,
+        status: i.status,
+        approval: a
+          ? {
+              action: a.action,
+              level: a.level,
+              source: a.source,
+              setBy: a.setBy ?? '',
+              setAt: a.setAt ?? new Date(0),
+            }
+          : null,
+        firstDetectedAt: i.first_detected_at,
+        lastDetectedAt: i.last_detected_at,
+        statusChangedAt: i.status_changed_at,
+        installedAt: i.installed_at,
+        attempts: i.attempts,
+        lastError: i.last_error,
+      };
+    }),
+  };
+}

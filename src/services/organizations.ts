@@ -1,0 +1,199 @@
+import { conflict, invalid, notFound } from '../core/errors.ts';
+import { isUniqueViolation, type Page } from '../store/paging.ts';
+import {
+  countOrganizationContents,
+  deleteOrganization as deleteRow,
+  getOrganization as getRow,
+  insertOrganization,
+  listOrganizations as listRows,
+  updateOrganization as updateRow,
+  type OrganizationRow,
+} from '../store/repos/organizations.ts';
+import { insertGroup } from '../store/repos/groups.ts';
+import type { Context } from './context.ts';
+import { record } from './events.ts';
+import { checkTimeZone } from './validate.ts';
+
+export interface OrganizationView {
+  id: number;
+  ref: string;
+  name: string;
+  parentId: number | null;
+  rootGroupId: number | null;
+  timeZone: string | null;
+  attributes: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const view = (r: OrganizationRow): OrganizationView => ({
+  id: r.id,
+  ref: r.ref,
+  name: r.name,
+  parentId: r.parent_id,
+  rootGroupId: r.root_group_id,
+  timeZone: r.time_zone,
+  attributes: r.attributes,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export async function listOrganizations(ctx: Context, filter: { q?: string; parentId?: number }, page: Page) {
+  ctx.authorize('read');
+  const r = await listRows(ctx.db, ctx.access, filter, page);
+  return { ...r, items: r.items.map(view) };
+}
+
+export async function getOrganization(ctx: Context, id: number): Promise<OrganizationView> {
+  ctx.authorize('read');
+  ctx.seeOrganization(id);
+  const row = await getRow(ctx.db, id);
+  if (!row) throw notFound('organization', id);
+  return view(row);
+}
+
+export interface OrganizationInput {
+  name: string;
+  ref?: string;
+  parentId?: number | null;
+  timeZone?: string | null;
+  attributes?: Record<string, unknown>;
+}
+
+/** short unique reference derived from a name: lowercase letters, digits and dashes */
+export const refFromName = (name: string) =>
+  name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60) || 'org';
+
+function checkRef(ref: string) {
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(ref))
+    throw invalid('invalid organization reference', [
+      {
+        path: '/ref',
+        message:
+          'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+      },
+    ]);
+}
+
+/** Creates an organization and its root group (every organization has one, as in Kaseya VSA). */
+export async function createOrganization(ctx: Context, input: OrganizationInput): Promise<OrganizationView> {
+  ctx.authorizeGlobal();
+  const name = input.name.trim();
+  if (!name)
+    throw invalid('the organization needs a name', [{ path: '/name', message: 'must not be blank' }]);
+  const ref = input.ref ?? refFromName(name);
+  checkRef(ref);
+  if (input.timeZone) checkTimeZone(input.timeZone, '/timeZone');
+  const id = await ctx.store
+    .transaction(async (tx) => {
+      if (input.parentId != null && !(await getRow(tx, input.parentId)))
+        throw notFound('parent organization', input.parentId);
+      const { id } = await insertOrganization(tx, {
+        name,
+        ref,
+        parent_id: input.parentId ?? null,
+        time_zone: input.timeZone ?? null,
+        attributes: input.attributes ?? {},
+      });
+      await insertGroup(tx, { organization_id: id, name: 'root', is_root: true, description: 'Root group' });
+      await record(ctx, tx, {
+        kind: 'organization.created',
+        organizationId: id,
+        subjectType: 'organization',
+        subjectId: id,
+        data: { name, ref },
+      });
+      return id;
+    })
+    .catch((e) => {
+      if (isUniqueViolation(e)) throw conflict(`an organization with the reference '${ref}' already exists`);
+      throw e;
+    });
+  return getOrganization(ctx, id);
+}
+
+export async function updateOrganization(
+  ctx: Context,
+  id: number,
+  patch: Partial<OrganizationInput>,
+): Promise<OrganizationView> {
+  ctx.seeOrganization(id);
+  ctx.authorize('administer');
+  if (!ctx.ownsOrganization(id)) throw notFound('organization', id);
+  if (patch.ref !== undefined) checkRef(patch.ref);
+  if (patch.name !== undefined && !patch.name.trim())
+    throw invalid('the organization needs a name', [{ path: '/name', message: 'must not be blank' }]);
+  if (patch.timeZone) checkTimeZone(patch.timeZone, '/timeZone');
+  if (patch.parentId !== undefined && patch.parentId !== null) {
+    ctx.authorizeGlobal();
+    if (patch.parentId === id)
+      throw invalid('an organization cannot be its own parent', [
+        { path: '/parentId', message: 'must differ from the id' },
+      ]);
+  }
+  await ctx.store
+    .transaction(async (tx) => {
+      const before = await getRow(tx, id);
+      if (!before) throw notFound('organization', id);
+      if (patch.parentId != null) {
+        // no cycles: walk up from the new parent
+        let p: number | null = patch.parentId;
+        while (p !== null) {
+          if (p === id)
+            throw invalid('that parent would make a cycle', [
+              { path: '/parentId', message: 'is a descendant of this organization' },
+            ]);
+          const row: OrganizationRow | undefined = await getRow(tx, p);
+          if (!row) throw notFound('parent organization', patch.parentId);
+          p = row.parent_id;
+        }
+      }
+      await updateRow(tx, id, {
+        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+        ...(patch.ref !== undefined ? { ref: patch.ref } : {}),
+        ...(patch.parentId !== undefined ? { parent_id: patch.parentId } : {}),
+        ...(patch.timeZone !== undefined ? { time_zone: patch.timeZone } : {}),
+        ...(patch.attributes !== undefined ? { attributes: patch.attributes } : {}),
+      });
+      await record(ctx, tx, {
+        kind: 'organization.updated',
+        organizationId: id,
+        subjectType: 'organization',
+        subjectId: id,
+        data: { changes: patch },
+      });
+    })
+    .catch((e) => {
+      if (isUniqueViolation(e))
+        throw conflict(`an organization with the reference '${patch.ref}' already exists`);
+      throw e;
+    });
+  return getOrganization(ctx, id);
+}
+
+/** Deletes an empty organization (no devices, no child organizations). */
+export async function deleteOrganization(ctx: Context, id: number): Promise<void> {
+  ctx.seeOrganization(id);
+  ctx.authorizeGlobal();
+  await ctx.store.transaction(async (tx) => {
+    const row = await getRow(tx, id);
+    if (!row) throw notFound('organization', id);
+    const c = await countOrganizationContents(tx, id);
+    if (c.devices || c.children)
+      throw conflict(
+        `organization ${id} still has ${c.devices} device(s) and ${c.children} child organization(s); move or delete them first`,
+      );
+    await record(ctx, tx, {
+      kind: 'organization.deleted',
+      subjectType: 'organization',
+      subjectId: id,
+      data: { name: row.name, ref: row.ref },
+    });
+    await deleteRow(tx, id);
+  });
+}

@@ -1,0 +1,157 @@
+import {
+  CVE_PATTERN,
+  naturalKey,
+  normalizeCve,
+  normalizeKb,
+  updateSeverity,
+  type ReportedUpdate,
+} from '../core/updates.ts';
+import { statusAfterDetection, type UpdateStatus } from '../core/status.ts';
+import { invalid } from '../core/errors.ts';
+import { deviceUpdateStates, upsertDeviceUpdate, upsertUpdates } from '../store/repos/updates.ts';
+import { updateDevice as updateDeviceRow } from '../store/repos/devices.ts';
+import { linkUpdateCves } from '../store/repos/catalog.ts';
+import type { Context } from './context.ts';
+import { visibleDevice } from './devices.ts';
+import { effectiveApprovals } from './approvals.ts';
+import { record, type EventInput } from './events.ts';
+
+export interface ScanReport {
+  /** a full snapshot replaces what the device reported before; a delta only adds and changes */
+  full: boolean;
+  updates: ReportedUpdate[];
+  rebootRequired?: boolean;
+}
+
+/**
+ * Stores a device's scan: the updates it needs or has, each linked to the catalog by its natural key,
+ * with the workflow status that detection and the effective approval imply. Every status change is
+ * an event in the device's patch history. In a full snapshot, an update the device no longer reports
+ * as missing counts as installed (unless an install of it is in flight).
+ */
+export async function ingestScan(ctx: Context, deviceId: number, report: ScanReport) {
+  ctx.authorize('manage_devices');
+  const device = await visibleDevice(ctx, deviceId);
+  const rows = report.updates.map((u, i) => {
+    try {
+      return {
+        natural_key: naturalKey(u),
+        kind: u.kind,
+        name: u.name,
+        kb: u.kind === 'kb' ? normalizeKb(u.kb ?? u.name) : null,
+        package_name: u.packageName ?? (u.kind === 'kb' ? null : u.name),
+        version: u.version ?? null,
+        architecture: u.architecture ?? null,
+        os_family: u.osFamily ?? device.os_family,
+        classification: u.classification ?? (u.isSecurity ? 'security' : 'other'),
+        is_security: u.isSecurity ?? false,
+        is_optional: u.isOptional ?? false,
+        severity: updateSeverity(u),
+        reboot_behavior: u.rebootBehavior ?? 'may',
+        size_bytes: u.sizeBytes ?? null,
+        patch_source: u.patchSource ?? '',
+      };
+    } catch (e) {
+      const issues = (e as { issues?: { path: string; message: string }[] }).issues ?? [];
+      throw invalid(
+        `update ${i} of the report is invalid`,
+        issues.map((x) => ({ ...x, path: `/updates/${i}${x.path}` })),
+      );
+    }
+  });
+  for (const [i, u] of report.updates.entries())
+    for (const c of u.cves ?? [])
+      if (!CVE_PATTERN.test(normalizeCve(c)))
+        throw invalid('invalid CVE id', [{ path: `/updates/${i}/cves`, message: `'${c}' is not a CVE id` }]);
+
+  return ctx.store.transaction(async (tx) => {
+    const ids = await upsertUpdates(tx, rows);
+    const links: { updateId: number; cve: string }[] = [];
+    report.updates.forEach((u, i) => {
+      const id = ids.get(rows[i]!.natural_key)!;
+      for (const c of u.cves ?? []) links.push({ updateId: id, cve: normalizeCve(c) });
+    });
+    await linkUpdateCves(tx, links);
+
+    const current = new Map((await deviceUpdateStates(tx, [deviceId])).map((s) => [s.update_id, s]));
+    const reported = report.updates.map((u, i) => ({ u, updateId: ids.get(rows[i]!.natural_key)! }));
+    const approvals = await effectiveApprovals(
+      tx,
+      device.organization_id,
+      reported.map((r) => ({ device_id: deviceId, group_id: device.group_id, update_id: r.updateId })),
+    );
+    const now = ctx.now();
+    const events: EventInput[] = [];
+    const seen = new Set<number>();
+    for (const { u, updateId } of reported) {
+      seen.add(updateId);
+      const before = current.get(updateId)?.status as UpdateStatus | undefined;
+      const next = statusAfterDetection(
+        before,
+        u.detection,
+        approvals.get(`${deviceId}:${updateId}`)?.action,
+      );
+      await upsertDeviceUpdate(tx, {
+        device_id: deviceId,
+        update_id: updateId,
+        organization_id: device.organization_id,
+        detection: u.detection,
+        status: next,
+        installed_version: u.installedVersion ?? null,
+        available_version: u.version ?? null,
+        last_detected_at: now,
+        status_changed_at: now,
+        installed_at: next === 'installed' ? now : null,
+      });
+      if (before !== next)
+        events.push({
+          kind: before ? 'device_update.status' : 'device_update.detected',
+          organizationId: device.organization_id,
+          subjectType: 'device_update',
+          subjectId: `${deviceId}:${updateId}`,
+          deviceId,
+          updateId,
+          data: { from: before ?? null, to: next, reason: 'scan' },
+        });
+    }
+    if (report.full) {
+      for (const s of current.values()) {
+        if (seen.has(s.update_id)) continue;
+        if (
+          s.status === 'installed' ||
+          s.status === 'not_applicable' ||
+          s.status === 'queued' ||
+          s.status === 'installing'
+        )
+          continue;
+        const next: UpdateStatus = s.status === 'reboot_required' ? 'reboot_required' : 'installed';
+        if (next === s.status) continue;
+        await upsertDeviceUpdate(tx, {
+          device_id: deviceId,
+          update_id: s.update_id,
+          organization_id: device.organization_id,
+          detection: 'installed',
+          status: next,
+          last_detected_at: now,
+          status_changed_at: now,
+          installed_at: now,
+        });
+        events.push({
+          kind: 'device_update.status',
+          organizationId: device.organization_id,
+          subjectType: 'device_update',
+          subjectId: `${deviceId}:${s.update_id}`,
+          deviceId,
+          updateId: s.update_id,
+          data: { from: s.status, to: next, reason: 'scan: no longer missing' },
+        });
+      }
+    }
+    await updateDeviceRow(tx, deviceId, {
+      last_scan_at: now,
+      ...(report.rebootRequired !== undefined ? { reboot_required: report.rebootRequired } : {}),
+    });
+    if (events.length) await record(ctx, tx, events);
+    return { updates: reported.length, changes: events.length };
+  });
+}

@@ -1,0 +1,72 @@
+import type { Access } from '../../core/access.ts';
+import { groupVisible } from '../access.ts';
+import type { Db } from '../db.ts';
+import { containsPattern, paginate, type Page } from '../paging.ts';
+import type { NewRow, Row, RowPatch } from '../schema.ts';
+
+export type DeviceRow = Row<'devices'>;
+export const deviceSort = {
+  name: 'name',
+  hostname: 'hostname',
+  osFamily: 'os_family',
+  lastSeenAt: 'last_seen_at',
+  createdAt: 'created_at',
+  id: 'id',
+};
+
+export interface DeviceFilter {
+  organizationId?: number;
+  groupIds?: number[];
+  osFamily?: string;
+  status?: string;
+  q?: string;
+  tag?: string;
+  rebootRequired?: boolean;
+  seenBefore?: Date;
+}
+
+export async function listDevices(db: Db, access: Access, f: DeviceFilter, page: Page) {
+  let q = db
+    .selectFrom('devices')
+    .selectAll()
+    .where(groupVisible(access, 'organization_id', 'group_id'));
+  if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
+  if (f.groupIds) q = q.where('group_id', 'in', f.groupIds.length ? f.groupIds : [0]);
+  if (f.osFamily) q = q.where('os_family', '=', f.osFamily);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.tag) q = q.where((eb) => eb(eb.val(f.tag!), '=', eb.fn.any('tags')));
+  if (f.rebootRequired !== undefined) q = q.where('reboot_required', '=', f.rebootRequired);
+  if (f.seenBefore)
+    q = q.where((eb) => eb.or([eb('last_seen_at', '<', f.seenBefore!), eb('last_seen_at', 'is', null)]));
+  if (f.q) {
+    const p = containsPattern(f.q);
+    q = q.where((eb) =>
+      eb.or([eb('name', 'ilike', p), eb('hostname', 'ilike', p), eb('os_name', 'ilike', p)]),
+    );
+  }
+  return paginate(q, page, deviceSort, 'id', (r) => r as DeviceRow);
+}
+
+export const getDevice = (db: Db, id: number) =>
+  db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const insertDevice = (db: Db, row: NewRow<'devices'>) =>
+  db.insertInto('devices').values(row).returning('id').executeTakeFirstOrThrow();
+
+export async function updateDevice(db: Db, id: number, patch: RowPatch<'devices'>) {
+  await db
+    .updateTable('devices')
+    .set({ ...patch, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteDevice(db: Db, id: number) {
+  await db.deleteFrom('devices').where('id', '=', id).execute();
+}
+
+/** devices of some groups (used to apply group-level decisions) */
+export const devicesInGroups = (db: Db, groupIds: number[]) =>
+  groupIds.length
+    ? db.selectFrom('devices').select(['id', 'group_id']).where('group_id', 'in', groupIds).execute()
+    : Promise.resolve([]);

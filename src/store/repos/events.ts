@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import { partialGroupIds, type Access } from '../../core/access.ts';
+import type { Db } from '../db.ts';
+import { paginate, type Page } from '../paging.ts';
+import type { NewRow } from '../schema.ts';
+
+export async function appendEvents(db: Db, rows: NewRow<'events'>[]) {
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('events')
+      .values(rows.slice(i, i + 500))
+      .execute();
+}
+
+export interface EventFilter {
+  organizationId?: number;
+  deviceId?: number;
+  updateId?: number;
+  kind?: string; // exact, or a prefix ending in '.' (approval.)
+  actor?: string;
+  since?: Date;
+  until?: Date;
+}
+
+export async function listEvents(db: Db, access: Access, f: EventFilter, page: Page) {
+  let q = db.selectFrom('events').selectAll();
+  if (!access.all) {
+    const orgs = [...access.organizations];
+    const groups = partialGroupIds(access);
+    q = q.where((eb) =>
+      eb.or([
+        eb('organization_id', 'in', orgs.length ? orgs : [0]),
+        eb.and([
+          eb('device_id', 'is not', null),
+          eb(
+            'device_id',
+            'in',
+            eb
+              .selectFrom('devices')
+              .select('id')
+              .where('group_id', 'in', groups.length ? groups : [0]),
+          ),
+        ]),
+      ]),
+    );
+  }
+  if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
+  if (f.deviceId !== undefined) q = q.where('device_id', '=', f.deviceId);
+  if (f.updateId !== undefined) q = q.where('update_id', '=', f.updateId);
+  if (f.kind) q = f.kind.endsWith('.') ? q.where('kind', 'like', `${f.kind}%`) : q.where('kind', '=', f.kind);
+  if (f.actor) q = q.where('actor_name', '=', f.actor);
+  if (f.since) q = q.where('at', '>=', f.since);
+  if (f.until) q = q.where('at', '<', f.until);
+  const sorted = { ...page, sort: page.sort.length ? page.sort : ['-id'] };
+  return paginate(q, sorted, { id: 'id', at: 'at' }, 'id', (r) => r);
+}
+
+export const countEvents = async (db: Db) =>
+  (await sql<{ n: number }>`select count(*)::int as n from events`.execute(db)).rows[0]?.n ?? 0;

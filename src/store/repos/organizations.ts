@@ -1,0 +1,72 @@
+import type { Access } from '../../core/access.ts';
+import { orgVisible } from '../access.ts';
+import type { Db } from '../db.ts';
+import { containsPattern, paginate, type Page } from '../paging.ts';
+import type { NewRow, Row, RowPatch } from '../schema.ts';
+
+export type OrganizationRow = Row<'organizations'> & { root_group_id: number | null };
+
+const base = (db: Db) =>
+  db
+    .selectFrom('organizations as o')
+    .leftJoin('groups as g', (j) => j.onRef('g.organization_id', '=', 'o.id').on('g.is_root', '=', true))
+    .selectAll('o')
+    .select('g.id as root_group_id');
+
+export const organizationSort = { name: 'o.name', ref: 'o.ref', createdAt: 'o.created_at', id: 'o.id' };
+
+export async function listOrganizations(
+  db: Db,
+  access: Access,
+  filter: { q?: string; parentId?: number },
+  page: Page,
+) {
+  let q = base(db).where(orgVisible(access, 'o.id'));
+  if (filter.q)
+    q = q.where((eb) =>
+      eb.or([
+        eb('o.name', 'ilike', containsPattern(filter.q!)),
+        eb('o.ref', 'ilike', containsPattern(filter.q!)),
+      ]),
+    );
+  if (filter.parentId !== undefined) q = q.where('o.parent_id', '=', filter.parentId);
+  return paginate(q, page, organizationSort, 'o.id', (r) => r as OrganizationRow);
+}
+
+export async function getOrganization(db: Db, id: number): Promise<OrganizationRow | undefined> {
+  return (await base(db).where('o.id', '=', id).executeTakeFirst()) as OrganizationRow | undefined;
+}
+
+export async function insertOrganization(db: Db, row: NewRow<'organizations'>) {
+  return db.insertInto('organizations').values(row).returning('id').executeTakeFirstOrThrow();
+}
+
+export async function updateOrganization(db: Db, id: number, patch: RowPatch<'organizations'>) {
+  await db
+    .updateTable('organizations')
+    .set({ ...patch, updated_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function deleteOrganization(db: Db, id: number) {
+  await db.deleteFrom('organizations').where('id', '=', id).execute();
+}
+
+export async function countOrganizationContents(db: Db, id: number) {
+  const r = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('devices')
+        .where('organization_id', '=', id)
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('devices'),
+      eb
+        .selectFrom('organizations')
+        .where('parent_id', '=', id)
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .as('children'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { devices: Number(r.devices), children: Number(r.children) };
+}

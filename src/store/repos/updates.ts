@@ -1,0 +1,168 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.ts';
+import { paginate, type Page } from '../paging.ts';
+import type { NewRow } from '../schema.ts';
+
+// The catalog's installable updates and each device's state of them.
+
+/** inserts updates that are new (by natural key) and returns the ids of all of them */
+export async function upsertUpdates(db: Db, rows: NewRow<'updates'>[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!rows.length) return out;
+  for (let i = 0; i < rows.length; i += 500) {
+    const chunk = rows.slice(i, i + 500);
+    await db
+      .insertInto('updates')
+      .values(chunk)
+      .onConflict((oc) => oc.column('natural_key').doNothing())
+      .execute();
+    const found = await db
+      .selectFrom('updates')
+      .select(['id', 'natural_key'])
+      .where(
+        'natural_key',
+        'in',
+        chunk.map((r) => r.natural_key),
+      )
+      .execute();
+    for (const f of found) out.set(f.natural_key, f.id);
+  }
+  return out;
+}
+
+export const getUpdate = (db: Db, id: number) =>
+  db.selectFrom('updates').selectAll().where('id', '=', id).executeTakeFirst();
+
+export const existingUpdateIds = async (db: Db, ids: number[]) =>
+  ids.length
+    ? (await db.selectFrom('updates').select('id').where('id', 'in', ids).execute()).map((r) => r.id)
+    : [];
+
+export type DeviceUpdateState = Awaited<ReturnType<typeof deviceUpdateStates>>[number];
+/** the current state rows of some devices (optionally for some updates) */
+export function deviceUpdateStates(db: Db, deviceIds: number[], updateIds?: number[]) {
+  let q = db
+    .selectFrom('device_updates as du')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .select(['du.device_id', 'du.update_id', 'du.status', 'du.detection', 'du.organization_id', 'd.group_id'])
+    .where('du.device_id', 'in', deviceIds.length ? deviceIds : [0]);
+  if (updateIds) q = q.where('du.update_id', 'in', updateIds.length ? updateIds : [0]);
+  return q.execute();
+}
+
+/** every state row of an organization for some updates (organization-wide decisions) */
+export function organizationUpdateStates(db: Db, organizationId: number, updateIds: number[]) {
+  return db
+    .selectFrom('device_updates as du')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .select(['du.device_id', 'du.update_id', 'du.status', 'du.detection', 'du.organization_id', 'd.group_id'])
+    .where('du.organization_id', '=', organizationId)
+    .where('du.update_id', 'in', updateIds.length ? updateIds : [0])
+    .execute();
+}
+
+export async function setDeviceUpdateStatus(
+  db: Db,
+  deviceId: number,
+  updateId: number,
+  status: string,
+  extra: { last_error?: string | null; installed_at?: Date | null; attempts?: number } = {},
+) {
+  await db
+    .updateTable('device_updates')
+    .set({ status, status_changed_at: new Date(), ...extra })
+    .where('device_id', '=', deviceId)
+    .where('update_id', '=', updateId)
+    .execute();
+}
+
+export async function upsertDeviceUpdate(db: Db, row: NewRow<'device_updates'>) {
+  await db
+    .insertInto('device_updates')
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'update_id']).doUpdateSet((eb) => ({
+        detection: eb.ref('excluded.detection'),
+        status: eb.ref('excluded.status'),
+        installed_version: eb.ref('excluded.installed_version'),
+        available_version: eb.ref('excluded.available_version'),
+        last_detected_at: eb.ref('excluded.last_detected_at'),
+        status_changed_at: sql<Date>`case when device_updates.status = excluded.status then device_updates.status_changed_at else excluded.status_changed_at end`,
+        installed_at: eb.ref('excluded.installed_at'),
+      })),
+    )
+    .execute();
+}
+
+export interface DeviceUpdateFilter {
+  status?: string[];
+  severity?: string[];
+  bulletin?: string; // bulletin id or vendor id (DSA-…, KB…)
+  cve?: string;
+  updateIds?: number[];
+}
+
+export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdateFilter, page: Page) {
+  let q = db
+    .selectFrom('device_updates as du')
+    .innerJoin('updates as u', 'u.id', 'du.update_id')
+    .leftJoin('bulletins as b', 'b.id', 'u.bulletin_id')
+    .selectAll('du')
+    .select([
+      'u.name',
+      'u.kind',
+      'u.kb',
+      'u.package_name',
+      'u.version',
+      'u.classification',
+      'u.severity',
+      'u.is_security',
+      'u.reboot_behavior',
+      'b.external_id as bulletin_external_id',
+      'b.title as bulletin_title',
+      'u.bulletin_id',
+      sql<string[]>`array(select cve_id from update_cves uc where uc.update_id = u.id
+        union select cve_id from bulletin_cves bc where bc.bulletin_id = u.bulletin_id order by 1)`.as(
+        'cves',
+      ),
+    ])
+    .where('du.device_id', '=', deviceId);
+  if (f.status?.length) q = q.where('du.status', 'in', f.status);
+  if (f.severity?.length) q = q.where('u.severity', 'in', f.severity);
+  if (f.updateIds?.length) q = q.where('du.update_id', 'in', f.updateIds);
+  if (f.bulletin) {
+    const asId = /^[0-9]{1,15}$/.test(f.bulletin) ? Number(f.bulletin) : -1;
+    q = q.where((eb) =>
+      eb.or([eb('b.external_id', '=', f.bulletin!), eb('b.id', '=', asId), eb('u.kb', '=', f.bulletin!)]),
+    );
+  }
+  if (f.cve) {
+    const cve = f.cve.toUpperCase();
+    q = q.where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('update_cves as uc')
+            .select('uc.cve_id')
+            .whereRef('uc.update_id', '=', 'u.id')
+            .where('uc.cve_id', '=', cve),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('bulletin_cves as bc')
+            .select('bc.cve_id')
+            .whereRef('bc.bulletin_id', '=', 'u.bulletin_id')
+            .where('bc.cve_id', '=', cve),
+        ),
+      ]),
+    );
+  }
+  const sortable = {
+    name: 'u.name',
+    status: 'du.status',
+    firstDetectedAt: 'du.first_detected_at',
+    statusChangedAt: 'du.status_changed_at',
+    severity: sql`array_position(array['unknown','none','low','medium','high','critical'], u.severity)`,
+  };
+  return paginate(q, page, sortable, 'du.update_id', (r) => r);
+}

@@ -1,0 +1,437 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// The Kysely view of the schema in migrations/. Keep the two in step.
+type Id = Generated<number>;
+type Stamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type StampNull = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+type Json<T = Record<string, unknown>> = ColumnType<T, T | string | undefined, T | string>;
+type Def<T> = ColumnType<T, T | undefined, T>;
+
+export interface OrganizationsTable {
+  id: Id;
+  ref: string;
+  name: string;
+  parent_id: number | null;
+  time_zone: string | null;
+  attributes: Json;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface GroupsTable {
+  id: Id;
+  organization_id: number;
+  parent_id: number | null;
+  name: string;
+  description: Def<string>;
+  is_root: Def<boolean>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface DevicesTable {
+  id: Id;
+  organization_id: number;
+  group_id: number;
+  name: string;
+  hostname: Def<string>;
+  os_family: Def<string>;
+  os_name: Def<string>;
+  os_version: Def<string>;
+  architecture: Def<string>;
+  ip_addresses: Def<string[]>;
+  mac_addresses: Def<string[]>;
+  time_zone: string | null;
+  agent_version: string | null;
+  status: Def<string>;
+  tags: Def<string[]>;
+  inventory: Json;
+  is_relay: Def<boolean>;
+  reboot_required: Def<boolean>;
+  credential_hash: string | null;
+  credential_generation: Def<number>;
+  enrolled_at: StampNull;
+  last_seen_at: StampNull;
+  last_scan_at: StampNull;
+  scan_sequence: Def<number>;
+  checkin_interval_seconds: Def<number>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface InstallTokensTable {
+  id: Id;
+  organization_id: number;
+  group_id: number | null;
+  name: Def<string>;
+  token_hash: string;
+  expires_at: StampNull;
+  revoked_at: StampNull;
+  created_at: Stamp;
+}
+export interface SavedDeviceFiltersTable {
+  id: Id;
+  organization_id: number;
+  name: string;
+  definition: Json;
+  created_at: Stamp;
+}
+export interface RolesTable {
+  id: Id;
+  name: string;
+  description: Def<string>;
+  privileges: Def<string[]>;
+  builtin: Def<boolean>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface ScopesTable {
+  id: Id;
+  name: string;
+  description: Def<string>;
+  all_organizations: Def<boolean>;
+  created_at: Stamp;
+}
+export interface ScopeEntriesTable {
+  scope_id: number;
+  organization_id: number;
+  group_id: number | null;
+}
+export interface UsersTable {
+  id: Id;
+  username: string;
+  display_name: Def<string>;
+  email: Def<string>;
+  password_hash: string;
+  role_id: number;
+  scope_id: number;
+  disabled: Def<boolean>;
+  time_zone: string | null;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface ApiKeysTable {
+  id: Id;
+  user_id: number;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  expires_at: StampNull;
+  revoked_at: StampNull;
+  last_used_at: StampNull;
+  created_at: Stamp;
+}
+export interface SessionsTable {
+  id: Id;
+  user_id: number;
+  token_hash: string;
+  face: Def<string>;
+  data: Json;
+  expires_at: Stamp;
+  revoked_at: StampNull;
+  last_seen_at: Stamp;
+  created_at: Stamp;
+}
+export interface UsedNoncesTable {
+  face: string;
+  nonce: string;
+  expires_at: Stamp;
+}
+export interface VendorsTable {
+  id: Id;
+  name: string;
+  created_at: Stamp;
+}
+export interface ProductsTable {
+  id: Id;
+  vendor_id: number;
+  name: string;
+  os_family: string | null;
+  created_at: Stamp;
+}
+export interface CvesTable {
+  id: string;
+  description: Def<string>;
+  cvss_score: string | null;
+  cvss_vector: string | null;
+  severity: Def<string>;
+  known_exploited: Def<boolean>;
+  kev_added_at: StampNull;
+  kev_due_at: StampNull;
+  epss_probability: number | null;
+  epss_percentile: number | null;
+  epss_date: StampNull;
+  published_at: StampNull;
+  modified_at: StampNull;
+  updated_at: Stamp;
+}
+export interface BulletinsTable {
+  id: Id;
+  source: string;
+  external_id: string;
+  vendor_id: number | null;
+  title: Def<string>;
+  summary: Def<string>;
+  severity: Def<string>;
+  cvss_score: string | null;
+  released_at: StampNull;
+  modified_at: StampNull;
+  url: string | null;
+  enabled: Def<boolean>;
+  enabled_changed_by: string | null;
+  enabled_changed_at: StampNull;
+  data: Json;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface BulletinCvesTable {
+  bulletin_id: number;
+  cve_id: string;
+}
+export interface BulletinSupersedenceTable {
+  bulletin_id: number;
+  superseded_by_id: number;
+}
+export interface UpdatesTable {
+  id: Id;
+  natural_key: string;
+  kind: string;
+  name: string;
+  kb: string | null;
+  package_name: string | null;
+  version: string | null;
+  architecture: string | null;
+  os_family: string | null;
+  product_id: number | null;
+  bulletin_id: number | null;
+  classification: Def<string>;
+  category: Def<string>;
+  is_security: Def<boolean>;
+  is_optional: Def<boolean>;
+  severity: Def<string>;
+  reboot_behavior: Def<string>;
+  size_bytes: number | null;
+  sha256: string | null;
+  sha1: string | null;
+  source_url: string | null;
+  install_switches: string | null;
+  patch_source: Def<string>;
+  released_at: StampNull;
+  data: Json;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface UpdateCvesTable {
+  update_id: number;
+  cve_id: string;
+}
+export interface UpdateSupersedenceTable {
+  update_id: number;
+  superseded_by_id: number;
+}
+export interface CustomSeveritiesTable {
+  organization_id: number;
+  position: number;
+  name: string;
+  level: string;
+}
+export interface BulletinCustomSeveritiesTable {
+  organization_id: number;
+  bulletin_id: number;
+  name: string;
+}
+export interface PackagesTable {
+  sha256: string;
+  size_bytes: number;
+  path: string;
+  source_url: string | null;
+  stored_at: Stamp;
+}
+export interface UpdatePackagesTable {
+  update_id: number;
+  sha256: string;
+  file_name: string;
+  source_url: string | null;
+}
+export interface DeviceUpdatesTable {
+  device_id: number;
+  update_id: number;
+  organization_id: number;
+  detection: string;
+  status: string;
+  installed_version: string | null;
+  available_version: string | null;
+  first_detected_at: Stamp;
+  last_detected_at: Stamp;
+  status_changed_at: Stamp;
+  installed_at: StampNull;
+  attempts: Def<number>;
+  last_error: string | null;
+  job_id: number | null;
+}
+export interface ApprovalsTable {
+  id: Id;
+  organization_id: number;
+  level: string;
+  group_id: number | null;
+  device_id: number | null;
+  update_id: number;
+  action: string;
+  source: Def<string>;
+  policy_id: number | null;
+  set_by: string;
+  set_at: Stamp;
+}
+export interface PoliciesTable {
+  id: Id;
+  organization_id: number;
+  name: string;
+  kind: Def<string>;
+  enabled: Def<boolean>;
+  rule: Json;
+  schedule: Json<unknown> | null;
+  behaviour: Json;
+  notes: Def<string>;
+  created_by: Def<string>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface PolicyTargetsTable {
+  policy_id: number;
+  group_id: number | null;
+  device_id: number | null;
+  filter_id: number | null;
+}
+export interface MaintenanceWindowsTable {
+  id: Id;
+  organization_id: number;
+  name: string;
+  settings: Json;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface WindowAssignmentsTable {
+  window_id: number;
+  policy_id: number | null;
+  group_id: number | null;
+}
+export interface SchedulesTable {
+  id: Id;
+  organization_id: number | null;
+  owner_type: string;
+  owner_id: number;
+  definition: Json<unknown>;
+  enabled: Def<boolean>;
+  next_due_at: StampNull;
+  last_fired_at: StampNull;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface TasksTable {
+  id: Id;
+  organization_id: number | null;
+  kind: string;
+  name: string;
+  parameters: Json;
+  schedule_id: number | null;
+  enabled: Def<boolean>;
+  created_by: Def<string>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+export interface TaskInstancesTable {
+  id: Id;
+  task_id: number | null;
+  organization_id: number | null;
+  kind: string;
+  occurrence_at: StampNull;
+  status: Def<string>;
+  progress: Def<number>;
+  parameters: Json;
+  outputs: Json;
+  error: string | null;
+  lease_owner: string | null;
+  lease_expires_at: StampNull;
+  attempts: Def<number>;
+  created_by: Def<string>;
+  created_at: Stamp;
+  started_at: StampNull;
+  finished_at: StampNull;
+}
+export interface TaskInstanceDevicesTable {
+  instance_id: number;
+  device_id: number;
+  status: Def<string>;
+  result: Json;
+  updated_at: Stamp;
+}
+export interface JobsTable {
+  id: Id;
+  organization_id: number;
+  device_id: number;
+  instance_id: number | null;
+  kind: string;
+  payload: Json;
+  status: Def<string>;
+  not_before: StampNull;
+  expires_at: StampNull;
+  result: Json | null;
+  created_at: Stamp;
+  delivered_at: StampNull;
+  completed_at: StampNull;
+}
+export interface EventsTable {
+  id: Id;
+  at: Stamp;
+  organization_id: number | null;
+  actor_type: string;
+  actor_id: string | null;
+  actor_name: string;
+  kind: string;
+  subject_type: string;
+  subject_id: string | null;
+  device_id: number | null;
+  update_id: number | null;
+  data: Json;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  groups: GroupsTable;
+  devices: DevicesTable;
+  install_tokens: InstallTokensTable;
+  saved_device_filters: SavedDeviceFiltersTable;
+  roles: RolesTable;
+  scopes: ScopesTable;
+  scope_entries: ScopeEntriesTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  sessions: SessionsTable;
+  used_nonces: UsedNoncesTable;
+  vendors: VendorsTable;
+  products: ProductsTable;
+  cves: CvesTable;
+  bulletins: BulletinsTable;
+  bulletin_cves: BulletinCvesTable;
+  bulletin_supersedence: BulletinSupersedenceTable;
+  updates: UpdatesTable;
+  update_cves: UpdateCvesTable;
+  update_supersedence: UpdateSupersedenceTable;
+  custom_severities: CustomSeveritiesTable;
+  bulletin_custom_severities: BulletinCustomSeveritiesTable;
+  packages: PackagesTable;
+  update_packages: UpdatePackagesTable;
+  device_updates: DeviceUpdatesTable;
+  approvals: ApprovalsTable;
+  policies: PoliciesTable;
+  policy_targets: PolicyTargetsTable;
+  maintenance_windows: MaintenanceWindowsTable;
+  window_assignments: WindowAssignmentsTable;
+  schedules: SchedulesTable;
+  tasks: TasksTable;
+  task_instances: TaskInstancesTable;
+  task_instance_devices: TaskInstanceDevicesTable;
+  jobs: JobsTable;
+  events: EventsTable;
+}
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
+export type RowPatch<T extends keyof Database> = Updateable<Database[T]>;

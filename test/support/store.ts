@@ -1,0 +1,120 @@
+import { after, before, describe } from 'node:test';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openStore, type DriverName, type Store } from '../../src/store/db.ts';
+
+// Every store and API test runs on both drivers: PGlite (from a migrated template, fast) and a real
+// PostgreSQL server in a database made for this file and dropped after it.
+export const PG_URL =
+  process.env.PATCHLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const CI = process.env.CI === 'true';
+
+const here = dirname(fileURLToPath(import.meta.url));
+function templateKey(): string {
+  const h = createHash('sha256');
+  const dir = join(here, '../../src/store/migrations');
+  for (const f of readdirSync(dir).sort()) h.update(f).update(readFileSync(join(dir, f)));
+  h.update(readFileSync(join(here, '../../node_modules/@electric-sql/pglite/package.json')));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** a dump of a freshly migrated embedded store, built once per machine and schema */
+export async function pgliteTemplate(): Promise<Uint8Array> {
+  const file = join(tmpdir(), `patchline-template-${templateKey()}.tar`);
+  if (existsSync(file)) return new Uint8Array(readFileSync(file));
+  const s = await openStore({ memory: true });
+  const dump = await s.dump();
+  await s.close();
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, dump);
+  renameSync(tmp, file); // atomic: parallel test files never read half a template
+  return dump;
+}
+
+let pgReachable: Promise<boolean> | undefined;
+function postgresReachable(): Promise<boolean> {
+  pgReachable ??= (async () => {
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await c.connect();
+      await c.end();
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return pgReachable;
+}
+
+async function adminQuery(sql: string) {
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** opens a fresh store on a driver; returns it with its cleanup */
+export async function freshStore(
+  driver: DriverName,
+): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  if (driver === 'pglite') {
+    const store = await openStore({ memory: true, loadDataDir: await pgliteTemplate() });
+    return { store, cleanup: () => store.close() };
+  }
+  const name = `patchline_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  const store = await openStore({ databaseUrl: url.toString(), poolSize: 5 });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await adminQuery(`drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+export interface DriverHandle {
+  readonly driver: DriverName;
+  /** the store of this driver's run (available from inside tests and hooks) */
+  store(): Store;
+}
+
+const reachable = await postgresReachable();
+if (!reachable && !CI)
+  console.warn(
+    `\n!!! PostgreSQL is not reachable at ${PG_URL}: the PostgreSQL half of the store and API tests is SKIPPED.\n` +
+      `!!! Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set PATCHLINE_TEST_DATABASE_URL.\n`,
+  );
+
+/** Declares the same suite once per driver. */
+export function eachDriver(title: string, body: (h: DriverHandle) => void) {
+  for (const driver of ['pglite', 'postgres'] as const) {
+    const skip = driver === 'postgres' && !reachable && !CI ? `PostgreSQL unreachable at ${PG_URL}` : false;
+    describe(`${title} [${driver}]`, { skip }, () => {
+      let store: Store | undefined;
+      let cleanup: (() => Promise<void>) | undefined;
+      before(async () => {
+        if (driver === 'postgres' && !reachable)
+          throw new Error(`CI=true and PostgreSQL is unreachable at ${PG_URL}`);
+        ({ store, cleanup } = await freshStore(driver));
+      });
+      after(async () => cleanup?.());
+      body({
+        driver,
+        store: () => {
+          if (!store) throw new Error('the store is not open yet');
+          return store;
+        },
+      });
+    });
+  }
+}
