@@ -22,11 +22,15 @@ import { newToken, tokenHash, verifyPassword } from './secrets.ts';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-/** Refuses logins after too many failures for one user name or one client address within a window. */
+/**
+ * Refuses logins after too many failures for one user name, or (with a higher bar, since many people
+ * share an office's address) for one client address, within a window.
+ */
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
   constructor(
-    readonly maxFailures = 10,
+    readonly maxPerUser = 10,
+    readonly maxPerClient = 50,
     readonly windowMs = 5 * 60 * 1000,
   ) {}
   private recent(key: string, now: number) {
@@ -37,7 +41,7 @@ export class LoginThrottle {
   check(keys: string[], now = Date.now()) {
     for (const k of keys) {
       const list = this.recent(k, now);
-      if (list.length >= this.maxFailures) {
+      if (list.length >= (k.startsWith('client:') ? this.maxPerClient : this.maxPerUser)) {
         const wait = Math.ceil((this.windowMs - (now - (list[0] ?? now))) / 1000);
         throw new DomainError('too_many', `too many failed sign-ins; try again in ${wait} seconds`);
       }

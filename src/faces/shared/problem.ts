@@ -35,8 +35,11 @@ export interface HttpFailure {
 
 /** Classifies any error thrown while handling a request. Unexpected errors become 500 without details. */
 export function classify(err: unknown): HttpFailure {
-  if (err instanceof DomainError)
-    return { status: STATUS_OF[err.kind], message: err.message, issues: err.issues, code: err.kind };
+  if (err instanceof DomainError) {
+    const details = err.issues.map((i) => `${i.path} ${i.message}`).join('; ');
+    const message = details ? `${err.message}: ${details}` : err.message;
+    return { status: STATUS_OF[err.kind], message, issues: err.issues, code: err.kind };
+  }
   const e = err as FastifyError & {
     validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[];
     validationContext?: string;

@@ -22,13 +22,33 @@ const LORD_HOWE = { kind: 'named', name: 'Australia/Lord_Howe' };
 test('daily across spring-forward: a missing local time moves forward by the gap (3 zones + a 30-minute DST)', () => {
   const table: [unknown, string, string, string[]][] = [
     // New York: 2024-03-10 02:00 EST → 03:00 EDT
-    [NY, '2024-03-08T02:30', '2024-03-08T00:00Z', ['2024-03-08T07:30Z', '2024-03-09T07:30Z', '2024-03-10T07:30Z', '2024-03-11T06:30Z']],
+    [
+      NY,
+      '2024-03-08T02:30',
+      '2024-03-08T00:00Z',
+      ['2024-03-08T07:30Z', '2024-03-09T07:30Z', '2024-03-10T07:30Z', '2024-03-11T06:30Z'],
+    ],
     // Berlin: 2024-03-31 02:00 CET → 03:00 CEST
-    [BERLIN, '2024-03-29T02:30', '2024-03-29T00:00Z', ['2024-03-29T01:30Z', '2024-03-30T01:30Z', '2024-03-31T01:30Z', '2024-04-01T00:30Z']],
+    [
+      BERLIN,
+      '2024-03-29T02:30',
+      '2024-03-29T00:00Z',
+      ['2024-03-29T01:30Z', '2024-03-30T01:30Z', '2024-03-31T01:30Z', '2024-04-01T00:30Z'],
+    ],
     // Sydney: 2024-10-06 02:00 AEST → 03:00 AEDT
-    [SYDNEY, '2024-10-04T02:30', '2024-10-03T00:00Z', ['2024-10-03T16:30Z', '2024-10-04T16:30Z', '2024-10-05T16:30Z', '2024-10-06T15:30Z']],
+    [
+      SYDNEY,
+      '2024-10-04T02:30',
+      '2024-10-03T00:00Z',
+      ['2024-10-03T16:30Z', '2024-10-04T16:30Z', '2024-10-05T16:30Z', '2024-10-06T15:30Z'],
+    ],
     // Lord Howe: 2024-10-06 02:00 +10:30 → 02:30 +11:00; 02:15 does not exist and becomes 02:45
-    [LORD_HOWE, '2024-10-04T02:15', '2024-10-03T00:00Z', ['2024-10-03T15:45Z', '2024-10-04T15:45Z', '2024-10-05T15:45Z', '2024-10-06T15:15Z']],
+    [
+      LORD_HOWE,
+      '2024-10-04T02:15',
+      '2024-10-03T00:00Z',
+      ['2024-10-03T15:45Z', '2024-10-04T15:45Z', '2024-10-05T15:45Z', '2024-10-06T15:15Z'],
+    ],
   ];
   for (const [zone, start, after, expected] of table) {
     const s = schedule({ recurrence: { kind: 'days', every: 1 }, start, zone });
@@ -43,11 +63,26 @@ test('daily across spring-forward: a missing local time moves forward by the gap
 test('daily across fall-back: a repeated local time fires once, at its first instance', () => {
   const table: [unknown, string, string, string[]][] = [
     // New York 2024-11-03: 01:30 EDT (05:30Z) and 01:30 EST (06:30Z)
-    [NY, '2024-11-01T01:30', '2024-11-01T00:00Z', ['2024-11-01T05:30Z', '2024-11-02T05:30Z', '2024-11-03T05:30Z', '2024-11-04T06:30Z']],
+    [
+      NY,
+      '2024-11-01T01:30',
+      '2024-11-01T00:00Z',
+      ['2024-11-01T05:30Z', '2024-11-02T05:30Z', '2024-11-03T05:30Z', '2024-11-04T06:30Z'],
+    ],
     // Berlin 2024-10-27: 02:30 CEST (00:30Z) and 02:30 CET (01:30Z)
-    [BERLIN, '2024-10-25T02:30', '2024-10-25T00:00Z', ['2024-10-25T00:30Z', '2024-10-26T00:30Z', '2024-10-27T00:30Z', '2024-10-28T01:30Z']],
+    [
+      BERLIN,
+      '2024-10-25T02:30',
+      '2024-10-25T00:00Z',
+      ['2024-10-25T00:30Z', '2024-10-26T00:30Z', '2024-10-27T00:30Z', '2024-10-28T01:30Z'],
+    ],
     // Sydney 2024-04-07: 02:30 AEDT (2024-04-06T15:30Z) and 02:30 AEST (16:30Z)
-    [SYDNEY, '2024-04-05T02:30', '2024-04-04T00:00Z', ['2024-04-04T15:30Z', '2024-04-05T15:30Z', '2024-04-06T15:30Z', '2024-04-07T16:30Z']],
+    [
+      SYDNEY,
+      '2024-04-05T02:30',
+      '2024-04-04T00:00Z',
+      ['2024-04-04T15:30Z', '2024-04-05T15:30Z', '2024-04-06T15:30Z', '2024-04-07T16:30Z'],
+    ],
   ];
   for (const [zone, start, after, expected] of table) {
     const s = schedule({ recurrence: { kind: 'days', every: 1 }, start, zone });
@@ -58,32 +93,92 @@ test('daily across fall-back: a repeated local time fires once, at its first ins
 test('minutes and hours recur in elapsed time across DST (no duplicate, no missing instant)', () => {
   const s = schedule({ recurrence: { kind: 'minutes', every: 30 }, start: '2024-11-03T00:00', zone: NY });
   const got = next(s, '2024-11-03T04:59Z', 6);
-  assert.deepEqual(got, ['2024-11-03T05:00Z', '2024-11-03T05:30Z', '2024-11-03T06:00Z', '2024-11-03T06:30Z', '2024-11-03T07:00Z', '2024-11-03T07:30Z']);
+  assert.deepEqual(got, [
+    '2024-11-03T05:00Z',
+    '2024-11-03T05:30Z',
+    '2024-11-03T06:00Z',
+    '2024-11-03T06:30Z',
+    '2024-11-03T07:00Z',
+    '2024-11-03T07:30Z',
+  ]);
   const h = schedule({ recurrence: { kind: 'hours', every: 1 }, start: '2024-03-31T00:00', zone: BERLIN });
-  assert.deepEqual(next(h, '2024-03-30T23:30Z', 3), ['2024-03-31T00:00Z', '2024-03-31T01:00Z', '2024-03-31T02:00Z']);
+  assert.deepEqual(next(h, '2024-03-30T23:30Z', 3), [
+    '2024-03-31T00:00Z',
+    '2024-03-31T01:00Z',
+    '2024-03-31T02:00Z',
+  ]);
 });
 
 test('month ends: day 31 skips short months, "last" follows each month, leap February', () => {
-  const d31 = schedule({ recurrence: { kind: 'monthly', every: 1, on: { kind: 'day', day: 31 } }, start: '2024-01-01T10:00', zone: { kind: 'named', name: 'UTC' } });
-  assert.deepEqual(next(d31, '2024-01-01T00:00Z', 4), ['2024-01-31T10:00Z', '2024-03-31T10:00Z', '2024-05-31T10:00Z', '2024-07-31T10:00Z']);
-  const last = schedule({ recurrence: { kind: 'monthly', every: 1, on: { kind: 'day', day: 'last' } }, start: '2023-12-01T10:00', zone: { kind: 'named', name: 'UTC' } });
-  assert.deepEqual(next(last, '2023-12-01T00:00Z', 4), ['2023-12-31T10:00Z', '2024-01-31T10:00Z', '2024-02-29T10:00Z', '2024-03-31T10:00Z']);
-  const lastNonLeap = schedule({ recurrence: { kind: 'monthly', every: 1, on: { kind: 'day', day: 'last' } }, start: '2025-02-01T10:00', zone: { kind: 'named', name: 'UTC' } });
+  const d31 = schedule({
+    recurrence: { kind: 'monthly', every: 1, on: { kind: 'day', day: 31 } },
+    start: '2024-01-01T10:00',
+    zone: { kind: 'named', name: 'UTC' },
+  });
+  assert.deepEqual(next(d31, '2024-01-01T00:00Z', 4), [
+    '2024-01-31T10:00Z',
+    '2024-03-31T10:00Z',
+    '2024-05-31T10:00Z',
+    '2024-07-31T10:00Z',
+  ]);
+  const last = schedule({
+    recurrence: { kind: 'monthly', every: 1, on: { kind: 'day', day: 'last' } },
+    start: '2023-12-01T10:00',
+    zone: { kind: 'named', name: 'UTC' },
+  });
+  assert.deepEqual(next(last, '2023-12-01T00:00Z', 4), [
+    '2023-12-31T10:00Z',
+    '2024-01-31T10:00Z',
+    '2024-02-29T10:00Z',
+    '2024-03-31T10:00Z',
+  ]);
+  const lastNonLeap = schedule({
+    recurrence: { kind: 'monthly', every: 1, on: { kind: 'day', day: 'last' } },
+    start: '2025-02-01T10:00',
+    zone: { kind: 'named', name: 'UTC' },
+  });
   assert.deepEqual(next(lastNonLeap, '2025-01-01T00:00Z', 1), ['2025-02-28T10:00Z']);
-  const d30q = schedule({ recurrence: { kind: 'monthly', every: 3, on: { kind: 'day', day: 30 } }, start: '2023-11-15T08:00', zone: { kind: 'device' } });
-  assert.deepEqual(next(d30q, '2023-01-01T00:00Z', 4), ['2023-11-30T08:00Z', '2024-05-30T08:00Z', '2024-08-30T08:00Z', '2024-11-30T08:00Z']);
+  const d30q = schedule({
+    recurrence: { kind: 'monthly', every: 3, on: { kind: 'day', day: 30 } },
+    start: '2023-11-15T08:00',
+    zone: { kind: 'device' },
+  });
+  assert.deepEqual(next(d30q, '2023-01-01T00:00Z', 4), [
+    '2023-11-30T08:00Z',
+    '2024-05-30T08:00Z',
+    '2024-08-30T08:00Z',
+    '2024-11-30T08:00Z',
+  ]);
 });
 
 test('leap days: yearly on 29 February fires only in leap years (2100 is not one)', () => {
-  const s = schedule({ recurrence: { kind: 'yearly', every: 1, month: 2, on: { kind: 'day', day: 29 } }, start: '2092-01-01T12:00' });
-  assert.deepEqual(next(s, '2092-01-01T00:00Z', 3), ['2092-02-29T12:00Z', '2096-02-29T12:00Z', '2104-02-29T12:00Z']);
-  const daily = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-02-28T23:00', zone: { kind: 'named', name: 'Asia/Tokyo' } });
-  assert.deepEqual(next(daily, '2024-02-28T00:00Z', 3), ['2024-02-28T14:00Z', '2024-02-29T14:00Z', '2024-03-01T14:00Z']);
+  const s = schedule({
+    recurrence: { kind: 'yearly', every: 1, month: 2, on: { kind: 'day', day: 29 } },
+    start: '2092-01-01T12:00',
+  });
+  assert.deepEqual(next(s, '2092-01-01T00:00Z', 3), [
+    '2092-02-29T12:00Z',
+    '2096-02-29T12:00Z',
+    '2104-02-29T12:00Z',
+  ]);
+  const daily = schedule({
+    recurrence: { kind: 'days', every: 1 },
+    start: '2024-02-28T23:00',
+    zone: { kind: 'named', name: 'Asia/Tokyo' },
+  });
+  assert.deepEqual(next(daily, '2024-02-28T00:00Z', 3), [
+    '2024-02-28T14:00Z',
+    '2024-02-29T14:00Z',
+    '2024-03-01T14:00Z',
+  ]);
 });
 
 test('weekly every N weeks counts weeks from the Monday of the start week', () => {
   // start Wednesday 2024-01-03 (week of Monday 1 January); valid weeks: 1 Jan, 15 Jan, 29 Jan …
-  const s = schedule({ recurrence: { kind: 'weekly', every: 2, days: ['mon', 'fri', 'sun'] }, start: '2024-01-03T09:00' });
+  const s = schedule({
+    recurrence: { kind: 'weekly', every: 2, days: ['mon', 'fri', 'sun'] },
+    start: '2024-01-03T09:00',
+  });
   assert.deepEqual(next(s, '2023-12-01T00:00Z', 6), [
     '2024-01-05T09:00Z',
     '2024-01-07T09:00Z',
@@ -128,9 +223,17 @@ test('monthly rules agree with a day-by-day oracle over five years', () => {
     { kind: 'class', nth: 5, of: 'weekday' },
   ];
   for (const on of ons) {
-    const s = schedule({ recurrence: { kind: 'monthly', every: 1, on }, start: '2023-01-01T06:00', zone: BERLIN });
+    const s = schedule({
+      recurrence: { kind: 'monthly', every: 1, on },
+      start: '2023-01-01T06:00',
+      zone: BERLIN,
+    });
     const expected: string[] = [];
-    for (let dt = DateTime.fromISO('2023-01-01T06:00', { zone: 'Europe/Berlin' }); dt.year < 2028; dt = dt.plus({ days: 1 }))
+    for (
+      let dt = DateTime.fromISO('2023-01-01T06:00', { zone: 'Europe/Berlin' });
+      dt.year < 2028;
+      dt = dt.plus({ days: 1 })
+    )
       if (naiveMatches(on, dt)) expected.push((dt.toUTC().toISO() as string).replace(':00.000Z', 'Z'));
     const got = iso(occurrencesBetween(s, new Date('2022-12-31T00:00Z'), new Date('2028-01-01T00:00Z')));
     assert.deepEqual(got, expected, JSON.stringify(on));
@@ -139,12 +242,28 @@ test('monthly rules agree with a day-by-day oracle over five years', () => {
 
 test('monthly with a months filter and yearly every N years', () => {
   const s = schedule({
-    recurrence: { kind: 'monthly', every: 1, on: { kind: 'weekdays', nth: [1], days: ['mon'] }, months: [1, 6, 12] },
+    recurrence: {
+      kind: 'monthly',
+      every: 1,
+      on: { kind: 'weekdays', nth: [1], days: ['mon'] },
+      months: [1, 6, 12],
+    },
     start: '2024-01-01T01:00',
   });
-  assert.deepEqual(next(s, '2024-01-02T00:00Z', 3), ['2024-06-03T01:00Z', '2024-12-02T01:00Z', '2025-01-06T01:00Z']);
-  const y = schedule({ recurrence: { kind: 'yearly', every: 2, month: 11, on: { kind: 'class', nth: 'last', of: 'weekday' } }, start: '2024-01-01T18:00' });
-  assert.deepEqual(next(y, '2024-01-01T00:00Z', 3), ['2024-11-29T18:00Z', '2026-11-30T18:00Z', '2028-11-30T18:00Z']);
+  assert.deepEqual(next(s, '2024-01-02T00:00Z', 3), [
+    '2024-06-03T01:00Z',
+    '2024-12-02T01:00Z',
+    '2025-01-06T01:00Z',
+  ]);
+  const y = schedule({
+    recurrence: { kind: 'yearly', every: 2, month: 11, on: { kind: 'class', nth: 'last', of: 'weekday' } },
+    start: '2024-01-01T18:00',
+  });
+  assert.deepEqual(next(y, '2024-01-01T00:00Z', 3), [
+    '2024-11-29T18:00Z',
+    '2026-11-30T18:00Z',
+    '2028-11-30T18:00Z',
+  ]);
 });
 
 test('once and immediately fire only at the start', () => {
@@ -156,12 +275,36 @@ test('once and immediately fire only at the start', () => {
 });
 
 test('ends: on a date (inclusive), at a date-time (exclusive), after N occurrences', () => {
-  const on = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-01-01T10:00', end: { kind: 'on', date: '2024-01-03' } });
-  assert.deepEqual(next(on, '2023-01-01T00:00Z', 9), ['2024-01-01T10:00Z', '2024-01-02T10:00Z', '2024-01-03T10:00Z']);
-  const at = schedule({ recurrence: { kind: 'hours', every: 4 }, start: '2024-01-01T00:00', end: { kind: 'at', at: '2024-01-01T12:00' } });
-  assert.deepEqual(next(at, '2023-01-01T00:00Z', 9), ['2024-01-01T00:00Z', '2024-01-01T04:00Z', '2024-01-01T08:00Z']);
-  const count = schedule({ recurrence: { kind: 'weekly', every: 1, days: ['tue', 'thu'] }, start: '2024-01-01T10:00', end: { kind: 'after', occurrences: 3 } });
-  assert.deepEqual(next(count, '2023-01-01T00:00Z', 9), ['2024-01-02T10:00Z', '2024-01-04T10:00Z', '2024-01-09T10:00Z']);
+  const on = schedule({
+    recurrence: { kind: 'days', every: 1 },
+    start: '2024-01-01T10:00',
+    end: { kind: 'on', date: '2024-01-03' },
+  });
+  assert.deepEqual(next(on, '2023-01-01T00:00Z', 9), [
+    '2024-01-01T10:00Z',
+    '2024-01-02T10:00Z',
+    '2024-01-03T10:00Z',
+  ]);
+  const at = schedule({
+    recurrence: { kind: 'hours', every: 4 },
+    start: '2024-01-01T00:00',
+    end: { kind: 'at', at: '2024-01-01T12:00' },
+  });
+  assert.deepEqual(next(at, '2023-01-01T00:00Z', 9), [
+    '2024-01-01T00:00Z',
+    '2024-01-01T04:00Z',
+    '2024-01-01T08:00Z',
+  ]);
+  const count = schedule({
+    recurrence: { kind: 'weekly', every: 1, days: ['tue', 'thu'] },
+    start: '2024-01-01T10:00',
+    end: { kind: 'after', occurrences: 3 },
+  });
+  assert.deepEqual(next(count, '2023-01-01T00:00Z', 9), [
+    '2024-01-02T10:00Z',
+    '2024-01-04T10:00Z',
+    '2024-01-09T10:00Z',
+  ]);
   // counting from the start even when asked from later
   assert.deepEqual(next(count, '2024-01-05T00:00Z', 9), ['2024-01-09T10:00Z']);
 });
@@ -187,17 +330,29 @@ test('a daily window filters minute occurrences, also across midnight; exclusion
     window: { start: '08:00', end: '10:00' },
     end: { kind: 'after', occurrences: 3 },
   });
-  assert.deepEqual(next(counted, '2023-12-31T00:00Z', 9), ['2024-01-01T08:00Z', '2024-01-01T09:00Z', '2024-01-02T08:00Z']);
+  assert.deepEqual(next(counted, '2023-12-31T00:00Z', 9), [
+    '2024-01-01T08:00Z',
+    '2024-01-01T09:00Z',
+    '2024-01-02T08:00Z',
+  ]);
   const holidays = schedule({
     recurrence: { kind: 'days', every: 1 },
     start: '2024-12-23T03:00',
     exclusions: [{ kind: 'period', from: '2024-12-24T00:00', to: '2024-12-27T00:00' }],
   });
-  assert.deepEqual(next(holidays, '2024-12-01T00:00Z', 3), ['2024-12-23T03:00Z', '2024-12-27T03:00Z', '2024-12-28T03:00Z']);
+  assert.deepEqual(next(holidays, '2024-12-01T00:00Z', 3), [
+    '2024-12-23T03:00Z',
+    '2024-12-27T03:00Z',
+    '2024-12-28T03:00Z',
+  ]);
 });
 
 test('distribution spreads devices deterministically within the interval', () => {
-  const s = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-01-01T21:00', distribution: { minutes: 60 } });
+  const s = schedule({
+    recurrence: { kind: 'days', every: 1 },
+    start: '2024-01-01T21:00',
+    distribution: { minutes: 60 },
+  });
   const base = nextOccurrences(s, new Date('2024-01-01T00:00Z'), 3);
   const offsets = new Set<number>();
   for (let i = 0; i < 200; i++) {
@@ -217,40 +372,92 @@ test('distribution spreads devices deterministically within the interval', () =>
   // an occurrence whose device time is still ahead is returned even if the base time passed
   const off = distributionOffset(s, 'device-7');
   const mid = new Date(Date.parse('2024-01-01T21:00Z') + off - 1);
-  assert.equal(nextOccurrences(s, mid, 1, { deviceKey: 'device-7' })[0]?.getTime(), Date.parse('2024-01-01T21:00Z') + off);
+  assert.equal(
+    nextOccurrences(s, mid, 1, { deviceKey: 'device-7' })[0]?.getTime(),
+    Date.parse('2024-01-01T21:00Z') + off,
+  );
 });
 
 test('server and device zones come from the options; a named zone ignores them', () => {
-  const server = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-07-01T09:00', zone: { kind: 'server' } });
-  assert.deepEqual(next(server, '2024-07-01T00:00Z', 1, { serverZone: 'Asia/Kolkata', deviceZone: 'America/New_York' }), ['2024-07-01T03:30Z']);
+  const server = schedule({
+    recurrence: { kind: 'days', every: 1 },
+    start: '2024-07-01T09:00',
+    zone: { kind: 'server' },
+  });
+  assert.deepEqual(
+    next(server, '2024-07-01T00:00Z', 1, { serverZone: 'Asia/Kolkata', deviceZone: 'America/New_York' }),
+    ['2024-07-01T03:30Z'],
+  );
   assert.deepEqual(next(server, '2024-07-01T00:00Z', 1, { zone: 'Europe/Berlin' }), ['2024-07-01T07:00Z']);
   assert.deepEqual(next(server, '2024-07-01T00:00Z', 1), ['2024-07-01T09:00Z'], 'UTC when nothing is given');
-  const device = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-07-01T09:00', zone: { kind: 'device' } });
-  assert.deepEqual(next(device, '2024-07-01T00:00Z', 1, { serverZone: 'Asia/Kolkata', deviceZone: 'America/New_York' }), ['2024-07-01T13:00Z']);
+  const device = schedule({
+    recurrence: { kind: 'days', every: 1 },
+    start: '2024-07-01T09:00',
+    zone: { kind: 'device' },
+  });
+  assert.deepEqual(
+    next(device, '2024-07-01T00:00Z', 1, { serverZone: 'Asia/Kolkata', deviceZone: 'America/New_York' }),
+    ['2024-07-01T13:00Z'],
+  );
   const named = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-07-01T09:00', zone: BERLIN });
   assert.deepEqual(next(named, '2024-07-01T00:00Z', 1, { zone: 'Asia/Kolkata' }), ['2024-07-01T07:00Z']);
-  assert.throws(() => nextOccurrences(device, new Date(), 1, { deviceZone: 'Not/AZone' }), /unknown time zone "Not\/AZone"/);
+  assert.throws(
+    () => nextOccurrences(device, new Date(), 1, { deviceZone: 'Not/AZone' }),
+    /unknown time zone "Not\/AZone"/,
+  );
 });
 
 test('windows: the occurrence window contains instants from its start to the daily window end', () => {
-  const s = schedule({ recurrence: { kind: 'weekly', every: 1, days: ['mon'] }, start: '2024-01-01T21:00', window: { start: '21:00', end: '23:59' }, zone: NY });
+  const s = schedule({
+    recurrence: { kind: 'weekly', every: 1, days: ['mon'] },
+    start: '2024-01-01T21:00',
+    window: { start: '21:00', end: '23:59' },
+    zone: NY,
+  });
   // Monday 2024-03-11 21:00 EDT = 2024-03-12T01:00Z … 23:59 EDT = 03:59Z
   assert.equal(isWithinWindow(s, new Date('2024-03-12T01:00Z')), true);
   assert.equal(isWithinWindow(s, new Date('2024-03-12T03:58Z')), true);
   assert.equal(isWithinWindow(s, new Date('2024-03-12T03:59Z')), false);
   assert.equal(isWithinWindow(s, new Date('2024-03-12T00:59Z')), false);
   assert.equal(isWithinWindow(s, new Date('2024-03-13T02:00Z')), false, 'Tuesday');
-  assert.deepEqual(windowAt(s, new Date('2024-03-12T02:00Z')), { start: new Date('2024-03-12T01:00Z'), end: new Date('2024-03-12T03:59Z') });
-  const overnight = schedule({ recurrence: { kind: 'days', every: 1 }, start: '2024-01-01T22:00', window: { start: '22:00', end: '04:00' }, zone: BERLIN });
+  assert.deepEqual(windowAt(s, new Date('2024-03-12T02:00Z')), {
+    start: new Date('2024-03-12T01:00Z'),
+    end: new Date('2024-03-12T03:59Z'),
+  });
+  const overnight = schedule({
+    recurrence: { kind: 'days', every: 1 },
+    start: '2024-01-01T22:00',
+    window: { start: '22:00', end: '04:00' },
+    zone: BERLIN,
+  });
   // the night of the spring-forward: 22:00 CET (21:00Z) to 04:00 CEST (02:00Z) lasts five hours
-  assert.deepEqual(windowAt(overnight, new Date('2024-03-31T01:30Z')), { start: new Date('2024-03-30T21:00Z'), end: new Date('2024-03-31T02:00Z') });
+  assert.deepEqual(windowAt(overnight, new Date('2024-03-31T01:30Z')), {
+    start: new Date('2024-03-30T21:00Z'),
+    end: new Date('2024-03-31T02:00Z'),
+  });
   assert.equal(isWithinWindow(overnight, new Date('2024-03-31T02:00Z')), false);
-  const spread = schedule({ recurrence: { kind: 'hours', every: 6 }, start: '2024-01-01T00:00', distribution: { minutes: 30 } });
-  assert.deepEqual(windowAt(spread, new Date('2024-01-01T06:10Z')), { start: new Date('2024-01-01T06:00Z'), end: new Date('2024-01-01T06:30Z') });
+  const spread = schedule({
+    recurrence: { kind: 'hours', every: 6 },
+    start: '2024-01-01T00:00',
+    distribution: { minutes: 30 },
+  });
+  assert.deepEqual(windowAt(spread, new Date('2024-01-01T06:10Z')), {
+    start: new Date('2024-01-01T06:00Z'),
+    end: new Date('2024-01-01T06:30Z'),
+  });
   assert.equal(isWithinWindow(spread, new Date('2024-01-01T06:30Z')), false);
   const instants = schedule({ recurrence: { kind: 'hours', every: 6 }, start: '2024-01-01T00:00' });
-  assert.equal(windowAt(instants, new Date('2024-01-01T06:00Z')), null, 'no window, no distribution: instants only');
-  const excluded = schedule({ recurrence: { kind: 'minutes', every: 15 }, start: '2024-01-01T00:00', window: { start: '08:00', end: '18:00' }, exclusions: [{ kind: 'daily', from: '12:00', to: '13:00' }] });
+  assert.equal(
+    windowAt(instants, new Date('2024-01-01T06:00Z')),
+    null,
+    'no window, no distribution: instants only',
+  );
+  const excluded = schedule({
+    recurrence: { kind: 'minutes', every: 15 },
+    start: '2024-01-01T00:00',
+    window: { start: '08:00', end: '18:00' },
+    exclusions: [{ kind: 'daily', from: '12:00', to: '13:00' }],
+  });
   assert.equal(isWithinWindow(excluded, new Date('2024-01-02T12:30Z')), false);
   assert.equal(isWithinWindow(excluded, new Date('2024-01-02T13:05Z')), true);
 });
@@ -258,7 +465,10 @@ test('windows: the occurrence window contains instants from its start to the dai
 test('the process time zone does not matter', () => {
   const script = fileURLToPath(new URL('./fixtures/tz-probe.ts', import.meta.url));
   const runs = ['UTC', 'America/Los_Angeles', 'Asia/Kathmandu', 'Pacific/Chatham'].map((tz) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, TZ: tz }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, TZ: tz },
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout;
   });
