@@ -24,16 +24,42 @@
 // a window together with a distribution, a window that is not [start time, +duration), a minute or
 // hour interval that does not divide a day.
 import { XMLParser } from 'fast-xml-parser';
-import { cannotExpress, parseSchedule, parseTime, WEEKDAYS, type MonthDay, type Nth, type Schedule } from './model.ts';
+import {
+  cannotExpress,
+  parseSchedule,
+  parseTime,
+  WEEKDAYS,
+  type MonthDay,
+  type Nth,
+  type Schedule,
+} from './model.ts';
 import { badValue, isObj, pad2, requireAbsent } from './convert.ts';
 import { DAY_MINUTES } from './calendar.ts';
 
 const P = 'Altiris';
 const DAY_ABBR = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
-const MONTH_ABBR = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+const MONTH_ABBR = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+] as const;
 const TYPES = ['Once', 'Daily', 'Weekly', 'Monthly', 'Yearly'] as const;
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, processEntities: true });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseAttributeValue: false,
+  processEntities: true,
+});
 
 const DUR_RE = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/;
 interface Dur {
@@ -47,11 +73,13 @@ interface Dur {
 function parseDur(v: string, path: string): Dur | undefined {
   if (v === '') return undefined;
   const m = DUR_RE.exec(v);
-  if (!m || v === 'P' || v.endsWith('T')) badValue(P, path, `must be an ISO 8601 duration such as "PT2H" or "P2W", got ${JSON.stringify(v)}`);
+  if (!m || v === 'P' || v.endsWith('T'))
+    badValue(P, path, `must be an ISO 8601 duration such as "PT2H" or "P2W", got ${JSON.stringify(v)}`);
   const n = (i: number) => Number(m[i] ?? 0);
   return { y: n(1), mo: n(2), w: n(3), d: n(4), t: n(5) * 60 + n(6) };
 }
-const only = (d: Dur, unit: keyof Dur) => (Object.keys(d) as (keyof Dur)[]).every((k) => k === unit || d[k] === 0);
+const only = (d: Dur, unit: keyof Dur) =>
+  (Object.keys(d) as (keyof Dur)[]).every((k) => k === unit || d[k] === 0);
 const minutesDur = (m: number) => `PT${m >= 60 ? `${Math.floor(m / 60)}H` : ''}${m % 60 ? `${m % 60}M` : ''}`;
 
 function list<T extends string>(v: string, names: readonly T[], path: string): T[] {
@@ -70,10 +98,12 @@ function parseOn(t: Record<string, string>): MonthDay {
   const dates = t.dates ?? '';
   const weekdays = t.weekdays ?? '';
   if (dates !== '') {
-    if (weekdays !== '' || (t.weeks ?? '') !== '') badValue(P, '/trigger/dates', 'cannot be combined with weekdays or weeks');
+    if (weekdays !== '' || (t.weeks ?? '') !== '')
+      badValue(P, '/trigger/dates', 'cannot be combined with weekdays or weeks');
     if (dates.includes(',')) badValue(P, '/trigger/dates', 'only one day of the month can be expressed');
     if (dates.toUpperCase() === 'L') return { kind: 'day', day: 'last' };
-    if (!/^\d{1,2}$/.test(dates) || Number(dates) < 1 || Number(dates) > 31) badValue(P, '/trigger/dates', `must be a day 1 to 31 or L, got ${JSON.stringify(dates)}`);
+    if (!/^\d{1,2}$/.test(dates) || Number(dates) < 1 || Number(dates) > 31)
+      badValue(P, '/trigger/dates', `must be a day 1 to 31 or L, got ${JSON.stringify(dates)}`);
     return { kind: 'day', day: Number(dates) };
   }
   const weeks: Nth[] = (t.weeks ?? '')
@@ -82,15 +112,25 @@ function parseOn(t: Record<string, string>): MonthDay {
     .filter(Boolean)
     .map((x) => {
       if (x.toUpperCase() === 'L') return 'last';
-      if (!/^[1-5]$/.test(x)) badValue(P, '/trigger/weeks', `must list 1 to 5 or L, got ${JSON.stringify(x)}`);
+      if (!/^[1-5]$/.test(x))
+        badValue(P, '/trigger/weeks', `must list 1 to 5 or L, got ${JSON.stringify(x)}`);
       return Number(x) as Nth;
     });
-  if (weeks.length === 0 || weekdays === '') badValue(P, '/trigger', 'a monthly or yearly trigger needs dates, or weekdays with weeks');
+  if (weeks.length === 0 || weekdays === '')
+    badValue(P, '/trigger', 'a monthly or yearly trigger needs dates, or weekdays with weeks');
   if (/^week(day|end)$/i.test(weekdays)) {
     if (weeks.length !== 1) badValue(P, '/trigger/weeks', 'exactly one ordinal goes with Weekday or Weekend');
-    return { kind: 'class', nth: weeks[0] as Nth, of: weekdays.toLowerCase() === 'weekday' ? 'weekday' : 'weekendDay' };
+    return {
+      kind: 'class',
+      nth: weeks[0] as Nth,
+      of: weekdays.toLowerCase() === 'weekday' ? 'weekday' : 'weekendDay',
+    };
   }
-  return { kind: 'weekdays', nth: weeks, days: list(weekdays, DAY_ABBR, '/trigger/weekdays').map((d) => WEEKDAYS[DAY_ABBR.indexOf(d)]!) };
+  return {
+    kind: 'weekdays',
+    nth: weeks,
+    days: list(weekdays, DAY_ABBR, '/trigger/weekdays').map((d) => WEEKDAYS[DAY_ABBR.indexOf(d)]!),
+  };
 }
 
 export function fromAltirisXml(xml: string): Schedule {
@@ -108,14 +148,27 @@ export function fromAltirisXml(xml: string): Schedule {
   const t = trig as Record<string, string>;
   const s = sch as Record<string, string>;
   const tz = s.tz ?? 'Local';
-  const zone = tz === 'Local' ? { kind: 'device' } : tz === 'Server' ? { kind: 'server' } : tz === 'UTC' ? { kind: 'named', name: 'UTC' } : undefined;
+  const zone =
+    tz === 'Local'
+      ? { kind: 'device' }
+      : tz === 'Server'
+        ? { kind: 'server' }
+        : tz === 'UTC'
+          ? { kind: 'named', name: 'UTC' }
+          : undefined;
   if (!zone) badValue(P, '/schedule/tz', `must be Local, Server or UTC, got ${JSON.stringify(tz)}`);
   const at = /^([01]\d|2[0-3]):([0-5]\d):00$/.exec(t.at ?? '');
   if (!at) badValue(P, '/trigger/at', `must be a time "HH:mm:00", got ${JSON.stringify(t.at) ?? 'nothing'}`);
   const type = t.type as (typeof TYPES)[number];
-  if (!TYPES.includes(type)) badValue(P, '/trigger/type', `must be one of ${TYPES.join(', ')}, got ${JSON.stringify(t.type) ?? 'nothing'}`);
+  if (!TYPES.includes(type))
+    badValue(
+      P,
+      '/trigger/type',
+      `must be one of ${TYPES.join(', ')}, got ${JSON.stringify(t.type) ?? 'nothing'}`,
+    );
   const exact = (t.exact ?? 'True').toLowerCase();
-  if (exact !== 'true' && exact !== 'false') badValue(P, '/trigger/exact', `must be True or False, got ${JSON.stringify(t.exact)}`);
+  if (exact !== 'true' && exact !== 'false')
+    badValue(P, '/trigger/exact', `must be True or False, got ${JSON.stringify(t.exact)}`);
   const rep = parseDur(t.repetition ?? '', '/trigger/repetition');
   const dur = parseDur(t.duration ?? '', '/trigger/duration');
   if (dur && !only(dur, 't')) badValue(P, '/trigger/duration', 'must be hours and minutes (PT…)');
@@ -132,7 +185,12 @@ export function fromAltirisXml(xml: string): Schedule {
   }
   const every = (unit: keyof Dur) => {
     if (!rep) return 1;
-    if (!only(rep, unit) || rep[unit] < 1) badValue(P, '/trigger/repetition', `a ${type} trigger repeats in ${unit === 'd' ? 'days (PnD)' : unit === 'w' ? 'weeks (PnW)' : unit === 'mo' ? 'months (PnM)' : 'years (PnY)'}`);
+    if (!only(rep, unit) || rep[unit] < 1)
+      badValue(
+        P,
+        '/trigger/repetition',
+        `a ${type} trigger repeats in ${unit === 'd' ? 'days (PnD)' : unit === 'w' ? 'weeks (PnW)' : unit === 'mo' ? 'months (PnM)' : 'years (PnY)'}`,
+      );
     return rep[unit];
   };
   switch (type) {
@@ -142,22 +200,40 @@ export function fromAltirisXml(xml: string): Schedule {
       break;
     case 'Daily':
       if (rep && rep.t > 0 && only(rep, 't')) {
-        if (DAY_MINUTES % rep.t !== 0) badValue(P, '/trigger/repetition', 'a repetition within the day must divide 24 hours');
-        draft.recurrence = rep.t % 60 === 0 ? { kind: 'hours', every: rep.t / 60 } : { kind: 'minutes', every: rep.t };
+        if (DAY_MINUTES % rep.t !== 0)
+          badValue(P, '/trigger/repetition', 'a repetition within the day must divide 24 hours');
+        draft.recurrence =
+          rep.t % 60 === 0 ? { kind: 'hours', every: rep.t / 60 } : { kind: 'minutes', every: rep.t };
       } else draft.recurrence = { kind: 'days', every: every('d') };
       break;
     case 'Weekly':
-      draft.recurrence = { kind: 'weekly', every: every('w'), days: list(t.weekdays ?? '', DAY_ABBR, '/trigger/weekdays').map((d) => WEEKDAYS[DAY_ABBR.indexOf(d)]) };
+      draft.recurrence = {
+        kind: 'weekly',
+        every: every('w'),
+        days: list(t.weekdays ?? '', DAY_ABBR, '/trigger/weekdays').map((d) => WEEKDAYS[DAY_ABBR.indexOf(d)]),
+      };
       break;
     case 'Monthly': {
-      const months = list(t.months ?? '', MONTH_ABBR, '/trigger/months').map((m) => MONTH_ABBR.indexOf(m) + 1);
-      draft.recurrence = { kind: 'monthly', every: every('mo'), on: parseOn(t), ...(months.length ? { months } : {}) };
+      const months = list(t.months ?? '', MONTH_ABBR, '/trigger/months').map(
+        (m) => MONTH_ABBR.indexOf(m) + 1,
+      );
+      draft.recurrence = {
+        kind: 'monthly',
+        every: every('mo'),
+        on: parseOn(t),
+        ...(months.length ? { months } : {}),
+      };
       break;
     }
     case 'Yearly': {
       const months = list(t.months ?? '', MONTH_ABBR, '/trigger/months');
       if (months.length !== 1) badValue(P, '/trigger/months', 'a Yearly trigger names exactly one month');
-      draft.recurrence = { kind: 'yearly', every: every('y'), month: MONTH_ABBR.indexOf(months[0]!) + 1, on: parseOn(t) };
+      draft.recurrence = {
+        kind: 'yearly',
+        every: every('y'),
+        month: MONTH_ABBR.indexOf(months[0]!) + 1,
+        on: parseOn(t),
+      };
       break;
     }
   }
@@ -168,17 +244,46 @@ const attr = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').rep
 
 export function toAltirisXml(s: Schedule): string {
   requireAbsent(P, s, ['exclusions']);
-  if (s.end.kind !== 'never' && s.end.kind !== 'on') cannotExpress(P, `an end "${s.end.kind}" (only an end date)`, '/end');
-  const tz = s.zone.kind === 'device' ? 'Local' : s.zone.kind === 'server' ? 'Server' : s.zone.name === 'UTC' ? 'UTC' : undefined;
-  if (!tz) return cannotExpress(P, `the named time zone ${(s.zone as { name: string }).name} (only Local, Server, UTC)`, '/zone');
-  if (s.window && s.distribution) cannotExpress(P, 'a daily window together with a distribution window', '/distribution');
+  if (s.end.kind !== 'never' && s.end.kind !== 'on')
+    cannotExpress(P, `an end "${s.end.kind}" (only an end date)`, '/end');
+  const tz =
+    s.zone.kind === 'device'
+      ? 'Local'
+      : s.zone.kind === 'server'
+        ? 'Server'
+        : s.zone.name === 'UTC'
+          ? 'UTC'
+          : undefined;
+  if (!tz)
+    return cannotExpress(
+      P,
+      `the named time zone ${(s.zone as { name: string }).name} (only Local, Server, UTC)`,
+      '/zone',
+    );
+  if (s.window && s.distribution)
+    cannotExpress(P, 'a daily window together with a distribution window', '/distribution');
   const r = s.recurrence;
   if (r.kind === 'immediately') cannotExpress(P, 'an "immediately" recurrence', '/recurrence/kind');
   const time = s.start.slice(11, 16);
   const tod = parseTime(time) as number;
-  const t = { dates: '', months: '', at: `${time}:00`, exact: 'True', type: '', repetition: '', weekdays: '', weeks: '', duration: '' };
+  const t = {
+    dates: '',
+    months: '',
+    at: `${time}:00`,
+    exact: 'True',
+    type: '',
+    repetition: '',
+    weekdays: '',
+    weeks: '',
+    duration: '',
+  };
   if (s.window) {
-    if (s.window.start !== time) cannotExpress(P, `a window (${s.window.start}) that does not open at the start time (${time})`, '/window');
+    if (s.window.start !== time)
+      cannotExpress(
+        P,
+        `a window (${s.window.start}) that does not open at the start time (${time})`,
+        '/window',
+      );
     const len = ((parseTime(s.window.end) as number) - tod + DAY_MINUTES) % DAY_MINUTES;
     t.duration = minutesDur(len);
   }
@@ -204,7 +309,8 @@ export function toAltirisXml(s: Schedule): string {
     case 'minutes':
     case 'hours': {
       const m = r.every * (r.kind === 'hours' ? 60 : 1);
-      if (DAY_MINUTES % m !== 0) cannotExpress(P, `a repetition every ${m} minutes (it must divide 24 hours)`, '/recurrence/every');
+      if (DAY_MINUTES % m !== 0)
+        cannotExpress(P, `a repetition every ${m} minutes (it must divide 24 hours)`, '/recurrence/every');
       t.type = 'Daily';
       t.repetition = minutesDur(m);
       break;

@@ -17,8 +17,23 @@
 // window, exclusion or distribution, and the start date of the context (Automox stores none).
 // Round trip: canonical → Automox → canonical is the identity on those forms, except that a monthly
 // form on all five weeks of all twelve months comes back as the equivalent weekly form.
-import { cannotExpress, parseTime, WEEKDAYS, type Month, type Nth, type Schedule, type Weekday } from './model.ts';
-import { badValue, contextStartDate, isObj, requireAbsent, requireContextStartDate, type ConvertContext } from './convert.ts';
+import {
+  cannotExpress,
+  parseTime,
+  WEEKDAYS,
+  type Month,
+  type Nth,
+  type Schedule,
+  type Weekday,
+} from './model.ts';
+import {
+  badValue,
+  contextStartDate,
+  isObj,
+  requireAbsent,
+  requireContextStartDate,
+  type ConvertContext,
+} from './convert.ts';
 import { formatMinutes } from './calendar.ts';
 
 export interface AutomoxSchedule {
@@ -53,7 +68,11 @@ export function fromAutomox(input: unknown, ctx?: ConvertContext): Schedule {
   const months = mask(input, 'schedule_months', 12);
   const tod = parseTime(input.schedule_time);
   if (tod === undefined)
-    badValue(P, '/schedule_time', `must be a time "hh:mm", got ${JSON.stringify(input.schedule_time) ?? 'nothing'}`);
+    badValue(
+      P,
+      '/schedule_time',
+      `must be a time "hh:mm", got ${JSON.stringify(input.schedule_time) ?? 'nothing'}`,
+    );
   const dayList = WEEKDAYS.filter((d) => days & (1 << dayBit(d)));
   const start = `${contextStartDate(P, ctx)}T${formatMinutes(tod)}`;
   const base = { start, zone: { kind: 'device' as const }, end: { kind: 'never' as const } };
@@ -73,7 +92,12 @@ export function fromAutomox(input: unknown, ctx?: ConvertContext): Schedule {
 }
 
 export function toAutomox(s: Schedule, ctx?: ConvertContext): AutomoxSchedule {
-  if (s.zone.kind !== 'device') cannotExpress(P, `a schedule in the ${s.zone.kind === 'server' ? "server's" : 'named'} time zone (it runs in device time)`, '/zone');
+  if (s.zone.kind !== 'device')
+    cannotExpress(
+      P,
+      `a schedule in the ${s.zone.kind === 'server' ? "server's" : 'named'} time zone (it runs in device time)`,
+      '/zone',
+    );
   requireAbsent(P, s, ['end', 'window', 'exclusions', 'distribution']);
   requireContextStartDate(P, s, ctx);
   const r = s.recurrence;
@@ -81,15 +105,38 @@ export function toAutomox(s: Schedule, ctx?: ConvertContext): AutomoxSchedule {
   const daysMask = (days: readonly Weekday[]) => days.reduce((m, d) => m | (1 << dayBit(d)), 0);
   if (r.kind === 'weekly') {
     if (r.every !== 1) cannotExpress(P, `a weekly schedule every ${r.every} weeks`, '/recurrence/every');
-    return { schedule_days: daysMask(r.days), schedule_weeks_of_month: AUTOMOX_EVERY_WEEK, schedule_months: AUTOMOX_EVERY_MONTH, schedule_time: time };
+    return {
+      schedule_days: daysMask(r.days),
+      schedule_weeks_of_month: AUTOMOX_EVERY_WEEK,
+      schedule_months: AUTOMOX_EVERY_MONTH,
+      schedule_time: time,
+    };
   }
   if (r.kind === 'monthly') {
     if (r.every !== 1) cannotExpress(P, `a monthly schedule every ${r.every} months`, '/recurrence/every');
-    if (r.on.kind !== 'weekdays') cannotExpress(P, r.on.kind === 'day' ? 'a day of the month' : 'the nth working or weekend day', '/recurrence/on');
-    if (r.on.nth.includes('last')) cannotExpress(P, 'the last weekday of a month (only the 1st to 5th week)', '/recurrence/on/nth');
+    if (r.on.kind !== 'weekdays')
+      cannotExpress(
+        P,
+        r.on.kind === 'day' ? 'a day of the month' : 'the nth working or weekend day',
+        '/recurrence/on',
+      );
+    if (r.on.nth.includes('last'))
+      cannotExpress(P, 'the last weekday of a month (only the 1st to 5th week)', '/recurrence/on/nth');
     const weeks = (r.on.nth as readonly Exclude<Nth, 'last'>[]).reduce((m, n) => m | (1 << n), 0);
-    const months = (r.months ?? ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as readonly Month[])).reduce((m, n) => m | (1 << n), 0);
-    return { schedule_days: daysMask(r.on.days), schedule_weeks_of_month: weeks, schedule_months: months, schedule_time: time };
+    const months = (r.months ?? ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] as readonly Month[])).reduce(
+      (m, n) => m | (1 << n),
+      0,
+    );
+    return {
+      schedule_days: daysMask(r.on.days),
+      schedule_weeks_of_month: weeks,
+      schedule_months: months,
+      schedule_time: time,
+    };
   }
-  return cannotExpress(P, `a "${r.kind}" recurrence (only weekly and monthly by week of month)`, '/recurrence/kind');
+  return cannotExpress(
+    P,
+    `a "${r.kind}" recurrence (only weekly and monthly by week of month)`,
+    '/recurrence/kind',
+  );
 }

@@ -17,7 +17,8 @@ export const DEFAULT_START_DATE = '1970-01-01';
 
 export function contextStartDate(product: string, ctx: ConvertContext | undefined): string {
   const d = ctx?.startDate ?? DEFAULT_START_DATE;
-  if (parseDate(d) === undefined) throw invalid(`${product}: context start date ${JSON.stringify(d)} is not a date "YYYY-MM-DD"`);
+  if (parseDate(d) === undefined)
+    throw invalid(`${product}: context start date ${JSON.stringify(d)} is not a date "YYYY-MM-DD"`);
   return d;
 }
 
@@ -25,7 +26,11 @@ export function contextStartDate(product: string, ctx: ConvertContext | undefine
 export function requireContextStartDate(product: string, s: Schedule, ctx: ConvertContext | undefined): void {
   const d = contextStartDate(product, ctx);
   if (s.start.slice(0, 10) !== d)
-    cannotExpress(product, `a start date (${s.start.slice(0, 10)}); pass it as the context start date to keep it outside the product's fields`, '/start');
+    cannotExpress(
+      product,
+      `a start date (${s.start.slice(0, 10)}); pass it as the context start date to keep it outside the product's fields`,
+      '/start',
+    );
 }
 
 /** The parts of the canonical model that only some products express. */
@@ -37,8 +42,10 @@ export function requireAbsent(
   for (const p of parts) {
     if (p === 'end' && s.end.kind !== 'never') cannotExpress(product, `an end (${s.end.kind})`, '/end');
     if (p === 'window' && s.window) cannotExpress(product, 'a daily time window', '/window');
-    if (p === 'exclusions' && s.exclusions?.length) cannotExpress(product, 'exclusion windows', '/exclusions');
-    if (p === 'distribution' && s.distribution) cannotExpress(product, 'a distribution window', '/distribution');
+    if (p === 'exclusions' && s.exclusions?.length)
+      cannotExpress(product, 'exclusion windows', '/exclusions');
+    if (p === 'distribution' && s.distribution)
+      cannotExpress(product, 'a distribution window', '/distribution');
   }
 }
 
@@ -51,10 +58,21 @@ export function badValue(product: string, path: string, message: string): never 
 }
 
 /** An integer field of a product object within a range, else `invalid` naming the field. */
-export function intField(product: string, o: Obj, key: string, path: string, min: number, max: number): number {
+export function intField(
+  product: string,
+  o: Obj,
+  key: string,
+  path: string,
+  min: number,
+  max: number,
+): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    badValue(product, `${path}/${key}`, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v) ?? 'nothing'}`);
+    badValue(
+      product,
+      `${path}/${key}`,
+      `must be an integer from ${min} to ${max}, got ${JSON.stringify(v) ?? 'nothing'}`,
+    );
   return v;
 }
 

@@ -157,19 +157,26 @@ class Issues {
   /** reports keys that the shape does not know */
   keys(o: Obj, path: string, allowed: readonly string[]): void {
     for (const k of Object.keys(o))
-      if (!allowed.includes(k)) this.add(`${path}/${k}`, `unknown property "${k}" (allowed: ${allowed.join(', ')})`);
+      if (!allowed.includes(k))
+        this.add(`${path}/${k}`, `unknown property "${k}" (allowed: ${allowed.join(', ')})`);
   }
   int(o: Obj, key: string, path: string, min: number, max: number): number | undefined {
     const v = o[key];
     if (typeof v !== 'number' || !Number.isInteger(v))
-      return this.add(`${path}/${key}`, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v) ?? 'nothing'}`);
+      return this.add(
+        `${path}/${key}`,
+        `must be an integer from ${min} to ${max}, got ${JSON.stringify(v) ?? 'nothing'}`,
+      );
     if (v < min || v > max) return this.add(`${path}/${key}`, `must be from ${min} to ${max}, got ${v}`);
     return v;
   }
   time(o: Obj, key: string, path: string): string | undefined {
     const v = o[key];
     if (parseTime(v) === undefined)
-      return this.add(`${path}/${key}`, `must be a time "HH:mm" (00:00 to 23:59), got ${JSON.stringify(v) ?? 'nothing'}`);
+      return this.add(
+        `${path}/${key}`,
+        `must be a time "HH:mm" (00:00 to 23:59), got ${JSON.stringify(v) ?? 'nothing'}`,
+      );
     return v as string;
   }
   local(o: Obj, key: string, path: string): string | undefined {
@@ -218,7 +225,8 @@ function parseMonthDay(v: unknown, path: string, issues: Issues): MonthDay | und
       const nth = new Set<Nth>();
       v.nth.forEach((n, i) => {
         const p = parseNth(n, `${path}/nth/${i}`, issues);
-        if (p !== undefined && nth.has(p)) issues.add(`${path}/nth/${i}`, `${JSON.stringify(p)} is listed twice`);
+        if (p !== undefined && nth.has(p))
+          issues.add(`${path}/nth/${i}`, `${JSON.stringify(p)} is listed twice`);
         if (p !== undefined) nth.add(p);
       });
       return days ? { kind: 'weekdays', nth: [...nth].sort(sortNth), days } : undefined;
@@ -227,17 +235,26 @@ function parseMonthDay(v: unknown, path: string, issues: Issues): MonthDay | und
       issues.keys(v, path, ['kind', 'nth', 'of']);
       const nth = parseNth(v.nth, `${path}/nth`, issues);
       if (v.of !== 'weekday' && v.of !== 'weekendDay')
-        return issues.add(`${path}/of`, `must be "weekday" or "weekendDay", got ${JSON.stringify(v.of) ?? 'nothing'}`);
+        return issues.add(
+          `${path}/of`,
+          `must be "weekday" or "weekendDay", got ${JSON.stringify(v.of) ?? 'nothing'}`,
+        );
       return nth === undefined ? undefined : { kind: 'class', nth, of: v.of };
     }
     default:
-      return issues.add(`${path}/kind`, `must be "day", "weekdays" or "class", got ${JSON.stringify(v.kind) ?? 'nothing'}`);
+      return issues.add(
+        `${path}/kind`,
+        `must be "day", "weekdays" or "class", got ${JSON.stringify(v.kind) ?? 'nothing'}`,
+      );
   }
 }
 
 function parseMonth(v: unknown, path: string, issues: Issues): Month | undefined {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 12) return v as Month;
-  return issues.add(path, `must be a month number from 1 (January) to 12 (December), got ${JSON.stringify(v) ?? 'nothing'}`);
+  return issues.add(
+    path,
+    `must be a month number from 1 (January) to 12 (December), got ${JSON.stringify(v) ?? 'nothing'}`,
+  );
 }
 
 function parseRecurrence(v: unknown, issues: Issues): Recurrence | undefined {
@@ -268,7 +285,10 @@ function parseRecurrence(v: unknown, issues: Issues): Recurrence | undefined {
       let months: Month[] | undefined;
       if (v.months !== undefined) {
         if (!Array.isArray(v.months) || v.months.length === 0)
-          return issues.add(`${path}/months`, 'must be a non-empty array of month numbers 1 to 12 when present');
+          return issues.add(
+            `${path}/months`,
+            'must be a non-empty array of month numbers 1 to 12 when present',
+          );
         const set = new Set<Month>();
         v.months.forEach((m, i) => {
           const p = parseMonth(m, `${path}/months/${i}`, issues);
@@ -287,7 +307,9 @@ function parseRecurrence(v: unknown, issues: Issues): Recurrence | undefined {
       const on = parseMonthDay(v.on, `${path}/on`, issues);
       if (on?.kind === 'day' && month !== undefined && on.day !== 'last' && on.day > daysInMonth(2000, month))
         issues.add(`${path}/on/day`, `month ${month} never has a day ${on.day}`);
-      return every === undefined || month === undefined || !on ? undefined : { kind: 'yearly', every, month, on };
+      return every === undefined || month === undefined || !on
+        ? undefined
+        : { kind: 'yearly', every, month, on };
     }
     default:
       return issues.add(
@@ -298,7 +320,11 @@ function parseRecurrence(v: unknown, issues: Issues): Recurrence | undefined {
 }
 
 function parseZone(v: unknown, issues: Issues): ScheduleZone | undefined {
-  if (!isObj(v)) return issues.add('/zone', 'must be {"kind":"server"}, {"kind":"device"} or {"kind":"named","name":"Area/City"}');
+  if (!isObj(v))
+    return issues.add(
+      '/zone',
+      'must be {"kind":"server"}, {"kind":"device"} or {"kind":"named","name":"Area/City"}',
+    );
   if (v.kind === 'server' || v.kind === 'device') {
     issues.keys(v, '/zone', ['kind']);
     return { kind: v.kind };
@@ -306,10 +332,16 @@ function parseZone(v: unknown, issues: Issues): ScheduleZone | undefined {
   if (v.kind === 'named') {
     issues.keys(v, '/zone', ['kind', 'name']);
     if (typeof v.name !== 'string' || !isValidZoneName(v.name))
-      return issues.add('/zone/name', `must be an IANA time zone name such as "Europe/Berlin", got ${JSON.stringify(v.name) ?? 'nothing'}`);
+      return issues.add(
+        '/zone/name',
+        `must be an IANA time zone name such as "Europe/Berlin", got ${JSON.stringify(v.name) ?? 'nothing'}`,
+      );
     return { kind: 'named', name: v.name };
   }
-  return issues.add('/zone/kind', `must be "server", "device" or "named", got ${JSON.stringify(v.kind) ?? 'nothing'}`);
+  return issues.add(
+    '/zone/kind',
+    `must be "server", "device" or "named", got ${JSON.stringify(v.kind) ?? 'nothing'}`,
+  );
 }
 
 function parseEnd(v: unknown, startLocal: number | undefined, issues: Issues): ScheduleEnd | undefined {
@@ -323,7 +355,10 @@ function parseEnd(v: unknown, startLocal: number | undefined, issues: Issues): S
       issues.keys(v, path, ['kind', 'date']);
       const day = parseDate(v.date);
       if (day === undefined)
-        return issues.add(`${path}/date`, `must be a date "YYYY-MM-DD", got ${JSON.stringify(v.date) ?? 'nothing'}`);
+        return issues.add(
+          `${path}/date`,
+          `must be a date "YYYY-MM-DD", got ${JSON.stringify(v.date) ?? 'nothing'}`,
+        );
       if (startLocal !== undefined && day < Math.floor(startLocal / DAY_MINUTES))
         return issues.add(`${path}/date`, `${v.date as string} is before the start date`);
       return { kind: 'on', date: v.date as string };
@@ -341,7 +376,10 @@ function parseEnd(v: unknown, startLocal: number | undefined, issues: Issues): S
       return at === undefined ? undefined : { kind: 'at', at };
     }
     default:
-      return issues.add(`${path}/kind`, `must be "never", "on", "after" or "at", got ${JSON.stringify(v.kind) ?? 'nothing'}`);
+      return issues.add(
+        `${path}/kind`,
+        `must be "never", "on", "after" or "at", got ${JSON.stringify(v.kind) ?? 'nothing'}`,
+      );
   }
 }
 
@@ -361,10 +399,15 @@ function parseExclusions(v: unknown, issues: Issues): Exclusion[] | undefined {
       issues.keys(e, path, ['kind', 'from', 'to']);
       const from = issues.local(e, 'from', path);
       const to = issues.local(e, 'to', path);
-      if (from !== undefined && to !== undefined && (parseLocal(to) as number) <= (parseLocal(from) as number))
+      if (
+        from !== undefined &&
+        to !== undefined &&
+        (parseLocal(to) as number) <= (parseLocal(from) as number)
+      )
         return issues.add(`${path}/to`, `must be after "from" (${from})`);
       if (from !== undefined && to !== undefined) out.push({ kind: 'period', from, to });
-    } else issues.add(`${path}/kind`, `must be "daily" or "period", got ${JSON.stringify(e.kind) ?? 'nothing'}`);
+    } else
+      issues.add(`${path}/kind`, `must be "daily" or "period", got ${JSON.stringify(e.kind) ?? 'nothing'}`);
     return undefined;
   });
   return out;
@@ -378,13 +421,15 @@ const DAY_KINDS = new Set(['once', 'immediately', 'days', 'weekly', 'monthly', '
  */
 export function parseSchedule(input: unknown): Schedule {
   const issues = new Issues();
-  if (!isObj(input)) throw invalid('invalid schedule: must be a JSON object', [{ path: '', message: 'must be an object' }]);
+  if (!isObj(input))
+    throw invalid('invalid schedule: must be a JSON object', [{ path: '', message: 'must be an object' }]);
   issues.keys(input, '', ['recurrence', 'start', 'zone', 'end', 'window', 'exclusions', 'distribution']);
   const recurrence = parseRecurrence(input.recurrence, issues);
   const start = issues.local(input, 'start', '');
   const startLocal = parseLocal(start);
   const zone = parseZone(input.zone, issues);
-  const end = input.end === undefined ? ({ kind: 'never' } as const) : parseEnd(input.end, startLocal, issues);
+  const end =
+    input.end === undefined ? ({ kind: 'never' } as const) : parseEnd(input.end, startLocal, issues);
   let window: TimeRange | undefined;
   if (input.window !== undefined) {
     if (!isObj(input.window)) issues.add('/window', 'must be an object {"start":"HH:mm","end":"HH:mm"}');
@@ -398,7 +443,10 @@ export function parseSchedule(input: unknown): Schedule {
         if (recurrence && DAY_KINDS.has(recurrence.kind) && startLocal !== undefined) {
           const tod = startLocal % DAY_MINUTES;
           if (!inDailyRange(tod, parseTime(ws) as number, parseTime(we) as number))
-            issues.add('/start', `its time ${start?.slice(11)} lies outside the daily window ${ws}–${we}, so it would never occur`);
+            issues.add(
+              '/start',
+              `its time ${start?.slice(11)} lies outside the daily window ${ws}–${we}, so it would never occur`,
+            );
         }
       }
     }
@@ -409,21 +457,38 @@ export function parseSchedule(input: unknown): Schedule {
     if (!isObj(input.distribution)) issues.add('/distribution', 'must be an object {"minutes": N}');
     else {
       issues.keys(input.distribution, '/distribution', ['minutes']);
-      const minutes = issues.int(input.distribution, 'minutes', '/distribution', 1, LIMITS.distributionMinutes);
+      const minutes = issues.int(
+        input.distribution,
+        'minutes',
+        '/distribution',
+        1,
+        LIMITS.distributionMinutes,
+      );
       if (minutes !== undefined) distribution = { minutes };
     }
   }
-  if (recurrence && (recurrence.kind === 'once' || recurrence.kind === 'immediately') && end && end.kind !== 'never')
+  if (
+    recurrence &&
+    (recurrence.kind === 'once' || recurrence.kind === 'immediately') &&
+    end &&
+    end.kind !== 'never'
+  )
     issues.add('/end/kind', `a "${recurrence.kind}" schedule has a single occurrence and must end "never"`);
   if (recurrence && DAY_KINDS.has(recurrence.kind) && startLocal !== undefined && exclusions) {
     const tod = startLocal % DAY_MINUTES;
     exclusions.forEach((e, i) => {
       if (e.kind === 'daily' && inDailyRange(tod, parseTime(e.from) as number, parseTime(e.to) as number))
-        issues.add(`/exclusions/${i}`, `excludes the time of every occurrence (${start?.slice(11)}), so it would never occur`);
+        issues.add(
+          `/exclusions/${i}`,
+          `excludes the time of every occurrence (${start?.slice(11)}), so it would never occur`,
+        );
     });
   }
   if (issues.list.length > 0 || !recurrence || !start || !zone || !end)
-    throw invalid(`invalid schedule: ${issues.list.map((i) => `${i.path || '/'}: ${i.message}`).join('; ')}`, issues.list);
+    throw invalid(
+      `invalid schedule: ${issues.list.map((i) => `${i.path || '/'}: ${i.message}`).join('; ')}`,
+      issues.list,
+    );
   return {
     recurrence,
     start,
@@ -437,5 +502,7 @@ export function parseSchedule(input: unknown): Schedule {
 
 /** Throws `invalid` naming what a product format cannot express. */
 export function cannotExpress(product: string, what: string, path: string): never {
-  throw invalid(`${product} cannot express ${what}`, [{ path, message: `${product} cannot express ${what}` }]);
+  throw invalid(`${product} cannot express ${what}`, [
+    { path, message: `${product} cannot express ${what}` },
+  ]);
 }

@@ -16,7 +16,15 @@
 // - distribution: a device fires `hash(deviceKey) mod (minutes × 60)` whole seconds after each
 //   occurrence (FNV-1a, stable across processes and releases).
 import { invalid } from '../errors.ts';
-import { civilFromDays, daysFromCivil, daysInMonth, weekdayOfDay, DAY_MS, MINUTE_MS, type Civil } from './calendar.ts';
+import {
+  civilFromDays,
+  daysFromCivil,
+  daysInMonth,
+  weekdayOfDay,
+  DAY_MS,
+  MINUTE_MS,
+  type Civil,
+} from './calendar.ts';
 import { parseDate, parseLocal, parseTime, WEEKDAYS, type MonthDay, type Schedule } from './model.ts';
 import { zoneOffsets, type ZoneOffsets } from './zones.ts';
 
@@ -97,7 +105,13 @@ function compileOn(on: MonthDay): CompiledOn {
         ? { kind: On.Last, day: 0, nth: [], days: [], weekend: false }
         : { kind: On.Day, day: on.day, nth: [], days: [], weekend: false };
     case 'weekdays':
-      return { kind: On.Weekdays, day: 0, nth: on.nth.map(nthNum), days: on.days.map((d) => WEEKDAYS.indexOf(d)), weekend: false };
+      return {
+        kind: On.Weekdays,
+        day: 0,
+        nth: on.nth.map(nthNum),
+        days: on.days.map((d) => WEEKDAYS.indexOf(d)),
+        weekend: false,
+      };
     case 'class':
       return { kind: On.Class, day: 0, nth: [nthNum(on.nth)], days: [], weekend: on.of === 'weekendDay' };
   }
@@ -107,7 +121,8 @@ function compile(s: Schedule): Compiled {
   const hit = compiled.get(s);
   if (hit) return hit;
   const startMin = parseLocal(s.start);
-  if (startMin === undefined) throw invalid(`invalid schedule start ${s.start}`, [{ path: '/start', message: 'not a date-time' }]);
+  if (startMin === undefined)
+    throw invalid(`invalid schedule start ${s.start}`, [{ path: '/start', message: 'not a date-time' }]);
   const startLocal = startMin * MINUTE_MS;
   const startDay = Math.floor(startLocal / DAY_MS);
   const r = s.recurrence;
@@ -161,7 +176,8 @@ function compile(s: Schedule): Compiled {
   const dailyEx: number[] = [];
   const periodEx: number[] = [];
   for (const x of s.exclusions ?? []) {
-    if (x.kind === 'daily') dailyEx.push((parseTime(x.from) as number) * MINUTE_MS, (parseTime(x.to) as number) * MINUTE_MS);
+    if (x.kind === 'daily')
+      dailyEx.push((parseTime(x.from) as number) * MINUTE_MS, (parseTime(x.to) as number) * MINUTE_MS);
     else periodEx.push((parseLocal(x.from) as number) * MINUTE_MS, (parseLocal(x.to) as number) * MINUTE_MS);
   }
   const c: Compiled = {
@@ -262,7 +278,7 @@ function nextDay(c: Compiled, from: number): number {
           d = monday + (c.every - r) * 7;
           continue;
         }
-        for (let j = idx; j < 7; j++) if (c.weekMask & (1 << (j + 1) % 7)) return monday + j;
+        for (let j = idx; j < 7; j++) if (c.weekMask & (1 << ((j + 1) % 7))) return monday + j;
         d = monday + c.every * 7;
       }
       return NaN;
@@ -336,16 +352,27 @@ function allowedFrom(c: Compiled, local: number): number {
       if (inRange(tod, from, to)) next = from < to || tod < to ? dayStart + to : dayStart + DAY_MS + to;
     }
     for (let j = 0; j < c.periodEx.length && next === local; j += 2)
-      if (local >= (c.periodEx[j] as number) && local < (c.periodEx[j + 1] as number)) next = c.periodEx[j + 1] as number;
+      if (local >= (c.periodEx[j] as number) && local < (c.periodEx[j + 1] as number))
+        next = c.periodEx[j + 1] as number;
     if (next === local) return local;
     local = next;
   }
   return local;
 }
 
+/** the end of the period exclusion containing a local time, or the time itself */
+function periodEndAt(c: Compiled, local: number): number {
+  let end = local;
+  for (let j = 0; j < c.periodEx.length; j += 2)
+    if (local >= (c.periodEx[j] as number) && local < (c.periodEx[j + 1] as number))
+      end = Math.max(end, c.periodEx[j + 1] as number);
+  return end;
+}
+
 function excludedAt(c: Compiled, local: number): boolean {
   const tod = local - Math.floor(local / DAY_MS) * DAY_MS;
-  for (let j = 0; j < c.dailyEx.length; j += 2) if (inRange(tod, c.dailyEx[j] as number, c.dailyEx[j + 1] as number)) return true;
+  for (let j = 0; j < c.dailyEx.length; j += 2)
+    if (inRange(tod, c.dailyEx[j] as number, c.dailyEx[j + 1] as number)) return true;
   for (let j = 0; j < c.periodEx.length; j += 2)
     if (local >= (c.periodEx[j] as number) && local < (c.periodEx[j + 1] as number)) return true;
   return false;
@@ -355,12 +382,21 @@ function excludedAt(c: Compiled, local: number): boolean {
 // iteration
 
 /**
+ * Consecutive candidates a window or exclusion may skip before the schedule counts as never firing
+ * again (every 12 hours at 07:00/19:00 with a 20:00–06:00 window). A window skips at most once or
+ * twice a day and a period exclusion is jumped in one step, so this is years of skipping, longer
+ * than any seasonal (DST-shifted) pause of a schedule that does fire.
+ */
+const MAX_SKIPS = 2_000;
+
+/**
  * Calls `emit` with each occurrence instant (ms) of the schedule itself (no distribution offset)
  * later than `afterMs`, in ascending order, until `emit` returns false or the schedule ends.
  */
 function iterate(c: Compiled, z: ZoneOffsets, afterMs: number, emit: (u: number) => boolean): void {
   const counting = c.count !== Infinity;
   let fired = 0;
+  let skipped = 0;
   if (c.kind === Kind.Interval) {
     const startUtc = z.toUtc(c.startLocal);
     let k = counting && c.hasFilter ? 0 : Math.max(0, Math.floor((afterMs - startUtc) / c.stepMs) + 1);
@@ -372,11 +408,12 @@ function iterate(c: Compiled, z: ZoneOffsets, afterMs: number, emit: (u: number)
       if (c.hasFilter) {
         const next = allowedFrom(c, local);
         if (next !== local) {
-          if (next >= c.endLocal) return;
+          if (next >= c.endLocal || ++skipped > MAX_SKIPS) return;
           k = Math.max(k + 1, Math.ceil((z.toUtc(next) - startUtc) / c.stepMs));
           continue;
         }
       }
+      skipped = 0;
       fired++;
       if (u > afterMs && !emit(u)) return;
       k++;
@@ -390,9 +427,11 @@ function iterate(c: Compiled, z: ZoneOffsets, afterMs: number, emit: (u: number)
     const local = d * DAY_MS + c.todMs;
     if (local >= c.endLocal || fired >= c.count) return;
     if (c.hasFilter && excludedAt(c, local)) {
-      d = nextDay(c, d + 1);
+      if (++skipped > MAX_SKIPS) return;
+      d = nextDay(c, Math.max(d + 1, Math.floor(periodEndAt(c, local) / DAY_MS)));
       continue;
     }
+    skipped = 0;
     fired++;
     if (d >= afterLocalDay) {
       const u = z.toUtc(local);
@@ -410,7 +449,9 @@ function resolveZone(s: Schedule, opts: OccurrenceOptions): ZoneOffsets {
   try {
     return zoneOffsets(name);
   } catch {
-    throw invalid(`unknown time zone ${JSON.stringify(name)}`, [{ path: '/zone', message: `unknown time zone ${name}` }]);
+    throw invalid(`unknown time zone ${JSON.stringify(name)}`, [
+      { path: '/zone', message: `unknown time zone ${name}` },
+    ]);
   }
 }
 
@@ -435,7 +476,12 @@ export function distributionOffset(s: Schedule, deviceKey: string | undefined): 
  * The next `count` instants strictly after `after` at which the schedule fires (for the device
  * identified by `opts.deviceKey`, if the schedule distributes devices).
  */
-export function nextOccurrences(s: Schedule, after: Date, count: number, opts: OccurrenceOptions = {}): Date[] {
+export function nextOccurrences(
+  s: Schedule,
+  after: Date,
+  count: number,
+  opts: OccurrenceOptions = {},
+): Date[] {
   const c = compile(s);
   const z = resolveZone(s, opts);
   const offset = distributionOffset(s, opts.deviceKey);
@@ -449,7 +495,13 @@ export function nextOccurrences(s: Schedule, after: Date, count: number, opts: O
 }
 
 /** Every instant in (from, to] at which the schedule fires, at most `limit` of them. */
-export function occurrencesBetween(s: Schedule, from: Date, to: Date, opts: OccurrenceOptions = {}, limit = 10_000): Date[] {
+export function occurrencesBetween(
+  s: Schedule,
+  from: Date,
+  to: Date,
+  opts: OccurrenceOptions = {},
+  limit = 10_000,
+): Date[] {
   const c = compile(s);
   const z = resolveZone(s, opts);
   const offset = distributionOffset(s, opts.deviceKey);

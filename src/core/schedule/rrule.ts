@@ -15,14 +15,30 @@
 // windows, exclusions, distribution, an end at midnight (use "on" the previous date) and "every
 // Monday of the month" except as nth 1–5.
 import { invalid } from '../errors.ts';
-import { cannotExpress, NTHS, parseSchedule, WEEKDAYS, type MonthDay, type Nth, type Schedule, type Weekday } from './model.ts';
+import {
+  cannotExpress,
+  NTHS,
+  parseSchedule,
+  WEEKDAYS,
+  type MonthDay,
+  type Nth,
+  type Schedule,
+  type Weekday,
+} from './model.ts';
 import { badValue } from './convert.ts';
 import { daysFromCivil, weekdayOfDay, DAY_MS, MINUTE_MS } from './calendar.ts';
 import { zoneOffsets } from './zones.ts';
 
 const P = 'RRULE';
 const ICAL_DAYS = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'] as const;
-const FREQS = { MINUTELY: 'minutes', HOURLY: 'hours', DAILY: 'days', WEEKLY: 'weekly', MONTHLY: 'monthly', YEARLY: 'yearly' } as const;
+const FREQS = {
+  MINUTELY: 'minutes',
+  HOURLY: 'hours',
+  DAILY: 'days',
+  WEEKLY: 'weekly',
+  MONTHLY: 'monthly',
+  YEARLY: 'yearly',
+} as const;
 const WORKDAYS = 'MO,TU,WE,TH,FR';
 const WEEKEND = 'SU,SA';
 
@@ -31,7 +47,8 @@ const localMs = (s: string) => Date.parse(`${s.length === 16 ? `${s}:00` : s}Z`)
 const icalOf = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '');
 
 export function toRrule(s: Schedule): string {
-  if (s.zone.kind === 'server') cannotExpress(P, "the server's time zone; resolve it to a named zone first", '/zone');
+  if (s.zone.kind === 'server')
+    cannotExpress(P, "the server's time zone; resolve it to a named zone first", '/zone');
   if (s.window) cannotExpress(P, 'a daily time window', '/window');
   if (s.exclusions?.length) cannotExpress(P, 'exclusion windows', '/exclusions');
   if (s.distribution) cannotExpress(P, 'a distribution window', '/distribution');
@@ -47,13 +64,17 @@ export function toRrule(s: Schedule): string {
   const onParts = (on: MonthDay) => {
     if (on.kind === 'day') parts.push(`BYMONTHDAY=${on.day === 'last' ? -1 : on.day}`);
     else if (on.kind === 'class')
-      parts.push(`BYDAY=${on.of === 'weekday' ? WORKDAYS : WEEKEND}`, `BYSETPOS=${on.nth === 'last' ? -1 : on.nth}`);
+      parts.push(
+        `BYDAY=${on.of === 'weekday' ? WORKDAYS : WEEKEND}`,
+        `BYSETPOS=${on.nth === 'last' ? -1 : on.nth}`,
+      );
     else
       parts.push(
         `BYDAY=${on.nth.flatMap((n) => on.days.map((d) => `${n === 'last' ? -1 : n}${ICAL_DAYS[WEEKDAYS.indexOf(d)]}`)).join(',')}`,
       );
   };
-  if (r.kind === 'weekly') parts.push(`BYDAY=${r.days.map((d) => ICAL_DAYS[WEEKDAYS.indexOf(d)]).join(',')}`, 'WKST=MO');
+  if (r.kind === 'weekly')
+    parts.push(`BYDAY=${r.days.map((d) => ICAL_DAYS[WEEKDAYS.indexOf(d)]).join(',')}`, 'WKST=MO');
   if (r.kind === 'monthly') {
     if (r.months) parts.push(`BYMONTH=${r.months.join(',')}`);
     onParts(r.on);
@@ -65,7 +86,8 @@ export function toRrule(s: Schedule): string {
   const e = s.end;
   if (e.kind === 'after') parts.push(`COUNT=${e.occurrences}`);
   if (e.kind === 'on' || e.kind === 'at') {
-    if (e.kind === 'at' && e.at.endsWith('T00:00')) cannotExpress(P, `an end at midnight (${e.at}); use an end on the previous date`, '/end/at');
+    if (e.kind === 'at' && e.at.endsWith('T00:00'))
+      cannotExpress(P, `an end at midnight (${e.at}); use an end on the previous date`, '/end/at');
     const untilLocal = e.kind === 'on' ? localMs(e.date + 'T00:00') + DAY_MS - 1000 : localMs(e.at) - 1000;
     parts.push(`UNTIL=${zone ? `${icalOf(zoneOffsets(zone).toUtc(untilLocal))}Z` : icalOf(untilLocal)}`);
   }
@@ -81,13 +103,18 @@ function parseDt(v: string, path: string): { local: string; seconds: number; utc
 }
 
 function parseInt1(v: string, path: string, min: number, max: number): number {
-  if (!/^[+-]?\d+$/.test(v) || Number(v) < min || Number(v) > max) badValue(P, path, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  if (!/^[+-]?\d+$/.test(v) || Number(v) < min || Number(v) > max)
+    badValue(P, path, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   return Number(v);
 }
 
 export function fromRrule(text: string): Schedule {
   if (typeof text !== 'string') throw invalid('RRULE must be text');
-  const lines = text.replace(/\r?\n[ \t]/g, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .replace(/\r?\n[ \t]/g, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   let dt: { local: string; seconds: number; utc: boolean } | undefined;
   let tzid: string | undefined;
   let rule: string | undefined;
@@ -124,15 +151,26 @@ export function fromRrule(text: string): Schedule {
   for (const part of rule.split(';').filter(Boolean)) {
     const [k, v] = part.split('=');
     const key = (k ?? '').toUpperCase();
-    if (!['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'COUNT', 'UNTIL', 'WKST'].includes(key))
+    if (
+      !['FREQ', 'INTERVAL', 'BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'COUNT', 'UNTIL', 'WKST'].includes(
+        key,
+      )
+    )
       badValue(P, `/RRULE/${key}`, `${key} is not supported`);
     if (map.has(key)) badValue(P, `/RRULE/${key}`, 'appears twice');
     map.set(key, (v ?? '').toUpperCase());
   }
   const freq = map.get('FREQ') as keyof typeof FREQS | undefined;
-  if (!freq || !(freq in FREQS)) badValue(P, '/RRULE/FREQ', `must be one of ${Object.keys(FREQS).join(', ')}, got ${JSON.stringify(freq) ?? 'nothing'}`);
+  if (!freq || !(freq in FREQS))
+    badValue(
+      P,
+      '/RRULE/FREQ',
+      `must be one of ${Object.keys(FREQS).join(', ')}, got ${JSON.stringify(freq) ?? 'nothing'}`,
+    );
   const kind = FREQS[freq];
-  const every = map.has('INTERVAL') ? parseInt1(map.get('INTERVAL') as string, '/RRULE/INTERVAL', 1, 525_600) : 1;
+  const every = map.has('INTERVAL')
+    ? parseInt1(map.get('INTERVAL') as string, '/RRULE/INTERVAL', 1, 525_600)
+    : 1;
   const [y, mo, d] = dt.local.slice(0, 10).split('-').map(Number) as [number, number, number];
   const startWd = WEEKDAYS[weekdayOfDay(daysFromCivil(y, mo, d))] as Weekday;
   const wkst = map.get('WKST');
@@ -140,10 +178,17 @@ export function fromRrule(text: string): Schedule {
     // weeks begin on Monday here; another week start groups the days the same way when the start's
     // weekday and every BYDAY day fall on the same side of it (Monday-based index below or not)
     const w = (ICAL_DAYS.indexOf(wkst as (typeof ICAL_DAYS)[number]) + 6) % 7;
-    const idx = [ICAL_DAYS[WEEKDAYS.indexOf(startWd)] as string, ...(map.get('BYDAY')?.split(',') ?? [])].map((x) => (ICAL_DAYS.indexOf(x as (typeof ICAL_DAYS)[number]) + 6) % 7);
-    if (w < 0 || idx.some((i) => i < 0)) badValue(P, '/RRULE/WKST', `must be a weekday such as MO, got ${JSON.stringify(wkst)}`);
+    const idx = [ICAL_DAYS[WEEKDAYS.indexOf(startWd)] as string, ...(map.get('BYDAY')?.split(',') ?? [])].map(
+      (x) => (ICAL_DAYS.indexOf(x as (typeof ICAL_DAYS)[number]) + 6) % 7,
+    );
+    if (w < 0 || idx.some((i) => i < 0))
+      badValue(P, '/RRULE/WKST', `must be a weekday such as MO, got ${JSON.stringify(wkst)}`);
     if (!idx.every((i) => i < w) && !idx.every((i) => i >= w))
-      badValue(P, '/RRULE/WKST', `weeks begin on Monday here; WKST=${wkst} with INTERVAL>1 groups these days differently`);
+      badValue(
+        P,
+        '/RRULE/WKST',
+        `weeks begin on Monday here; WKST=${wkst} with INTERVAL>1 groups these days differently`,
+      );
   }
 
   const allowed: Record<string, readonly string[]> = {
@@ -155,9 +200,13 @@ export function fromRrule(text: string): Schedule {
     yearly: ['BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS'],
   };
   for (const k of ['BYDAY', 'BYMONTHDAY', 'BYMONTH', 'BYSETPOS'])
-    if (map.has(k) && !allowed[kind]?.includes(k)) badValue(P, `/RRULE/${k}`, `is not supported with FREQ=${freq}`);
+    if (map.has(k) && !allowed[kind]?.includes(k))
+      badValue(P, `/RRULE/${k}`, `is not supported with FREQ=${freq}`);
 
-  const months = map.get('BYMONTH')?.split(',').map((m, i) => parseInt1(m, `/RRULE/BYMONTH/${i}`, 1, 12));
+  const months = map
+    .get('BYMONTH')
+    ?.split(',')
+    .map((m, i) => parseInt1(m, `/RRULE/BYMONTH/${i}`, 1, 12));
   const onOf = (): MonthDay => {
     const byday = map.get('BYDAY');
     const bymd = map.get('BYMONTHDAY');
@@ -174,7 +223,12 @@ export function fromRrule(text: string): Schedule {
     const items = byday.split(',');
     if (setpos) {
       const sorted = [...items].sort().join(',');
-      const of = sorted === [...WORKDAYS.split(',')].sort().join(',') ? 'weekday' : sorted === [...WEEKEND.split(',')].sort().join(',') ? 'weekendDay' : undefined;
+      const of =
+        sorted === [...WORKDAYS.split(',')].sort().join(',')
+          ? 'weekday'
+          : sorted === [...WEEKEND.split(',')].sort().join(',')
+            ? 'weekendDay'
+            : undefined;
       if (!of) badValue(P, '/RRULE/BYSETPOS', 'is supported only with BYDAY=MO,TU,WE,TH,FR or SA,SU');
       const n = parseInt1(setpos, '/RRULE/BYSETPOS', -1, 5);
       if (n === 0) badValue(P, '/RRULE/BYSETPOS', 'must be 1 to 5 or -1');
@@ -185,11 +239,14 @@ export function fromRrule(text: string): Schedule {
     const pairs = new Set<string>();
     items.forEach((it, i) => {
       const m = /^([+-]?\d)?(SU|MO|TU|WE|TH|FR|SA)$/.exec(it);
-      if (!m) badValue(P, `/RRULE/BYDAY/${i}`, `must be a day such as MO, 2TU or -1FR, got ${JSON.stringify(it)}`);
+      if (!m)
+        badValue(P, `/RRULE/BYDAY/${i}`, `must be a day such as MO, 2TU or -1FR, got ${JSON.stringify(it)}`);
       const wd = WEEKDAYS[ICAL_DAYS.indexOf(m[2] as (typeof ICAL_DAYS)[number])] as Weekday;
-      const ordinals: Nth[] = m[1] === undefined ? [1, 2, 3, 4, 5] : [Number(m[1]) === -1 ? 'last' : (Number(m[1]) as Nth)];
+      const ordinals: Nth[] =
+        m[1] === undefined ? [1, 2, 3, 4, 5] : [Number(m[1]) === -1 ? 'last' : (Number(m[1]) as Nth)];
       for (const n of ordinals) {
-        if (!NTHS.includes(n)) badValue(P, `/RRULE/BYDAY/${i}`, `ordinal ${m[1]} is not supported (1 to 5 or -1)`);
+        if (!NTHS.includes(n))
+          badValue(P, `/RRULE/BYDAY/${i}`, `ordinal ${m[1]} is not supported (1 to 5 or -1)`);
         nths.add(n);
         days.add(wd);
         pairs.add(`${n}${wd}`);
@@ -205,7 +262,12 @@ export function fromRrule(text: string): Schedule {
     const days = byday
       ? byday.split(',').map((x, i) => {
           const j = ICAL_DAYS.indexOf(x as (typeof ICAL_DAYS)[number]);
-          if (j < 0) badValue(P, `/RRULE/BYDAY/${i}`, `must be SU, MO, TU, WE, TH, FR or SA with FREQ=WEEKLY, got ${JSON.stringify(x)}`);
+          if (j < 0)
+            badValue(
+              P,
+              `/RRULE/BYDAY/${i}`,
+              `must be SU, MO, TU, WE, TH, FR or SA with FREQ=WEEKLY, got ${JSON.stringify(x)}`,
+            );
           return WEEKDAYS[j];
         })
       : [startWd];
@@ -213,17 +275,24 @@ export function fromRrule(text: string): Schedule {
   } else if (kind === 'monthly') {
     recurrence = { kind, every, on: onOf(), ...(months ? { months } : {}) };
   } else if (kind === 'yearly') {
-    if (months && months.length !== 1) badValue(P, '/RRULE/BYMONTH', 'only one month is supported with FREQ=YEARLY');
+    if (months && months.length !== 1)
+      badValue(P, '/RRULE/BYMONTH', 'only one month is supported with FREQ=YEARLY');
     recurrence = { kind, every, month: months ? months[0] : mo, on: onOf() };
   } else recurrence = { kind, every };
 
   if (map.has('COUNT') && map.has('UNTIL')) badValue(P, '/RRULE/COUNT', 'cannot be combined with UNTIL');
-  if (map.has('COUNT')) draft.end = { kind: 'after', occurrences: parseInt1(map.get('COUNT') as string, '/RRULE/COUNT', 1, 100_000) };
+  if (map.has('COUNT'))
+    draft.end = {
+      kind: 'after',
+      occurrences: parseInt1(map.get('COUNT') as string, '/RRULE/COUNT', 1, 100_000),
+    };
   const until = map.get('UNTIL');
   if (until !== undefined) {
     const u = parseDt(until, '/RRULE/UNTIL');
-    if (zoneName && !u.utc) badValue(P, '/RRULE/UNTIL', 'must be in UTC ("Z") when DTSTART has a TZID (RFC 5545)');
-    if (!zoneName && u.utc) badValue(P, '/RRULE/UNTIL', 'must be floating (no "Z") when DTSTART is floating (RFC 5545)');
+    if (zoneName && !u.utc)
+      badValue(P, '/RRULE/UNTIL', 'must be in UTC ("Z") when DTSTART has a TZID (RFC 5545)');
+    if (!zoneName && u.utc)
+      badValue(P, '/RRULE/UNTIL', 'must be floating (no "Z") when DTSTART is floating (RFC 5545)');
     let local = localMs(u.local) + u.seconds * 1000;
     if (zoneName && zoneName !== 'UTC') local = zoneOffsets(zoneName).toLocal(local);
     const next = local + 1000;

@@ -37,19 +37,35 @@ export class ZoneOffsets {
     this.zone = IANAZone.create(name);
     if (!this.zone.isValid) throw new Error(`unknown time zone ${name}`);
     const upper = name.toUpperCase();
-    this.fixed = upper === 'UTC' || upper === 'ETC/UTC' || upper === 'GMT' || upper.startsWith('ETC/GMT') ? this.raw(0) : undefined;
+    this.fixed =
+      upper === 'UTC' || upper === 'ETC/UTC' || upper === 'GMT' || upper.startsWith('ETC/GMT')
+        ? this.raw(0)
+        : undefined;
   }
 
   private raw(t: number): number {
     return this.zone.offset(t) * MINUTE_MS;
   }
 
+  /** offsets at chunk boundaries, shared by the two chunks that meet there */
+  private readonly bounds = new Map<number, number>();
+  private boundary(key: number): number {
+    let o = this.bounds.get(key);
+    if (o === undefined) {
+      o = this.raw(key * CHUNK_MS);
+      this.bounds.set(key, o);
+    }
+    return o;
+  }
+
   private build(key: number): Chunk {
     const start = key * CHUNK_MS;
     const end = start + CHUNK_MS;
-    const first = this.raw(start);
+    const first = this.boundary(key);
+    const next = this.boundary(key + 1);
+    if (first === next) return { first, at: Infinity, then: first };
     const last = this.raw(end - 1);
-    if (first === last) return { first, at: Infinity, then: first };
+    if (first === last) return { first, at: Infinity, then: first }; // the change is exactly at `end`
     // bisect to the millisecond: the first instant whose offset differs from `first`
     let lo = start;
     let hi = end - 1;
@@ -69,7 +85,10 @@ export class ZoneOffsets {
     if (key === this.lastKey) chunk = this.lastChunk;
     else {
       chunk = this.chunks.get(key) ?? this.build(key);
-      if (this.chunks.size > 100_000) this.chunks.clear();
+      if (this.chunks.size > 100_000) {
+        this.chunks.clear();
+        this.bounds.clear();
+      }
       this.chunks.set(key, chunk);
       this.lastKey = key;
       this.lastChunk = chunk;
@@ -113,6 +132,15 @@ export function zoneOffsets(name: string): ZoneOffsets {
   return z;
 }
 
+const validity = new Map<string, boolean>();
+
+/** whether an IANA zone name is known (cached: luxon builds an Intl formatter per question) */
 export function isValidZoneName(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  let ok = validity.get(name);
+  if (ok === undefined) {
+    ok = IANAZone.isValidZone(name);
+    if (validity.size > 10_000) validity.clear();
+    validity.set(name, ok);
+  }
+  return ok;
 }

@@ -46,7 +46,7 @@ eachDriver('approval precedence', (h) => {
     assert.deepEqual(r.body, { decisions: 1, changed: 2 });
     assert.equal((await stateOf(w.deviceA.id, u)).approval.level, 'group');
     // the nearer group beats the farther one
-    r = await olga.post(`/api/v1/groups/${w.subA.id}/updates/do-nothing`, { updateIds: [u] });
+    await olga.post(`/api/v1/groups/${w.subA.id}/updates/do-nothing`, { updateIds: [u] });
     let s = await stateOf(w.deviceA.id, u);
     assert.deepEqual([s.status, s.approval.action, s.approval.level], ['missing', 'none', 'group']);
     // the device beats every group
