@@ -74,7 +74,7 @@ export async function buildWorld(admin: Client, store: Store, tag = '') {
   assert.equal(updates.status, 200);
   const byName = Object.fromEntries(
     updates.body.items.map((u: { name: string; updateId: number }) => [u.name, u.updateId]),
-  ) as Record<string, number>;
+  ) as { openssl: number; liblzma5: number; tzdata: number };
   return { orgA, orgB, groupA, subA, groupB, deviceA, deviceA2, deviceB, updates: byName };
 }
 export type World = Awaited<ReturnType<typeof buildWorld>>;
