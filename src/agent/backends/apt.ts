@@ -13,7 +13,7 @@ import {
   type AptPlannedInstall,
 } from './apt-parse.ts';
 import type { AptRoot } from './apt-root.ts';
-import { compareDebianVersions } from './debversion.ts';
+import { compareDebianVersions } from '../../core/advisories/versions.ts';
 import { spawnRunner } from './runner.ts';
 import {
   CommandFailedError,

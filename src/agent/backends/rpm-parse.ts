@@ -259,44 +259,5 @@ export function maxSeverity(a: Severity | undefined, b: Severity | undefined): S
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-/** rpm's rpmvercmp on one segment (version or release). */
-function rpmvercmp(a: string, b: string): number {
-  if (a === b) return 0;
-  const sa = a.match(/~|\^|[A-Za-z]+|\d+/g) ?? [];
-  const sb = b.match(/~|\^|[A-Za-z]+|\d+/g) ?? [];
-  for (let i = 0; ; i++) {
-    const x = sa[i];
-    const y = sb[i];
-    if (x === '~' || y === '~') {
-      if (x !== y) return x === '~' ? -1 : 1;
-      continue;
-    }
-    if (x === '^' || y === '^') {
-      if (x === undefined) return -1;
-      if (y === undefined) return 1;
-      if (x !== y) return x === '^' ? -1 : 1;
-      continue;
-    }
-    if (x === undefined || y === undefined) return x === y ? 0 : x === undefined ? -1 : 1;
-    const xd = /^\d/.test(x);
-    const yd = /^\d/.test(y);
-    if (xd !== yd) return xd ? 1 : -1;
-    if (xd) {
-      const d = x.replace(/^0+/, '').length - y.replace(/^0+/, '').length;
-      if (d !== 0) return d;
-      const c = x.replace(/^0+/, '').localeCompare(y.replace(/^0+/, ''), 'en');
-      if (c !== 0) return c;
-    } else if (x !== y) return x < y ? -1 : 1;
-  }
-}
-
-/** Compares `[epoch:]version-release` as rpm does. */
-export function compareRpmVersions(a: string, b: string): number {
-  const split = (v: string): [number, string, string] => {
-    const m = /^(?:(\d+):)?(.*?)(?:-([^-]*))?$/.exec(v)!;
-    return [Number(m[1] ?? 0), m[2]!, m[3] ?? ''];
-  };
-  const [ea, va, ra] = split(a);
-  const [eb, vb, rb] = split(b);
-  return ea - eb || rpmvercmp(va, vb) || rpmvercmp(ra, rb);
-}
+// One version comparator for the whole project: the catalog's, in core.
+export { compareRpmVersions } from '../../core/advisories/versions.ts';

@@ -352,7 +352,7 @@ export function tenancyRoutes(app: FastifyInstance) {
         querystring: Type.Object({
           ...PageQuery,
           status: Type.Optional(
-            Type.Array(DeviceUpdate.properties.status, { description: 'repeat or comma-separate' }),
+            Type.Array(DeviceUpdate.properties.status, { description: 'repeat the parameter for several' }),
           ),
           severity: Type.Optional(Type.Array(DeviceUpdate.properties.severity)),
           bulletin: Type.Optional(

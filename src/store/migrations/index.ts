@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.ts';
+import * as m0003 from './0003_catalog.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
+  '0003_catalog': m0003,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

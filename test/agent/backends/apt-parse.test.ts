@@ -12,7 +12,7 @@ import {
   summariseChangelog,
   urgencyToSeverity,
 } from '../../../src/agent/backends/apt-parse.ts';
-import { compareDebianVersions } from '../../../src/agent/backends/debversion.ts';
+import { compareDebianVersions } from '../../../src/core/advisories/versions.ts';
 import { fixture } from './replay.ts';
 
 /** Counts computed from the text with plain regexes, independent of the parser. */
