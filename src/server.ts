@@ -13,6 +13,7 @@ import { sessionRoutes } from './faces/native/session.ts';
 import { tenancyRoutes } from './faces/native/tenancy.ts';
 import { identityRoutes } from './faces/native/identity.ts';
 import { Problem } from './faces/native/schemas.ts';
+import { agentRoutes } from './faces/agent/routes.ts';
 
 export const VERSION = '0.1.0';
 
@@ -97,5 +98,6 @@ export async function buildServer({ config, store, logger = true }: ServerOption
     },
     { prefix: '/api/v1' },
   );
+  await app.register(async (agent) => agentRoutes(agent, store), { prefix: '/agent/v1' });
   return app;
 }

@@ -5,6 +5,7 @@ import * as groups from '../../services/groups.ts';
 import * as devices from '../../services/devices.ts';
 import { applyApproval, type ApprovalCommand, type ApprovalScope } from '../../services/approvals.ts';
 import { queryDeviceUpdates } from '../../services/device-updates.ts';
+import { createInstallToken } from '../../services/agents.ts';
 import { deviceSort } from '../../store/repos/devices.ts';
 import { groupSort } from '../../store/repos/groups.ts';
 import { organizationSort } from '../../store/repos/organizations.ts';
@@ -164,6 +165,45 @@ export function tenancyRoutes(app: FastifyInstance) {
     async (req, reply) => {
       await orgs.deleteOrganization(req.ctx, (req.params as { id: number }).id);
       return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/organizations/:id/install-tokens',
+    {
+      schema: {
+        tags: ['organizations', 'agent protocol'],
+        summary: 'Create an install token with which agents enroll into this organization (shown once)',
+        params: IdParam,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+            groupId: Type.Optional(Nullable(Id)),
+            expiresAt: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            id: Id,
+            token: Type.String(),
+            organizationId: Id,
+            groupId: Nullable(Id),
+            createdAt: Type.String({ format: 'date-time' }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body as { name?: string; groupId?: number | null; expiresAt?: string | null };
+      const t = await createInstallToken(req.ctx, {
+        organizationId: (req.params as { id: number }).id,
+        name: b.name,
+        groupId: b.groupId,
+        expiresAt: b.expiresAt ? new Date(b.expiresAt) : null,
+      });
+      return reply.status(201).send(t);
     },
   );
 

@@ -1,0 +1,249 @@
+import { invalid, notFound, unauthenticated } from '../core/errors.ts';
+import type { ReportedUpdate } from '../core/updates.ts';
+import type { Store } from '../store/db.ts';
+import * as repo from '../store/repos/agents.ts';
+import { getDevice, insertDevice, updateDevice } from '../store/repos/devices.ts';
+import { getGroup } from '../store/repos/groups.ts';
+import { getOrganization } from '../store/repos/organizations.ts';
+import type { Row } from '../store/schema.ts';
+import { Context, type Actor } from './context.ts';
+import { record } from './events.ts';
+import { ingestScan } from './scans.ts';
+import { newToken, tokenHash } from './secrets.ts';
+
+// The agent's use cases: enrollment with an organization's install token, check-in, scan reports with
+// sequence numbers, idempotent job results, credential rotation.
+
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** an install token for an organization (optionally enrolling into a group); shown once */
+export async function createInstallToken(
+  ctx: Context,
+  input: { organizationId: number; groupId?: number | null; name?: string; expiresAt?: Date | null },
+) {
+  ctx.seeOrganization(input.organizationId);
+  ctx.authorize('manage_devices');
+  if (!ctx.ownsOrganization(input.organizationId) && input.groupId == null)
+    throw invalid('your scope covers only some groups of this organization', [
+      { path: '/groupId', message: 'name a group inside your scope' },
+    ]);
+  if (input.groupId != null) {
+    const g = await getGroup(ctx.db, input.groupId);
+    if (!g || !ctx.seesGroup(g.organization_id, g.id)) throw notFound('group', input.groupId);
+    if (g.organization_id !== input.organizationId)
+      throw invalid('the group belongs to another organization', [
+        { path: '/groupId', message: 'must be a group of the organization' },
+      ]);
+  }
+  const token = newToken('plt');
+  const row = await ctx.store.transaction(async (tx) => {
+    const r = await repo.insertInstallToken(tx, {
+      organization_id: input.organizationId,
+      group_id: input.groupId ?? null,
+      name: input.name ?? '',
+      token_hash: tokenHash(token),
+      expires_at: input.expiresAt ?? null,
+    });
+    await record(ctx, tx, {
+      kind: 'install_token.created',
+      organizationId: input.organizationId,
+      subjectType: 'install_token',
+      subjectId: r.id,
+      data: { name: input.name ?? '', groupId: input.groupId ?? null },
+    });
+    return r;
+  });
+  return {
+    id: row.id,
+    token,
+    organizationId: input.organizationId,
+    groupId: input.groupId ?? null,
+    createdAt: row.created_at,
+  };
+}
+
+export interface EnrollInput {
+  token: string;
+  name: string;
+  hostname?: string;
+  osFamily?: string;
+  osName?: string;
+  osVersion?: string;
+  architecture?: string;
+  agentVersion?: string;
+  timeZone?: string | null;
+}
+
+/** Enrolls a device with an install token; returns the device's own credential (shown once). */
+export async function enroll(store: Store, input: EnrollInput) {
+  const t = await repo.getInstallTokenByHash(store.db, tokenHash(input.token));
+  if (!t || t.revoked_at || (t.expires_at && t.expires_at <= new Date()))
+    throw unauthenticated('the install token is unknown, revoked or expired');
+  const org = await getOrganization(store.db, t.organization_id);
+  if (!org?.root_group_id) throw unauthenticated('the install token’s organization no longer exists');
+  const credential = newToken('pld');
+  const deviceId = await store.transaction(async (tx) => {
+    const { id } = await insertDevice(tx, {
+      organization_id: t.organization_id,
+      group_id: t.group_id ?? org.root_group_id!,
+      name: input.name,
+      hostname: input.hostname ?? input.name,
+      os_family: input.osFamily ?? 'unknown',
+      os_name: input.osName ?? '',
+      os_version: input.osVersion ?? '',
+      architecture: input.architecture ?? '',
+      agent_version: input.agentVersion ?? null,
+      time_zone: input.timeZone ?? null,
+      credential_hash: tokenHash(credential),
+      credential_generation: 1,
+      enrolled_at: new Date(),
+      last_seen_at: new Date(),
+    });
+    const ctx = new Context(
+      store,
+      deviceActor({
+        id,
+        organization_id: t.organization_id,
+        group_id: t.group_id ?? org.root_group_id!,
+        name: input.name,
+      }),
+    );
+    await record(ctx, tx, {
+      kind: 'device.enrolled',
+      organizationId: t.organization_id,
+      subjectType: 'device',
+      subjectId: id,
+      deviceId: id,
+      data: { name: input.name, installTokenId: t.id },
+    });
+    return id;
+  });
+  return { deviceId, credential, organizationId: t.organization_id, checkinIntervalSeconds: 300 };
+}
+
+/** a device acts only on itself */
+export function deviceActor(d: Pick<Row<'devices'>, 'id' | 'organization_id' | 'group_id' | 'name'>): Actor {
+  return {
+    type: 'device',
+    id: String(d.id),
+    name: d.name,
+    privileges: new Set(['read', 'manage_devices']),
+    access: {
+      all: false,
+      organizations: new Set(),
+      groups: new Map([[d.organization_id, new Set([d.group_id])]]),
+    },
+  };
+}
+
+export async function authenticateDevice(
+  store: Store,
+  credential: string,
+): Promise<{ ctx: Context; device: Row<'devices'> }> {
+  const device = await repo.getDeviceByCredential(store.db, tokenHash(credential));
+  if (!device || device.status === 'retired')
+    throw unauthenticated('unknown or revoked device credential: enroll again');
+  return { ctx: new Context(store, deviceActor(device)), device };
+}
+
+export interface CheckIn {
+  agentVersion?: string;
+  rebootRequired?: boolean;
+  inventory?: Record<string, unknown>;
+}
+
+/** Heartbeat: returns the jobs waiting and the settings, in one round trip; cheap when nothing changed. */
+export async function checkIn(ctx: Context, device: Row<'devices'>, c: CheckIn) {
+  const now = ctx.now();
+  const patch: Parameters<typeof updateDevice>[2] = { last_seen_at: now };
+  if (c.agentVersion !== undefined && c.agentVersion !== device.agent_version)
+    patch.agent_version = c.agentVersion;
+  if (c.rebootRequired !== undefined && c.rebootRequired !== device.reboot_required)
+    patch.reboot_required = c.rebootRequired;
+  if (c.inventory !== undefined) patch.inventory = c.inventory;
+  await updateDevice(ctx.db, device.id, patch);
+  const jobs = await repo.openJobs(ctx.db, device.id);
+  await repo.markDelivered(
+    ctx.db,
+    jobs.filter((j) => j.status === 'pending').map((j) => j.id),
+  );
+  return {
+    protocol: AGENT_PROTOCOL_VERSION,
+    serverTime: now,
+    scanSequence: device.scan_sequence,
+    jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, payload: j.payload, notBefore: j.not_before })),
+    settings: { checkinIntervalSeconds: device.checkin_interval_seconds },
+  };
+}
+
+export interface ScanReportInput {
+  sequence: number;
+  full: boolean;
+  updates: ReportedUpdate[];
+  rebootRequired?: boolean;
+}
+
+/**
+ * A scan report. Sequence numbers make a lost or repeated message visible: a full snapshot is always
+ * taken; a delta must follow the last applied report exactly, a repeated one is acknowledged and
+ * ignored, and after a gap the agent is told to send a full snapshot.
+ */
+export async function reportScan(ctx: Context, device: Row<'devices'>, r: ScanReportInput) {
+  const current = (await getDevice(ctx.db, device.id))?.scan_sequence ?? 0;
+  if (r.sequence <= current)
+    return { accepted: false, duplicate: true, scanSequence: current, needFull: false };
+  if (!r.full && r.sequence !== current + 1)
+    return { accepted: false, duplicate: false, scanSequence: current, needFull: true };
+  const result = await ingestScan(ctx, device.id, {
+    full: r.full,
+    updates: r.updates,
+    rebootRequired: r.rebootRequired,
+  });
+  await updateDevice(ctx.db, device.id, { scan_sequence: r.sequence });
+  return { accepted: true, duplicate: false, scanSequence: r.sequence, needFull: false, ...result };
+}
+
+/** A job's outcome, idempotent by job id: a repeated report changes nothing. */
+export async function reportJobResult(
+  ctx: Context,
+  device: Row<'devices'>,
+  jobId: number,
+  outcome: { status: 'succeeded' | 'failed'; result?: Record<string, unknown> },
+) {
+  const job = await repo.getJob(ctx.db, jobId);
+  if (!job || job.device_id !== device.id) throw notFound('job', jobId);
+  const first = await ctx.store.transaction(async (tx) => {
+    const changed = await repo.finishJob(tx, jobId, outcome.status, outcome.result ?? {});
+    if (changed)
+      await record(ctx, tx, {
+        kind: `job.${outcome.status}`,
+        organizationId: device.organization_id,
+        subjectType: 'job',
+        subjectId: jobId,
+        deviceId: device.id,
+        data: { kind: job.kind },
+      });
+    return changed;
+  });
+  return { recorded: first, duplicate: !first };
+}
+
+/** Replaces the device's credential; the old one stops working at once. */
+export async function rotateCredential(ctx: Context, device: Row<'devices'>) {
+  const credential = newToken('pld');
+  await ctx.store.transaction(async (tx) => {
+    await updateDevice(tx, device.id, {
+      credential_hash: tokenHash(credential),
+      credential_generation: device.credential_generation + 1,
+    });
+    await record(ctx, tx, {
+      kind: 'device.credential_rotated',
+      organizationId: device.organization_id,
+      subjectType: 'device',
+      subjectId: device.id,
+      deviceId: device.id,
+      data: { generation: device.credential_generation + 1 },
+    });
+  });
+  return { credential };
+}
