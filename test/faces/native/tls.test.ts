@@ -1,38 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '../../../src/server.ts';
 import { freshStore } from '../../support/store.ts';
 
 // Several product clients only speak HTTPS: with a certificate and key the server serves TLS.
 test('serves HTTPS when given a certificate and key', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'patchline-tls-'));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { encoding: 'utf8' },
-  );
-  assert.equal(made.status, 0, `openssl: ${made.stderr}`);
+  const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+  const cert = join(fixtures, 'test-cert.pem');
+  const key = join(fixtures, 'test-key.pem');
   const { store, cleanup } = await freshStore('pglite');
   const app = await buildServer({
     config: { logLevel: 'silent', bodyLimit: 1 << 20, tlsCert: cert, tlsKey: key },
@@ -55,6 +34,5 @@ test('serves HTTPS when given a certificate and key', async () => {
   } finally {
     await app.close();
     await cleanup();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
