@@ -54,6 +54,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       max: opts.poolSize ?? 10,
       types: pgTypes(),
     });
+    // an idle connection the server drops (restart, failover) must not crash the process: the pool
+    // discards it and opens another on the next query
+    pool.on('error', (e) => console.warn(`patchline: a database connection was lost: ${e.message}`));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     driver = 'pglite';

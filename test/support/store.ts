@@ -50,14 +50,24 @@ function postgresReachable(): Promise<boolean> {
   return pgReachable;
 }
 
-async function adminQuery(sql: string) {
+async function adminQuery(sql: string, params: unknown[] = []) {
   const c = new pg.Client({ connectionString: PG_URL });
   await c.connect();
   try {
-    await c.query(sql);
+    return await c.query(sql, params);
   } finally {
     await c.end();
   }
+}
+
+/** pg's pool reports itself ended before its sessions are gone: wait for them before dropping */
+async function dropDatabase(name: string) {
+  for (let i = 0; i < 50; i++) {
+    const r = await adminQuery('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+    if (r.rows[0].n === 0) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  await adminQuery(`drop database if exists ${name} with (force)`);
 }
 
 /** opens a fresh store on a driver; returns it with its cleanup */
@@ -77,7 +87,7 @@ export async function freshStore(
     store,
     cleanup: async () => {
       await store.close();
-      await adminQuery(`drop database if exists ${name} with (force)`);
+      await dropDatabase(name);
     },
   };
 }
