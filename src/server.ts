@@ -12,6 +12,7 @@ import { registerNativeAuth } from './faces/native/auth.ts';
 import { sessionRoutes } from './faces/native/session.ts';
 import { tenancyRoutes } from './faces/native/tenancy.ts';
 import { identityRoutes } from './faces/native/identity.ts';
+import { catalogRoutes } from './faces/native/catalog.ts';
 import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 
@@ -95,6 +96,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       sessionRoutes(api, store, throttle);
       tenancyRoutes(api);
       identityRoutes(api);
+      catalogRoutes(api);
     },
     { prefix: '/api/v1' },
   );

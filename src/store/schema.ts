@@ -189,6 +189,16 @@ export interface BulletinSupersedenceTable {
   bulletin_id: number;
   superseded_by_id: number;
 }
+/** what an advisory says about one package (migration 0003) */
+export interface BulletinPackagesTable {
+  bulletin_id: number;
+  ecosystem: string;
+  scheme: string | null;
+  name: string;
+  status: string;
+  fixed_version: string | null;
+  cves: string[] | null;
+}
 export interface UpdatesTable {
   id: Id;
   natural_key: string;
@@ -411,6 +421,7 @@ export interface Database {
   bulletins: BulletinsTable;
   bulletin_cves: BulletinCvesTable;
   bulletin_supersedence: BulletinSupersedenceTable;
+  bulletin_packages: BulletinPackagesTable;
   updates: UpdatesTable;
   update_cves: UpdateCvesTable;
   update_supersedence: UpdateSupersedenceTable;

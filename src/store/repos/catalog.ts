@@ -1,4 +1,10 @@
+import { sql } from 'kysely';
+import type { Access } from '../../core/access.ts';
+import { compareVersions, type VersionScheme } from '../../core/advisories/index.ts';
+import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
+import { containsPattern, paginate, type Page } from '../paging.ts';
+import type { Row } from '../schema.ts';
 
 /** links updates to CVEs, creating CVE rows that are not known yet */
 export async function linkUpdateCves(db: Db, links: { updateId: number; cve: string }[]) {
@@ -13,5 +19,214 @@ export async function linkUpdateCves(db: Db, links: { updateId: number; cve: str
     .insertInto('update_cves')
     .values(links.map((l) => ({ update_id: l.updateId, cve_id: l.cve })))
     .onConflict((oc) => oc.columns(['update_id', 'cve_id']).doNothing())
+    .execute();
+}
+
+// ---- updates in the catalog, matching against advisories, exposure --------------------------------------
+
+export interface UpdateFilter {
+  q?: string;
+  kb?: string;
+  packageName?: string;
+  bulletinId?: number;
+  kind?: string;
+  cve?: string;
+}
+export const updateSort = {
+  name: 'u.name',
+  kb: 'u.kb',
+  packageName: 'u.package_name',
+  releasedAt: 'u.released_at',
+  id: 'u.id',
+};
+
+export type CatalogUpdateRow = Row<'updates'> & { cves: string[]; bulletin_external_id: string | null };
+
+export async function listCatalogUpdates(db: Db, f: UpdateFilter, page: Page) {
+  let q = db
+    .selectFrom('updates as u')
+    .leftJoin('bulletins as b', 'b.id', 'u.bulletin_id')
+    .selectAll('u')
+    .select('b.external_id as bulletin_external_id')
+    .select(
+      sql<
+        string[]
+      >`array(select uc.cve_id from update_cves uc where uc.update_id = u.id order by uc.cve_id)`.as('cves'),
+    );
+  if (f.q) q = q.where('u.name', 'ilike', containsPattern(f.q));
+  if (f.kb) q = q.where(sql`upper(u.kb)`, '=', f.kb.toUpperCase());
+  if (f.packageName) q = q.where('u.package_name', '=', f.packageName);
+  if (f.bulletinId !== undefined) q = q.where('u.bulletin_id', '=', f.bulletinId);
+  if (f.kind) q = q.where('u.kind', '=', f.kind);
+  if (f.cve)
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('update_cves as uc')
+          .whereRef('uc.update_id', '=', 'u.id')
+          .where('uc.cve_id', '=', f.cve!.toUpperCase())
+          .select(sql`1`.as('one')),
+      ),
+    );
+  return paginate(q, page, updateSort, 'u.id', (r) => r as CatalogUpdateRow);
+}
+
+/** update ids of the bulletins (Altiris ResolveToUpdates) */
+export async function updateIdsForBulletins(db: Db, bulletinIds: readonly number[]): Promise<number[]> {
+  if (!bulletinIds.length) return [];
+  const rows = await db
+    .selectFrom('updates')
+    .select('id')
+    .where('bulletin_id', 'in', [...bulletinIds])
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+const SCHEME_OF_KIND: Record<string, string> = { deb: 'dpkg', rpm: 'rpm', kb: 'kb' };
+
+export interface LinkResult {
+  /** updates examined */
+  updates: number;
+  /** updates that got a bulletin */
+  linkedBulletins: number;
+  /** (update, CVE) links added */
+  linkedCves: number;
+}
+
+/**
+ * Links updates (deb, rpm, kb) to the advisories they fix: an advisory entry for the same package name and
+ * version order whose fixed version is at or below the update's version, or that names the update's KB.
+ * The update's bulletin (set only when it has none) is the entry with the highest fixed version, then the
+ * newest; its CVEs are those of every matching entry. All updates when `updateIds` is absent.
+ */
+export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly number[]): Promise<LinkResult> {
+  const result: LinkResult = { updates: 0, linkedBulletins: 0, linkedCves: 0 };
+  const cdb = db;
+  let lastId = 0;
+  for (;;) {
+    let q = db
+      .selectFrom('updates')
+      .select(['id', 'kind', 'kb', 'package_name', 'version', 'bulletin_id'])
+      .where('kind', 'in', ['deb', 'rpm', 'kb'])
+      .where('id', '>', lastId)
+      .orderBy('id')
+      .limit(2000);
+    if (updateIds) q = q.where('id', 'in', updateIds.length ? [...updateIds] : [0]);
+    const updates = await q.execute();
+    if (!updates.length) break;
+    lastId = updates[updates.length - 1]!.id;
+    result.updates += updates.length;
+    const nameOf = (u: (typeof updates)[number]) =>
+      u.kind === 'kb' ? (u.kb ?? u.package_name ?? '').toUpperCase() : (u.package_name ?? '');
+    const names = [...new Set(updates.map(nameOf).filter((n) => n))];
+    if (!names.length) continue;
+    const entries = await cdb
+      .selectFrom('bulletin_packages as p')
+      .innerJoin('bulletins as b', 'b.id', 'p.bulletin_id')
+      .select([
+        'p.bulletin_id',
+        'p.scheme',
+        'p.name',
+        'p.fixed_version',
+        'p.cves',
+        'p.status',
+        'b.released_at',
+      ])
+      .where('p.name', 'in', names)
+      .where('p.status', '<>', 'not_affected')
+      .execute();
+    const byName = new Map<string, typeof entries>();
+    for (const e of entries) byName.set(e.name, [...(byName.get(e.name) ?? []), e]);
+    const bulletinIds = [...new Set(entries.filter((e) => !e.cves).map((e) => e.bulletin_id))];
+    const bulletinCves = new Map<number, string[]>();
+    if (bulletinIds.length) {
+      const rows = await db
+        .selectFrom('bulletin_cves')
+        .select(['bulletin_id', 'cve_id'])
+        .where('bulletin_id', 'in', bulletinIds)
+        .execute();
+      for (const r of rows)
+        bulletinCves.set(r.bulletin_id, [...(bulletinCves.get(r.bulletin_id) ?? []), r.cve_id]);
+    }
+    const cveLinks: { updateId: number; cve: string }[] = [];
+    const bulletinOf = new Map<number, number>();
+    for (const u of updates) {
+      const scheme = SCHEME_OF_KIND[u.kind]!;
+      const matching = (byName.get(nameOf(u)) ?? []).filter((e) => {
+        if (e.scheme !== scheme) return false;
+        if (scheme === 'kb') return true;
+        if (!e.fixed_version || !u.version) return false;
+        return compareVersions(scheme as VersionScheme, e.fixed_version, u.version) <= 0;
+      });
+      if (!matching.length) continue;
+      const best = [...matching].sort((a, b) => {
+        if (scheme !== 'kb' && a.fixed_version && b.fixed_version) {
+          const c = compareVersions(scheme as VersionScheme, b.fixed_version, a.fixed_version);
+          if (c !== 0) return c;
+        }
+        const ta = a.released_at ? new Date(a.released_at).getTime() : 0;
+        const tb = b.released_at ? new Date(b.released_at).getTime() : 0;
+        return tb - ta || b.bulletin_id - a.bulletin_id;
+      })[0]!;
+      if (u.bulletin_id === null) bulletinOf.set(u.id, best.bulletin_id);
+      const cves = new Set(matching.flatMap((e) => e.cves ?? bulletinCves.get(e.bulletin_id) ?? []));
+      for (const cve of cves) cveLinks.push({ updateId: u.id, cve });
+    }
+    for (const [updateId, bulletinId] of bulletinOf)
+      await db
+        .updateTable('updates')
+        .set({ bulletin_id: bulletinId, updated_at: new Date() })
+        .where('id', '=', updateId)
+        .where('bulletin_id', 'is', null)
+        .execute();
+    result.linkedBulletins += bulletinOf.size;
+    if (cveLinks.length) {
+      const before = await countUpdateCves(db, [...new Set(cveLinks.map((l) => l.updateId))]);
+      await linkUpdateCves(db, cveLinks);
+      const after = await countUpdateCves(db, [...new Set(cveLinks.map((l) => l.updateId))]);
+      result.linkedCves += after - before;
+    }
+  }
+  return result;
+}
+
+async function countUpdateCves(db: Db, updateIds: number[]) {
+  const r = await db
+    .selectFrom('update_cves')
+    .select(sql<number>`count(*)::int`.as('n'))
+    .where('update_id', 'in', updateIds)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Devices in scope that miss an update fixing the CVE, with that update. */
+export async function exposedDevices(db: Db, access: Access, cve: string, limit = 1000) {
+  return db
+    .selectFrom('device_updates as du')
+    .innerJoin('update_cves as uc', 'uc.update_id', 'du.update_id')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .innerJoin('updates as u', 'u.id', 'du.update_id')
+    .select([
+      'd.id as device_id',
+      'd.name as device_name',
+      'd.organization_id',
+      'd.group_id',
+      'u.id as update_id',
+      'u.name as update_name',
+      'u.kind',
+      'u.kb',
+      'u.package_name',
+      'u.version',
+      'du.installed_version',
+      'du.status',
+    ])
+    .where('uc.cve_id', '=', cve)
+    .where('du.detection', '=', 'missing')
+    .where('du.status', 'not in', ['installed', 'not_applicable'])
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .orderBy('d.id')
+    .orderBy('u.id')
+    .limit(limit)
     .execute();
 }

@@ -1,0 +1,296 @@
+import { CVE_ID, type Bulletin } from '../core/advisories/index.ts';
+import { invalid, notFound } from '../core/errors.ts';
+import { isSeverity, validateCustomSeverities, type CustomSeverity } from '../core/severity.ts';
+import type { Page } from '../store/paging.ts';
+import * as repo from '../store/repos/bulletins.ts';
+import {
+  exposedDevices,
+  linkUpdatesToAdvisories,
+  listCatalogUpdates,
+  updateIdsForBulletins,
+  type UpdateFilter,
+} from '../store/repos/catalog.ts';
+import type { Context } from './context.ts';
+import { record } from './events.ts';
+
+// The patch catalog: bulletins, CVEs and updates are global (every organization sees the same catalog);
+// custom severities belong to an organization.
+
+export type { BulletinFilter, CveFilter } from '../store/repos/bulletins.ts';
+export type { UpdateFilter } from '../store/repos/catalog.ts';
+
+/** Upserts normalized bulletins (idempotent) and links updates to them. */
+export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly Bulletin[]) {
+  ctx.authorize('import_catalog');
+  const r = await ctx.store.transaction(async (tx) => {
+    const up = await repo.upsertBulletins(tx, bulletins);
+    if (up.changed) await repo.linkSupersedence(tx);
+    return up;
+  });
+  if (r.changed) await linkUpdatesToAdvisories(ctx.db);
+  return r;
+}
+
+function checkCve(id: string, path = '/cve'): string {
+  const cve = id.trim().toUpperCase();
+  if (!CVE_ID.test(cve))
+    throw invalid(`'${id}' is not a CVE id (CVE-YYYY-NNNN)`, [{ path, message: 'expected CVE-YYYY-NNNN' }]);
+  return cve;
+}
+
+function checkSeverities(list: readonly string[] | undefined) {
+  const bad = (list ?? []).filter((s) => !isSeverity(s));
+  if (bad.length)
+    throw invalid(`unknown severity ${bad.join(', ')}`, [
+      { path: '/severity', message: 'must be unknown, none, low, medium, high or critical' },
+    ]);
+}
+
+export interface BulletinView {
+  id: number;
+  source: string;
+  externalId: string;
+  vendor: { id: number; name: string } | null;
+  title: string;
+  summary: string;
+  severity: string;
+  cvssScore: number | null;
+  releasedAt: Date | null;
+  modifiedAt: Date | null;
+  url: string | null;
+  enabled: boolean;
+  enabledChangedBy: string | null;
+  enabledChangedAt: Date | null;
+  cves: string[];
+  aliases: string[];
+}
+
+export function bulletinView(r: repo.BulletinRow): BulletinView {
+  return {
+    id: r.id,
+    source: r.source,
+    externalId: r.external_id,
+    vendor: r.vendor_id !== null ? { id: r.vendor_id, name: r.vendor_name ?? '' } : null,
+    title: r.title,
+    summary: r.summary,
+    severity: r.severity,
+    cvssScore: r.cvss_score === null ? null : Number(r.cvss_score),
+    releasedAt: r.released_at,
+    modifiedAt: r.modified_at,
+    url: r.url,
+    enabled: r.enabled,
+    enabledChangedBy: r.enabled_changed_by,
+    enabledChangedAt: r.enabled_changed_at,
+    cves: r.cves,
+    aliases: Array.isArray(r.data.aliases) ? (r.data.aliases as string[]) : [],
+  };
+}
+
+export async function listBulletins(ctx: Context, f: repo.BulletinFilter, page: Page) {
+  ctx.authorize('read');
+  checkSeverities(f.severity);
+  if (f.cve) f = { ...f, cve: checkCve(f.cve) };
+  const r = await repo.listBulletins(ctx.db, f, page);
+  return { ...r, items: r.items.map(bulletinView) };
+}
+
+export async function getBulletin(ctx: Context, id: number) {
+  ctx.authorize('read');
+  const b = await repo.getBulletin(ctx.db, id);
+  if (!b) throw notFound('bulletin', id);
+  const [packages, supersedence, updateIds] = await Promise.all([
+    repo.bulletinPackages(ctx.db, id),
+    repo.supersedenceOf(ctx.db, id),
+    updateIdsForBulletins(ctx.db, [id]),
+  ]);
+  return {
+    ...bulletinView(b),
+    packages: packages.map((p) => ({
+      ecosystem: p.ecosystem,
+      name: p.name,
+      status: p.status,
+      fixedVersion: p.fixed_version,
+      cves: p.cves,
+    })),
+    supersedes: supersedence.supersedes,
+    supersededBy: supersedence.supersededBy,
+    updateIds,
+  };
+}
+
+/** Enables or disables a bulletin for every organization, recording who did it. */
+export async function setBulletinEnabled(ctx: Context, id: number, enabled: boolean) {
+  ctx.authorize('import_catalog');
+  await ctx.store.transaction(async (tx) => {
+    const before = await repo.getBulletin(tx, id);
+    if (!before) throw notFound('bulletin', id);
+    await repo.setBulletinEnabled(tx, id, enabled, ctx.actor.name, ctx.now());
+    await record(ctx, tx, {
+      kind: enabled ? 'bulletin.enabled' : 'bulletin.disabled',
+      subjectType: 'bulletin',
+      subjectId: id,
+      data: { externalId: before.external_id, was: before.enabled },
+    });
+  });
+  return getBulletin(ctx, id);
+}
+
+export async function listUpdates(ctx: Context, f: UpdateFilter, page: Page) {
+  ctx.authorize('read');
+  if (f.cve) f = { ...f, cve: checkCve(f.cve) };
+  const r = await listCatalogUpdates(ctx.db, f, page);
+  return {
+    ...r,
+    items: r.items.map((u) => ({
+      id: u.id,
+      kind: u.kind,
+      name: u.name,
+      kb: u.kb,
+      packageName: u.package_name,
+      version: u.version,
+      architecture: u.architecture,
+      osFamily: u.os_family,
+      classification: u.classification,
+      severity: u.severity,
+      isSecurity: u.is_security,
+      bulletin: u.bulletin_id === null ? null : { id: u.bulletin_id, externalId: u.bulletin_external_id },
+      cves: u.cves,
+      releasedAt: u.released_at,
+    })),
+  };
+}
+
+export interface CveView {
+  id: string;
+  description: string;
+  cvssScore: number | null;
+  cvssVector: string | null;
+  severity: string;
+  knownExploited: boolean;
+  kevAddedAt: string | null;
+  kevDueAt: string | null;
+  epssProbability: number | null;
+  epssPercentile: number | null;
+  epssDate: string | null;
+  publishedAt: Date | null;
+  modifiedAt: Date | null;
+  updatedAt: Date;
+}
+
+const dateText = (d: Date | string | null) =>
+  d === null ? null : typeof d === 'string' ? d : d.toISOString().slice(0, 10);
+
+function cveView(c: NonNullable<Awaited<ReturnType<typeof repo.getCve>>>): CveView {
+  return {
+    id: c.id,
+    description: c.description,
+    cvssScore: c.cvss_score === null ? null : Number(c.cvss_score),
+    cvssVector: c.cvss_vector,
+    severity: c.severity,
+    knownExploited: c.known_exploited,
+    kevAddedAt: dateText(c.kev_added_at),
+    kevDueAt: dateText(c.kev_due_at),
+    epssProbability: c.epss_probability,
+    epssPercentile: c.epss_percentile,
+    epssDate: dateText(c.epss_date),
+    publishedAt: c.published_at,
+    modifiedAt: c.modified_at,
+    updatedAt: c.updated_at,
+  };
+}
+
+export async function listCves(ctx: Context, f: repo.CveFilter, page: Page) {
+  ctx.authorize('read');
+  checkSeverities(f.severity);
+  if (f.epssAtLeast !== undefined && !(f.epssAtLeast >= 0 && f.epssAtLeast <= 1))
+    throw invalid('epssAtLeast must be between 0 and 1', [{ path: '/epssAtLeast', message: 'must be 0..1' }]);
+  const r = await repo.listCves(ctx.db, f, page);
+  return { ...r, items: r.items.map(cveView) };
+}
+
+/** Bulletins fixing the CVEs: all, or only the initial set (newest, not superseded). Altiris ResolveCveIdsToBulletins. */
+export async function resolveCvesToBulletins(ctx: Context, cves: readonly string[], initialOnly: boolean) {
+  ctx.authorize('read');
+  const ids = cves.map((c, i) => checkCve(c, `/cves/${i}`));
+  const all = await repo.bulletinIdsForCves(ctx.db, ids);
+  return initialOnly ? repo.initialSet(ctx.db, all) : all;
+}
+
+/** Update ids of the bulletins. Altiris ResolveToUpdates. */
+export async function resolveBulletinsToUpdates(ctx: Context, bulletinIds: readonly number[]) {
+  ctx.authorize('read');
+  return updateIdsForBulletins(ctx.db, bulletinIds);
+}
+
+/** Devices in the caller's scope that miss an update closing the CVE, with the update that closes it. */
+export async function devicesExposedToCve(ctx: Context, cve: string) {
+  ctx.authorize('read');
+  const id = checkCve(cve);
+  const rows = await exposedDevices(ctx.db, ctx.access, id);
+  return rows.map((r) => ({
+    deviceId: r.device_id,
+    deviceName: r.device_name,
+    organizationId: r.organization_id,
+    update: {
+      id: r.update_id,
+      name: r.update_name,
+      kind: r.kind,
+      kb: r.kb,
+      packageName: r.package_name,
+      version: r.version,
+    },
+    installedVersion: r.installed_version,
+    status: r.status,
+  }));
+}
+
+/** One CVE with the bulletins that fix it, the initial set and the exposed devices in scope. */
+export async function getCve(ctx: Context, cve: string) {
+  ctx.authorize('read');
+  const id = checkCve(cve, '/id');
+  const c = await repo.getCve(ctx.db, id);
+  if (!c) throw notFound('CVE', id);
+  const bulletinIds = await repo.bulletinIdsForCves(ctx.db, [id]);
+  const [initial, bulletins, exposed] = await Promise.all([
+    repo.initialSet(ctx.db, bulletinIds),
+    repo.listBulletins(ctx.db, { ids: bulletinIds }, { limit: 500, offset: 0, sort: ['-releasedAt'] }),
+    devicesExposedToCve(ctx, id),
+  ]);
+  return {
+    ...cveView(c),
+    bulletins: bulletins.items.map(bulletinView),
+    initialSet: initial,
+    exposedDevices: exposed,
+  };
+}
+
+// ---- custom severities (per organization) -------------------------------------------------------------
+
+export async function listCustomSeverities(ctx: Context, orgId: number): Promise<CustomSeverity[]> {
+  ctx.authorize('read');
+  ctx.seeOrganization(orgId);
+  const rows = await repo.listCustomSeverities(ctx.db, orgId);
+  return rows.map((r) => ({ order: r.position, name: r.name, level: r.level as CustomSeverity['level'] }));
+}
+
+export async function replaceCustomSeverities(ctx: Context, orgId: number, list: readonly CustomSeverity[]) {
+  ctx.authorize('import_catalog');
+  ctx.seeOrganization(orgId);
+  if (!ctx.ownsOrganization(orgId)) throw notFound('organization', orgId); // settings of an organization need the whole organization
+  const valid = validateCustomSeverities(list);
+  await ctx.store.transaction(async (tx) => {
+    await repo.replaceCustomSeverities(
+      tx,
+      orgId,
+      valid.map((c) => ({ position: c.order, name: c.name, level: c.level })),
+    );
+    await record(ctx, tx, {
+      kind: 'custom_severities.replaced',
+      organizationId: orgId,
+      subjectType: 'organization',
+      subjectId: orgId,
+      data: { severities: valid },
+    });
+  });
+  return listCustomSeverities(ctx, orgId);
+}

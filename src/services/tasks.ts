@@ -1,0 +1,404 @@
+import { seesOrganization } from '../core/access.ts';
+import { forbidden, invalid, notFound, type FieldIssue } from '../core/errors.ts';
+import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
+import { nextOccurrences } from '../core/schedule/occurrences.ts';
+import {
+  cancelInstance as cancelRow,
+  deleteSchedule,
+  getInstance as getInstanceRow,
+  getTask as getTaskRow,
+  insertInstance,
+  insertSchedule,
+  insertTask,
+  instanceDevices,
+  listOpenInstances,
+  missingDevices,
+  missingGroups,
+  requestStop,
+  setTaskSchedule,
+  type InstanceRow,
+  type TargetSpec,
+  type TaskRow,
+} from '../store/repos/tasks.ts';
+import type { Db } from '../store/db.ts';
+import type { Context } from './context.ts';
+import { record } from './events.ts';
+
+// Tasks and task instances: run now, schedule, stop, cancel, watch. The engine (src/engine) does the work.
+
+export const TASK_KINDS = ['scan', 'install', 'stage', 'import', 'reboot', 'distribute'] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+export const INSTANCE_STATUSES = ['NotStarted', 'Started', 'Completed', 'Failed', 'StopRequested'] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+
+/**
+ * Parameters every task kind understands. `target` selects the devices (default: the whole organization);
+ * `catchUp` fires occurrences missed while no engine ran; the rest is passed to the jobs as their payload.
+ */
+export interface TaskParameters {
+  readonly target: TargetSpec;
+  readonly catchUp: boolean;
+  readonly [key: string]: unknown;
+}
+
+export interface TaskInput {
+  organizationId: number;
+  kind: string;
+  name?: string;
+  parameters?: unknown;
+  /** the canonical schedule model (see core/schedule/model.ts); absent = run only when asked */
+  schedule?: unknown;
+}
+
+export interface TaskView {
+  id: number;
+  organizationId: number | null;
+  kind: string;
+  name: string;
+  parameters: Record<string, unknown>;
+  scheduleId: number | null;
+  nextDueAt: Date | null;
+  enabled: boolean;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface InstanceView {
+  id: number;
+  taskId: number | null;
+  organizationId: number | null;
+  kind: string;
+  occurrenceAt: Date | null;
+  status: InstanceStatus;
+  progress: number;
+  outputs: Record<string, unknown>;
+  error: string | null;
+  attempts: number;
+  leaseOwner: string | null;
+  createdBy: string;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface DeviceResultView {
+  deviceId: number;
+  status: string;
+  result: Record<string, unknown>;
+  job: { id: number; kind: string; status: string; result: unknown } | null;
+  updatedAt: Date;
+}
+
+export const instanceView = (r: InstanceRow): InstanceView => ({
+  id: r.id,
+  taskId: r.task_id,
+  organizationId: r.organization_id,
+  kind: r.kind,
+  occurrenceAt: r.occurrence_at,
+  status: r.status as InstanceStatus,
+  progress: r.progress,
+  outputs: r.outputs,
+  error: r.error,
+  attempts: r.attempts,
+  leaseOwner: r.lease_owner,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+const taskView = (r: TaskRow, nextDueAt: Date | null): TaskView => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  kind: r.kind,
+  name: r.name,
+  parameters: r.parameters,
+  scheduleId: r.schedule_id,
+  nextDueAt,
+  enabled: r.enabled,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
+
+const isIdList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.every((x) => Number.isSafeInteger(x) && (x as number) > 0);
+
+/** validates a task's kind and parameters; throws invalid with one issue per problem */
+export function parseTaskParameters(
+  kind: unknown,
+  raw: unknown,
+): { kind: TaskKind; parameters: TaskParameters } {
+  const issues: FieldIssue[] = [];
+  if (typeof kind !== 'string' || !(TASK_KINDS as readonly string[]).includes(kind))
+    issues.push({
+      path: '/kind',
+      message: `must be one of ${TASK_KINDS.join(', ')}; got ${JSON.stringify(kind)}`,
+    });
+  const p = raw ?? {};
+  if (typeof p !== 'object' || Array.isArray(p)) {
+    issues.push({ path: '/parameters', message: 'must be an object' });
+    throw invalid('the task is not valid', issues);
+  }
+  const o = p as Record<string, unknown>;
+  let target: TargetSpec = { kind: 'organization' };
+  const t = o.target;
+  if (t !== undefined) {
+    const tk = (t as { kind?: unknown } | null)?.kind;
+    if (tk === 'organization') target = { kind: 'organization' };
+    else if (tk === 'devices' || tk === 'groups') {
+      const ids = (t as { ids?: unknown }).ids;
+      if (!isIdList(ids) || ids.length === 0)
+        issues.push({
+          path: '/parameters/target/ids',
+          message: `must be a non-empty list of positive integer ${tk} ids`,
+        });
+      else target = { kind: tk, ids: [...new Set(ids)] };
+    } else
+      issues.push({
+        path: '/parameters/target/kind',
+        message: `must be 'devices', 'groups' or 'organization'; got ${JSON.stringify(tk)}`,
+      });
+  }
+  if (o.catchUp !== undefined && typeof o.catchUp !== 'boolean')
+    issues.push({ path: '/parameters/catchUp', message: 'must be true or false' });
+  const [first] = issues;
+  if (first)
+    throw invalid(issues.length === 1 ? `${first.path} ${first.message}` : 'the task is not valid', issues);
+  return { kind: kind as TaskKind, parameters: { ...o, target, catchUp: o.catchUp === true } };
+}
+
+async function checkTarget(db: Db, orgId: number, t: TargetSpec) {
+  if (t.kind === 'organization') return;
+  const missing =
+    t.kind === 'devices' ? await missingDevices(db, orgId, t.ids) : await missingGroups(db, orgId, t.ids);
+  if (missing.length)
+    throw invalid(`${t.kind} ${missing.join(', ')} not found in organization ${orgId}`, [
+      { path: '/parameters/target/ids', message: `not in organization ${orgId}: ${missing.join(', ')}` },
+    ]);
+}
+
+/** the first occurrence strictly after `after` */
+export function firstDue(s: Schedule, after: Date, zone: string | undefined): Date | null {
+  return nextOccurrences(s, after, 1, zone ? { zone, serverZone: zone } : {})[0] ?? null;
+}
+
+async function visibleTask(ctx: Context, id: number): Promise<TaskRow> {
+  const t = await getTaskRow(ctx.db, id);
+  if (!t) throw notFound('task', id);
+  if (t.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, t.organization_id))
+    throw notFound('task', id);
+  return t;
+}
+
+/** an actor scoped to some groups of an organization may target only those groups */
+function checkTargetScope(ctx: Context, orgId: number, t: TargetSpec) {
+  if (ctx.ownsOrganization(orgId)) return;
+  if (t.kind === 'groups' && t.ids.every((g) => ctx.seesGroup(orgId, g))) return;
+  throw forbidden(`your scope covers only some groups of organization ${orgId}: target those groups`);
+}
+
+async function visibleInstance(ctx: Context, id: number): Promise<InstanceRow> {
+  const r = await getInstanceRow(ctx.db, id);
+  if (!r) throw notFound('task instance', id);
+  if (r.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, r.organization_id))
+    throw notFound('task instance', id);
+  return r;
+}
+
+/** creates a task, scheduled when `schedule` is given */
+export async function createTask(ctx: Context, input: TaskInput): Promise<TaskView> {
+  ctx.authorize('manage_policies');
+  ctx.seeOrganization(input.organizationId);
+  const { kind, parameters } = parseTaskParameters(input.kind, input.parameters);
+  checkTargetScope(ctx, input.organizationId, parameters.target);
+  const schedule = input.schedule === undefined ? undefined : parseSchedule(input.schedule);
+  const name = input.name?.trim() || `${kind} task`;
+  return ctx.store.transaction(async (tx) => {
+    await checkTarget(tx, input.organizationId, parameters.target);
+    const task = await insertTask(tx, {
+      organization_id: input.organizationId,
+      kind,
+      name,
+      parameters,
+      created_by: ctx.actor.name,
+    });
+    let next: Date | null = null;
+    if (schedule) ({ task: task.schedule_id, next } = await attachSchedule(ctx, tx, task, schedule));
+    await record(ctx, tx, {
+      kind: 'task.created',
+      organizationId: input.organizationId,
+      subjectType: 'task',
+      subjectId: task.id,
+      data: { kind, name, scheduled: !!schedule },
+    });
+    return taskView(task, next);
+  });
+}
+
+async function attachSchedule(ctx: Context, tx: Db, task: TaskRow, s: Schedule) {
+  const org = await tx
+    .selectFrom('organizations')
+    .select('time_zone')
+    .where('id', '=', task.organization_id ?? 0)
+    .executeTakeFirst();
+  const next = firstDue(s, ctx.now(), org?.time_zone ?? undefined);
+  const row = await insertSchedule(tx, {
+    organization_id: task.organization_id,
+    owner_type: 'task',
+    owner_id: task.id,
+    definition: s,
+    next_due_at: next,
+  });
+  await setTaskSchedule(tx, task.id, row.id);
+  task.schedule_id = row.id;
+  return { task: row.id, next };
+}
+
+export async function getTask(ctx: Context, id: number): Promise<TaskView> {
+  ctx.authorize('read');
+  const t = await visibleTask(ctx, id);
+  const s = t.schedule_id
+    ? await ctx.db
+        .selectFrom('schedules')
+        .select('next_due_at')
+        .where('id', '=', t.schedule_id)
+        .executeTakeFirst()
+    : undefined;
+  return taskView(t, s?.next_due_at ?? null);
+}
+
+/** replaces a task's schedule; null removes it (the task then runs only when asked) */
+export async function scheduleTask(ctx: Context, id: number, schedule: unknown | null): Promise<TaskView> {
+  ctx.authorize('manage_policies');
+  const t = await visibleTask(ctx, id);
+  const s = schedule === null ? null : parseSchedule(schedule);
+  return ctx.store.transaction(async (tx) => {
+    if (t.schedule_id) {
+      await setTaskSchedule(tx, t.id, null);
+      await deleteSchedule(tx, t.schedule_id);
+      t.schedule_id = null;
+    }
+    let next: Date | null = null;
+    if (s) ({ next } = await attachSchedule(ctx, tx, t, s));
+    await record(ctx, tx, {
+      kind: 'task.scheduled',
+      organizationId: t.organization_id,
+      subjectType: 'task',
+      subjectId: t.id,
+      data: { schedule: s, nextDueAt: next },
+    });
+    return taskView(t, next);
+  });
+}
+
+/** starts an instance of an existing task now */
+export async function runTask(ctx: Context, taskId: number): Promise<InstanceView> {
+  ctx.authorize('manage_policies');
+  const t = await visibleTask(ctx, taskId);
+  return ctx.store.transaction(async (tx) => {
+    const r = await insertInstance(tx, {
+      task_id: t.id,
+      organization_id: t.organization_id,
+      kind: t.kind,
+      parameters: t.parameters,
+      created_by: ctx.actor.name,
+    });
+    await record(ctx, tx, {
+      kind: 'task_instance.created',
+      organizationId: t.organization_id,
+      subjectType: 'task_instance',
+      subjectId: r.id,
+      data: { taskId: t.id, kind: t.kind },
+    });
+    return instanceView(r);
+  });
+}
+
+/** creates an unscheduled task and starts its first instance (scan now, install now) */
+export async function runNow(ctx: Context, input: Omit<TaskInput, 'schedule'>): Promise<InstanceView> {
+  const task = await createTask(ctx, { ...input, schedule: undefined });
+  return runTask(ctx, task.id);
+}
+
+/** asks the engine to stop a running instance; one not yet started fails at once */
+export async function stopInstance(ctx: Context, id: number): Promise<InstanceView> {
+  ctx.authorize('manage_policies');
+  const before = await visibleInstance(ctx, id);
+  return ctx.store.transaction(async (tx) => {
+    const r = await requestStop(tx, id);
+    if (!r)
+      throw invalid(
+        `task instance ${id} is ${before.status}; only NotStarted or Started instances can be stopped`,
+      );
+    await record(ctx, tx, {
+      kind: 'task_instance.stop_requested',
+      organizationId: r.organization_id,
+      subjectType: 'task_instance',
+      subjectId: id,
+      data: { status: r.status },
+    });
+    return instanceView(r);
+  });
+}
+
+/** ends an instance now (Failed, 'cancelled') and cancels its jobs no agent has picked up yet */
+export async function cancelInstance(ctx: Context, id: number): Promise<InstanceView> {
+  ctx.authorize('manage_policies');
+  const before = await visibleInstance(ctx, id);
+  return ctx.store.transaction(async (tx) => {
+    const r = await cancelRow(tx, id, 'cancelled');
+    if (!r) throw invalid(`task instance ${id} is ${before.status}; a finished instance cannot be cancelled`);
+    await record(ctx, tx, {
+      kind: 'task_instance.cancelled',
+      organizationId: r.instance.organization_id,
+      subjectType: 'task_instance',
+      subjectId: id,
+      data: { cancelledJobs: r.cancelledJobs },
+    });
+    return instanceView(r.instance);
+  });
+}
+
+/** instances not finished yet (NotStarted, Started, StopRequested) in the organizations the actor sees */
+export async function listRunningInstances(
+  ctx: Context,
+  f: { organizationId?: number } = {},
+): Promise<InstanceView[]> {
+  ctx.authorize('read');
+  let orgs: number[] | null = ctx.access.all
+    ? null
+    : [...ctx.access.organizations, ...ctx.access.groups.keys()];
+  if (f.organizationId !== undefined) {
+    ctx.seeOrganization(f.organizationId);
+    orgs = [f.organizationId];
+  }
+  return (await listOpenInstances(ctx.db, orgs)).map(instanceView);
+}
+
+/** an instance with its per-device results */
+export async function getInstance(
+  ctx: Context,
+  id: number,
+): Promise<InstanceView & { devices: DeviceResultView[] }> {
+  ctx.authorize('read');
+  const r = await visibleInstance(ctx, id);
+  const devices = await instanceDevices(ctx.db, id);
+  return {
+    ...instanceView(r),
+    devices: devices.map((d) => ({
+      deviceId: d.device_id,
+      status: d.status,
+      result: d.result,
+      job:
+        d.job_id === null
+          ? null
+          : {
+              id: d.job_id,
+              kind: d.job_kind as string,
+              status: d.job_status as string,
+              result: d.job_result,
+            },
+      updatedAt: d.updated_at,
+    })),
+  };
+}
