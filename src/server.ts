@@ -13,8 +13,11 @@ import { sessionRoutes } from './faces/native/session.ts';
 import { tenancyRoutes } from './faces/native/tenancy.ts';
 import { identityRoutes } from './faces/native/identity.ts';
 import { catalogRoutes } from './faces/native/catalog.ts';
+import { policyRoutes } from './faces/native/policies.ts';
+import { taskRoutes } from './faces/native/tasks.ts';
 import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
+import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 
 export const VERSION = '0.1.0';
 
@@ -97,9 +100,12 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       tenancyRoutes(api);
       identityRoutes(api);
       catalogRoutes(api);
+      policyRoutes(api);
+      taskRoutes(api);
     },
     { prefix: '/api/v1' },
   );
   await app.register(async (agent) => agentRoutes(agent, store), { prefix: '/agent/v1' });
+  consoleRoutes(app, { distDir: CONSOLE_DIST });
   return app;
 }

@@ -11,6 +11,7 @@ import { statusCounts } from '../services/status.ts';
 import { getRoleByName, getScopeByName, getUserByName } from '../store/repos/identity.ts';
 import { DomainError } from '../core/errors.ts';
 import { DataDirInUseError } from '../store/lock.ts';
+import { registerPolicyCommands } from './policies.ts';
 
 const env = configFromEnv();
 const program = new Command('patchline')
@@ -177,6 +178,8 @@ storeOptions(
     );
   }),
 );
+
+registerPolicyCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof DomainError || e instanceof DataDirInUseError) {

@@ -1,0 +1,323 @@
+import type { FastifyInstance } from 'fastify';
+import { Type, type TSchema } from 'typebox';
+import * as policies from '../../services/policies.ts';
+import * as windows from '../../services/windows.ts';
+import {
+  convertSchedule,
+  previewPolicy,
+  SCHEDULE_FORMATS,
+  type ConvertRequest,
+} from '../../services/preview.ts';
+import { DateTime, errors, Id, IdParam, Nullable } from './schemas.ts';
+
+// Patch policies, maintenance windows, policy preview and schedule conversion. Translation only: the
+// services validate (core parsers) and check access.
+
+const Loose = Type.Record(Type.String(), Type.Unknown());
+const Policy = Type.Object({
+  id: Id,
+  organizationId: Id,
+  name: Type.String(),
+  notes: Type.String(),
+  enabled: Type.Boolean(),
+  rule: Loose,
+  targets: Type.Object({ groups: Type.Array(Id), devices: Type.Array(Id), deviceFilter: Nullable(Id) }),
+  schedule: Nullable(Loose),
+  behaviour: Loose,
+  taskId: Nullable(Id),
+  nextRunAt: Nullable(DateTime),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+const Items = <T extends TSchema>(t: T) => Type.Object({ items: Type.Array(t) });
+// the policy body is validated by core parsePolicy (precise, all issues at once): only its envelope here
+const PolicyBody = Type.Object({ organizationId: Id }, { additionalProperties: true });
+const Assignments = Type.Object(
+  {
+    policies: Type.Optional(Type.Array(Id, { maxItems: 10_000 })),
+    groups: Type.Optional(Type.Array(Id, { maxItems: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+const Window = Type.Object({
+  id: Id,
+  organizationId: Id,
+  name: Type.String(),
+  settings: Loose,
+  assignments: Type.Object({ policies: Type.Array(Id), groups: Type.Array(Id) }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+const PreviewUpdate = Type.Object({
+  updateId: Id,
+  name: Type.String(),
+  version: Nullable(Type.String()),
+  severity: Type.String(),
+  isSecurity: Type.Boolean(),
+  approval: Nullable(Type.String()),
+});
+const Preview = Type.Object({
+  policyId: Id,
+  enabled: Type.Boolean(),
+  scheduled: Type.Boolean(),
+  devices: Type.Array(
+    Type.Object({
+      deviceId: Id,
+      name: Type.String(),
+      timeZone: Type.String(),
+      nextOccurrence: Nullable(DateTime),
+      nextOccurrenceLocal: Nullable(Type.String()),
+      windowAllows: Nullable(Type.Boolean()),
+      updates: Type.Array(PreviewUpdate),
+      excluded: Type.Array(
+        Type.Object({ updateId: Id, name: Type.String(), reason: Type.String(), detail: Type.String() }),
+      ),
+    }),
+  ),
+});
+const Format = Type.Enum([...SCHEDULE_FORMATS]);
+
+const idOf = (req: { params: unknown }) => (req.params as { id: number }).id;
+
+export function policyRoutes(app: FastifyInstance) {
+  // ---- policies ----
+  app.get(
+    '/policies',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'List patch policies in scope',
+        querystring: Type.Object({
+          organizationId: Type.Optional(Id),
+          q: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: { 200: Items(Policy), ...errors },
+      },
+    },
+    async (req) => ({
+      items: await policies.listPolicies(req.ctx, req.query as { organizationId?: number; q?: string }),
+    }),
+  );
+  app.post(
+    '/policies',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Create a patch policy (rule, targets, schedule, behaviour)',
+        description:
+          'The body is the native policy shape (name, notes, enabled, rule, targets, schedule, behaviour) plus organizationId; ' +
+          'schedule is the canonical schedule model. A scheduled policy gets an install task the engine fires.',
+        body: PolicyBody,
+        response: { 201: Policy, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await policies.createPolicy(req.ctx, req.body as policies.PolicyInput)),
+  );
+  app.get(
+    '/policies/:id',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Get a patch policy',
+        params: IdParam,
+        response: { 200: Policy, ...errors },
+      },
+    },
+    async (req) => policies.getPolicy(req.ctx, idOf(req)),
+  );
+  app.put(
+    '/policies/:id',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Replace a patch policy (the body of create; organizationId may be omitted)',
+        params: IdParam,
+        body: Type.Object({}, { additionalProperties: true }),
+        response: { 200: Policy, ...errors },
+      },
+    },
+    async (req) => policies.updatePolicy(req.ctx, idOf(req), req.body as Record<string, unknown>),
+  );
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const)
+    app.post(
+      `/policies/:id/${action}`,
+      {
+        schema: {
+          tags: ['policies'],
+          summary: `${action === 'enable' ? 'Enable' : 'Disable'} a patch policy (and its scheduled task)`,
+          params: IdParam,
+          response: { 200: Policy, ...errors },
+        },
+      },
+      async (req) => policies.setPolicyEnabled(req.ctx, idOf(req), enabled),
+    );
+  app.delete(
+    '/policies/:id',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Delete a patch policy and its task',
+        params: IdParam,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      await policies.deletePolicy(req.ctx, idOf(req));
+      return reply.status(204).send();
+    },
+  );
+  app.get(
+    '/policies/:id/occurrences',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: "The next occurrences of a policy's schedule (in its organization's time zone)",
+        params: IdParam,
+        querystring: Type.Object({
+          count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 5 })),
+        }),
+        response: { 200: Type.Object({ occurrences: Type.Array(DateTime) }), ...errors },
+      },
+    },
+    async (req) => ({
+      occurrences: await policies.policyOccurrences(
+        req.ctx,
+        idOf(req),
+        (req.query as { count?: number }).count ?? 5,
+      ),
+    }),
+  );
+  app.get(
+    '/policies/:id/preview',
+    {
+      schema: {
+        tags: ['policies'],
+        summary:
+          'Dry run: the devices a policy targets, what it would install on each, and when (device time)',
+        params: IdParam,
+        response: { 200: Preview, ...errors },
+      },
+    },
+    async (req) => previewPolicy(req.ctx, idOf(req)),
+  );
+
+  // ---- maintenance windows ----
+  app.get(
+    '/maintenance-windows',
+    {
+      schema: {
+        tags: ['maintenance windows'],
+        summary: 'List maintenance windows in scope',
+        querystring: Type.Object({ organizationId: Type.Optional(Id) }),
+        response: { 200: Items(Window), ...errors },
+      },
+    },
+    async (req) => ({ items: await windows.listWindows(req.ctx, req.query as { organizationId?: number }) }),
+  );
+  app.post(
+    '/maintenance-windows',
+    {
+      schema: {
+        tags: ['maintenance windows'],
+        summary: 'Create a maintenance window (name unique per organization, 1–80 characters)',
+        body: Type.Object(
+          {
+            organizationId: Id,
+            name: Type.Unknown(),
+            settings: Type.Unknown(),
+            assignments: Type.Optional(Assignments),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Window, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await windows.createWindow(req.ctx, req.body as windows.WindowInput)),
+  );
+  app.get(
+    '/maintenance-windows/:id',
+    {
+      schema: {
+        tags: ['maintenance windows'],
+        summary: 'Get a maintenance window',
+        params: IdParam,
+        response: { 200: Window, ...errors },
+      },
+    },
+    async (req) => windows.getWindow(req.ctx, idOf(req)),
+  );
+  app.patch(
+    '/maintenance-windows/:id',
+    {
+      schema: {
+        tags: ['maintenance windows'],
+        summary: 'Rename a window, replace its settings or its assignments',
+        params: IdParam,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.Unknown()),
+            settings: Type.Optional(Type.Unknown()),
+            assignments: Type.Optional(Assignments),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Window, ...errors },
+      },
+    },
+    async (req) => windows.updateWindow(req.ctx, idOf(req), req.body as { name?: string }),
+  );
+  app.delete(
+    '/maintenance-windows/:id',
+    {
+      schema: {
+        tags: ['maintenance windows'],
+        summary: 'Delete a maintenance window',
+        params: IdParam,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      await windows.deleteWindow(req.ctx, idOf(req));
+      return reply.status(204).send();
+    },
+  );
+
+  // ---- schedules ----
+  app.post(
+    '/schedules/convert',
+    {
+      schema: {
+        tags: ['schedules'],
+        summary: 'Convert a schedule between formats and list its next occurrences',
+        body: Type.Object(
+          {
+            from: Format,
+            to: Format,
+            value: Type.Unknown(),
+            count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+            startDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+            timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            from: Type.String(),
+            to: Type.String(),
+            canonical: Loose,
+            value: Type.Unknown(),
+            occurrences: Type.Array(DateTime),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => convertSchedule(req.ctx, req.body as ConvertRequest),
+  );
+}

@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import * as tasks from '../../services/tasks.ts';
+import { listTasks } from '../../services/policies.ts';
+import { DateTime, errors, Id, IdParam, Nullable } from './schemas.ts';
+
+// Tasks and task instances: create (optionally scheduled), run now, list running, watch, stop, cancel.
+
+const Loose = Type.Record(Type.String(), Type.Unknown());
+const Task = Type.Object({
+  id: Id,
+  organizationId: Nullable(Id),
+  kind: Type.String(),
+  name: Type.String(),
+  parameters: Loose,
+  scheduleId: Nullable(Id),
+  nextDueAt: Nullable(DateTime),
+  enabled: Type.Boolean(),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+});
+const instanceFields = {
+  id: Id,
+  taskId: Nullable(Id),
+  organizationId: Nullable(Id),
+  kind: Type.String(),
+  occurrenceAt: Nullable(DateTime),
+  status: Type.Enum([...tasks.INSTANCE_STATUSES]),
+  progress: Type.Number(),
+  outputs: Loose,
+  error: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  leaseOwner: Nullable(Type.String()),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+};
+const Instance = Type.Object(instanceFields);
+const InstanceWithDevices = Type.Object({
+  ...instanceFields,
+  devices: Type.Array(
+    Type.Object({
+      deviceId: Id,
+      status: Type.String(),
+      result: Loose,
+      job: Nullable(
+        Type.Object({ id: Id, kind: Type.String(), status: Type.String(), result: Type.Unknown() }),
+      ),
+      updatedAt: DateTime,
+    }),
+  ),
+});
+
+const idOf = (req: { params: unknown }) => (req.params as { id: number }).id;
+
+export function taskRoutes(app: FastifyInstance) {
+  app.get(
+    '/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'List tasks in scope (at most 1000, oldest first)',
+        querystring: Type.Object({
+          organizationId: Type.Optional(Id),
+          kind: Type.Optional(Type.Enum([...tasks.TASK_KINDS])),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(Task) }), ...errors },
+      },
+    },
+    async (req) => ({
+      items: await listTasks(req.ctx, req.query as { organizationId?: number; kind?: string }),
+    }),
+  );
+  app.post(
+    '/tasks',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Create a task, scheduled when a (canonical) schedule is given',
+        body: Type.Object(
+          {
+            organizationId: Id,
+            kind: Type.String({ maxLength: 50 }),
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+            parameters: Type.Optional(Type.Unknown()),
+            schedule: Type.Optional(Type.Unknown()),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Task, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await tasks.createTask(req.ctx, req.body as tasks.TaskInput)),
+  );
+  app.get(
+    '/tasks/:id',
+    {
+      schema: { tags: ['tasks'], summary: 'Get a task', params: IdParam, response: { 200: Task, ...errors } },
+    },
+    async (req) => tasks.getTask(req.ctx, idOf(req)),
+  );
+  app.post(
+    '/tasks/:id/run',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'Start an instance of a task now',
+        params: IdParam,
+        response: { 201: Instance, ...errors },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await tasks.runTask(req.ctx, idOf(req))),
+  );
+  app.get(
+    '/task-instances',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'List unfinished task instances (NotStarted, Started, StopRequested)',
+        description: 'running=true is the only listing offered: finished instances are read one by one.',
+        querystring: Type.Object({
+          running: Type.Optional(Type.Boolean({ default: true })),
+          organizationId: Type.Optional(Id),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(Instance) }), ...errors },
+      },
+    },
+    async (req) => {
+      const q = req.query as { running?: boolean; organizationId?: number };
+      if (q.running === false) {
+        const e = new Error('only running=true is supported: read finished instances by id') as Error & {
+          statusCode: number;
+        };
+        e.statusCode = 400;
+        throw e;
+      }
+      return { items: await tasks.listRunningInstances(req.ctx, { organizationId: q.organizationId }) };
+    },
+  );
+  app.get(
+    '/task-instances/:id',
+    {
+      schema: {
+        tags: ['tasks'],
+        summary: 'A task instance with its per-device results',
+        params: IdParam,
+        response: { 200: InstanceWithDevices, ...errors },
+      },
+    },
+    async (req) => tasks.getInstance(req.ctx, idOf(req)),
+  );
+  for (const [action, fn, summary] of [
+    ['stop', tasks.stopInstance, 'Ask the engine to stop an instance (one not started yet fails at once)'],
+    ['cancel', tasks.cancelInstance, 'End an instance now and cancel its jobs no agent has picked up'],
+  ] as const)
+    app.post(
+      `/task-instances/:id/${action}`,
+      { schema: { tags: ['tasks'], summary, params: IdParam, response: { 200: Instance, ...errors } } },
+      async (req) => fn(req.ctx, idOf(req)),
+    );
+}

@@ -1,0 +1,424 @@
+import { sql } from 'kysely';
+import { descendantsOf, seesOrganization } from '../core/access.ts';
+import { conflict, forbidden, invalid, isDomainError, notFound } from '../core/errors.ts';
+import { parsePolicy, type PatchPolicy } from '../core/policies/index.ts';
+import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
+import { nextOccurrences } from '../core/schedule/occurrences.ts';
+import type { Db } from '../store/db.ts';
+import { isUniqueViolation } from '../store/paging.ts';
+import { groupTree } from '../store/repos/groups.ts';
+import {
+  deletePolicyRow,
+  deletePolicyTask,
+  getPolicy as getPolicyRow,
+  insertPolicy,
+  listPolicies as listPolicyRows,
+  missingFilters,
+  policyTargets,
+  policyTask,
+  replacePolicyTargets,
+  updatePolicyRow,
+  type PolicyRow,
+  type PolicyTargetIds,
+} from '../store/repos/policies.ts';
+import {
+  insertSchedule,
+  insertTask,
+  missingDevices,
+  missingGroups,
+  setTaskSchedule,
+  type TargetSpec,
+} from '../store/repos/tasks.ts';
+import type { Context } from './context.ts';
+import { record } from './events.ts';
+import { firstDue } from './tasks.ts';
+
+// Patch policies: a selection rule, targets, a schedule and behaviour per organization. The body is the
+// native policy shape validated by core `parsePolicy`; the schedule is the canonical model validated by
+// `parseSchedule`. A scheduled policy owns one `install` task (parameters.policyId) with a schedule row
+// that the task engine fires; the task is enabled while the policy is enabled and installs automatically.
+
+export interface PolicyView {
+  id: number;
+  organizationId: number;
+  name: string;
+  notes: string;
+  enabled: boolean;
+  rule: Record<string, unknown>;
+  targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
+  schedule: Schedule | null;
+  behaviour: Record<string, unknown>;
+  /** the install task the schedule fires; null without a schedule */
+  taskId: number | null;
+  /** the next time the engine fires the policy's task; null when unscheduled, disabled or over */
+  nextRunAt: Date | null;
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** the native body: the policy shape of core/policies plus its organization */
+export interface PolicyInput {
+  organizationId: number;
+  [field: string]: unknown;
+}
+
+export const serverZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** the stored row as the domain model (rule and behaviour are stored parsed) */
+export function policyModel(row: PolicyRow, targets: PolicyTargetIds): PatchPolicy {
+  return {
+    name: row.name,
+    notes: row.notes,
+    enabled: row.enabled,
+    rule: row.rule as unknown as PatchPolicy['rule'],
+    targets: {
+      groups: targets.groups as unknown as PatchPolicy['targets']['groups'],
+      devices: targets.devices as unknown as PatchPolicy['targets']['devices'],
+      deviceFilter: (targets.filters[0] ?? null) as PatchPolicy['targets']['deviceFilter'],
+    },
+    schedule: row.schedule,
+    behaviour: row.behaviour as unknown as PatchPolicy['behaviour'],
+  };
+}
+
+async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<PolicyView> {
+  const t = targets ?? (await policyTargets(db, [row.id])).get(row.id)!;
+  const task = await policyTask(db, row.id);
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    notes: row.notes,
+    enabled: row.enabled,
+    rule: row.rule,
+    targets: { groups: t.groups, devices: t.devices, deviceFilter: t.filters[0] ?? null },
+    schedule: (row.schedule ?? null) as Schedule | null,
+    behaviour: row.behaviour,
+    taskId: task?.id ?? null,
+    nextRunAt: task?.enabled ? (task.next_due_at ?? null) : null,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** a policy the actor can see (its organization is in scope), or not found */
+export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow> {
+  const row = await getPolicyRow(ctx.db, id);
+  if (!row || row.kind !== 'patch' || !seesOrganization(ctx.access, row.organization_id))
+    throw notFound('policy', id);
+  return row;
+}
+
+/** the organizations the actor sees, null for all */
+export function visibleOrganizations(ctx: Context): number[] | null {
+  return ctx.access.all ? null : [...ctx.access.organizations, ...ctx.access.groups.keys()];
+}
+
+/** validates the body with the core parsers; schedule issues are reported under `schedule.…` */
+export function parsePolicyBody(body: Record<string, unknown>): {
+  policy: PatchPolicy;
+  schedule: Schedule | null;
+} {
+  const { organizationId: _org, ...rest } = body;
+  let policy: PatchPolicy | undefined;
+  let issues: { path: string; message: string }[] = [];
+  try {
+    policy = parsePolicy(rest);
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    issues = [...e.issues];
+  }
+  let schedule: Schedule | null = null;
+  if (rest.schedule !== undefined && rest.schedule !== null) {
+    try {
+      schedule = parseSchedule(rest.schedule);
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      issues.push(
+        ...e.issues.map((i) => ({ path: `schedule${i.path.replace(/\//g, '.')}`, message: i.message })),
+      );
+    }
+  }
+  if (issues.length || !policy)
+    throw invalid(`invalid policy: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
+  return { policy: { ...policy, schedule }, schedule };
+}
+
+async function checkTargets(ctx: Context, db: Db, orgId: number, p: PatchPolicy) {
+  const groups = p.targets.groups as readonly number[];
+  const devices = p.targets.devices as readonly number[];
+  const filters = p.targets.deviceFilter === null ? [] : [p.targets.deviceFilter as number];
+  const issues = [];
+  const mg = await missingGroups(db, orgId, groups);
+  if (mg.length)
+    issues.push({ path: 'targets.groups', message: `not in organization ${orgId}: ${mg.join(', ')}` });
+  const md = await missingDevices(db, orgId, devices);
+  if (md.length)
+    issues.push({ path: 'targets.devices', message: `not in organization ${orgId}: ${md.join(', ')}` });
+  const mf = await missingFilters(db, orgId, filters);
+  if (mf.length)
+    issues.push({
+      path: 'targets.deviceFilter',
+      message: `no saved device filter ${mf[0]} in organization ${orgId}`,
+    });
+  if (issues.length)
+    throw invalid(
+      `invalid policy targets: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      issues,
+    );
+  if (ctx.ownsOrganization(orgId)) return;
+  // an actor scoped to some groups may target only devices and groups inside them
+  const deviceGroups = devices.length
+    ? await db
+        .selectFrom('devices')
+        .select('group_id')
+        .where('id', 'in', [...devices])
+        .execute()
+    : [];
+  const ok =
+    filters.length === 0 &&
+    groups.every((g) => ctx.seesGroup(orgId, g)) &&
+    deviceGroups.every((d) => ctx.seesGroup(orgId, d.group_id));
+  if (!ok) throw forbidden(`your scope covers only some groups of organization ${orgId}: target only those`);
+}
+
+/**
+ * The engine's target for the policy's install task. A task targets one kind of thing: groups or devices.
+ * A policy naming both becomes the listed devices plus the devices in the groups' subtrees at save time.
+ * A saved device filter cannot be expressed (no filter evaluation exists yet): such devices are not targeted.
+ */
+async function taskTarget(db: Db, orgId: number, p: PatchPolicy): Promise<TargetSpec> {
+  const groups = p.targets.groups as readonly number[];
+  const devices = p.targets.devices as readonly number[];
+  if (!devices.length && groups.length) return { kind: 'groups', ids: [...groups] };
+  if (!groups.length) return { kind: 'devices', ids: [...devices] };
+  const tree = await groupTree(db, orgId);
+  const all = [...new Set(groups.flatMap((g) => descendantsOf(tree, g)))];
+  const inGroups = await db
+    .selectFrom('devices')
+    .select('id')
+    .where('organization_id', '=', orgId)
+    .where('group_id', 'in', all)
+    .execute();
+  return {
+    kind: 'devices',
+    ids: [...new Set([...devices, ...inGroups.map((d) => d.id)])].sort((a, b) => a - b),
+  };
+}
+
+async function orgZone(db: Db, orgId: number): Promise<string> {
+  const o = await db
+    .selectFrom('organizations')
+    .select('time_zone')
+    .where('id', '=', orgId)
+    .executeTakeFirst();
+  return o?.time_zone ?? serverZone();
+}
+
+/** (re)creates the policy's install task and its schedule row; none without a schedule */
+async function syncTask(ctx: Context, tx: Db, row: PolicyRow, p: PatchPolicy, schedule: Schedule | null) {
+  await deletePolicyTask(tx, row.id);
+  if (!schedule) return;
+  const task = await insertTask(tx, {
+    organization_id: row.organization_id,
+    kind: 'install',
+    name: `policy ${row.id}: ${row.name}`,
+    parameters: {
+      target: await taskTarget(tx, row.organization_id, p),
+      catchUp: p.behaviour.runMissedAsap,
+      policyId: row.id,
+    },
+    enabled: p.enabled && p.behaviour.autoInstall,
+    created_by: ctx.actor.name,
+  });
+  const s = await insertSchedule(tx, {
+    organization_id: row.organization_id,
+    owner_type: 'task',
+    owner_id: task.id,
+    definition: schedule,
+    next_due_at: firstDue(schedule, ctx.now(), await orgZone(tx, row.organization_id)),
+  });
+  await setTaskSchedule(tx, task.id, s.id);
+}
+
+const nameTaken = (name: string) =>
+  conflict(`a policy named '${name}' already exists in this organization; choose another name`);
+
+const targetIds = (p: PatchPolicy): PolicyTargetIds => ({
+  groups: [...(p.targets.groups as readonly number[])],
+  devices: [...(p.targets.devices as readonly number[])],
+  filters: p.targets.deviceFilter === null ? [] : [p.targets.deviceFilter as number],
+});
+
+export async function createPolicy(ctx: Context, input: PolicyInput): Promise<PolicyView> {
+  ctx.authorize('manage_policies');
+  ctx.seeOrganization(input.organizationId);
+  const { policy, schedule } = parsePolicyBody(input);
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      await checkTargets(ctx, tx, input.organizationId, policy);
+      const row = await insertPolicy(tx, {
+        organization_id: input.organizationId,
+        name: policy.name,
+        notes: policy.notes,
+        enabled: policy.enabled,
+        rule: policy.rule as unknown as Record<string, unknown>,
+        schedule,
+        behaviour: policy.behaviour as unknown as Record<string, unknown>,
+        created_by: ctx.actor.name,
+      });
+      await replacePolicyTargets(tx, row.id, targetIds(policy));
+      await syncTask(ctx, tx, row, policy, schedule);
+      await record(ctx, tx, {
+        kind: 'policy.created',
+        organizationId: row.organization_id,
+        subjectType: 'policy',
+        subjectId: row.id,
+        data: { name: row.name, enabled: row.enabled, scheduled: schedule !== null },
+      });
+      return view(tx, row);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw nameTaken(policy.name);
+    throw e;
+  }
+}
+
+export async function listPolicies(ctx: Context, f: { organizationId?: number; q?: string } = {}) {
+  ctx.authorize('read');
+  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
+  const rows = await listPolicyRows(ctx.db, visibleOrganizations(ctx), f);
+  const targets = await policyTargets(
+    ctx.db,
+    rows.map((r) => r.id),
+  );
+  const items = [];
+  for (const r of rows) items.push(await view(ctx.db, r, targets.get(r.id)));
+  return items;
+}
+
+export async function getPolicy(ctx: Context, id: number): Promise<PolicyView> {
+  ctx.authorize('read');
+  return view(ctx.db, await visiblePolicy(ctx, id));
+}
+
+/** replaces a policy's settings as a whole (the body of create, without the organization) */
+export async function updatePolicy(
+  ctx: Context,
+  id: number,
+  body: Record<string, unknown>,
+): Promise<PolicyView> {
+  ctx.authorize('manage_policies');
+  const before = await visiblePolicy(ctx, id);
+  if (body.organizationId !== undefined && body.organizationId !== before.organization_id)
+    throw invalid('a policy cannot move to another organization', [
+      { path: 'organizationId', message: `must be ${before.organization_id} or absent` },
+    ]);
+  const { policy, schedule } = parsePolicyBody(body);
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      await checkTargets(ctx, tx, before.organization_id, policy);
+      const row = await updatePolicyRow(tx, id, {
+        name: policy.name,
+        notes: policy.notes,
+        enabled: policy.enabled,
+        rule: policy.rule as unknown as Record<string, unknown>,
+        schedule,
+        behaviour: policy.behaviour as unknown as Record<string, unknown>,
+      });
+      await replacePolicyTargets(tx, id, targetIds(policy));
+      await syncTask(ctx, tx, row, policy, schedule);
+      await record(ctx, tx, {
+        kind: 'policy.updated',
+        organizationId: row.organization_id,
+        subjectType: 'policy',
+        subjectId: id,
+        data: { name: row.name, enabled: row.enabled, scheduled: schedule !== null },
+      });
+      return view(tx, row);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw nameTaken(policy.name);
+    throw e;
+  }
+}
+
+/** turns a policy on or off; its task follows */
+export async function setPolicyEnabled(ctx: Context, id: number, enabled: boolean): Promise<PolicyView> {
+  ctx.authorize('manage_policies');
+  const before = await visiblePolicy(ctx, id);
+  return ctx.store.transaction(async (tx) => {
+    const row = await updatePolicyRow(tx, id, { enabled });
+    const autoInstall = (row.behaviour as { autoInstall?: unknown }).autoInstall !== false;
+    await tx
+      .updateTable('tasks')
+      .set({ enabled: enabled && autoInstall })
+      .where(sql<boolean>`parameters->>'policyId' = ${String(id)}`)
+      .execute();
+    if (before.enabled !== enabled)
+      await record(ctx, tx, {
+        kind: enabled ? 'policy.enabled' : 'policy.disabled',
+        organizationId: row.organization_id,
+        subjectType: 'policy',
+        subjectId: id,
+        data: { name: row.name },
+      });
+    return view(tx, row);
+  });
+}
+
+export async function deletePolicy(ctx: Context, id: number): Promise<void> {
+  ctx.authorize('manage_policies');
+  const row = await visiblePolicy(ctx, id);
+  await ctx.store.transaction(async (tx) => {
+    await deletePolicyTask(tx, id);
+    await deletePolicyRow(tx, id);
+    await record(ctx, tx, {
+      kind: 'policy.deleted',
+      organizationId: row.organization_id,
+      subjectType: 'policy',
+      subjectId: id,
+      data: { name: row.name },
+    });
+  });
+}
+
+/** the next `count` occurrences of a policy's schedule, in its organization's zone (or the server's) */
+export async function policyOccurrences(ctx: Context, id: number, count: number): Promise<Date[]> {
+  ctx.authorize('read');
+  const row = await visiblePolicy(ctx, id);
+  if (!row.schedule) return [];
+  const zone = await orgZone(ctx.db, row.organization_id);
+  return nextOccurrences(row.schedule as Schedule, ctx.now(), count, { zone, serverZone: serverZone() });
+}
+
+// ---- tasks listing (services/tasks.ts has no list; kept here until it does) ---------------------------
+
+export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
+  ctx.authorize('read');
+  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
+  const orgs = visibleOrganizations(ctx);
+  let q = ctx.db
+    .selectFrom('tasks as t')
+    .leftJoin('schedules as s', 's.id', 't.schedule_id')
+    .selectAll('t')
+    .select('s.next_due_at');
+  if (orgs) q = q.where('t.organization_id', 'in', orgs.length ? orgs : [0]);
+  if (f.organizationId !== undefined) q = q.where('t.organization_id', '=', f.organizationId);
+  if (f.kind) q = q.where('t.kind', '=', f.kind);
+  const rows = await q.orderBy('t.id').limit(1000).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    organizationId: r.organization_id,
+    kind: r.kind,
+    name: r.name,
+    parameters: r.parameters,
+    scheduleId: r.schedule_id,
+    nextDueAt: r.next_due_at,
+    enabled: r.enabled,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  }));
+}

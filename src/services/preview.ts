@@ -1,0 +1,267 @@
+import { DateTime } from 'luxon';
+import { ancestorsOf, descendantsOf } from '../core/access.ts';
+import { invalid } from '../core/errors.ts';
+import {
+  selectUpdates,
+  type CandidateUpdate,
+  type DeviceFacts,
+  type OsFamily,
+} from '../core/policies/index.ts';
+import { isSeverity } from '../core/severity.ts';
+import { fromAltirisXml, toAltirisXml } from '../core/schedule/altiris.ts';
+import { fromAutomox, toAutomox } from '../core/schedule/automox.ts';
+import type { ConvertContext } from '../core/schedule/convert.ts';
+import {
+  fromGzOldScheduler,
+  fromGzScheduler,
+  toGzOldScheduler,
+  toGzScheduler,
+} from '../core/schedule/gravityzone.ts';
+import { fromKaseya, toKaseya } from '../core/schedule/kaseya.ts';
+import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
+import { nextOccurrences } from '../core/schedule/occurrences.ts';
+import { fromRrule, toRrule } from '../core/schedule/rrule.ts';
+import { isValidZoneName } from '../core/schedule/zones.ts';
+import { groupTree } from '../store/repos/groups.ts';
+import { policyTargets } from '../store/repos/policies.ts';
+import type { Context } from './context.ts';
+import { effectiveApprovals } from './approvals.ts';
+import { policyModel, serverZone, visiblePolicy } from './policies.ts';
+import { installAllowedAt } from './windows.ts';
+
+// Dry runs: what a policy would install where and when, and what a schedule in any product format means.
+
+export interface PreviewUpdate {
+  updateId: number;
+  name: string;
+  version: string | null;
+  severity: string;
+  isSecurity: boolean;
+  approval: string | null;
+}
+
+export interface PreviewDevice {
+  deviceId: number;
+  name: string;
+  timeZone: string;
+  /** the next occurrence for this device (its distribution offset included); null when none is left */
+  nextOccurrence: Date | null;
+  /** the same instant as wall-clock time in the device's zone, with its offset */
+  nextOccurrenceLocal: string | null;
+  /** whether the device's maintenance windows let the install run at that instant */
+  windowAllows: boolean | null;
+  updates: PreviewUpdate[];
+  excluded: { updateId: number; name: string; reason: string; detail: string }[];
+}
+
+export interface PolicyPreview {
+  policyId: number;
+  enabled: boolean;
+  scheduled: boolean;
+  devices: PreviewDevice[];
+}
+
+/** statuses a policy may still install; ignored ones are listed so the preview shows why they are left out */
+const INSTALLABLE = ['missing', 'pending', 'failed', 'ignored'];
+
+export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPreview> {
+  ctx.authorize('read');
+  const row = await visiblePolicy(ctx, id);
+  const db = ctx.db;
+  const targets = (await policyTargets(db, [id])).get(id)!;
+  const policy = policyModel(row, targets);
+  const tree = await groupTree(db, row.organization_id);
+  const groupIds = [...new Set(targets.groups.flatMap((g) => descendantsOf(tree, g)))];
+  const q = db
+    .selectFrom('devices as d')
+    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+    .select(['d.id', 'd.name', 'd.group_id', 'd.os_family', 'd.time_zone', 'o.time_zone as org_zone'])
+    .where('d.organization_id', '=', row.organization_id)
+    .where('d.status', '=', 'active')
+    .where((eb) =>
+      eb.or([
+        eb('d.id', 'in', targets.devices.length ? targets.devices : [0]),
+        eb('d.group_id', 'in', groupIds.length ? groupIds : [0]),
+      ]),
+    );
+  // a group-scoped actor previews only the devices it sees
+  const devices = (await q.orderBy('d.id').execute()).filter((d) =>
+    ctx.seesGroup(row.organization_id, d.group_id),
+  );
+  const deviceIds = devices.map((d) => d.id);
+  const states = deviceIds.length
+    ? await db
+        .selectFrom('device_updates as du')
+        .innerJoin('devices as d', 'd.id', 'du.device_id')
+        .innerJoin('updates as u', 'u.id', 'du.update_id')
+        .leftJoin('products as p', 'p.id', 'u.product_id')
+        .leftJoin('vendors as v', 'v.id', 'p.vendor_id')
+        .select([
+          'du.device_id',
+          'du.update_id',
+          'd.group_id',
+          'u.name',
+          'u.kb',
+          'u.package_name',
+          'u.version',
+          'u.bulletin_id',
+          'u.severity',
+          'u.classification',
+          'u.is_security',
+          'u.is_optional',
+          'u.patch_source',
+          'p.name as product',
+          'v.name as vendor',
+        ])
+        .where('du.device_id', 'in', deviceIds)
+        .where('du.detection', '=', 'missing')
+        .where('du.status', 'in', INSTALLABLE)
+        .orderBy('du.device_id')
+        .orderBy('u.name')
+        .execute()
+    : [];
+  const approvals = await effectiveApprovals(db, row.organization_id, states);
+  const schedule = (row.schedule ?? null) as Schedule | null;
+  const now = ctx.now();
+  const out: PreviewDevice[] = [];
+  for (const d of devices) {
+    const zone = d.time_zone ?? d.org_zone ?? serverZone();
+    const facts: DeviceFacts = {
+      id: d.id as DeviceFacts['id'],
+      groupIds: [d.group_id, ...ancestorsOf(tree, d.group_id)] as unknown as DeviceFacts['groupIds'],
+      osFamily: (['windows', 'linux', 'macos'].includes(d.os_family) ? d.os_family : null) as OsFamily | null,
+    };
+    const candidates: CandidateUpdate[] = states
+      .filter((s) => s.device_id === d.id)
+      .map((s) => ({
+        updateId: s.update_id as CandidateUpdate['updateId'],
+        bulletinId: s.bulletin_id as CandidateUpdate['bulletinId'],
+        name: s.name,
+        kb: s.kb,
+        package: s.package_name,
+        version: s.version,
+        vendor: s.vendor,
+        product: s.product,
+        severity: isSeverity(s.severity) ? s.severity : 'unknown',
+        classification: s.classification,
+        security: s.is_security,
+        optional: s.is_optional,
+        patchSource: s.patch_source,
+        approval: approvals.get(`${d.id}:${s.update_id}`)?.action,
+      }));
+    const sel = selectUpdates(policy, facts, candidates);
+    const next = schedule
+      ? (nextOccurrences(schedule, now, 1, {
+          zone: d.org_zone ?? serverZone(),
+          serverZone: serverZone(),
+          deviceZone: zone,
+          deviceKey: String(d.id),
+        })[0] ?? null)
+      : null;
+    const view = (u: CandidateUpdate): PreviewUpdate => ({
+      updateId: u.updateId as number,
+      name: u.name,
+      version: u.version ?? null,
+      severity: u.severity,
+      isSecurity: u.security,
+      approval: u.approval ?? null,
+    });
+    out.push({
+      deviceId: d.id,
+      name: d.name,
+      timeZone: zone,
+      nextOccurrence: next,
+      nextOccurrenceLocal: next
+        ? DateTime.fromJSDate(next, { zone }).toISO({ suppressMilliseconds: true })
+        : null,
+      windowAllows:
+        next && !policy.behaviour.overrideMaintenanceWindows
+          ? await installAllowedAt(db, d.id, next, { policyId: id })
+          : next
+            ? true
+            : null,
+      updates: sel.selected.map(view),
+      excluded: sel.excluded.map((e) => ({
+        updateId: e.update.updateId as number,
+        name: e.update.name,
+        reason: e.reason,
+        detail: e.detail,
+      })),
+    });
+  }
+  return { policyId: id, enabled: row.enabled, scheduled: schedule !== null, devices: out };
+}
+
+// ---- schedule conversion ---------------------------------------------------------------------------------
+
+export const SCHEDULE_FORMATS = [
+  'canonical',
+  'automox',
+  'gravityzone',
+  'gravityzone-old',
+  'kaseya',
+  'altiris',
+  'rrule',
+] as const;
+export type ScheduleFormat = (typeof SCHEDULE_FORMATS)[number];
+
+const readers: Record<ScheduleFormat, (v: unknown, c: ConvertContext) => Schedule> = {
+  canonical: (v) => parseSchedule(v),
+  automox: (v, c) => fromAutomox(v, c),
+  gravityzone: (v, c) => fromGzScheduler(v, c),
+  'gravityzone-old': (v, c) => fromGzOldScheduler(v, c),
+  kaseya: (v) => fromKaseya(v),
+  altiris: (v) => {
+    if (typeof v !== 'string')
+      throw invalid('altiris: value must be the schedule XML as a string', [
+        { path: '/value', message: 'must be a string' },
+      ]);
+    return fromAltirisXml(v);
+  },
+  rrule: (v) => {
+    if (typeof v !== 'string')
+      throw invalid('rrule: value must be RRULE text as a string', [
+        { path: '/value', message: 'must be a string' },
+      ]);
+    return fromRrule(v);
+  },
+};
+const writers: Record<ScheduleFormat, (s: Schedule, c: ConvertContext) => unknown> = {
+  canonical: (s) => s,
+  automox: (s, c) => toAutomox(s, c),
+  gravityzone: (s, c) => toGzScheduler(s, c),
+  'gravityzone-old': (s, c) => toGzOldScheduler(s, c),
+  kaseya: (s) => toKaseya(s),
+  altiris: (s) => toAltirisXml(s),
+  rrule: (s) => toRrule(s),
+};
+
+export interface ConvertRequest {
+  from: ScheduleFormat;
+  to: ScheduleFormat;
+  value: unknown;
+  count?: number;
+  /** the start date for formats that carry none (Automox, GravityZone oldScheduler) */
+  startDate?: string;
+  /** the zone in which server- and device-zoned schedules are evaluated (default: the server's) */
+  timeZone?: string;
+}
+
+/** converts a schedule between formats and lists its next occurrences; a converter's error passes through */
+export function convertSchedule(ctx: Context, r: ConvertRequest) {
+  ctx.authorize('read');
+  const c: ConvertContext = r.startDate ? { startDate: r.startDate } : {};
+  const canonical = readers[r.from](r.value, c);
+  const value = writers[r.to](canonical, c);
+  const zone = r.timeZone ?? serverZone();
+  if (!isValidZoneName(zone))
+    throw invalid(`timeZone ${JSON.stringify(zone)} is not an IANA time zone`, [
+      { path: '/timeZone', message: 'must be an IANA time zone such as Europe/Berlin' },
+    ]);
+  const occurrences = nextOccurrences(canonical, ctx.now(), r.count ?? 5, {
+    zone,
+    serverZone: zone,
+    deviceZone: zone,
+  });
+  return { from: r.from, to: r.to, canonical, value, occurrences };
+}

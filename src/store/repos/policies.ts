@@ -1,0 +1,196 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.ts';
+import type { NewRow, Row, RowPatch } from '../schema.ts';
+
+// Patch policies with their targets, maintenance windows with their assignments, and the install task a
+// scheduled policy owns (found by `parameters.policyId`, the link the engine's payload carries too).
+
+export type PolicyRow = Row<'policies'>;
+export type WindowRow = Row<'maintenance_windows'>;
+export interface PolicyTargetIds {
+  groups: number[];
+  devices: number[];
+  filters: number[];
+}
+
+export const policySort = { name: 'name', createdAt: 'created_at', updatedAt: 'updated_at', id: 'id' };
+export const windowSort = policySort;
+
+export const getPolicy = (db: Db, id: number) =>
+  db.selectFrom('policies').selectAll().where('id', '=', id).executeTakeFirst();
+
+/** the policies of some organizations (null = every organization), by name */
+export function listPolicies(db: Db, orgs: number[] | null, f: { organizationId?: number; q?: string }) {
+  let q = db.selectFrom('policies').selectAll().where('kind', '=', 'patch');
+  if (orgs) q = q.where('organization_id', 'in', orgs.length ? orgs : [0]);
+  if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
+  if (f.q) q = q.where(sql<boolean>`strpos(lower(name), ${f.q.toLowerCase()}) > 0`);
+  return q.orderBy('name').orderBy('id').execute();
+}
+
+export const insertPolicy = (db: Db, row: NewRow<'policies'>) =>
+  db.insertInto('policies').values(row).returningAll().executeTakeFirstOrThrow();
+
+export const updatePolicyRow = (db: Db, id: number, patch: RowPatch<'policies'>) =>
+  db
+    .updateTable('policies')
+    .set({ ...patch, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const deletePolicyRow = (db: Db, id: number) =>
+  db.deleteFrom('policies').where('id', '=', id).execute();
+
+export async function policyTargets(db: Db, policyIds: number[]): Promise<Map<number, PolicyTargetIds>> {
+  const out = new Map<number, PolicyTargetIds>();
+  for (const id of policyIds) out.set(id, { groups: [], devices: [], filters: [] });
+  if (!policyIds.length) return out;
+  const rows = await db
+    .selectFrom('policy_targets')
+    .selectAll()
+    .where('policy_id', 'in', policyIds)
+    .execute();
+  for (const r of rows) {
+    const t = out.get(r.policy_id) as PolicyTargetIds;
+    if (r.group_id !== null) t.groups.push(r.group_id);
+    if (r.device_id !== null) t.devices.push(r.device_id);
+    if (r.filter_id !== null) t.filters.push(r.filter_id);
+  }
+  for (const t of out.values()) for (const l of [t.groups, t.devices, t.filters]) l.sort((a, b) => a - b);
+  return out;
+}
+
+export async function replacePolicyTargets(db: Db, policyId: number, t: PolicyTargetIds) {
+  await db.deleteFrom('policy_targets').where('policy_id', '=', policyId).execute();
+  const rows = [
+    ...t.groups.map((g) => ({ policy_id: policyId, group_id: g, device_id: null, filter_id: null })),
+    ...t.devices.map((d) => ({ policy_id: policyId, group_id: null, device_id: d, filter_id: null })),
+    ...t.filters.map((f) => ({ policy_id: policyId, group_id: null, device_id: null, filter_id: f })),
+  ];
+  if (rows.length) await db.insertInto('policy_targets').values(rows).execute();
+}
+
+/** saved device filters of the organization that are missing among `ids` */
+export async function missingFilters(db: Db, orgId: number, ids: readonly number[]) {
+  if (!ids.length) return [];
+  const found = await db
+    .selectFrom('saved_device_filters')
+    .select('id')
+    .where('organization_id', '=', orgId)
+    .where('id', 'in', [...ids])
+    .execute();
+  const have = new Set(found.map((r) => r.id));
+  return ids.filter((id) => !have.has(id));
+}
+
+/** the install task a policy owns, with its schedule's next due time */
+export async function policyTask(db: Db, policyId: number) {
+  return db
+    .selectFrom('tasks as t')
+    .leftJoin('schedules as s', 's.id', 't.schedule_id')
+    .select(['t.id', 't.schedule_id', 't.enabled', 's.next_due_at', 's.definition'])
+    .where(sql<boolean>`t.parameters->>'policyId' = ${String(policyId)}`)
+    .orderBy('t.id')
+    .executeTakeFirst();
+}
+
+/** removes a policy's task and its schedule row (instances go with the task) */
+export async function deletePolicyTask(db: Db, policyId: number) {
+  const tasks = await db
+    .deleteFrom('tasks')
+    .where(sql<boolean>`parameters->>'policyId' = ${String(policyId)}`)
+    .returning('schedule_id')
+    .execute();
+  const schedules = tasks.map((t) => t.schedule_id).filter((s): s is number => s !== null);
+  if (schedules.length) await db.deleteFrom('schedules').where('id', 'in', schedules).execute();
+}
+
+// ---- maintenance windows ----------------------------------------------------------------------------
+
+export const getWindow = (db: Db, id: number) =>
+  db.selectFrom('maintenance_windows').selectAll().where('id', '=', id).executeTakeFirst();
+
+export function listWindows(db: Db, orgs: number[] | null, f: { organizationId?: number }) {
+  let q = db.selectFrom('maintenance_windows').selectAll();
+  if (orgs) q = q.where('organization_id', 'in', orgs.length ? orgs : [0]);
+  if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
+  return q.orderBy('name').orderBy('id').execute();
+}
+
+export const insertWindow = (db: Db, row: NewRow<'maintenance_windows'>) =>
+  db.insertInto('maintenance_windows').values(row).returningAll().executeTakeFirstOrThrow();
+
+export const updateWindowRow = (db: Db, id: number, patch: RowPatch<'maintenance_windows'>) =>
+  db
+    .updateTable('maintenance_windows')
+    .set({ ...patch, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+export const deleteWindowRow = (db: Db, id: number) =>
+  db.deleteFrom('maintenance_windows').where('id', '=', id).execute();
+
+export async function windowAssignments(db: Db, windowIds: number[]) {
+  const out = new Map<number, { policies: number[]; groups: number[] }>();
+  for (const id of windowIds) out.set(id, { policies: [], groups: [] });
+  if (!windowIds.length) return out;
+  const rows = await db
+    .selectFrom('window_assignments')
+    .selectAll()
+    .where('window_id', 'in', windowIds)
+    .orderBy('policy_id')
+    .orderBy('group_id')
+    .execute();
+  for (const r of rows) {
+    const a = out.get(r.window_id) as { policies: number[]; groups: number[] };
+    if (r.policy_id !== null) a.policies.push(r.policy_id);
+    if (r.group_id !== null) a.groups.push(r.group_id);
+  }
+  return out;
+}
+
+export async function replaceWindowAssignments(
+  db: Db,
+  windowId: number,
+  a: { policies: number[]; groups: number[] },
+) {
+  await db.deleteFrom('window_assignments').where('window_id', '=', windowId).execute();
+  const rows = [
+    ...a.policies.map((p) => ({ window_id: windowId, policy_id: p, group_id: null })),
+    ...a.groups.map((g) => ({ window_id: windowId, policy_id: null, group_id: g })),
+  ];
+  if (rows.length) await db.insertInto('window_assignments').values(rows).execute();
+}
+
+/** the windows assigned to any of these groups or policies */
+export async function windowsAssignedTo(db: Db, groupIds: number[], policyIds: number[]) {
+  if (!groupIds.length && !policyIds.length) return [];
+  return db
+    .selectFrom('maintenance_windows as w')
+    .innerJoin('window_assignments as a', 'a.window_id', 'w.id')
+    .selectAll('w')
+    .select(['a.group_id', 'a.policy_id'])
+    .where((eb) =>
+      eb.or([
+        eb('a.group_id', 'in', groupIds.length ? groupIds : [0]),
+        eb('a.policy_id', 'in', policyIds.length ? policyIds : [0]),
+      ]),
+    )
+    .orderBy('w.id')
+    .execute();
+}
+
+/** ids among `ids` that are policies of the organization */
+export async function missingPolicies(db: Db, orgId: number, ids: readonly number[]) {
+  if (!ids.length) return [];
+  const found = await db
+    .selectFrom('policies')
+    .select('id')
+    .where('organization_id', '=', orgId)
+    .where('id', 'in', [...ids])
+    .execute();
+  const have = new Set(found.map((r) => r.id));
+  return ids.filter((id) => !have.has(id));
+}

@@ -1,0 +1,180 @@
+// The console's only way to the server: the native API at /api/v1 with a Bearer session token.
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+export interface Me {
+  type: string;
+  userId: number | null;
+  name: string;
+  privileges: string[];
+  scope: { allOrganizations: boolean; organizations: number[] };
+}
+export interface Organization {
+  id: number;
+  ref: string;
+  name: string;
+  parentId: number | null;
+  rootGroupId: number;
+  timeZone: string | null;
+  createdAt: string;
+}
+export interface Group {
+  id: number;
+  organizationId: number;
+  parentId: number | null;
+  name: string;
+  description: string;
+  isRoot: boolean;
+}
+export interface Device {
+  id: number;
+  organizationId: number;
+  groupId: number;
+  name: string;
+  hostname: string;
+  osFamily: string;
+  osName: string;
+  osVersion: string;
+  status: string;
+  tags: string[];
+  rebootRequired: boolean;
+  agentVersion: string | null;
+  ipAddresses: string[];
+  lastSeenAt: string | null;
+  lastScanAt: string | null;
+  createdAt: string;
+}
+export type Severity = 'unknown' | 'none' | 'low' | 'medium' | 'high' | 'critical';
+export interface DeviceUpdate {
+  deviceId: number;
+  updateId: number;
+  name: string;
+  kind: string;
+  kb: string | null;
+  version: string | null;
+  installedVersion: string | null;
+  classification: string;
+  severity: Severity;
+  bulletin: { id: number; externalId: string | null; title: string | null } | null;
+  cves: string[];
+  status: string;
+  approval: { action: string; level: string; source: string; setBy: string; setAt: string } | null;
+  statusChangedAt: string;
+  attempts: number;
+  lastError: string | null;
+}
+export interface PatchEvent {
+  id: number;
+  at: string;
+  organizationId: number | null;
+  actor: { type: string; id: string | null; name: string };
+  kind: string;
+  subjectType: string;
+  subjectId: string | null;
+  deviceId: number | null;
+  updateId: number | null;
+  data: Record<string, unknown>;
+}
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  email: string;
+  roleId: number;
+  scopeId: number;
+  disabled: boolean;
+  createdAt: string;
+}
+export interface Role {
+  id: number;
+  name: string;
+  privileges: string[];
+}
+export interface Scope {
+  id: number;
+  name: string;
+  allOrganizations: boolean;
+  entries: { organizationId: number; groupId: number | null }[];
+}
+export interface ApiKey {
+  id: number;
+  userId: number;
+  name: string;
+  prefix: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+export interface Status {
+  organizations: number;
+  devices: number;
+  missingUpdates: number;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const TOKEN_KEY = 'patchline.token';
+let token: string | null = sessionStorage.getItem(TOKEN_KEY);
+const listeners = new Set<(t: string | null) => void>();
+
+export const getToken = () => token;
+export function setToken(t: string | null) {
+  token = t;
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+  for (const l of listeners) l(t);
+}
+export function onTokenChange(l: (t: string | null) => void) {
+  listeners.add(l);
+  return () => void listeners.delete(l);
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'the Patchline server cannot be reached; check that it is running');
+  }
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json().catch(() => null)) as
+    (T & { detail?: string; errors?: { path: string; message: string }[] }) | null;
+  if (!res.ok) {
+    // a session that expired or was ended elsewhere: back to the sign-in page
+    if (res.status === 401 && token && path !== '/auth/login') setToken(null);
+    throw new ApiError(res.status, data?.detail ?? `${res.status} ${res.statusText}`, data?.errors ?? []);
+  }
+  return data as T;
+}
+
+export const get = <T>(path: string) => api<T>('GET', path);
+export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
+
+/** a query string from defined, non-empty values */
+export function qs(params: Record<string, string | number | boolean | null | undefined>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
