@@ -15,6 +15,9 @@ import { identityRoutes } from './faces/native/identity.ts';
 import { catalogRoutes } from './faces/native/catalog.ts';
 import { policyRoutes } from './faces/native/policies.ts';
 import { taskRoutes } from './faces/native/tasks.ts';
+import { complianceRoutes } from './faces/native/compliance.ts';
+import { agentPackageRoutes, stagingRoutes } from './faces/native/staging.ts';
+import { defaultPackageDir } from './services/staging.ts';
 import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
@@ -22,7 +25,11 @@ import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 export const VERSION = '0.1.0';
 
 export interface ServerOptions {
-  config: Pick<Config, 'logLevel' | 'bodyLimit' | 'tlsCert' | 'tlsKey'>;
+  config: Pick<Config, 'logLevel' | 'bodyLimit' | 'tlsCert' | 'tlsKey'> & {
+    /** the data folder; staged packages live in its packages/ folder unless packageDir says otherwise */
+    dataDir?: string;
+    packageDir?: string;
+  };
   store: Store;
   /** false silences the request log (tests) */
   logger?: boolean;
@@ -73,6 +80,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   });
 
   const throttle = new LoginThrottle();
+  const packages = { dir: config.packageDir ?? defaultPackageDir(config.dataDir ?? './data') };
   await app.register(
     async (api) => {
       await api.register(swagger, {
@@ -102,10 +110,18 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       catalogRoutes(api);
       policyRoutes(api);
       taskRoutes(api);
+      complianceRoutes(api);
+      stagingRoutes(api, packages);
     },
     { prefix: '/api/v1' },
   );
-  await app.register(async (agent) => agentRoutes(agent, store), { prefix: '/agent/v1' });
+  await app.register(
+    async (agent) => {
+      await agentRoutes(agent, store);
+      agentPackageRoutes(agent, store, packages);
+    },
+    { prefix: '/agent/v1' },
+  );
   consoleRoutes(app, { distDir: CONSOLE_DIST });
   return app;
 }

@@ -10,7 +10,7 @@ import { statusAfterDetection, type UpdateStatus } from '../core/status.ts';
 import { invalid } from '../core/errors.ts';
 import { deviceUpdateStates, upsertDeviceUpdate, upsertUpdates } from '../store/repos/updates.ts';
 import { updateDevice as updateDeviceRow } from '../store/repos/devices.ts';
-import { linkUpdateCves } from '../store/repos/catalog.ts';
+import { linkUpdateCves, linkUpdatesToAdvisories } from '../store/repos/catalog.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { effectiveApprovals } from './approvals.ts';
@@ -66,6 +66,8 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
 
   return ctx.store.transaction(async (tx) => {
     const ids = await upsertUpdates(tx, rows);
+    // match the reported updates to the advisories already imported (idempotent; importing later links too)
+    await linkUpdatesToAdvisories(tx, [...new Set(ids.values())]);
     const links: { updateId: number; cve: string }[] = [];
     report.updates.forEach((u, i) => {
       const id = ids.get(rows[i]!.natural_key)!;

@@ -276,6 +276,16 @@ export interface DeviceUpdatesTable {
   last_error: string | null;
   job_id: number | null;
 }
+/** per-device compliance counts kept by triggers on device_updates (migration 0005) */
+type ComplianceCountColumns = {
+  [K in `${'missing' | 'pending' | 'failed' | 'installed'}_${'unknown' | 'none' | 'low' | 'medium' | 'high' | 'critical'}`]: number;
+};
+export interface DeviceComplianceTable extends ComplianceCountColumns {
+  device_id: number;
+  organization_id: number;
+  outstanding: number;
+  reboot_pending: number;
+}
 export interface ApprovalsTable {
   id: Id;
   organization_id: number;
@@ -430,6 +440,7 @@ export interface Database {
   packages: PackagesTable;
   update_packages: UpdatePackagesTable;
   device_updates: DeviceUpdatesTable;
+  device_compliance: DeviceComplianceTable;
   approvals: ApprovalsTable;
   policies: PoliciesTable;
   policy_targets: PolicyTargetsTable;

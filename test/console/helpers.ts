@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
-import { consoleRoutes } from '../../src/faces/console/routes.ts';
 import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD } from '../support/api.ts';
 
@@ -33,7 +32,7 @@ export function ensureConsoleBuilt(): void {
     throw new Error('the web console could not be built (node scripts/build-web.mjs)');
 }
 
-/** the whole server with the console, listening on a free loopback port */
+/** the whole server (buildServer serves the console from web/dist), listening on a free loopback port */
 export async function startConsoleServer(store: Store): Promise<{ app: FastifyInstance; url: string }> {
   await bootstrap(store, ADMIN_PASSWORD);
   const app = await buildServer({
@@ -41,7 +40,6 @@ export async function startConsoleServer(store: Store): Promise<{ app: FastifyIn
     store,
     logger: false,
   });
-  consoleRoutes(app, { distDir: DIST });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the server has no TCP address');

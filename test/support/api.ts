@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildServer } from '../../src/server.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';

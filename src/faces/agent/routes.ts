@@ -31,7 +31,8 @@ const ReportedUpdate = Type.Object(
   { additionalProperties: false },
 );
 
-async function device(store: Store, req: FastifyRequest) {
+/** the device behind the request's credential (every agent route but enrollment) */
+export async function authenticatedDevice(store: Store, req: FastifyRequest) {
   const token = bearerToken(req);
   if (!token) throw unauthenticated('send the device credential as "Authorization: Bearer <credential>"');
   return agents.authenticateDevice(store, token);
@@ -108,7 +109,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
       },
     },
     async (req) => {
-      const { ctx, device: d } = await device(store, req);
+      const { ctx, device: d } = await authenticatedDevice(store, req);
       return agents.checkIn(ctx, d, req.body as agents.CheckIn);
     },
   );
@@ -144,7 +145,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
       },
     },
     async (req) => {
-      const { ctx, device: d } = await device(store, req);
+      const { ctx, device: d } = await authenticatedDevice(store, req);
       return agents.reportScan(ctx, d, req.body as agents.ScanReportInput);
     },
   );
@@ -167,7 +168,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
       },
     },
     async (req) => {
-      const { ctx, device: d } = await device(store, req);
+      const { ctx, device: d } = await authenticatedDevice(store, req);
       return agents.reportJobResult(
         ctx,
         d,
@@ -187,7 +188,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
       },
     },
     async (req) => {
-      const { ctx, device: d } = await device(store, req);
+      const { ctx, device: d } = await authenticatedDevice(store, req);
       return agents.rotateCredential(ctx, d);
     },
   );

@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.ts';
 import * as m0003 from './0003_catalog.ts';
+import * as m0005 from './0005_compliance.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0003_catalog': m0003,
+  '0005_compliance': m0005,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { DEFAULT_DOWNLOAD } from '../../core/policies/behaviour.ts';
+import { authenticatedDevice } from '../agent/routes.ts';
+import * as staging from '../../services/staging.ts';
+import type { Store } from '../../store/db.ts';
+import { stagingSort } from '../../store/repos/staging.ts';
+import { errors, Id, IdParam, pageOf, PageQuery } from './schemas.ts';
+
+// The package cache through the native API (register under /api/v1), and the download of cached
+// packages by agents (register agentPackageRoutes under /agent/v1).
+const IdList = Type.Array(Id, { minItems: 1, maxItems: 1000 });
+
+export function stagingRoutes(app: FastifyInstance, options: staging.StagingOptions) {
+  const tags = ['staging'];
+  app.post(
+    '/staging/ensure',
+    {
+      schema: {
+        tags,
+        summary:
+          'Download, verify (SHA-256 and size) and cache the packages of some updates or of every update of some bulletins',
+        body: Type.Object(
+          { updateIds: Type.Optional(IdList), bulletinIds: Type.Optional(IdList) },
+          { additionalProperties: false },
+        ),
+        response: errors,
+      },
+    },
+    async (req) => staging.ensureStaged(req.ctx, req.body as staging.StageTarget, options),
+  );
+  app.get(
+    '/staging/updates',
+    {
+      schema: {
+        tags,
+        summary: 'Updates whose package is staged (staged=true, the default) or not staged (staged=false)',
+        querystring: Type.Object({
+          ...PageQuery,
+          staged: Type.Optional(Type.Boolean()),
+          downloadable: Type.Optional(Type.Boolean()),
+          bulletinId: Type.Optional(Id),
+        }),
+        response: errors,
+      },
+    },
+    async (req) => {
+      const q = req.query as {
+        staged?: boolean;
+        downloadable?: boolean;
+        bulletinId?: number;
+        limit?: number;
+        offset?: number;
+        sort?: string;
+      };
+      return staging.listStagingUpdates(
+        req.ctx,
+        { staged: q.staged ?? true, downloadable: q.downloadable, bulletinId: q.bulletinId },
+        pageOf(q, Object.keys(stagingSort)),
+      );
+    },
+  );
+  app.get(
+    '/staging/updates/:id',
+    { schema: { tags, summary: "Whether an update's package is staged", params: IdParam, response: errors } },
+    async (req) => staging.stagingOf(req.ctx, (req.params as { id: number }).id, options),
+  );
+  app.get(
+    '/devices/:id/package-sources',
+    {
+      schema: {
+        tags,
+        summary:
+          'Where a device gets packages, in order: relays, this server, then direct download when allowed (default download settings)',
+        params: IdParam,
+        response: errors,
+      },
+    },
+    async (req) => ({
+      items: await staging.packageSources(req.ctx, (req.params as { id: number }).id, DEFAULT_DOWNLOAD),
+    }),
+  );
+}
+
+
+export function agentPackageRoutes(
+  app: FastifyInstance,
+  store: Store,
+  options: Pick<staging.StagingOptions, 'dir'>,
+) {
+  app.get(
+    '/packages/:sha256',
+    {
+      schema: {
+        tags: ['agent protocol'],
+        summary: 'Download a staged, verified package by its SHA-256 (device credential)',
+        params: Type.Object({ sha256: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }) }),
+      },
+    },
+    async (req, reply) => {
+      await authenticatedDevice(store, req);
+      const p = await staging.servablePackage(store, options.dir, (req.params as { sha256: string }).sha256);
+      return reply
+        .header('content-type', 'application/octet-stream')
+        .header('content-length', p.sizeBytes)
+        .header('etag', `"${p.sha256}"`)
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .send(createReadStream(p.path));
+    },
+  );
+}
