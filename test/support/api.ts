@@ -7,10 +7,11 @@ import type { Store } from '../../src/store/db.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-1';
 
-export async function startApp(store: Store): Promise<FastifyInstance> {
+export async function startApp(store: Store, opts: { packageDir?: string } = {}): Promise<FastifyInstance> {
   await bootstrap(store, ADMIN_PASSWORD);
+  const packageDir = opts.packageDir ?? join(tmpdir(), `patchline-packages-${process.pid}`);
   const app = await buildServer({
-    config: { logLevel: 'silent', bodyLimit: 1024 * 1024 },
+    config: { logLevel: 'silent', bodyLimit: 1024 * 1024, packageDir },
     store,
     logger: false,
   });

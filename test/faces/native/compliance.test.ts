@@ -1,44 +1,20 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../../src/server.ts';
-import { bootstrap } from '../../../src/services/bootstrap.ts';
 import { systemContext } from '../../../src/services/context.ts';
 import { ingestScan } from '../../../src/services/scans.ts';
 import { ALL_ACCESS } from '../../../src/core/access.ts';
 import { summarize, summarizeNaive } from '../../../src/store/repos/compliance.ts';
-import type { Store } from '../../../src/store/db.ts';
-import { registerNativeAuth } from '../../../src/faces/native/auth.ts';
-import { complianceRoutes } from '../../../src/faces/native/compliance.ts';
 import { eachDriver } from '../../support/store.ts';
-import { ADMIN_PASSWORD, signIn, type Client } from '../../support/api.ts';
+import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../../support/api.ts';
 import { buildWorld, scopedUser, type World } from '../../support/world.ts';
-
-/** the server with the compliance routes registered the way server.ts registers native faces */
-async function appWithCompliance(store: Store): Promise<FastifyInstance> {
-  await bootstrap(store, ADMIN_PASSWORD);
-  const app = await buildServer({
-    config: { logLevel: 'silent', bodyLimit: 1024 * 1024 },
-    store,
-    logger: false,
-  });
-  await app.register(
-    async (api) => {
-      registerNativeAuth(api, store);
-      complianceRoutes(api);
-    },
-    { prefix: '/api/v1' },
-  );
-  await app.ready();
-  return app;
-}
 
 eachDriver('compliance API', (h) => {
   let app: FastifyInstance;
   let admin: Client;
   let w: World;
   before(async () => {
-    app = await appWithCompliance(h.store());
+    app = await startApp(h.store());
     admin = await signIn(app, 'admin', ADMIN_PASSWORD);
     w = await buildWorld(admin, h.store());
   });

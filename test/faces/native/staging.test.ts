@@ -7,38 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../../src/server.ts';
-import { bootstrap } from '../../../src/services/bootstrap.ts';
-import type { Store } from '../../../src/store/db.ts';
-import { registerNativeAuth } from '../../../src/faces/native/auth.ts';
-import { agentPackageRoutes, stagingRoutes } from '../../../src/faces/native/staging.ts';
 import { eachDriver } from '../../support/store.ts';
-import { ADMIN_PASSWORD, client, signIn, type Client } from '../../support/api.ts';
+import { ADMIN_PASSWORD, client, signIn, startApp, type Client } from '../../support/api.ts';
 import { buildWorld, type World } from '../../support/world.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const GOOD = Buffer.from('#!/bin/sh\necho patched\n'.repeat(500));
 const GENUINE = Buffer.from('what the vendor published\n');
 const TAMPERED = Buffer.from('what the mirror serves instead\n');
-
-async function appWithStaging(store: Store, dir: string): Promise<FastifyInstance> {
-  await bootstrap(store, ADMIN_PASSWORD);
-  const app = await buildServer({
-    config: { logLevel: 'silent', bodyLimit: 1024 * 1024 },
-    store,
-    logger: false,
-  });
-  await app.register(
-    async (api) => {
-      registerNativeAuth(api, store);
-      stagingRoutes(api, { dir });
-    },
-    { prefix: '/api/v1' },
-  );
-  await app.register(async (agent) => agentPackageRoutes(agent, store, { dir }), { prefix: '/agent/v1' });
-  await app.ready();
-  return app;
-}
 
 eachDriver('package staging API and agent downloads', (h) => {
   let app: FastifyInstance;
@@ -57,7 +33,7 @@ eachDriver('package staging API and agent downloads', (h) => {
     });
     await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-    app = await appWithStaging(h.store(), dir);
+    app = await startApp(h.store(), { packageDir: dir });
     admin = await signIn(app, 'admin', ADMIN_PASSWORD);
     w = await buildWorld(admin, h.store());
     for (const [key, file, hash] of [
