@@ -66,14 +66,23 @@ export class ZoneOffsets {
     if (first === next) return { first, at: Infinity, then: first };
     const last = this.raw(end - 1);
     if (first === last) return { first, at: Infinity, then: first }; // the change is exactly at `end`
-    // bisect to the millisecond: the first instant whose offset differs from `first`
-    let lo = start;
-    let hi = end - 1;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
+    // bisect for the first instant whose offset differs from `first`: over whole minutes first (every
+    // transition of the modern tz data falls on one, so about 14 lookups instead of 30), then to the
+    // millisecond only when the transition is not on that minute's boundary
+    let lo = start; // offset here is `first`
+    let hi = end - 1; // offset here differs
+    while (hi - lo > MINUTE_MS) {
+      const mid = lo + Math.floor((hi - lo) / 2 / MINUTE_MS) * MINUTE_MS;
+      if (mid <= lo) break;
       if (this.raw(mid) === first) lo = mid;
       else hi = mid;
     }
+    if (this.raw(hi - 1) !== first)
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (this.raw(mid) === first) lo = mid;
+        else hi = mid;
+      }
     return { first, at: hi, then: last };
   }
 
