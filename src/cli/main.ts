@@ -12,6 +12,7 @@ import { getRoleByName, getScopeByName, getUserByName } from '../store/repos/ide
 import { DomainError } from '../core/errors.ts';
 import { DataDirInUseError } from '../store/lock.ts';
 import { registerPolicyCommands } from './policies.ts';
+import { registerAgentCommands } from './agent.ts';
 
 const env = configFromEnv();
 const program = new Command('patchline')
@@ -180,6 +181,7 @@ storeOptions(
 );
 
 registerPolicyCommands(program);
+registerAgentCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof DomainError || e instanceof DataDirInUseError) {

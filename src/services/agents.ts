@@ -1,13 +1,15 @@
 import { invalid, notFound, unauthenticated } from '../core/errors.ts';
+import { canTransition, type UpdateStatus } from '../core/status.ts';
 import type { ReportedUpdate } from '../core/updates.ts';
-import type { Store } from '../store/db.ts';
+import type { Db, Store } from '../store/db.ts';
 import * as repo from '../store/repos/agents.ts';
 import { getDevice, insertDevice, updateDevice } from '../store/repos/devices.ts';
 import { getGroup } from '../store/repos/groups.ts';
 import { getOrganization } from '../store/repos/organizations.ts';
+import { deviceUpdateStates, getUpdate, setDeviceUpdateStatus } from '../store/repos/updates.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
-import { record } from './events.ts';
+import { record, type EventInput } from './events.ts';
 import { ingestScan } from './scans.ts';
 import { newToken, tokenHash } from './secrets.ts';
 
@@ -163,10 +165,12 @@ export async function checkIn(ctx: Context, device: Row<'devices'>, c: CheckIn) 
   if (c.inventory !== undefined) patch.inventory = c.inventory;
   await updateDevice(ctx.db, device.id, patch);
   const jobs = await repo.openJobs(ctx.db, device.id);
+  const fresh = jobs.filter((j) => j.status === 'pending');
   await repo.markDelivered(
     ctx.db,
-    jobs.filter((j) => j.status === 'pending').map((j) => j.id),
+    fresh.map((j) => j.id),
   );
+  for (const j of fresh) if (j.kind === 'install') j.payload = await queueInstall(ctx, device, j);
   return {
     protocol: AGENT_PROTOCOL_VERSION,
     serverTime: now,
@@ -182,6 +186,69 @@ export interface ScanReportInput {
   updates: ReportedUpdate[];
   rebootRequired?: boolean;
 }
+
+/** an update an install job asks the agent to install: exactly this version */
+export interface JobUpdate {
+  updateId: number;
+  kind: string;
+  name: string;
+  packageName: string | null;
+  version: string | null;
+  architecture: string | null;
+}
+
+/**
+ * When an install job is first handed out, it takes the device's approved missing updates (status
+ * pending; only those named in `updateIds` when the task gave some) into its payload and queues them:
+ * the agent installs exactly that list, and the job's result settles each of them.
+ */
+async function queueInstall(
+  ctx: Context,
+  device: Row<'devices'>,
+  job: { id: number; payload: Record<string, unknown> },
+): Promise<Record<string, unknown>> {
+  if (Array.isArray(job.payload.updates)) return job.payload;
+  const only = Array.isArray(job.payload.updateIds) ? (job.payload.updateIds as number[]) : undefined;
+  return ctx.store.transaction(async (tx) => {
+    const states = (await deviceUpdateStates(tx, [device.id], only)).filter((s) => s.status === 'pending');
+    const updates: JobUpdate[] = [];
+    const events: EventInput[] = [];
+    for (const s of states) {
+      const u = await getUpdate(tx, s.update_id);
+      if (!u) continue;
+      updates.push({
+        updateId: u.id,
+        kind: u.kind,
+        name: u.name,
+        packageName: u.package_name,
+        version: u.version,
+        architecture: u.architecture,
+      });
+      await setDeviceUpdateStatus(tx, device.id, u.id, 'queued');
+      events.push(updateStatusEvent(device, u.id, 'pending', 'queued', `job ${job.id}`));
+    }
+    const payload = { ...job.payload, updates };
+    await repo.setJobPayload(tx, job.id, payload);
+    if (events.length) await record(ctx, tx, events);
+    return payload;
+  });
+}
+
+const updateStatusEvent = (
+  device: Row<'devices'>,
+  updateId: number,
+  from: UpdateStatus,
+  to: UpdateStatus,
+  reason: string,
+): EventInput => ({
+  kind: 'device_update.status',
+  organizationId: device.organization_id,
+  subjectType: 'device_update',
+  subjectId: `${device.id}:${updateId}`,
+  deviceId: device.id,
+  updateId,
+  data: { from, to, reason },
+});
 
 /**
  * A scan report. Sequence numbers make a lost or repeated message visible: a full snapshot is always
@@ -223,9 +290,59 @@ export async function reportJobResult(
         deviceId: device.id,
         data: { kind: job.kind },
       });
+    if (changed && job.kind === 'install') await settleInstall(ctx, tx, device, job, outcome);
     return changed;
   });
   return { recorded: first, duplicate: !first };
+}
+
+/**
+ * Settles the updates an install job carried (queued or installing) from the agent's per-update results
+ * (`result.updates: [{updateId, status: succeeded | failed, rebootRequired?, message?}]`); an update the
+ * result does not mention takes the job's status.
+ */
+async function settleInstall(
+  ctx: Context,
+  tx: Db,
+  device: Row<'devices'>,
+  job: { id: number; payload: Record<string, unknown> },
+  outcome: { status: 'succeeded' | 'failed'; result?: Record<string, unknown> },
+) {
+  const asked = Array.isArray(job.payload.updates) ? (job.payload.updates as JobUpdate[]) : [];
+  if (!asked.length) return;
+  type Reported = { updateId?: unknown; status?: unknown; rebootRequired?: unknown; message?: unknown };
+  const reported = new Map<number, Reported>();
+  const list = outcome.result?.updates;
+  if (Array.isArray(list))
+    for (const r of list as Reported[]) if (typeof r?.updateId === 'number') reported.set(r.updateId, r);
+  const states = new Map(
+    (
+      await deviceUpdateStates(
+        tx,
+        [device.id],
+        asked.map((u) => u.updateId),
+      )
+    ).map((s) => [s.update_id, s.status as UpdateStatus]),
+  );
+  const events: EventInput[] = [];
+  for (const u of asked) {
+    const from = states.get(u.updateId);
+    if (from !== 'queued' && from !== 'installing') continue; // a scan or a person moved it meanwhile
+    const r = reported.get(u.updateId);
+    const ok = (r?.status ?? outcome.status) === 'succeeded';
+    const to: UpdateStatus = !ok ? 'failed' : r?.rebootRequired === true ? 'reboot_required' : 'installed';
+    if (!canTransition(from, to)) continue;
+    const message = typeof r?.message === 'string' ? r.message.slice(0, 2000) : null;
+    await setDeviceUpdateStatus(tx, device.id, u.updateId, to, {
+      ...(ok ? { installed_at: ctx.now(), last_error: null } : { last_error: message ?? 'install failed' }),
+    });
+    await repo.countInstallAttempt(tx, device.id, u.updateId);
+    events.push({
+      ...updateStatusEvent(device, u.updateId, from, to, `job ${job.id}`),
+      data: { from, to, reason: `job ${job.id}`, ...(message ? { message } : {}) },
+    });
+  }
+  if (events.length) await record(ctx, tx, events);
 }
 
 /** Replaces the device's credential; the old one stops working at once. */

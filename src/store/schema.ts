@@ -278,7 +278,9 @@ export interface DeviceUpdatesTable {
 }
 /** per-device compliance counts kept by triggers on device_updates (migration 0005) */
 type ComplianceCountColumns = {
-  [K in `${'missing' | 'pending' | 'failed' | 'installed'}_${'unknown' | 'none' | 'low' | 'medium' | 'high' | 'critical'}`]: number;
+  [
+    K in `${'missing' | 'pending' | 'failed' | 'installed'}_${'unknown' | 'none' | 'low' | 'medium' | 'high' | 'critical'}`
+  ]: number;
 };
 export interface DeviceComplianceTable extends ComplianceCountColumns {
   device_id: number;

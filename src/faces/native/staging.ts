@@ -83,7 +83,6 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
   );
 }
 
-
 export function agentPackageRoutes(
   app: FastifyInstance,
   store: Store,

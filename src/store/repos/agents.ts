@@ -62,3 +62,16 @@ export async function finishJob(
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** replaces a job's payload (an install job gets its list of updates when it is first handed out) */
+export const setJobPayload = (db: Db, id: number, payload: Record<string, unknown>) =>
+  db.updateTable('jobs').set({ payload }).where('id', '=', id).execute();
+
+/** one more install attempt of an update on a device (an install job's result) */
+export const countInstallAttempt = (db: Db, deviceId: number, updateId: number) =>
+  db
+    .updateTable('device_updates')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('device_id', '=', deviceId)
+    .where('update_id', '=', updateId)
+    .execute();

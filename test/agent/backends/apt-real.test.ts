@@ -2,7 +2,7 @@
 // apt-get and dpkg, and the host's own package database untouched.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,54 +10,10 @@ import { AptBackend } from '../../../src/agent/backends/apt.ts';
 import { createAptRoot, type AptRoot } from '../../../src/agent/backends/apt-root.ts';
 import { parseDpkgQuery } from '../../../src/agent/backends/apt-parse.ts';
 import { spawnRunner } from '../../../src/agent/backends/runner.ts';
-
-const TOOLS = ['apt-get', 'apt-cache', 'dpkg', 'dpkg-deb', 'dpkg-query', 'dpkg-scanpackages'];
-
-async function missingTools(): Promise<string[]> {
-  const missing: string[] = [];
-  for (const t of TOOLS) {
-    const r = await spawnRunner(t, ['--version']);
-    if (r.code === 127) missing.push(t);
-  }
-  return missing;
-}
+import { aptSkip, buildPackage, FAILING_POSTINST, indexRepo, missingTools } from '../apt-support.ts';
 
 const missing = await missingTools();
-const skip =
-  missing.length > 0 && process.env.CI !== 'true'
-    ? `SKIPPED: the real apt test needs ${missing.join(', ')} (apt-get install -y dpkg-dev apt)`
-    : false;
-if (skip) console.warn(`\n*** ${skip} ***\n`);
-
-async function buildPackage(work: string, repo: string, name: string, version: string, postinst?: string) {
-  const dir = join(work, `${name}-${version}`);
-  await mkdir(join(dir, 'DEBIAN'), { recursive: true });
-  await mkdir(join(dir, 'usr/share', name), { recursive: true });
-  await writeFile(join(dir, 'usr/share', name, 'version'), `${name} ${version}\n`);
-  await writeFile(
-    join(dir, 'DEBIAN/control'),
-    `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: Patchline Tests <tests@patchline.invalid>\n` +
-      `Description: Patchline test package\n`,
-  );
-  if (postinst) {
-    await writeFile(join(dir, 'DEBIAN/postinst'), postinst);
-    await chmod(join(dir, 'DEBIAN/postinst'), 0o755);
-  }
-  const r = await spawnRunner('dpkg-deb', [
-    '--build',
-    '--root-owner-group',
-    dir,
-    join(repo, `${name}_${version}_all.deb`),
-  ]);
-  assert.equal(r.code, 0, r.stderr);
-}
-
-// 1.1 of plfail fails to configure until $DPKG_ROOT/etc/plfail.ok exists (the "cause" a person fixes)
-const FAILING_POSTINST = `#!/bin/sh
-set -e
-[ "$1" = configure ] || exit 0
-if [ ! -e "$DPKG_ROOT/etc/plfail.ok" ]; then echo "plfail: refusing to configure" >&2; exit 1; fi
-`;
+const skip = aptSkip(missing);
 
 const sha = async (path: string) =>
   createHash('sha256')
@@ -89,9 +45,7 @@ describe('apt backend on an isolated root (real apt and dpkg)', { skip }, () => 
     await buildPackage(work, repo, 'plhello', '1.1');
     await buildPackage(work, repo, 'plfail', '1.0');
     await buildPackage(work, repo, 'plfail', '1.1', FAILING_POSTINST);
-    const idx = await spawnRunner('dpkg-scanpackages', ['--multiversion', '.', '/dev/null'], { cwd: repo });
-    assert.equal(idx.code, 0, idx.stderr);
-    await writeFile(join(repo, 'Packages'), idx.stdout);
+    await indexRepo(repo);
     root = await createAptRoot(join(work, 'root'), [`deb [trusted=yes] file:${repo} ./`]);
     const up = await spawnRunner('apt-get', ['update', '-q'], { env: env() });
     assert.equal(up.code, 0, up.stderr);

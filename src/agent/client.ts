@@ -1,0 +1,190 @@
+// The agent protocol (version 1) as a client: one POST per message, a timeout on each, and a clear split
+// between "the server said no" (HttpError with its status) and "the server could not be reached"
+// (UnreachableError), which the agent answers by queueing and backing off.
+
+export interface ReportedUpdate {
+  kind: string;
+  name: string;
+  packageName?: string;
+  version?: string;
+  architecture?: string;
+  kb?: string;
+  classification?: string;
+  isSecurity?: boolean;
+  severity?: string;
+  rebootBehavior?: 'never' | 'may' | 'always';
+  sizeBytes?: number;
+  patchSource?: string;
+  cves?: string[];
+  detection: 'missing' | 'installed' | 'not_applicable';
+  installedVersion?: string;
+}
+
+export interface EnrollRequest {
+  token: string;
+  name: string;
+  hostname?: string;
+  osFamily?: 'windows' | 'linux' | 'macos' | 'unknown';
+  osName?: string;
+  osVersion?: string;
+  architecture?: string;
+  agentVersion?: string;
+  timeZone?: string | null;
+}
+export interface EnrollResponse {
+  deviceId: number;
+  credential: string;
+  organizationId: number;
+  checkinIntervalSeconds: number;
+}
+export interface Job {
+  id: number;
+  kind: string;
+  payload: Record<string, unknown>;
+  notBefore: string | null;
+}
+export interface CheckInRequest {
+  agentVersion?: string;
+  rebootRequired?: boolean;
+  inventory?: Record<string, unknown>;
+}
+export interface CheckInResponse {
+  protocol: number;
+  serverTime: string;
+  scanSequence: number;
+  jobs: Job[];
+  settings: { checkinIntervalSeconds: number };
+}
+export interface ScanRequest {
+  sequence: number;
+  full: boolean;
+  updates: ReportedUpdate[];
+  rebootRequired?: boolean;
+}
+export interface ScanResponse {
+  accepted: boolean;
+  duplicate: boolean;
+  needFull: boolean;
+  scanSequence: number;
+}
+export interface JobResultRequest {
+  status: 'succeeded' | 'failed';
+  result?: Record<string, unknown>;
+}
+export interface JobResultResponse {
+  recorded: boolean;
+  duplicate: boolean;
+}
+
+/** the server answered with an error status */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(path: string, status: number, body: unknown) {
+    const detail =
+      (body as { detail?: string; title?: string } | null)?.detail ??
+      (body as { title?: string } | null)?.title;
+    super(`POST ${path} answered ${status}${detail ? `: ${detail}` : ''}`);
+    this.name = 'HttpError';
+    this.status = status;
+    this.body = body;
+  }
+  /** worth sending again later (the server is overloaded or restarting), unlike a rejected message */
+  get retryable(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
+
+/** no answer: connection refused, reset, or timed out */
+export class UnreachableError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(`POST ${path}: the server is unreachable (${(cause as Error)?.message ?? String(cause)})`);
+    this.name = 'UnreachableError';
+  }
+}
+
+/** worth retrying later: no answer, or an answer that says "not now" */
+export const isTransient = (e: unknown) =>
+  e instanceof UnreachableError || (e instanceof HttpError && e.retryable);
+
+export interface ClientOptions {
+  server: string;
+  credential?: string;
+  /** per request; default 30 s */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export class ProtocolClient {
+  private readonly base: string;
+  credential: string | undefined;
+  private readonly timeoutMs: number;
+  private readonly doFetch: typeof fetch;
+
+  constructor(o: ClientOptions) {
+    this.base = `${o.server.replace(/\/+$/, '')}/agent/v1`;
+    this.credential = o.credential;
+    this.timeoutMs = o.timeoutMs ?? 30_000;
+    this.doFetch = o.fetch ?? fetch;
+  }
+
+  async post<T>(path: string, body: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (auth && this.credential) headers.authorization = `Bearer ${this.credential}`;
+    let res: Response;
+    try {
+      res = await this.doFetch(`${this.base}${path}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(body ?? {}),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (e) {
+      throw new UnreachableError(path, e);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      throw new UnreachableError(path, e);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!res.ok) throw new HttpError(path, res.status, parsed);
+    return parsed as T;
+  }
+
+  enroll(r: EnrollRequest) {
+    return this.post<EnrollResponse>('/enroll', r, false);
+  }
+  checkIn(r: CheckInRequest) {
+    return this.post<CheckInResponse>('/checkin', r);
+  }
+  scan(r: ScanRequest) {
+    return this.post<ScanResponse>('/scans', r);
+  }
+  jobResult(jobId: number, r: JobResultRequest) {
+    return this.post<JobResultResponse>(`/jobs/${jobId}/result`, r);
+  }
+  rotateCredential() {
+    return this.post<{ credential: string }>('/credential/rotate', {});
+  }
+}
+
+/**
+ * Full-jitter exponential backoff: a random wait in [0, min(cap, base * 2^attempt)], so a fleet that
+ * lost its server does not come back in one wave.
+ */
+export function backoffMs(attempt: number, baseMs = 1000, capMs = 300_000, random = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * ceiling);
+}
+
+/** the interval with ±`spread` jitter (0.1 = ±10%) */
+export function jittered(ms: number, spread = 0.1, random = Math.random): number {
+  return Math.max(0, Math.round(ms * (1 - spread + 2 * spread * random())));
+}

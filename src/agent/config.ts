@@ -1,0 +1,90 @@
+// The agent's config file: where the server is, the device credential, which backend drives the machine,
+// and the folder where the agent keeps its state and its queue of unsent reports.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { BackendConfig } from './backends/index.ts';
+
+export const BACKEND_KINDS = ['apt', 'dnf', 'zypper', 'windows', 'macos', 'simulated'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+export const DEFAULT_CONFIG_PATH = '/etc/patchline/agent.json';
+export const DEFAULT_STATE_DIR = '/var/lib/patchline-agent';
+
+export interface AgentConfig {
+  /** the server's base URL, e.g. https://patch.example.com */
+  server: string;
+  deviceId: number;
+  organizationId: number;
+  /** the device credential enrollment returned */
+  credential: string;
+  /** the backend and its options (the `kind` picks it) */
+  backend: BackendConfig;
+  /** folder for state.json and the outbox of unsent messages */
+  stateDir: string;
+  /** seconds between check-ins; the server's setting replaces it after the first check-in */
+  checkinIntervalSeconds: number;
+  /** the command a reboot job runs (e.g. ["systemctl", "reboot"]); absent = reboot jobs fail */
+  rebootCommand?: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** checks a parsed config file; every problem is named with its field */
+export function parseConfig(raw: unknown, source = 'the agent config'): AgentConfig {
+  const problems: string[] = [];
+  const o = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) problems.push('must be a JSON object');
+  const str = (k: string) => typeof o[k] === 'string' && (o[k] as string).length > 0;
+  if (!str('server')) problems.push('"server" must be the server URL');
+  else if (!/^https?:\/\//.test(o.server as string))
+    problems.push('"server" must start with http:// or https://');
+  if (!str('credential'))
+    problems.push('"credential" must be the device credential (run "patchline agent enroll")');
+  if (!str('stateDir')) problems.push('"stateDir" must be a folder path');
+  for (const k of ['deviceId', 'organizationId', 'checkinIntervalSeconds'])
+    if (!Number.isSafeInteger(o[k]) || (o[k] as number) <= 0)
+      problems.push(`"${k}" must be a positive integer`);
+  const b = o.backend as { kind?: unknown } | undefined;
+  if (!b || typeof b !== 'object' || !(BACKEND_KINDS as readonly unknown[]).includes(b.kind))
+    problems.push(`"backend.kind" must be one of ${BACKEND_KINDS.join(', ')}`);
+  if (
+    o.rebootCommand !== undefined &&
+    !(
+      Array.isArray(o.rebootCommand) &&
+      o.rebootCommand.length > 0 &&
+      o.rebootCommand.every((x) => typeof x === 'string')
+    )
+  )
+    problems.push('"rebootCommand" must be a non-empty list of strings');
+  if (problems.length) throw new ConfigError(`${source} is not valid: ${problems.join('; ')}`);
+  return o as unknown as AgentConfig;
+}
+
+export async function loadConfig(path: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read the agent config ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`the agent config ${path} is not JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(raw, `the agent config ${path}`);
+}
+
+/** writes the config atomically, readable by its owner only (it holds the credential) */
+export async function saveConfig(path: string, config: AgentConfig): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, path);
+}
