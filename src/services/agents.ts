@@ -11,6 +11,7 @@ import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
 import { record, type EventInput } from './events.ts';
 import { ingestScan } from './scans.ts';
+import { installAllowedAt } from './windows.ts';
 import { newToken, tokenHash } from './secrets.ts';
 
 // The agent's use cases: enrollment with an organization's install token, check-in, scan reports with
@@ -164,7 +165,16 @@ export async function checkIn(ctx: Context, device: Row<'devices'>, c: CheckIn) 
     patch.reboot_required = c.rebootRequired;
   if (c.inventory !== undefined) patch.inventory = c.inventory;
   await updateDevice(ctx.db, device.id, patch);
-  const jobs = await repo.openJobs(ctx.db, device.id);
+  const open = await repo.openJobs(ctx.db, device.id);
+  // an install waits for a maintenance window that allows it (unless its policy overrides windows)
+  const held = new Set<number>();
+  for (const j of open)
+    if (j.kind === 'install' && j.status === 'pending') {
+      const policyId = typeof j.payload.policyId === 'number' ? j.payload.policyId : undefined;
+      if (!(await installAllowedAt(ctx.db, device.id, now, policyId === undefined ? {} : { policyId })))
+        held.add(j.id);
+    }
+  const jobs = open.filter((j) => !held.has(j.id));
   const fresh = jobs.filter((j) => j.status === 'pending');
   await repo.markDelivered(
     ctx.db,

@@ -1,5 +1,8 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { checkIn, deviceActor } from '../../../src/services/agents.ts';
+import { Context } from '../../../src/services/context.ts';
+import { getDevice as getDeviceRow } from '../../../src/store/repos/devices.ts';
 import type { FastifyInstance } from 'fastify';
 import { eachDriver } from '../../support/store.ts';
 import { ADMIN_PASSWORD, signIn, type Client } from '../../support/api.ts';
@@ -215,6 +218,29 @@ eachDriver('policies API', (h) => {
       true,
       'no window',
     );
+    // the agent is handed an install job only while a window allows it
+    const job = await db
+      .insertInto('jobs')
+      .values({ organization_id: w.orgA.id, device_id: w.deviceA.id, kind: 'install', payload: {} })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const device = (await getDeviceRow(db, w.deviceA.id))!;
+    const at = (iso: string) => new Context(h.store(), deviceActor(device), () => new Date(iso));
+    const closed = await checkIn(at('2026-03-03T06:00:00Z'), device, {});
+    assert.deepEqual(closed.jobs, [], 'outside the window the install waits');
+    const stillPending = await db
+      .selectFrom('jobs')
+      .select('status')
+      .where('id', '=', job.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(stillPending.status, 'pending');
+    const opened = await checkIn(at('2026-03-03T02:00:00Z'), device, {});
+    assert.deepEqual(
+      opened.jobs.map((j) => [j.id, j.kind]),
+      [[job.id, 'install']],
+      'inside the window it is handed out',
+    );
+    await db.deleteFrom('jobs').where('id', '=', job.id).execute();
     const renamed = await admin.patch(`/api/v1/maintenance-windows/${r.body.id}`, { name: 'Renamed' });
     assert.equal(renamed.body.name, 'Renamed');
     assert.equal((await admin.del(`/api/v1/maintenance-windows/${r.body.id}`)).status, 204);
