@@ -8,7 +8,9 @@ import {
   releaseLeases,
   type InstanceRow,
 } from '../store/repos/tasks.ts';
+import { distributePolicy } from './distribute.ts';
 import { dispatchDeviceJobs, JOB_KINDS } from './dispatch.ts';
+import { importCatalog } from './import.ts';
 import { Abandoned, LeaseLost, type Handler, type RunContext } from './handlers.ts';
 import { materializeDue } from './materialize.ts';
 
@@ -48,9 +50,11 @@ export interface Engine {
   kill(): Promise<void>;
 }
 
-export const DEFAULT_HANDLERS: Record<string, Handler> = Object.fromEntries(
-  Object.keys(JOB_KINDS).map((k) => [k, dispatchDeviceJobs]),
-);
+export const DEFAULT_HANDLERS: Record<string, Handler> = {
+  ...Object.fromEntries(Object.keys(JOB_KINDS).map((k) => [k, dispatchDeviceJobs])),
+  import: importCatalog,
+  distribute: distributePolicy,
+};
 
 export function createEngine(o: EngineOptions): Engine {
   const leaseMs = o.leaseMs ?? 30_000;

@@ -1,3 +1,4 @@
+import { Context, SYSTEM_ACTOR } from '../services/context.ts';
 import type { Store } from '../store/db.ts';
 import type { InstanceRow } from '../store/repos/tasks.ts';
 
@@ -31,4 +32,13 @@ export class Abandoned extends Error {
     super(`task instance ${id}: abandoned by a stopping engine`);
     this.name = 'Abandoned';
   }
+}
+
+/**
+ * The context a handler acts in: the system's privileges (access was checked when the task was created),
+ * named after the instance so the event log shows which task made each change.
+ */
+export function instanceContext(store: Store, inst: InstanceRow): Context {
+  const name = `task instance ${inst.id}` + (inst.task_id === null ? '' : ` (task ${inst.task_id})`);
+  return new Context(store, { ...SYSTEM_ACTOR, id: `task_instance:${inst.id}`, name });
 }

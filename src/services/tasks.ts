@@ -1,5 +1,6 @@
 import { seesOrganization } from '../core/access.ts';
-import { forbidden, invalid, notFound, type FieldIssue } from '../core/errors.ts';
+import { isAbsolute } from 'node:path';
+import { forbidden, invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { nextOccurrences } from '../core/schedule/occurrences.ts';
 import {
@@ -23,6 +24,8 @@ import {
 import type { Db } from '../store/db.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { IMPORT_FORMATS } from './importers.ts';
+import { parsePolicyBody } from './policies.ts';
 
 // Tasks and task instances: run now, schedule, stop, cancel, watch. The engine (src/engine) does the work.
 
@@ -161,11 +164,114 @@ export function parseTaskParameters(
   }
   if (o.catchUp !== undefined && typeof o.catchUp !== 'boolean')
     issues.push({ path: '/parameters/catchUp', message: 'must be true or false' });
+  if (kind === 'import' || kind === 'distribute') issues.push(...KIND_PARAMETERS[kind](o));
   const [first] = issues;
   if (first)
     throw invalid(issues.length === 1 ? `${first.path} ${first.message}` : 'the task is not valid', issues);
   return { kind: kind as TaskKind, parameters: { ...o, target, catchUp: o.catchUp === true } };
 }
+
+const MAX_FILE_NAME = 255;
+
+/** parameters other than target/catchUp a kind takes; the device kinds pass any to their jobs */
+function unknownParameters(o: Record<string, unknown>, kind: string, known: readonly string[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const k of Object.keys(o)) {
+    if (k === 'catchUp' || known.includes(k)) continue;
+    issues.push({
+      path: `/parameters/${k}`,
+      message:
+        k === 'target'
+          ? `${kind} tasks do not target devices; remove target`
+          : `unknown parameter for ${kind} tasks; allowed: ${known.join(', ')}, catchUp`,
+    });
+  }
+  return issues;
+}
+
+const KIND_PARAMETERS: Record<'import' | 'distribute', (o: Record<string, unknown>) => FieldIssue[]> = {
+  /** `{format, path | url, fileName?}`: an advisory file on the server or at an http(s) URL */
+  import(o) {
+    const issues = unknownParameters(o, 'import', ['format', 'path', 'url', 'fileName']);
+    if (!(IMPORT_FORMATS as readonly unknown[]).includes(o.format))
+      issues.push({
+        path: '/parameters/format',
+        message: `must be one of ${IMPORT_FORMATS.join(', ')}; got ${JSON.stringify(o.format)}`,
+      });
+    if ((o.path === undefined) === (o.url === undefined))
+      issues.push({
+        path: '/parameters',
+        message: `needs exactly one of path (a file on the server) and url; got ${o.path === undefined ? 'neither' : 'both'}`,
+      });
+    if (o.path !== undefined) {
+      if (typeof o.path !== 'string' || o.path.trim() === '')
+        issues.push({ path: '/parameters/path', message: 'must be a non-empty string' });
+      else if (o.path.includes('\0'))
+        issues.push({ path: '/parameters/path', message: 'must not contain a NUL character' });
+      else if (!isAbsolute(o.path))
+        issues.push({
+          path: '/parameters/path',
+          message: `must be an absolute path on the server; got ${JSON.stringify(o.path)}`,
+        });
+    }
+    if (o.url !== undefined) {
+      let url: URL | undefined;
+      try {
+        url = typeof o.url === 'string' ? new URL(o.url) : undefined;
+      } catch {
+        url = undefined;
+      }
+      if (!url)
+        issues.push({
+          path: '/parameters/url',
+          message: `must be an absolute URL; got ${JSON.stringify(o.url)}`,
+        });
+      else if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        issues.push({
+          path: '/parameters/url',
+          message: `must be an http or https URL; got ${url.protocol}`,
+        });
+    }
+    if (
+      o.fileName !== undefined &&
+      (typeof o.fileName !== 'string' || o.fileName.trim() === '' || o.fileName.length > MAX_FILE_NAME)
+    )
+      issues.push({
+        path: '/parameters/fileName',
+        message: `must be a non-empty string of at most ${MAX_FILE_NAME} characters`,
+      });
+    return issues;
+  },
+  /** `{policy}`: a native policy body (as createPolicy takes it) created in the task's organization */
+  distribute(o) {
+    const issues = unknownParameters(o, 'distribute', ['policy']);
+    const p = o.policy;
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) {
+      issues.push({
+        path: '/parameters/policy',
+        message: 'must be a policy object (the native policy body)',
+      });
+      return issues;
+    }
+    const body = p as Record<string, unknown>;
+    if (body.organizationId !== undefined)
+      issues.push({
+        path: '/parameters/policy/organizationId',
+        message: "is the task's organization; remove it from the policy",
+      });
+    try {
+      parsePolicyBody(body);
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      for (const i of e.issues)
+        issues.push({
+          path: `/parameters/policy${i.path.startsWith('/') ? i.path : `/${i.path.replace(/\./g, '/')}`}`,
+          message: i.message,
+        });
+    }
+    return issues;
+  },
+};
 
 async function checkTarget(db: Db, orgId: number, t: TargetSpec) {
   if (t.kind === 'organization') return;
@@ -207,9 +313,14 @@ async function visibleInstance(ctx: Context, id: number): Promise<InstanceRow> {
 
 /** creates a task, scheduled when `schedule` is given */
 export async function createTask(ctx: Context, input: TaskInput): Promise<TaskView> {
-  ctx.authorize('manage_policies');
   ctx.seeOrganization(input.organizationId);
+  ctx.authorize('manage_policies');
   const { kind, parameters } = parseTaskParameters(input.kind, input.parameters);
+  if (kind === 'import') {
+    ctx.authorize('import_catalog');
+    // reading a file on the server is an administrator's act: anyone else imports from a URL
+    if (parameters.path !== undefined) ctx.authorize('administer');
+  }
   checkTargetScope(ctx, input.organizationId, parameters.target);
   const schedule = input.schedule === undefined ? undefined : parseSchedule(input.schedule);
   const name = input.name?.trim() || `${kind} task`;
