@@ -13,6 +13,12 @@ import { DomainError } from '../core/errors.ts';
 import { DataDirInUseError } from '../store/lock.ts';
 import { registerPolicyCommands } from './policies.ts';
 import { registerAgentCommands } from './agent.ts';
+import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { startEngine } from '../engine/engine.ts';
+import { createStageHandler } from '../engine/stage.ts';
+import { defaultPackageDir } from '../services/staging.ts';
+import { importAdvisories, IMPORT_FORMATS } from '../services/importers.ts';
 
 const env = configFromEnv();
 const program = new Command('patchline')
@@ -83,8 +89,16 @@ storeOptions(
     const b = await bootstrap(store, config.adminPassword);
     if (b.generatedPassword) printAdmin(b.generatedPassword);
     const app = await buildServer({ config, store });
+    // every replica runs the task engine: work is claimed in the database, so each occurrence fires once
+    const engine = startEngine({
+      store,
+      owner: `${hostname()}:${process.pid}`,
+      handlers: { stage: createStageHandler({ dir: defaultPackageDir(config.dataDir) }) },
+      onError: (err) => app.log.error({ err }, 'task engine'),
+    });
     const stop = async (signal: string) => {
       app.log.info({ signal }, 'stopping');
+      await engine.stop();
       await app.close();
       await store.close();
       process.exit(0);
@@ -166,6 +180,34 @@ storeOptions(
       timeZone: o.timeZone,
     });
     console.log(`created organization ${r.name} (id ${r.id}, ref ${r.ref}, root group ${r.rootGroupId})`);
+  }),
+);
+
+const catalog = program.command('catalog').description('the patch catalog');
+storeOptions(
+  catalog
+    .command('import <file>')
+    .description(
+      'import an advisory file (OSV json/zip, Debian tracker, CSAF, CISA KEV, EPSS csv, CVE JSON 5)',
+    )
+    .requiredOption('--format <format>', IMPORT_FORMATS.join(', ')),
+).action(async (file: string, o) =>
+  withStore(o, async (store) => {
+    const bytes = new Uint8Array(readFileSync(file));
+    const tty = process.stderr.isTTY;
+    const r = await importAdvisories(
+      systemContext(store, 'cli'),
+      { format: o.format, bytes, fileName: file },
+      (p) => {
+        const line = `read ${p.read}, imported ${p.imported}, unchanged ${p.unchanged}, errors ${p.errors}`;
+        if (tty) process.stderr.write(`\r${line}`);
+        else console.error(line);
+      },
+    );
+    if (tty) process.stderr.write('\n');
+    console.log(`imported ${r.imported}, unchanged ${r.unchanged}, errors ${r.errors.length}`);
+    for (const e of r.errors.slice(0, 20)) console.log(`  ${e.location}: ${e.message}`);
+    if (r.errors.length > 20) console.log(`  … and ${r.errors.length - 20} more`);
   }),
 );
 

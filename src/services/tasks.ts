@@ -165,6 +165,13 @@ export function parseTaskParameters(
   if (o.catchUp !== undefined && typeof o.catchUp !== 'boolean')
     issues.push({ path: '/parameters/catchUp', message: 'must be true or false' });
   if (kind === 'import' || kind === 'distribute') issues.push(...KIND_PARAMETERS[kind](o));
+  if (kind === 'stage')
+    for (const k of ['updateIds', 'bulletinIds'] as const)
+      if (o[k] !== undefined && (!isIdList(o[k]) || (o[k] as unknown[]).length === 0))
+        issues.push({
+          path: `/parameters/${k}`,
+          message: 'must be a non-empty list of positive integer ids',
+        });
   const [first] = issues;
   if (first)
     throw invalid(issues.length === 1 ? `${first.path} ${first.message}` : 'the task is not valid', issues);
@@ -316,6 +323,8 @@ export async function createTask(ctx: Context, input: TaskInput): Promise<TaskVi
   ctx.seeOrganization(input.organizationId);
   ctx.authorize('manage_policies');
   const { kind, parameters } = parseTaskParameters(input.kind, input.parameters);
+  if (kind === 'stage' && (parameters.updateIds !== undefined || parameters.bulletinIds !== undefined))
+    ctx.authorize('import_catalog'); // the server's own package cache
   if (kind === 'import') {
     ctx.authorize('import_catalog');
     // reading a file on the server is an administrator's act: anyone else imports from a URL

@@ -89,6 +89,13 @@ test('serve answers /healthz on the embedded default; the CLI waits its turn, th
     const dupe = run(['org', 'create', 'Acme Corp'], env);
     assert.equal(dupe.status, 1);
     assert.match(dupe.stderr, /already exists/);
+    const fixture = join(process.cwd(), 'test/core/advisories/fixtures/osv/DSA-3029-1.json');
+    const imported = run(['catalog', 'import', fixture, '--format', 'osv'], env);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(imported.stdout, /imported 1, unchanged 0, errors 0/);
+    assert.match(imported.stderr, /read 1, imported 1/, 'progress is shown');
+    const again = run(['catalog', 'import', fixture, '--format', 'osv'], env);
+    assert.match(again.stdout, /imported 0, unchanged 1, errors 0/);
     const status = run(['status'], env);
     assert.match(status.stdout, /organizations: 1\ndevices: 0\nmissing updates: 0/);
   } finally {
