@@ -19,11 +19,19 @@ import { Devices } from './pages/Devices.tsx';
 import { DevicePage } from './pages/DevicePage.tsx';
 import { Organizations, Groups, Users, ApiKeys } from './pages/Admin.tsx';
 import { EventLog } from './pages/EventLog.tsx';
+import { Policies, PolicyPage } from './pages/Policies.tsx';
+import { Windows } from './pages/Windows.tsx';
+import { Tasks, TaskInstancePage } from './pages/Tasks.tsx';
+import { Catalog } from './pages/Catalog.tsx';
 import { Empty, PageTitle } from './ui.tsx';
 
 const NAV: { to: string; label: string; privilege?: string; section?: string }[] = [
   { to: '/', label: 'Dashboard' },
   { to: '/devices', label: 'Devices' },
+  { to: '/policies', label: 'Policies' },
+  { to: '/maintenance-windows', label: 'Maintenance windows' },
+  { to: '/tasks', label: 'Tasks' },
+  { to: '/catalog', label: 'Catalog' },
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
   { to: '/admin/groups', label: 'Groups' },
   { to: '/admin/users', label: 'Users', privilege: 'administer' },
@@ -120,6 +128,12 @@ export function App() {
           <Route path="/" element={<Dashboard />} />
           <Route path="/devices" element={<Devices />} />
           <Route path="/devices/:id" element={<DevicePage />} />
+          <Route path="/policies" element={<Policies />} />
+          <Route path="/policies/:id" element={<PolicyPage />} />
+          <Route path="/maintenance-windows" element={<Windows />} />
+          <Route path="/tasks" element={<Tasks />} />
+          <Route path="/tasks/instances/:id" element={<TaskInstancePage />} />
+          <Route path="/catalog" element={<Catalog />} />
           <Route path="/admin/organizations" element={<Organizations />} />
           <Route path="/admin/groups" element={<Groups />} />
           <Route path="/admin/users" element={<Users />} />

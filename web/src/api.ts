@@ -178,3 +178,146 @@ export function qs(params: Record<string, string | number | boolean | null | und
   const s = u.toString();
   return s ? `?${s}` : '';
 }
+
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const del = (path: string) => api<void>('DELETE', path);
+
+/** the canonical schedule model (src/core/schedule/model.ts); the console builds a few of its shapes */
+export interface CanonicalSchedule {
+  recurrence: { kind: string; every?: number; days?: string[]; on?: { kind: string; day?: number | 'last' } };
+  start: string;
+  zone: { kind: 'server' } | { kind: 'device' } | { kind: 'named'; name: string };
+  end: { kind: string };
+  [more: string]: unknown;
+}
+export interface Policy {
+  id: number;
+  organizationId: number;
+  name: string;
+  notes: string;
+  enabled: boolean;
+  /** the parsed selection rule; a body sends it flat: {kind, ...match fields, classes, …} */
+  rule: {
+    match: { kind: string; severities?: string[]; [more: string]: unknown };
+    vendorProducts: unknown;
+    classes: unknown;
+    includeOptional: boolean;
+  };
+  targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
+  schedule: CanonicalSchedule | null;
+  behaviour: Record<string, unknown>;
+  taskId: number | null;
+  nextRunAt: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface PolicyPreview {
+  policyId: number;
+  enabled: boolean;
+  scheduled: boolean;
+  devices: {
+    deviceId: number;
+    name: string;
+    timeZone: string;
+    nextOccurrence: string | null;
+    nextOccurrenceLocal: string | null;
+    windowAllows: boolean | null;
+    updates: {
+      updateId: number;
+      name: string;
+      version: string | null;
+      severity: string;
+      isSecurity: boolean;
+      approval: string | null;
+    }[];
+    excluded: { updateId: number; name: string; reason: string; detail: string }[];
+  }[];
+}
+export interface MaintenanceWindow {
+  id: number;
+  organizationId: number;
+  name: string;
+  settings: {
+    scan?: { sameScheduleForAll?: boolean; schedule?: { format: string; value: unknown } | null };
+    [more: string]: unknown;
+  };
+  assignments: { policies: number[]; groups: number[] };
+  createdAt: string;
+  updatedAt: string;
+}
+export interface Converted {
+  from: string;
+  to: string;
+  canonical: Record<string, unknown>;
+  value: unknown;
+  occurrences: string[];
+}
+export interface TaskInstance {
+  id: number;
+  taskId: number | null;
+  organizationId: number | null;
+  kind: string;
+  occurrenceAt: string | null;
+  status: 'NotStarted' | 'Started' | 'Completed' | 'Failed' | 'StopRequested';
+  progress: number;
+  outputs: Record<string, unknown>;
+  error: string | null;
+  attempts: number;
+  leaseOwner: string | null;
+  createdBy: string;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+export interface TaskInstanceDetail extends TaskInstance {
+  devices: {
+    deviceId: number;
+    status: string;
+    result: Record<string, unknown>;
+    job: { id: number; kind: string; status: string; result: unknown } | null;
+    updatedAt: string;
+  }[];
+}
+export interface Task {
+  id: number;
+  organizationId: number | null;
+  kind: string;
+  name: string;
+  scheduleId: number | null;
+  nextDueAt: string | null;
+  enabled: boolean;
+}
+export interface Bulletin {
+  id: number;
+  source: string;
+  externalId: string | null;
+  vendor: { id: number; name: string } | null;
+  title: string | null;
+  summary: string | null;
+  severity: Severity;
+  cvssScore: number | null;
+  releasedAt: string | null;
+  url: string | null;
+  enabled: boolean;
+  cves: string[];
+}
+export interface Cve {
+  id: string;
+  description: string | null;
+  cvssScore: number | null;
+  severity: Severity;
+  knownExploited: boolean;
+  epssProbability: number | null;
+  publishedAt: string | null;
+  bulletins: Bulletin[];
+  exposedDevices: {
+    deviceId: number;
+    deviceName: string;
+    organizationId: number;
+    update: { id: number; name: string; kind: string; kb: string | null; version: string | null };
+    installedVersion: string | null;
+    status: string;
+  }[];
+}

@@ -1,0 +1,118 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser } from 'playwright-core';
+import type { Store } from '../../src/store/db.ts';
+import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
+import { freshStore } from '../support/store.ts';
+import { buildWorld, type World } from '../support/world.ts';
+import { CHROMIUM, CHROMIUM_ARGS, ensureConsoleBuilt, startConsoleServer } from './helpers.ts';
+
+// The policies page in Debian's chromium: a policy with a weekly schedule made through the form, and
+// its next occurrences as the API computes them. PATCHLINE_SCREENSHOTS=<folder> keeps screenshots.
+const CI = process.env.CI === 'true';
+const haveChromium = existsSync(CHROMIUM);
+const shots = process.env.PATCHLINE_SCREENSHOTS;
+
+describe(
+  'console policies in chromium',
+  { skip: !haveChromium && !CI ? `${CHROMIUM} missing` : false },
+  () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let app: FastifyInstance;
+    let url: string;
+    let browser: Browser;
+    let admin: Client;
+    let world: World;
+
+    before(async () => {
+      if (!haveChromium) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install chromium`);
+      ensureConsoleBuilt();
+      ({ store, cleanup } = await freshStore('pglite'));
+      ({ app, url } = await startConsoleServer(store));
+      admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+      world = await buildWorld(admin, store);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    });
+    after(async () => {
+      await browser?.close();
+      await app?.close();
+      await cleanup?.();
+    });
+
+    it('an administrator creates a policy with a weekly schedule and sees its next occurrences', async () => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(`${url}/`);
+      await page.getByLabel('User name').fill('admin');
+      await page.locator('input[name="password"]').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+      await page.getByRole('link', { name: 'Policies', exact: true }).click();
+      await page.getByRole('link', { name: 'New policy' }).click();
+      const form = page.locator('main form');
+      await form.getByLabel(/^Organization/).click();
+      await page.getByRole('option', { name: world.orgA.name, exact: true }).click();
+      await form.getByLabel(/^Name/).fill('Patch Tuesday and Thursday');
+      // weekly is the default repetition; the builder starts with Tuesday ticked
+      await form.getByRole('checkbox', { name: 'Thursday' }).check();
+      await form.getByLabel(/^Time \*?$/).fill('21:30');
+      await form.getByLabel(/^Time zone/).fill('Europe/Berlin');
+      await page.getByRole('option', { name: 'Europe/Berlin', exact: true }).click();
+      await page
+        .getByTestId('draft-words')
+        .filter({ hasText: 'Every Tuesday and Thursday at 21:30' })
+        .waitFor();
+      // the live occurrences (POST /schedules/convert) before saving
+      await page.getByTestId('live-occurrences').locator('li').first().waitFor();
+      if (shots) await page.screenshot({ path: `${shots}/policy-form.png`, fullPage: true });
+      await form.getByRole('button', { name: 'Create policy' }).click();
+
+      // the policy page lists the occurrences the API computes for the saved policy
+      await page.getByTestId('schedule-words').waitFor();
+      const list = (await admin.get('/api/v1/policies')).body.items as {
+        id: number;
+        name: string;
+        organizationId: number;
+        schedule: { recurrence: unknown; start: string; zone: unknown };
+      }[];
+      const policy = list.find((p) => p.name === 'Patch Tuesday and Thursday');
+      assert.ok(policy, 'the form created the policy');
+      assert.equal(policy.organizationId, world.orgA.id);
+      assert.deepEqual(policy.schedule.recurrence, { kind: 'weekly', every: 1, days: ['tue', 'thu'] });
+      assert.deepEqual(policy.schedule.zone, { kind: 'named', name: 'Europe/Berlin' });
+      assert.match(policy.schedule.start, /T21:30$/);
+      const occ = (await admin.get(`/api/v1/policies/${policy.id}/occurrences?count=5`)).body
+        .occurrences as string[];
+      assert.equal(occ.length, 5);
+      const items = page.getByTestId('occurrences').locator('li');
+      await items.nth(4).waitFor();
+      assert.deepEqual(await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-at'))), occ);
+      // each shown date is the occurrence in the policy's zone
+      const shown = await items.allInnerTexts();
+      for (const [i, at] of occ.entries()) {
+        const day = new Date(at).toLocaleString('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short' });
+        assert.match(day, /^(Tue|Thu)$/);
+        assert.ok(shown[i]!.includes('21:30'), shown[i]);
+      }
+      if (shots) await page.screenshot({ path: `${shots}/policy-page.png`, fullPage: true });
+
+      // disabling it from the page reaches the server
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.getByTestId('policy-enabled').filter({ hasText: 'disabled' }).waitFor();
+      assert.equal((await admin.get(`/api/v1/policies/${policy.id}`)).body.enabled, false);
+
+      // and the list shows it
+      await page.getByRole('link', { name: 'Policies', exact: true }).click();
+      await page
+        .getByTestId('policies-table')
+        .locator('tr[data-policy="Patch Tuesday and Thursday"]')
+        .waitFor();
+      await context.close();
+    });
+  },
+);

@@ -1,0 +1,538 @@
+import { useState } from 'react';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  MultiSelect,
+  Select,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from 'react-router';
+import {
+  get,
+  post,
+  put,
+  qs,
+  type Group as DeviceGroup,
+  type Page,
+  type Policy,
+  type PolicyPreview,
+  type Severity,
+} from '../api.ts';
+import { useSession } from '../session.tsx';
+import {
+  describeSchedule,
+  fromCanonical,
+  LiveOccurrences,
+  newDraft,
+  OccurrenceList,
+  ScheduleBuilder,
+  toCanonical,
+  type ScheduleDraft,
+} from '../schedule.tsx';
+import { Empty, ErrorState, Loading, PageTitle, SeverityBadge, when } from '../ui.tsx';
+
+const RULE_LABEL: Record<string, string> = {
+  all: 'All updates',
+  severity: 'By severity',
+  manual: 'Manually approved only',
+  include: 'Names matching patterns',
+  exclude: 'All but names matching patterns',
+  advanced: 'Advanced filter',
+  list: 'Listed bulletins and updates',
+};
+const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'none', 'unknown'];
+
+function ruleWords(rule: Policy['rule']): string {
+  const m = rule.match;
+  const base = RULE_LABEL[m.kind] ?? m.kind;
+  return m.kind === 'severity' && m.severities ? `${base}: ${m.severities.join(', ')}` : base;
+}
+/** the stored (parsed) rule as a request body's flat rule */
+function ruleBody(rule: Policy['rule']): Record<string, unknown> {
+  return {
+    ...rule.match,
+    ...(rule.vendorProducts ? { vendorProducts: rule.vendorProducts } : {}),
+    classes: rule.classes,
+    includeOptional: rule.includeOptional,
+  };
+}
+
+export function Policies() {
+  const { organizationId, orgName, organizations, can } = useSession();
+  const list = useQuery({
+    queryKey: ['policies', 'list', organizationId],
+    queryFn: () =>
+      get<{ items: Policy[] }>(`/policies${qs({ organizationId: organizationId ?? undefined })}`),
+  });
+  return (
+    <>
+      <PageTitle
+        actions={
+          can('manage_policies') ? (
+            <Button component={Link} to="/policies/new">
+              New policy
+            </Button>
+          ) : undefined
+        }
+      >
+        Policies
+      </PageTitle>
+      {list.error ? (
+        <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : !list.data ? (
+        <Loading what="policies" />
+      ) : list.data.items.length === 0 ? (
+        <Empty>No policies yet. A policy says which updates to install on which devices, and when.</Empty>
+      ) : (
+        <Table.ScrollContainer minWidth={700}>
+          <Table striped highlightOnHover data-testid="policies-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                {organizations.length > 1 && <Table.Th>Organization</Table.Th>}
+                <Table.Th>Rule</Table.Th>
+                <Table.Th>Schedule</Table.Th>
+                <Table.Th>Enabled</Table.Th>
+                <Table.Th>Next run</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {list.data.items.map((p) => (
+                <Table.Tr key={p.id} data-policy={p.name}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/policies/${p.id}`} fw={600}>
+                      {p.name}
+                    </Anchor>
+                  </Table.Td>
+                  {organizations.length > 1 && <Table.Td>{orgName(p.organizationId)}</Table.Td>}
+                  <Table.Td>{ruleWords(p.rule)}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{describeSchedule(p.schedule)}</Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge color={p.enabled ? 'green' : 'gray'} variant="light">
+                      {p.enabled ? 'enabled' : 'disabled'}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{p.nextRunAt ? when(p.nextRunAt) : '—'}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </>
+  );
+}
+
+/** /policies/new and /policies/:id */
+export function PolicyPage() {
+  const { id } = useParams();
+  const isNew = id === 'new';
+  const policy = useQuery({
+    queryKey: ['policies', 'one', id],
+    queryFn: () => get<Policy>(`/policies/${id}`),
+    enabled: !isNew,
+  });
+  const [editing, setEditing] = useState(false);
+  if (isNew)
+    return (
+      <>
+        <PageTitle>New policy</PageTitle>
+        <PolicyForm />
+      </>
+    );
+  if (policy.error) return <ErrorState error={policy.error} retry={() => void policy.refetch()} />;
+  if (!policy.data) return <Loading what="the policy" />;
+  const p = policy.data;
+  return editing ? (
+    <>
+      <PageTitle>Edit {p.name}</PageTitle>
+      <PolicyForm policy={p} onDone={() => setEditing(false)} />
+    </>
+  ) : (
+    <PolicyView policy={p} onEdit={() => setEditing(true)} />
+  );
+}
+
+function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void }) {
+  const client = useQueryClient();
+  const { orgName, can } = useSession();
+  const occurrences = useQuery({
+    queryKey: ['policies', 'occurrences', p.id, p.updatedAt],
+    queryFn: () => get<{ occurrences: string[] }>(`/policies/${p.id}/occurrences?count=5`),
+    enabled: !!p.schedule,
+  });
+  const toggle = useMutation({
+    mutationFn: () => post<Policy>(`/policies/${p.id}/${p.enabled ? 'disable' : 'enable'}`),
+    onSuccess: (r) => {
+      client.setQueryData(['policies', 'one', String(p.id)], r);
+      void client.invalidateQueries({ queryKey: ['policies'] });
+      notifications.show({ message: `${r.name} is ${r.enabled ? 'enabled' : 'disabled'}` });
+    },
+    onError: (e) => notifications.show({ color: 'red', title: 'Not changed', message: e.message }),
+  });
+  const zone = p.schedule?.zone.kind === 'named' ? p.schedule.zone.name : undefined;
+  return (
+    <>
+      <PageTitle
+        actions={
+          can('manage_policies') && (
+            <Group>
+              <Button variant="default" onClick={onEdit}>
+                Edit
+              </Button>
+              <Button
+                color={p.enabled ? 'orange' : 'green'}
+                variant="light"
+                loading={toggle.isPending}
+                onClick={() => toggle.mutate()}
+              >
+                {p.enabled ? 'Disable' : 'Enable'}
+              </Button>
+            </Group>
+          )
+        }
+      >
+        {p.name}{' '}
+        <Badge color={p.enabled ? 'green' : 'gray'} variant="light" data-testid="policy-enabled">
+          {p.enabled ? 'enabled' : 'disabled'}
+        </Badge>
+      </PageTitle>
+      <SimpleGrid cols={{ base: 1, md: 2 }} mb="lg">
+        <Card withBorder>
+          <Title order={2} size="h4" mb="xs">
+            Policy
+          </Title>
+          <Stack gap={4}>
+            <Text size="sm">Organization: {orgName(p.organizationId)}</Text>
+            <Text size="sm">Updates: {ruleWords(p.rule)}</Text>
+            <Text size="sm">
+              Targets:{' '}
+              {p.targets.groups.length + p.targets.devices.length === 0
+                ? 'no groups or devices yet'
+                : `${p.targets.groups.length} group(s), ${p.targets.devices.length} device(s)`}
+            </Text>
+            {p.notes && <Text size="sm">Notes: {p.notes}</Text>}
+            <Text size="sm" c="dimmed">
+              Created by {p.createdBy}, changed {when(p.updatedAt)}
+            </Text>
+          </Stack>
+        </Card>
+        <Card withBorder>
+          <Title order={2} size="h4" mb="xs">
+            Schedule
+          </Title>
+          <Text size="sm" mb="xs" data-testid="schedule-words">
+            {describeSchedule(p.schedule)}
+          </Text>
+          {p.schedule &&
+            (!p.enabled ? (
+              <Text c="dimmed" size="sm">
+                Disabled: the schedule does not fire.
+              </Text>
+            ) : null)}
+          {p.schedule &&
+            (occurrences.error ? (
+              <ErrorState error={occurrences.error} />
+            ) : !occurrences.data ? (
+              <Loading what="occurrences" />
+            ) : (
+              <>
+                <Text size="sm" fw={600}>
+                  Next occurrences
+                </Text>
+                <OccurrenceList occurrences={occurrences.data.occurrences} zone={zone} />
+              </>
+            ))}
+        </Card>
+      </SimpleGrid>
+      <PolicyPreviewTable policyId={p.id} version={p.updatedAt} />
+    </>
+  );
+}
+
+function PolicyPreviewTable({ policyId, version }: { policyId: number; version: string }) {
+  const preview = useQuery({
+    queryKey: ['policies', 'preview', policyId, version],
+    queryFn: () => get<PolicyPreview>(`/policies/${policyId}/preview`),
+  });
+  return (
+    <>
+      <Title order={2} size="h3" mb="xs">
+        Preview: the next run
+      </Title>
+      {preview.error ? (
+        <ErrorState error={preview.error} retry={() => void preview.refetch()} />
+      ) : !preview.data ? (
+        <Loading what="the preview" />
+      ) : preview.data.devices.length === 0 ? (
+        <Empty>This policy targets no devices.</Empty>
+      ) : (
+        <Table.ScrollContainer minWidth={700}>
+          <Table striped data-testid="preview-table" verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Device</Table.Th>
+                <Table.Th>Next run (device time)</Table.Th>
+                <Table.Th>Window</Table.Th>
+                <Table.Th>Updates it would get</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {preview.data.devices.map((d) => (
+                <Table.Tr key={d.deviceId}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/devices/${d.deviceId}`}>
+                      {d.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>
+                    {d.nextOccurrenceLocal ? `${d.nextOccurrenceLocal.replace('T', ' ')} ${d.timeZone}` : '—'}
+                  </Table.Td>
+                  <Table.Td>
+                    {d.windowAllows === null ? 'no window' : d.windowAllows ? 'allows' : 'blocks'}
+                  </Table.Td>
+                  <Table.Td>
+                    {d.updates.length === 0 ? (
+                      <Text size="sm" c="dimmed">
+                        nothing
+                        {d.excluded.length > 0 ? ` (${d.excluded.length} excluded)` : ''}
+                      </Text>
+                    ) : (
+                      <Stack gap={2}>
+                        {d.updates.map((u) => (
+                          <Group key={u.updateId} gap={6} wrap="nowrap">
+                            <SeverityBadge severity={u.severity as Severity} />
+                            <Text size="sm">
+                              {u.name}
+                              {u.version ? ` ${u.version}` : ''}
+                            </Text>
+                          </Group>
+                        ))}
+                        {d.excluded.length > 0 && (
+                          <Text
+                            size="xs"
+                            c="dimmed"
+                            title={d.excluded.map((x) => `${x.name}: ${x.detail}`).join('\n')}
+                          >
+                            {d.excluded.length} excluded
+                          </Text>
+                        )}
+                      </Stack>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </>
+  );
+}
+
+function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }) {
+  const { organizations, organizationId } = useSession();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const [orgId, setOrgId] = useState<string | null>(
+    policy
+      ? String(policy.organizationId)
+      : organizationId !== null
+        ? String(organizationId)
+        : organizations.length === 1
+          ? String(organizations[0]!.id)
+          : null,
+  );
+  const [name, setName] = useState(policy?.name ?? '');
+  const [notes, setNotes] = useState(policy?.notes ?? '');
+  const [ruleKind, setRuleKind] = useState(policy?.rule.match.kind ?? 'all');
+  const [severities, setSeverities] = useState<string[]>(
+    policy?.rule.match.severities ?? ['critical', 'high'],
+  );
+  const [groups, setGroups] = useState<string[]>(policy?.targets.groups.map(String) ?? []);
+  const existing = policy ? fromCanonical(policy.schedule) : null;
+  const custom = !!policy?.schedule && !existing;
+  const [scheduled, setScheduled] = useState(policy ? !!policy.schedule : true);
+  const [draft, setDraft] = useState<ScheduleDraft>(existing ?? newDraft());
+
+  const groupList = useQuery({
+    queryKey: ['groups', 'all', orgId],
+    queryFn: () => get<Page<DeviceGroup>>(`/groups${qs({ organizationId: orgId, limit: 500 })}`),
+    enabled: !!orgId,
+  });
+
+  const schedule = !scheduled ? null : custom ? policy!.schedule : toCanonical(draft);
+  const rule =
+    policy && policy.rule.match.kind === ruleKind
+      ? { ...ruleBody(policy.rule), ...(ruleKind === 'severity' ? { severities } : {}) }
+      : ruleKind === 'severity'
+        ? { kind: 'severity', severities }
+        : { kind: ruleKind };
+  const body = {
+    name,
+    notes,
+    rule,
+    targets: {
+      groups: groups.map(Number),
+      devices: policy?.targets.devices ?? [],
+      ...(policy?.targets.deviceFilter ? { deviceFilter: policy.targets.deviceFilter } : {}),
+    },
+    schedule,
+    ...(policy ? { enabled: policy.enabled, behaviour: policy.behaviour } : {}),
+  };
+  const save = useMutation({
+    mutationFn: () =>
+      policy
+        ? put<Policy>(`/policies/${policy.id}`, body)
+        : post<Policy>('/policies', { ...body, organizationId: Number(orgId) }),
+    onSuccess: (r) => {
+      void client.invalidateQueries({ queryKey: ['policies'] });
+      notifications.show({ message: `Policy ${r.name} saved` });
+      if (onDone) onDone();
+      else navigate(`/policies/${r.id}`);
+    },
+  });
+  const weeklyWithoutDays = scheduled && !custom && draft.kind === 'weekly' && draft.days.length === 0;
+
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
+      <Stack maw={900}>
+        {save.error && (
+          <Alert color="red" role="alert" title="The policy was not saved">
+            <Text size="sm">{save.error.message}</Text>
+            {'issues' in save.error &&
+              (save.error as { issues: { path: string; message: string }[] }).issues.map((i) => (
+                <Text size="sm" key={i.path + i.message}>
+                  {i.path}: {i.message}
+                </Text>
+              ))}
+          </Alert>
+        )}
+        {!policy && (
+          <Select
+            label="Organization"
+            required
+            data={organizations.map((o) => ({ value: String(o.id), label: o.name }))}
+            value={orgId}
+            onChange={(v) => {
+              setOrgId(v);
+              setGroups([]);
+            }}
+            allowDeselect={false}
+            w={{ base: '100%', sm: 320 }}
+          />
+        )}
+        <TextInput
+          label="Name"
+          required
+          maxLength={200}
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+          w={{ base: '100%', sm: 420 }}
+        />
+        <Textarea label="Notes" value={notes} onChange={(e) => setNotes(e.currentTarget.value)} autosize />
+        <Group align="end" wrap="wrap">
+          <Select
+            label="Updates to install"
+            data={Object.entries(RULE_LABEL)
+              .filter(([k]) => ['all', 'severity', 'manual'].includes(k) || k === policy?.rule.match.kind)
+              .map(([value, label]) => ({ value, label }))}
+            value={ruleKind}
+            onChange={(v) => v && setRuleKind(v)}
+            allowDeselect={false}
+            w={260}
+          />
+          {ruleKind === 'severity' && (
+            <MultiSelect
+              label="Severities"
+              data={SEVERITIES}
+              value={severities}
+              onChange={setSeverities}
+              w={{ base: '100%', sm: 360 }}
+            />
+          )}
+        </Group>
+        <MultiSelect
+          label="Target groups"
+          description="None: every device of the organization"
+          searchable
+          data={(groupList.data?.items ?? []).map((g) => ({
+            value: String(g.id),
+            label: g.isRoot ? '(root)' : g.name,
+          }))}
+          value={groups}
+          onChange={setGroups}
+          disabled={!orgId}
+          w={{ base: '100%', sm: 420 }}
+        />
+        <Card withBorder>
+          <Stack gap="sm">
+            <Checkbox
+              label="Run on a schedule"
+              checked={scheduled}
+              onChange={(e) => setScheduled(e.currentTarget.checked)}
+            />
+            {scheduled && custom && (
+              <Text size="sm">
+                {describeSchedule(policy!.schedule)}. This schedule was made outside the console and is kept
+                as it is; untick “Run on a schedule” to remove it.
+              </Text>
+            )}
+            {scheduled && !custom && <ScheduleBuilder draft={draft} onChange={setDraft} />}
+            {scheduled && schedule && (
+              <>
+                <Text size="sm" fw={600} data-testid="draft-words">
+                  {describeSchedule(schedule)}
+                </Text>
+                {weeklyWithoutDays ? (
+                  <Text size="sm" c="red">
+                    Choose at least one day of the week.
+                  </Text>
+                ) : (
+                  <div data-testid="live-occurrences">
+                    <Text size="sm" c="dimmed">
+                      Next occurrences
+                    </Text>
+                    <LiveOccurrences schedule={schedule} />
+                  </div>
+                )}
+              </>
+            )}
+          </Stack>
+        </Card>
+        <Group>
+          <Button
+            type="submit"
+            loading={save.isPending}
+            disabled={!orgId || !name.trim() || weeklyWithoutDays}
+          >
+            {policy ? 'Save policy' : 'Create policy'}
+          </Button>
+          <Button variant="default" onClick={() => (onDone ? onDone() : navigate('/policies'))}>
+            Cancel
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,367 @@
+import { useState } from 'react';
+import {
+  Alert,
+  Button,
+  Card,
+  Checkbox,
+  Group,
+  Modal,
+  NumberInput,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { del, get, patch, post, qs, type Converted, type MaintenanceWindow } from '../api.ts';
+import { useSession } from '../session.tsx';
+import { OccurrenceList } from '../schedule.tsx';
+import { Empty, ErrorState, Loading, PageTitle, when } from '../ui.tsx';
+
+// Maintenance windows keep GravityZone's settings shape (src/core/windows/model.ts). The console edits the
+// simple case: one weekly schedule shared by scans and every install class, between two hours of the day.
+
+/** GravityZone's weekday numbers: 0 = Sunday … 6 = Saturday */
+const GZ_DAYS = [
+  { value: '1', label: 'Monday' },
+  { value: '2', label: 'Tuesday' },
+  { value: '3', label: 'Wednesday' },
+  { value: '4', label: 'Thursday' },
+  { value: '5', label: 'Friday' },
+  { value: '6', label: 'Saturday' },
+  { value: '0', label: 'Sunday' },
+];
+interface GzWeekly {
+  recurrence: number;
+  startDate?: number;
+  between?: { startHour: number; startMinute: number; endHour: number; endMinute: number };
+  weeklyRecurrence?: { every: number; days: number[] };
+}
+interface Draft {
+  days: string[];
+  from: number;
+  to: number;
+}
+
+function gzSchedule(d: Draft, startDate?: number) {
+  const now = new Date();
+  return {
+    format: 'gravityzone-scheduler',
+    value: {
+      recurrence: 3,
+      startDate: startDate ?? Math.floor(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / 1000),
+      between: { startHour: d.from, startMinute: 0, endHour: d.to, endMinute: 0 },
+      weeklyRecurrence: { every: 1, days: d.days.map(Number).sort() },
+    },
+  };
+}
+/** the shared weekly schedule of a window, or null when it has another shape */
+function sharedWeekly(w: MaintenanceWindow): GzWeekly | null {
+  const s = w.settings.scan?.schedule;
+  if (!w.settings.scan?.sameScheduleForAll || s?.format !== 'gravityzone-scheduler') return null;
+  const v = s.value as GzWeekly;
+  return v.recurrence === 3 && v.weeklyRecurrence ? v : null;
+}
+function weeklyWords(v: GzWeekly): string {
+  const days = GZ_DAYS.filter((d) => v.weeklyRecurrence!.days.includes(Number(d.value))).map((d) => d.label);
+  const b = v.between;
+  const p = (n: number) => String(n).padStart(2, '0');
+  const hours = b ? ` ${p(b.startHour)}:${p(b.startMinute)}–${p(b.endHour)}:${p(b.endMinute)}` : '';
+  return `${days.join(', ')}${hours}`;
+}
+function newSettings(d: Draft) {
+  return {
+    scan: { enabled: true, scheduleFormat: 'current', sameScheduleForAll: true, schedule: gzSchedule(d) },
+    install: {
+      enabled: true,
+      security: { enabled: true },
+      nonSecurity: { enabled: true },
+      manuallyApproved: { enabled: false },
+      rebootPostponement: { mode: 'user-may-postpone' },
+    },
+  };
+}
+
+export function Windows() {
+  const { organizationId, orgName, organizations, can } = useSession();
+  const [editing, setEditing] = useState<MaintenanceWindow | 'new' | null>(null);
+  const [selected, setSelected] = useState<number | null>(null);
+  const list = useQuery({
+    queryKey: ['windows', organizationId],
+    queryFn: () =>
+      get<{ items: MaintenanceWindow[] }>(
+        `/maintenance-windows${qs({ organizationId: organizationId ?? undefined })}`,
+      ),
+  });
+  const chosen = list.data?.items.find((w) => w.id === selected) ?? list.data?.items[0];
+  return (
+    <>
+      <PageTitle
+        actions={
+          can('manage_policies') ? <Button onClick={() => setEditing('new')}>New window</Button> : undefined
+        }
+      >
+        Maintenance windows
+      </PageTitle>
+      {list.error ? (
+        <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : !list.data ? (
+        <Loading what="maintenance windows" />
+      ) : list.data.items.length === 0 ? (
+        <Empty>No maintenance windows yet. A window says when devices may scan and install.</Empty>
+      ) : (
+        <>
+          <Table.ScrollContainer minWidth={640}>
+            <Table striped highlightOnHover data-testid="windows-table">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  {organizations.length > 1 && <Table.Th>Organization</Table.Th>}
+                  <Table.Th>Schedule</Table.Th>
+                  <Table.Th>Assigned to</Table.Th>
+                  <Table.Th>Changed</Table.Th>
+                  <Table.Th />
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.items.map((w) => {
+                  const weekly = sharedWeekly(w);
+                  return (
+                    <Table.Tr
+                      key={w.id}
+                      bg={chosen?.id === w.id ? 'var(--mantine-color-blue-light)' : undefined}
+                    >
+                      <Table.Td fw={600}>{w.name}</Table.Td>
+                      {organizations.length > 1 && <Table.Td>{orgName(w.organizationId)}</Table.Td>}
+                      <Table.Td>{weekly ? weeklyWords(weekly) : 'separate schedules per class'}</Table.Td>
+                      <Table.Td>
+                        {w.assignments.policies.length} policies, {w.assignments.groups.length} groups
+                      </Table.Td>
+                      <Table.Td>{when(w.updatedAt)}</Table.Td>
+                      <Table.Td>
+                        <Group gap="xs" wrap="nowrap">
+                          <Button size="xs" variant="default" onClick={() => setSelected(w.id)}>
+                            Occurrences
+                          </Button>
+                          {can('manage_policies') && (
+                            <Button size="xs" variant="default" onClick={() => setEditing(w)}>
+                              Edit
+                            </Button>
+                          )}
+                        </Group>
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          {chosen && <WindowOccurrences window={chosen} />}
+        </>
+      )}
+      {editing && (
+        <WindowEditor window={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
+      )}
+    </>
+  );
+}
+
+function WindowOccurrences({ window: w }: { window: MaintenanceWindow }) {
+  const schedule = w.settings.scan?.sameScheduleForAll ? w.settings.scan.schedule : null;
+  const format =
+    schedule?.format === 'gravityzone-scheduler'
+      ? 'gravityzone'
+      : schedule?.format === 'gravityzone-old-scheduler'
+        ? 'gravityzone-old'
+        : null;
+  const q = useQuery({
+    queryKey: ['windows', 'occurrences', w.id, w.updatedAt],
+    queryFn: () =>
+      post<Converted>('/schedules/convert', {
+        from: format,
+        to: 'canonical',
+        value: schedule!.value,
+        count: 10,
+      }),
+    enabled: !!format,
+  });
+  return (
+    <Card withBorder mt="lg" data-testid="window-occurrences">
+      <Title order={2} size="h4" mb="xs">
+        {w.name}: the coming occurrences
+      </Title>
+      {!format ? (
+        <Text c="dimmed">
+          This window has separate schedules per patch class; the console does not list them.
+        </Text>
+      ) : q.error ? (
+        <ErrorState error={q.error} />
+      ) : !q.data ? (
+        <Loading what="occurrences" />
+      ) : (
+        <OccurrenceList occurrences={q.data.occurrences} />
+      )}
+    </Card>
+  );
+}
+
+function WindowEditor({ window: w, onClose }: { window: MaintenanceWindow | null; onClose: () => void }) {
+  const { organizations, organizationId } = useSession();
+  const client = useQueryClient();
+  const weekly = w ? sharedWeekly(w) : null;
+  const [orgId, setOrgId] = useState<string | null>(
+    organizationId !== null
+      ? String(organizationId)
+      : organizations.length === 1
+        ? String(organizations[0]!.id)
+        : null,
+  );
+  const [name, setName] = useState(w?.name ?? '');
+  const [draft, setDraft] = useState<Draft>({
+    days: weekly ? weekly.weeklyRecurrence!.days.map(String) : ['2'],
+    from: weekly?.between?.startHour ?? 1,
+    to: weekly?.between?.endHour ?? 5,
+  });
+  const [replace, setReplace] = useState(!w || !!weekly);
+  const save = useMutation({
+    mutationFn: () => {
+      if (!w)
+        return post<MaintenanceWindow>('/maintenance-windows', {
+          organizationId: Number(orgId),
+          name,
+          settings: newSettings(draft),
+        });
+      const body: Record<string, unknown> = { name };
+      if (replace)
+        body.settings = {
+          ...w.settings,
+          scan: {
+            ...w.settings.scan,
+            enabled: true,
+            sameScheduleForAll: true,
+            schedule: gzSchedule(draft, weekly?.startDate),
+          },
+        };
+      return patch<MaintenanceWindow>(`/maintenance-windows/${w.id}`, body);
+    },
+    onSuccess: (r) => {
+      void client.invalidateQueries({ queryKey: ['windows'] });
+      notifications.show({ message: `Window ${r.name} saved` });
+      onClose();
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => del(`/maintenance-windows/${w!.id}`),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['windows'] });
+      onClose();
+    },
+  });
+  const error = save.error ?? remove.error;
+  const hours = Array.from({ length: 24 }, (_, h) => ({
+    value: String(h),
+    label: `${String(h).padStart(2, '0')}:00`,
+  }));
+  return (
+    <Modal opened onClose={onClose} title={w ? `Edit ${w.name}` : 'New maintenance window'} size="lg">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          save.mutate();
+        }}
+      >
+        <Stack>
+          {error && (
+            <Alert color="red" role="alert">
+              {error.message}
+            </Alert>
+          )}
+          {!w && (
+            <Select
+              label="Organization"
+              required
+              data={organizations.map((o) => ({ value: String(o.id), label: o.name }))}
+              value={orgId}
+              onChange={setOrgId}
+              allowDeselect={false}
+            />
+          )}
+          <TextInput
+            label="Name"
+            required
+            maxLength={80}
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+          />
+          {w && !weekly && (
+            <Checkbox
+              label="Replace its per-class schedules with one weekly schedule"
+              checked={replace}
+              onChange={(e) => setReplace(e.currentTarget.checked)}
+            />
+          )}
+          {replace && (
+            <>
+              <Checkbox.Group
+                label="Scan and install on"
+                value={draft.days}
+                onChange={(days) => setDraft({ ...draft, days })}
+              >
+                <Group mt={4}>
+                  {GZ_DAYS.map((d) => (
+                    <Checkbox key={d.value} value={d.value} label={d.label} />
+                  ))}
+                </Group>
+              </Checkbox.Group>
+              <Group>
+                <Select
+                  label="From"
+                  data={hours}
+                  value={String(draft.from)}
+                  onChange={(v) => setDraft({ ...draft, from: Number(v) })}
+                  allowDeselect={false}
+                  w={120}
+                />
+                <NumberInput
+                  label="Until (hour)"
+                  min={0}
+                  max={23}
+                  value={draft.to}
+                  onChange={(v) => setDraft({ ...draft, to: Math.min(23, Math.max(0, Number(v) || 0)) })}
+                  w={120}
+                />
+              </Group>
+              <Text size="xs" c="dimmed">
+                Scans and the installs of security and other updates share this schedule.
+              </Text>
+            </>
+          )}
+          <Group justify="space-between">
+            {w ? (
+              <Button color="red" variant="subtle" loading={remove.isPending} onClick={() => remove.mutate()}>
+                Delete window
+              </Button>
+            ) : (
+              <span />
+            )}
+            <Group>
+              <Button variant="default" onClick={onClose}>
+                Cancel
+              </Button>
+              <Button
+                type="submit"
+                loading={save.isPending}
+                disabled={!name.trim() || (replace && draft.days.length === 0) || (!w && !orgId)}
+              >
+                Save
+              </Button>
+            </Group>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
