@@ -21,6 +21,7 @@ import { defaultPackageDir } from './services/staging.ts';
 import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
+import { kaseyaRoutes } from './faces/kaseya/routes.ts';
 
 export const VERSION = '0.1.0';
 
@@ -122,6 +123,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
     },
     { prefix: '/agent/v1' },
   );
+  await app.register(async (k) => kaseyaRoutes(k, store, { throttle }), { prefix: '/api/v1.0' });
   consoleRoutes(app, { distDir: CONSOLE_DIST });
   return app;
 }

@@ -4,6 +4,7 @@ import type { Store } from '../store/db.ts';
 import * as repo from '../store/repos/identity.ts';
 import { systemContext } from './context.ts';
 import { record } from './events.ts';
+import { kaseyaVerifier } from './identity.ts';
 import { hashPassword, randomPassword } from './secrets.ts';
 
 export const ALL_SCOPE_NAME = 'All organizations';
@@ -40,10 +41,12 @@ export async function bootstrap(
     if ((await repo.countUsers(tx)) > 0) return { adminCreated: false };
     const role = await repo.getRoleByName(tx, 'Administrator');
     const generated = adminPassword ? undefined : randomPassword();
+    const password = adminPassword ?? (generated as string);
     const { id } = await repo.insertUser(tx, {
       username: 'admin',
       display_name: 'Administrator',
-      password_hash: await hashPassword(adminPassword ?? (generated as string)),
+      password_hash: await hashPassword(password),
+      kaseya_verifier: kaseyaVerifier('admin', password),
       role_id: role!.id,
       scope_id: scope!.id,
     });

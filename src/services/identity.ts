@@ -6,6 +6,7 @@ import { getGroup } from '../store/repos/groups.ts';
 import { getOrganization } from '../store/repos/organizations.ts';
 import type { Row } from '../store/schema.ts';
 import type { Context } from './context.ts';
+import { createHash } from 'node:crypto';
 import { record } from './events.ts';
 import { hashPassword, newToken, tokenHash } from './secrets.ts';
 import { checkName, checkTimeZone } from './validate.ts';
@@ -37,6 +38,16 @@ export const userView = (u: Row<'users'>): UserView => ({
   createdAt: u.created_at,
   updatedAt: u.updated_at,
 });
+
+/**
+ * What Kaseya VSA's hashed sign-in proves knowledge of: hex SHA-256 of password + user name (seed 004,
+ * "Auth Payload Algorithm", step 3). Kept beside the scrypt hash since pass2 cannot be checked from it.
+ * Hashed as the sample client does (`ASCIIEncoding.ASCII`: every non-ASCII UTF-16 unit becomes '?').
+ */
+export const kaseyaVerifier = (username: string, password: string) =>
+  createHash('sha256')
+    .update((password + username).replace(/[\u0080-\uffff]/g, '?'), 'ascii')
+    .digest('hex');
 
 export const MIN_PASSWORD = 8;
 function checkPassword(p: string) {
@@ -99,6 +110,7 @@ export async function createUser(ctx: Context, input: UserInput) {
       const { id } = await repo.insertUser(tx, {
         username: input.username,
         password_hash,
+        kaseya_verifier: kaseyaVerifier(input.username, input.password),
         display_name: input.displayName ?? '',
         email: input.email ?? '',
         role_id: input.roleId,
@@ -127,7 +139,8 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
     ['password', 'displayName', 'email', 'timeZone'].includes(k),
   );
   if (!(self && onlyOwn)) ctx.authorizeGlobal();
-  if (!(await repo.getUser(ctx.db, id))) throw notFound('user', id);
+  const before = await repo.getUser(ctx.db, id);
+  if (!before) throw notFound('user', id);
   if (patch.username !== undefined) checkUsername(patch.username);
   if (patch.password !== undefined) checkPassword(patch.password);
   if (patch.timeZone) checkTimeZone(patch.timeZone, '/timeZone');
@@ -142,6 +155,12 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
       await repo.updateUser(tx, id, {
         ...(patch.username !== undefined ? { username: patch.username } : {}),
         ...(password_hash ? { password_hash } : {}),
+        // the Kaseya verifier covers the user name too: a rename without a password clears it
+        ...(patch.password !== undefined
+          ? { kaseya_verifier: kaseyaVerifier(patch.username ?? before.username, patch.password) }
+          : patch.username !== undefined && patch.username !== before.username
+            ? { kaseya_verifier: null }
+            : {}),
         ...(patch.displayName !== undefined ? { display_name: patch.displayName } : {}),
         ...(patch.email !== undefined ? { email: patch.email } : {}),
         ...(patch.roleId !== undefined ? { role_id: patch.roleId } : {}),

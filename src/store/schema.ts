@@ -104,6 +104,8 @@ export interface UsersTable {
   scope_id: number;
   disabled: Def<boolean>;
   time_zone: string | null;
+  /** hex SHA-256 of password + username, for Kaseya's hashed sign-in (migration 0006) */
+  kaseya_verifier: Def<string | null>;
   created_at: Stamp;
   updated_at: Stamp;
 }

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_initial.ts';
 import * as m0003 from './0003_catalog.ts';
 import * as m0005 from './0005_compliance.ts';
+import * as m0006 from './0006_kaseya.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0003_catalog': m0003,
   '0005_compliance': m0005,
+  '0006_kaseya': m0006,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
