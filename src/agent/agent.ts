@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Backend, InstallRequest, InstallResult, ScanResult } from './backends/index.ts';
 import {
   isTransient,
+  type CheckInRequest,
   type CheckInResponse,
   type Job,
   type JobResultRequest,
@@ -34,6 +35,9 @@ export interface AgentOptions {
   /** check-in interval until the server says otherwise; default 300 s */
   intervalSeconds?: number;
   agentVersion?: string;
+  /** a stable identity of this machine (e.g. /etc/machine-id), sent at check-in so the server can tell a
+   * cloned agent (same credential, another machine) from the original */
+  machineId?: string;
   /** performs a reboot job; absent = reboot jobs fail with a reason */
   reboot?: () => Promise<void>;
   /** refresh package indexes on scan jobs (apt-get update …); default true */
@@ -100,8 +104,9 @@ export class Agent {
 
   private async checkIn(): Promise<CheckInResponse> {
     const st = await this.st();
-    const body: { agentVersion: string; rebootRequired?: boolean; inventory?: Record<string, unknown> } = {
+    const body: CheckInRequest = {
       agentVersion: this.o.agentVersion ?? AGENT_VERSION,
+      ...(this.o.machineId ? { machineId: this.o.machineId } : {}),
     };
     if (this.lastScan && this.o.sendInventory !== false) {
       const packages = this.lastScan.inventory.map(

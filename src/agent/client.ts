@@ -1,6 +1,7 @@
 // The agent protocol (version 1) as a client: one POST per message, a timeout on each, and a clear split
 // between "the server said no" (HttpError with its status) and "the server could not be reached"
 // (UnreachableError), which the agent answers by queueing and backing off.
+import { createHash } from 'node:crypto';
 
 export interface ReportedUpdate {
   kind: string;
@@ -47,6 +48,8 @@ export interface CheckInRequest {
   agentVersion?: string;
   rebootRequired?: boolean;
   inventory?: Record<string, unknown>;
+  /** a stable machine identity; another machine presenting this credential is refused (409, a clone) */
+  machineId?: string;
 }
 export interface CheckInResponse {
   protocol: number;
@@ -187,4 +190,74 @@ export function backoffMs(attempt: number, baseMs = 1000, capMs = 300_000, rando
 /** the interval with ±`spread` jitter (0.1 = ±10%) */
 export function jittered(ms: number, spread = 0.1, random = Math.random): number {
   return Math.max(0, Math.round(ms * (1 - spread + 2 * spread * random())));
+}
+
+/**
+ * Where a package can be downloaded from, in the order the server gave (services/staging.ts
+ * packageSources: relays, then the server, then the vendor): `url` is the package's full address.
+ */
+export interface DownloadSource {
+  kind: 'relay' | 'server' | 'direct';
+  url: string;
+}
+
+export interface DownloadOptions {
+  /** whether the vendor's own address may be used when no relay or the server could serve it */
+  allowDirect: boolean;
+  /** sent to relays and the server (not to a vendor) */
+  credential?: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** one source that did not deliver: why */
+export interface DownloadAttempt {
+  kind: DownloadSource['kind'];
+  url: string;
+  error: string;
+}
+
+/**
+ * Downloads a package by its SHA-256: tries the sources in order, keeps the first whose bytes have that
+ * hash, and uses a `direct` source only when `allowDirect`. Throws with every attempt's reason when none
+ * delivered.
+ */
+export async function downloadPackage(
+  sha256: string,
+  sources: readonly DownloadSource[],
+  o: DownloadOptions,
+): Promise<{ bytes: Uint8Array; source: DownloadSource; attempts: DownloadAttempt[] }> {
+  const want = sha256.toLowerCase();
+  const doFetch = o.fetch ?? fetch;
+  const attempts: DownloadAttempt[] = [];
+  for (const source of sources) {
+    if (source.kind === 'direct' && !o.allowDirect) continue;
+    const fail = (error: string) => attempts.push({ kind: source.kind, url: source.url, error });
+    try {
+      const headers: Record<string, string> = {};
+      if (source.kind !== 'direct' && o.credential) headers.authorization = `Bearer ${o.credential}`;
+      const res = await doFetch(source.url, {
+        headers,
+        signal: AbortSignal.timeout(o.timeoutMs ?? 300_000),
+      });
+      if (!res.ok) {
+        fail(`answered ${res.status}`);
+        continue;
+      }
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      const got = createHash('sha256').update(bytes).digest('hex');
+      if (got !== want) {
+        fail(`the content's SHA-256 is ${got}, not ${want}`);
+        continue;
+      }
+      return { bytes, source, attempts };
+    } catch (e) {
+      fail(`unreachable (${(e as Error).message})`);
+    }
+  }
+  const tried = attempts.map((a) => `${a.kind} ${a.url}: ${a.error}`).join('; ');
+  throw new Error(
+    `package ${want} could not be downloaded${tried ? `: ${tried}` : ': no usable source'}` +
+      (!o.allowDirect && sources.some((s) => s.kind === 'direct') ? ' (direct download is not allowed)' : ''),
+  );
 }

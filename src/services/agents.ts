@@ -1,4 +1,4 @@
-import { invalid, notFound, unauthenticated } from '../core/errors.ts';
+import { conflict, invalid, notFound, unauthenticated } from '../core/errors.ts';
 import { canTransition, type UpdateStatus } from '../core/status.ts';
 import type { ReportedUpdate } from '../core/updates.ts';
 import type { Db, Store } from '../store/db.ts';
@@ -142,30 +142,103 @@ export function deviceActor(d: Pick<Row<'devices'>, 'id' | 'organization_id' | '
 export async function authenticateDevice(
   store: Store,
   credential: string,
-): Promise<{ ctx: Context; device: Row<'devices'> }> {
-  const device = await repo.getDeviceByCredential(store.db, tokenHash(credential));
+): Promise<{ ctx: Context; device: Row<'devices'>; openJobs?: boolean }> {
+  const hash = tokenHash(credential);
+  const c = cacheOf(store);
+  const now = Date.now();
+  const hit = c.devices.get(hash);
+  let device: Row<'devices'> | undefined = hit && hit.until > now ? hit.device : undefined;
+  let openJobs: boolean | undefined;
+  if (!device) {
+    // one query: the device and whether a job waits (never cached: a new job must go out at once)
+    const found = await repo.getDeviceByCredentialWithJobs(store.db, hash);
+    if (found) {
+      const { has_open_jobs, ...row } = found;
+      device = row;
+      openJobs = Boolean(has_open_jobs);
+      // entries are kept in expiry order: drop the expired ones from the front, and the oldest when full
+      for (const [k, e] of c.devices) {
+        if (e.until > now && c.devices.size < CREDENTIAL_CACHE_MAX) break;
+        c.devices.delete(k);
+      }
+      c.devices.delete(hash);
+      c.devices.set(hash, { device, until: now + CREDENTIAL_CACHE_MS });
+    } else c.devices.delete(hash);
+  }
   if (!device || device.status === 'retired')
     throw unauthenticated('unknown or revoked device credential: enroll again');
-  return { ctx: new Context(store, deviceActor(device)), device };
+  return {
+    ctx: new Context(store, deviceActor(device)),
+    device,
+    ...(openJobs === undefined ? {} : { openJobs }),
+  };
 }
 
 export interface CheckIn {
   agentVersion?: string;
   rebootRequired?: boolean;
   inventory?: Record<string, unknown>;
+  /** a stable identity of the machine (e.g. /etc/machine-id, the Windows MachineGuid); see checkMachine */
+  machineId?: string;
+}
+
+/** where the first machine id a device presented is kept (the inventory, which the agent does not own) */
+const MACHINE_ID = 'machineId';
+
+/**
+ * Cloned agents: a device's credential belongs to one machine. The first machine id presented is
+ * remembered; another one with the same credential is a copied agent (an imaged VM, a copied state
+ * directory). It is recorded as `device.clone_suspected` and refused with 409, telling the clone to enroll.
+ */
+async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: string) {
+  const known = device.inventory?.[MACHINE_ID];
+  if (typeof known !== 'string' || !known) {
+    const inventory = { ...(device.inventory ?? {}), [MACHINE_ID]: machineId };
+    await updateDevice(ctx.db, device.id, { inventory });
+    touchCached(ctx.store, device.id, { inventory });
+    return;
+  }
+  if (known === machineId) return;
+  await ctx.store.transaction((tx) =>
+    record(ctx, tx, {
+      kind: 'device.clone_suspected',
+      organizationId: device.organization_id,
+      subjectType: 'device',
+      subjectId: device.id,
+      deviceId: device.id,
+      data: { knownMachineId: known, presentedMachineId: machineId },
+    }),
+  );
+  throw conflict(
+    `this device credential belongs to another machine (machine id ${known}, this one presented ${machineId}): ` +
+      'this agent looks like a clone; delete its state and enroll again with an install token',
+  );
 }
 
 /** Heartbeat: returns the jobs waiting and the settings, in one round trip; cheap when nothing changed. */
-export async function checkIn(ctx: Context, device: Row<'devices'>, c: CheckIn) {
+export async function checkIn(
+  ctx: Context,
+  device: Row<'devices'>,
+  c: CheckIn,
+  /** what authenticateDevice learnt in the same query: false = no open job, skip the jobs query */
+  known: { openJobs?: boolean } = {},
+) {
   const now = ctx.now();
-  const patch: Parameters<typeof updateDevice>[2] = { last_seen_at: now };
+  if (c.machineId !== undefined) await checkMachine(ctx, device, c.machineId);
+  const patch: Parameters<typeof updateDevice>[2] = {};
   if (c.agentVersion !== undefined && c.agentVersion !== device.agent_version)
     patch.agent_version = c.agentVersion;
   if (c.rebootRequired !== undefined && c.rebootRequired !== device.reboot_required)
     patch.reboot_required = c.rebootRequired;
-  if (c.inventory !== undefined) patch.inventory = c.inventory;
-  await updateDevice(ctx.db, device.id, patch);
-  const open = await repo.openJobs(ctx.db, device.id);
+  if (c.inventory !== undefined) {
+    const known = device.inventory?.[MACHINE_ID];
+    patch.inventory = known === undefined ? c.inventory : { ...c.inventory, [MACHINE_ID]: known };
+  }
+  if (Object.keys(patch).length) {
+    await updateDevice(ctx.db, device.id, { ...patch, last_seen_at: now });
+    touchCached(ctx.store, device.id, patch as Partial<Row<'devices'>>);
+  } else noteSeen(ctx.store, device.id, now); // the idle path: one buffered stamp, written in batches
+  const open = known.openJobs === false ? [] : await repo.openJobs(ctx.db, device.id);
   // an install waits for a maintenance window that allows it (unless its policy overrides windows)
   const held = new Set<number>();
   for (const j of open)
@@ -277,6 +350,7 @@ export async function reportScan(ctx: Context, device: Row<'devices'>, r: ScanRe
     rebootRequired: r.rebootRequired,
   });
   await updateDevice(ctx.db, device.id, { scan_sequence: r.sequence });
+  touchCached(ctx.store, device.id, { scan_sequence: r.sequence });
   return { accepted: true, duplicate: false, scanSequence: r.sequence, needFull: false, ...result };
 }
 
@@ -372,5 +446,75 @@ export async function rotateCredential(ctx: Context, device: Row<'devices'>) {
       data: { generation: device.credential_generation + 1 },
     });
   });
+  forgetDevice(ctx.store, device.id);
   return { credential };
+}
+
+// ---- the idle check-in path: a short-lived credential cache and batched last_seen_at writes ----
+
+/** how long a credential → device lookup is trusted; other replicas' rotations and retirements show after it */
+export const CREDENTIAL_CACHE_MS = 3000;
+const CREDENTIAL_CACHE_MAX = 200_000;
+/** how often the buffered last_seen_at stamps are written */
+export const LAST_SEEN_FLUSH_MS = 2000;
+
+interface StoreCache {
+  devices: Map<string, { device: Row<'devices'>; until: number }>;
+  lastSeen: Map<number, Date>;
+  timer: NodeJS.Timeout | undefined;
+}
+const caches = new Map<Store, StoreCache>();
+const cacheOf = (store: Store): StoreCache => {
+  let c = caches.get(store);
+  if (!c) caches.set(store, (c = { devices: new Map(), lastSeen: new Map(), timer: undefined }));
+  return c;
+};
+
+/** forgets the cached credential lookups of a device (its credential changed or it was retired here) */
+export function forgetDevice(store: Store, deviceId: number) {
+  const c = caches.get(store);
+  if (!c) return;
+  for (const [hash, e] of c.devices) if (e.device.id === deviceId) c.devices.delete(hash);
+}
+
+/** keeps a cached device row in step with a change this process made */
+function touchCached(store: Store, deviceId: number, patch: Partial<Row<'devices'>>) {
+  const c = caches.get(store);
+  if (!c) return;
+  for (const e of c.devices.values()) if (e.device.id === deviceId) Object.assign(e.device, patch);
+}
+
+function noteSeen(store: Store, deviceId: number, at: Date) {
+  const c = cacheOf(store);
+  c.lastSeen.set(deviceId, at);
+  if (!c.timer) {
+    c.timer = setTimeout(() => {
+      c.timer = undefined;
+      flushLastSeen(store).catch(() => {
+        /* the next check-in stamps it again */
+      });
+    }, LAST_SEEN_FLUSH_MS);
+    c.timer.unref();
+  }
+}
+
+/** writes the buffered last_seen_at stamps of a store in one statement */
+export async function flushLastSeen(store: Store) {
+  const c = caches.get(store);
+  if (!c) return 0;
+  if (c.timer) clearTimeout(c.timer);
+  c.timer = undefined;
+  const batch = [...c.lastSeen];
+  c.lastSeen.clear();
+  if (batch.length) await repo.setLastSeen(store.db, batch);
+  return batch.length;
+}
+
+/** writes a store's buffered stamps and forgets its caches: call before that store closes */
+export async function closeCheckins(store: Store) {
+  try {
+    await flushLastSeen(store);
+  } finally {
+    caches.delete(store);
+  }
 }

@@ -117,7 +117,6 @@ export function eachDriver(title: string, body: (h: DriverHandle) => void) {
           throw new Error(`CI=true and PostgreSQL is unreachable at ${PG_URL}`);
         ({ store, cleanup } = await freshStore(driver));
       });
-      after(async () => cleanup?.());
       body({
         driver,
         store: () => {
@@ -125,6 +124,8 @@ export function eachDriver(title: string, body: (h: DriverHandle) => void) {
           return store;
         },
       });
+      // after the body's own after-hooks (they close servers that still use the store)
+      after(async () => cleanup?.());
     });
   }
 }

@@ -86,6 +86,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
             agentVersion: Type.Optional(Str(50)),
             rebootRequired: Type.Optional(Type.Boolean()),
             inventory: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+            machineId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
           },
           { additionalProperties: false },
         ),
@@ -109,8 +110,8 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
       },
     },
     async (req) => {
-      const { ctx, device: d } = await authenticatedDevice(store, req);
-      return agents.checkIn(ctx, d, req.body as agents.CheckIn);
+      const { ctx, device: d, openJobs } = await authenticatedDevice(store, req);
+      return agents.checkIn(ctx, d, req.body as agents.CheckIn, openJobs === undefined ? {} : { openJobs });
     },
   );
 

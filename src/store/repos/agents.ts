@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import type { NewRow } from '../schema.ts';
 
@@ -22,6 +23,25 @@ export const revokeInstallToken = (db: Db, id: number) =>
 
 export const getDeviceByCredential = (db: Db, hash: string) =>
   db.selectFrom('devices').selectAll().where('credential_hash', '=', hash).executeTakeFirst();
+
+/** the device of a credential, and whether any job waits for it (the idle check-in's only query) */
+export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
+  db
+    .selectFrom('devices')
+    .selectAll('devices')
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('jobs')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('jobs.device_id', '=', 'devices.id')
+            .where('jobs.status', 'in', ['pending', 'delivered']),
+        )
+        .as('has_open_jobs'),
+    )
+    .where('credential_hash', '=', hash)
+    .executeTakeFirst();
 
 /** jobs waiting for a device: pending or handed out but not finished (handed out again after a lost answer) */
 export const openJobs = (db: Db, deviceId: number) =>
@@ -75,3 +95,14 @@ export const countInstallAttempt = (db: Db, deviceId: number, updateId: number) 
     .where('device_id', '=', deviceId)
     .where('update_id', '=', updateId)
     .execute();
+
+/** stamps many devices' last check-in in one statement (the buffered idle check-ins) */
+export async function setLastSeen(db: Db, stamps: readonly (readonly [number, Date])[]) {
+  for (let i = 0; i < stamps.length; i += 10_000) {
+    const rows = sql.join(
+      stamps.slice(i, i + 10_000).map(([id, at]) => sql`(${id}::bigint, ${at.toISOString()}::timestamptz)`),
+    );
+    await sql`update devices set last_seen_at = greatest(devices.last_seen_at, v.at)
+            from (values ${rows}) as v(id, at) where devices.id = v.id`.execute(db);
+  }
+}
