@@ -2,9 +2,9 @@ import { Option, type Command } from 'commander';
 import { configFromEnv } from '../config.ts';
 import { bootstrap } from '../services/bootstrap.ts';
 import { systemContext, type Context } from '../services/context.ts';
-import { getPolicy, listPolicies, listTasks } from '../services/policies.ts';
+import { getPolicy, listPolicies } from '../services/policies.ts';
 import { previewPolicy } from '../services/preview.ts';
-import { listRunningInstances, runTask, stopInstance } from '../services/tasks.ts';
+import { listRunningInstances, listTasks, runTask, stopInstance } from '../services/tasks.ts';
 import { openStore } from '../store/db.ts';
 
 // `patchline policy list|show|preview` and `patchline task list|run|stop`: the services through a store

@@ -112,10 +112,6 @@ export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow
 }
 
 /** the organizations the actor sees, null for all */
-export function visibleOrganizations(ctx: Context): number[] | null {
-  return ctx.access.all ? null : [...ctx.access.organizations, ...ctx.access.groups.keys()];
-}
-
 /** validates the body with the core parsers; schedule issues are reported under `schedule.…` */
 export function parsePolicyBody(body: Record<string, unknown>): {
   policy: PatchPolicy;
@@ -289,7 +285,7 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
 export async function listPolicies(ctx: Context, f: { organizationId?: number; q?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listPolicyRows(ctx.db, visibleOrganizations(ctx), f);
+  const rows = await listPolicyRows(ctx.db, ctx.access, f);
   const targets = await policyTargets(
     ctx.db,
     rows.map((r) => r.id),
@@ -395,30 +391,3 @@ export async function policyOccurrences(ctx: Context, id: number, count: number)
 }
 
 // ---- tasks listing (services/tasks.ts has no list; kept here until it does) ---------------------------
-
-export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
-  ctx.authorize('read');
-  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const orgs = visibleOrganizations(ctx);
-  let q = ctx.db
-    .selectFrom('tasks as t')
-    .leftJoin('schedules as s', 's.id', 't.schedule_id')
-    .selectAll('t')
-    .select('s.next_due_at');
-  if (orgs) q = q.where('t.organization_id', 'in', orgs.length ? orgs : [0]);
-  if (f.organizationId !== undefined) q = q.where('t.organization_id', '=', f.organizationId);
-  if (f.kind) q = q.where('t.kind', '=', f.kind);
-  const rows = await q.orderBy('t.id').limit(1000).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    organizationId: r.organization_id,
-    kind: r.kind,
-    name: r.name,
-    parameters: r.parameters,
-    scheduleId: r.schedule_id,
-    nextDueAt: r.next_due_at,
-    enabled: r.enabled,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-  }));
-}

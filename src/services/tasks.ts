@@ -13,6 +13,7 @@ import {
   insertTask,
   instanceDevices,
   listOpenInstances,
+  listTasks as listTaskRows,
   missingDevices,
   missingGroups,
   requestStop,
@@ -485,14 +486,27 @@ export async function listRunningInstances(
   f: { organizationId?: number } = {},
 ): Promise<InstanceView[]> {
   ctx.authorize('read');
-  let orgs: number[] | null = ctx.access.all
-    ? null
-    : [...ctx.access.organizations, ...ctx.access.groups.keys()];
-  if (f.organizationId !== undefined) {
-    ctx.seeOrganization(f.organizationId);
-    orgs = [f.organizationId];
-  }
-  return (await listOpenInstances(ctx.db, orgs)).map(instanceView);
+  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
+  return (await listOpenInstances(ctx.db, ctx.access, f)).map(instanceView);
+}
+
+/** tasks in the caller's scope, with when each fires next */
+export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
+  ctx.authorize('read');
+  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
+  const rows = await listTaskRows(ctx.db, ctx.access, f);
+  return rows.map((r) => ({
+    id: r.id,
+    organizationId: r.organization_id,
+    kind: r.kind,
+    name: r.name,
+    parameters: r.parameters,
+    scheduleId: r.schedule_id,
+    nextDueAt: r.next_due_at,
+    enabled: r.enabled,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+  }));
 }
 
 /** an instance with its per-device results */

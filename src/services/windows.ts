@@ -29,7 +29,7 @@ import {
 import { missingGroups } from '../store/repos/tasks.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
-import { serverZone, visibleOrganizations } from './policies.ts';
+import { serverZone } from './policies.ts';
 
 // Maintenance windows: named settings per organization, assigned to policies or groups, gating installs.
 //
@@ -411,7 +411,7 @@ export async function createWindow(ctx: Context, input: WindowInput): Promise<Wi
 export async function listWindows(ctx: Context, f: { organizationId?: number } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listWindowRows(ctx.db, visibleOrganizations(ctx), f);
+  const rows = await listWindowRows(ctx.db, ctx.access, f);
   const out = [];
   for (const r of rows) out.push(await view(ctx.db, r));
   return out;

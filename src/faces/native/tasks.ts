@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import * as tasks from '../../services/tasks.ts';
-import { listTasks } from '../../services/policies.ts';
 import { DateTime, errors, Id, IdParam, Nullable } from './schemas.ts';
 
 // Tasks and task instances: create (optionally scheduled), run now, list running, watch, stop, cancel.
@@ -69,7 +68,7 @@ export function taskRoutes(app: FastifyInstance) {
       },
     },
     async (req) => ({
-      items: await listTasks(req.ctx, req.query as { organizationId?: number; kind?: string }),
+      items: await tasks.listTasks(req.ctx, req.query as { organizationId?: number; kind?: string }),
     }),
   );
   app.post(

@@ -1,3 +1,5 @@
+import type { Access } from '../../core/access.ts';
+import { orgVisible } from '../access.ts';
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import type { NewRow, Row, RowPatch } from '../schema.ts';
@@ -20,9 +22,12 @@ export const getPolicy = (db: Db, id: number) =>
   db.selectFrom('policies').selectAll().where('id', '=', id).executeTakeFirst();
 
 /** the policies of some organizations (null = every organization), by name */
-export function listPolicies(db: Db, orgs: number[] | null, f: { organizationId?: number; q?: string }) {
-  let q = db.selectFrom('policies').selectAll().where('kind', '=', 'patch');
-  if (orgs) q = q.where('organization_id', 'in', orgs.length ? orgs : [0]);
+export function listPolicies(db: Db, access: Access, f: { organizationId?: number; q?: string }) {
+  let q = db
+    .selectFrom('policies')
+    .selectAll()
+    .where('kind', '=', 'patch')
+    .where(orgVisible(access, 'organization_id'));
   if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
   if (f.q) q = q.where(sql<boolean>`strpos(lower(name), ${f.q.toLowerCase()}) > 0`);
   return q.orderBy('name').orderBy('id').execute();
@@ -111,9 +116,8 @@ export async function deletePolicyTask(db: Db, policyId: number) {
 export const getWindow = (db: Db, id: number) =>
   db.selectFrom('maintenance_windows').selectAll().where('id', '=', id).executeTakeFirst();
 
-export function listWindows(db: Db, orgs: number[] | null, f: { organizationId?: number }) {
-  let q = db.selectFrom('maintenance_windows').selectAll();
-  if (orgs) q = q.where('organization_id', 'in', orgs.length ? orgs : [0]);
+export function listWindows(db: Db, access: Access, f: { organizationId?: number }) {
+  let q = db.selectFrom('maintenance_windows').selectAll().where(orgVisible(access, 'organization_id'));
   if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
   return q.orderBy('name').orderBy('id').execute();
 }

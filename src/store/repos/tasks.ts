@@ -1,3 +1,5 @@
+import type { Access } from '../../core/access.ts';
+import { orgVisible } from '../access.ts';
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import type { NewRow, Row } from '../schema.ts';
@@ -42,14 +44,33 @@ export const insertInstance = (db: Db, row: NewRow<'task_instances'>) =>
 export const getInstance = (db: Db, id: number) =>
   db.selectFrom('task_instances').selectAll().where('id', '=', id).executeTakeFirst();
 
-/** instances that have not finished, oldest first; organizations null = every organization */
-export function listOpenInstances(db: Db, organizations: readonly number[] | null, limit = 1000) {
+/** instances that have not finished, oldest first, in the caller's scope */
+export function listOpenInstances(db: Db, access: Access, f: { organizationId?: number } = {}, limit = 1000) {
   let q = db
     .selectFrom('task_instances')
     .selectAll()
-    .where('status', 'in', ['NotStarted', 'Started', 'StopRequested']);
-  if (organizations) q = q.where('organization_id', 'in', organizations.length ? organizations : [0]);
+    .where('status', 'in', ['NotStarted', 'Started', 'StopRequested'])
+    .where(orgVisible(access, 'organization_id'));
+  if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
   return q.orderBy('id').limit(limit).execute();
+}
+
+/** tasks in the caller's scope with their schedule's next due time */
+export function listTasks(
+  db: Db,
+  access: Access,
+  f: { organizationId?: number; kind?: string },
+  limit = 1000,
+) {
+  let q = db
+    .selectFrom('tasks as t')
+    .leftJoin('schedules as s', 's.id', 't.schedule_id')
+    .selectAll('t')
+    .select('s.next_due_at')
+    .where(orgVisible(access, 't.organization_id'));
+  if (f.organizationId !== undefined) q = q.where('t.organization_id', '=', f.organizationId);
+  if (f.kind) q = q.where('t.kind', '=', f.kind);
+  return q.orderBy('t.id').limit(limit).execute();
 }
 
 /** the per-device rows of an instance with the job each device got */
