@@ -1,15 +1,18 @@
 import { readFile, stat } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { basename } from 'node:path';
 import {
-  iterateCsaf,
-  iterateCve5,
-  iterateDebianTracker,
-  iterateEpss,
-  iterateKev,
-  iterateOsv,
-  type ParseItem,
-} from '../core/advisories/index.ts';
-import { importAdvisories, type ImportFormat } from '../services/importers.ts';
+  checkImportHost,
+  IMPORT_PARSERS,
+  importAdvisories,
+  importAllowsPrivateAddresses,
+  ImportAddressRefused,
+  importLookup,
+  type ImportFormat,
+} from '../services/importers.ts';
 import { renewLease, setProgress } from '../store/repos/tasks.ts';
 import { instanceContext, LeaseLost, type Handler, type RunContext } from './handlers.ts';
 
@@ -22,6 +25,11 @@ export interface ImportHandlerOptions {
   fetchTimeoutMs?: number;
   /** the largest file or response body accepted */
   maxBytes?: number;
+  /**
+   * fetch from loopback, link-local, private and unspecified addresses too (default: when
+   * PATCHLINE_IMPORT_ALLOW_PRIVATE is 1, read at each run)
+   */
+  allowPrivateAddresses?: boolean;
 }
 
 export const DEFAULT_FETCH_TIMEOUT_MS = 120_000;
@@ -40,18 +48,6 @@ export interface ImportOutputs {
   [key: string]: unknown;
 }
 
-const ITERATORS: Record<
-  ImportFormat,
-  (input: string | Uint8Array, file: string) => Iterable<ParseItem<unknown>>
-> = {
-  osv: iterateOsv,
-  'debian-tracker': iterateDebianTracker,
-  csaf: iterateCsaf,
-  kev: iterateKev,
-  epss: iterateEpss,
-  cve5: iterateCve5,
-};
-
 /**
  * A first pass with the importer's parser: how many items it will go through (the denominator of
  * progress) and how many of them are errors (the importer lists only the first thousand).
@@ -60,7 +56,7 @@ function countItems(format: ImportFormat, bytes: Uint8Array, fileName: string) {
   let total = 0;
   let errors = 0;
   try {
-    for (const item of ITERATORS[format](bytes, fileName)) {
+    for (const item of IMPORT_PARSERS[format](bytes, fileName)) {
       total++;
       if (!item.ok) errors++;
     }
@@ -92,49 +88,98 @@ async function readServerFile(path: string, maxBytes: number): Promise<Uint8Arra
   }
 }
 
-async function fetchUrl(url: string, timeoutMs: number, maxBytes: number): Promise<Uint8Array> {
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+function get(url: URL, signal: AbortSignal, allowPrivate: boolean): Promise<IncomingMessage> {
+  checkImportHost(url, allowPrivate);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, {
+      agent: false, // a fresh connection each time: a pooled socket would skip the address check
+      signal,
+      lookup: importLookup(allowPrivate),
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    req.on('response', resolve).on('error', reject).end();
+  });
+}
+
+/** the body as sent, decompressed when the server compressed it */
+function bodyOf(res: IncomingMessage): Readable {
+  const enc = (res.headers['content-encoding'] ?? '').trim().toLowerCase();
+  const inflate =
+    enc === 'gzip' || enc === 'x-gzip'
+      ? createGunzip()
+      : enc === 'deflate'
+        ? createInflate()
+        : enc === 'br'
+          ? createBrotliDecompress()
+          : null;
+  if (!inflate) return res;
+  res.on('error', (e) => inflate.destroy(e));
+  return res.pipe(inflate);
+}
+
+/**
+ * GETs an http(s) URL, following up to five redirects. Every host is checked before the connection
+ * (services/importers.ts: no loopback, link-local, private or unspecified address unless allowed).
+ */
+async function fetchUrl(
+  url: string,
+  timeoutMs: number,
+  maxBytes: number,
+  allowPrivate: boolean,
+): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(timeoutMs);
   const fail = (why: string) => new Error(`cannot fetch ${url}: ${why}`);
   const why = (e: unknown) => {
     if (signal.aborted) return `no complete answer within ${timeoutMs / 1000} s`;
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    return cause?.code ?? cause?.message ?? (e as Error).message;
+    if (e instanceof ImportAddressRefused) return e.message;
+    const err = e as { code?: string; message?: string };
+    return err.code ?? err.message ?? String(e);
   };
-  let res: Response;
-  try {
-    res = await fetch(url, { signal, redirect: 'follow' });
-  } catch (e) {
-    throw fail(why(e));
+  let at = new URL(url);
+  let res: IncomingMessage;
+  for (let hops = 0; ; hops++) {
+    try {
+      res = await get(at, signal, allowPrivate);
+    } catch (e) {
+      throw fail(why(e));
+    }
+    const location = res.headers.location;
+    if (!REDIRECTS.has(res.statusCode ?? 0) || !location) break;
+    res.resume();
+    if (hops >= MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`);
+    at = new URL(location, at);
+    if (at.protocol !== 'http:' && at.protocol !== 'https:') throw fail(`redirected to a ${at.protocol} URL`);
   }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    throw fail(`the server answered ${res.status} ${res.statusText}`.trim());
+  const status = res.statusCode ?? 0;
+  if (status < 200 || status > 299) {
+    res.resume();
+    throw fail(`the server answered ${status} ${res.statusMessage ?? ''}`.trim());
   }
-  const declared = Number(res.headers.get('content-length') ?? NaN);
+  const declared = Number(res.headers['content-length'] ?? NaN);
   if (declared > maxBytes) {
-    await res.body?.cancel().catch(() => {});
+    res.destroy();
     throw fail(`${mib(declared)} is larger than the limit of ${mib(maxBytes)}`);
   }
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
+  const body = bodyOf(res);
   try {
-    for await (const chunk of res.body ?? []) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.byteLength;
-      // leaving the loop by a throw cancels the body
+      // leaving the loop by a throw destroys the stream
       if (size > maxBytes) throw fail(`the body is larger than the limit of ${mib(maxBytes)}`);
       chunks.push(chunk);
     }
   } catch (e) {
+    res.destroy();
     if (e instanceof Error && e.message.startsWith(`cannot fetch ${url}:`)) throw e;
     throw fail(why(e));
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return new Uint8Array(Buffer.concat(chunks, size));
 }
 
 function defaultFileName(p: { path?: string; url?: string }): string {
@@ -197,7 +242,12 @@ export function createImportHandler(o: ImportHandlerOptions = {}): Handler {
       lease.check();
       const bytes = p.path
         ? await readServerFile(p.path, maxBytes)
-        : await fetchUrl(p.url!, timeoutMs, maxBytes);
+        : await fetchUrl(
+            p.url!,
+            timeoutMs,
+            maxBytes,
+            o.allowPrivateAddresses ?? importAllowsPrivateAddresses(),
+          );
       lease.check();
       const fileName = p.fileName ?? defaultFileName(p);
       const counted = countItems(p.format, bytes, fileName);

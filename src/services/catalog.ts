@@ -86,16 +86,43 @@ export function bulletinView(r: repo.BulletinRow): BulletinView {
   };
 }
 
-export async function listBulletins(ctx: Context, f: repo.BulletinFilter, page: Page) {
+/** Seen for an organization, a bulletin also carries the custom severity it has there (null: none). */
+export interface CatalogView {
+  organizationId?: number;
+}
+
+async function withCustomSeverity<T extends { id: number }>(
+  ctx: Context,
+  view: CatalogView,
+  items: T[],
+): Promise<(T & { customSeverity?: string | null })[]> {
+  if (view.organizationId === undefined) return items;
+  ctx.seeOrganization(view.organizationId);
+  const names = await repo.bulletinCustomSeverities(
+    ctx.db,
+    view.organizationId,
+    items.map((b) => b.id),
+  );
+  return items.map((b) => ({ ...b, customSeverity: names.get(b.id) ?? null }));
+}
+
+export async function listBulletins(
+  ctx: Context,
+  f: repo.BulletinFilter,
+  page: Page,
+  view: CatalogView = {},
+) {
   ctx.authorize('read');
   checkSeverities(f.severity);
   if (f.cve) f = { ...f, cve: checkCve(f.cve) };
+  if (view.organizationId !== undefined) ctx.seeOrganization(view.organizationId);
   const r = await repo.listBulletins(ctx.db, f, page);
-  return { ...r, items: r.items.map(bulletinView) };
+  return { ...r, items: await withCustomSeverity(ctx, view, r.items.map(bulletinView)) };
 }
 
-export async function getBulletin(ctx: Context, id: number) {
+export async function getBulletin(ctx: Context, id: number, view: CatalogView = {}) {
   ctx.authorize('read');
+  if (view.organizationId !== undefined) ctx.seeOrganization(view.organizationId);
   const b = await repo.getBulletin(ctx.db, id);
   if (!b) throw notFound('bulletin', id);
   const [packages, supersedence, updateIds] = await Promise.all([
@@ -103,8 +130,9 @@ export async function getBulletin(ctx: Context, id: number) {
     repo.supersedenceOf(ctx.db, id),
     updateIdsForBulletins(ctx.db, [id]),
   ]);
+  const [shown] = await withCustomSeverity(ctx, view, [bulletinView(b)]);
   return {
-    ...bulletinView(b),
+    ...shown!,
     packages: packages.map((p) => ({
       ecosystem: p.ecosystem,
       name: p.name,
@@ -284,6 +312,12 @@ export async function replaceCustomSeverities(ctx: Context, orgId: number, list:
       orgId,
       valid.map((c) => ({ position: c.order, name: c.name, level: c.level })),
     );
+    // a bulletin keeps only a custom severity that the organization still lists
+    await repo.dropUnlistedBulletinCustomSeverities(
+      tx,
+      orgId,
+      valid.map((c) => c.name),
+    );
     await record(ctx, tx, {
       kind: 'custom_severities.replaced',
       organizationId: orgId,
@@ -293,4 +327,53 @@ export async function replaceCustomSeverities(ctx: Context, orgId: number, list:
     });
   });
   return listCustomSeverities(ctx, orgId);
+}
+
+/**
+ * Gives bulletins one of the organization's custom severities, or takes it away (`name` null): Altiris'
+ * SetSeverityLevel. The compliance views then count their updates under that custom severity.
+ */
+export async function setBulletinCustomSeverity(
+  ctx: Context,
+  orgId: number,
+  bulletinIds: readonly number[],
+  name: string | null,
+): Promise<{ bulletinIds: number[]; customSeverity: string | null }> {
+  ctx.authorize('import_catalog');
+  ctx.seeOrganization(orgId);
+  if (!ctx.ownsOrganization(orgId)) throw notFound('organization', orgId);
+  const ids = [...new Set(bulletinIds)];
+  if (!ids.length)
+    throw invalid('no bulletin given', [{ path: '/bulletinIds', message: 'must list a bulletin' }]);
+  let canonical: string | null = null;
+  if (name !== null) {
+    const listed = await repo.listCustomSeverities(ctx.db, orgId);
+    canonical = listed.find((c) => c.name.toLowerCase() === name.trim().toLowerCase())?.name ?? null;
+    if (canonical === null)
+      throw invalid(`organization ${orgId} has no custom severity '${name}'`, [
+        {
+          path: '/name',
+          message: listed.length
+            ? `must be one of ${listed.map((c) => c.name).join(', ')}`
+            : 'the organization has no custom severities: define them first',
+        },
+      ]);
+  }
+  await ctx.store.transaction(async (tx) => {
+    const found = new Set(await repo.existingBulletinIds(tx, ids));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length)
+      throw invalid(`bulletins ${missing.join(', ')} not found`, [
+        { path: '/bulletinIds', message: `not found: ${missing.join(', ')}` },
+      ]);
+    await repo.setBulletinCustomSeverity(tx, orgId, ids, canonical);
+    await record(ctx, tx, {
+      kind: 'bulletins.custom_severity_set',
+      organizationId: orgId,
+      subjectType: 'organization',
+      subjectId: orgId,
+      data: { bulletinIds: ids, customSeverity: canonical },
+    });
+  });
+  return { bulletinIds: ids, customSeverity: canonical };
 }

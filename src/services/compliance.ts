@@ -1,7 +1,9 @@
 import { descendantsOf } from '../core/access.ts';
 import { invalid } from '../core/errors.ts';
+import type { Severity } from '../core/severity.ts';
 import { groupTree } from '../store/repos/groups.ts';
 import * as repo from '../store/repos/compliance.ts';
+import { listCustomSeverities } from './catalog.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { visibleGroup } from './groups.ts';
@@ -11,6 +13,8 @@ import { visibleGroup } from './groups.ts';
 // or installing; failed; installed = installed or waiting for a reboot); ignored and not applicable
 // updates count nowhere. A device is fully patched when it has been scanned and nothing is missing,
 // pending or failed on it. Retired devices are left out.
+// The organization's custom severities (catalog.ts) count too: an update counts under the custom severity
+// its bulletin has in the organization, and under withoutCustomSeverity when it has none of them.
 
 export type ComplianceTarget = { organizationId: number } | { groupId: number } | { deviceId: number };
 
@@ -25,11 +29,22 @@ export interface ComplianceSummary {
   scope: { kind: 'organization' | 'group' | 'device'; id: number; organizationId: number };
   devices: repo.DeviceCounts;
   updates: {
-    totals: Record<repo.ComplianceBucket, number>;
+    totals: repo.BucketCounts;
     bySeverity: repo.SeverityCounts;
+    /** the organization's custom severities in their order, each with its counts */
+    byCustomSeverity: CustomSeverityCounts[];
+    /** updates whose bulletin has none of the organization's custom severities */
+    withoutCustomSeverity: repo.BucketCounts;
   };
   cves: { open: number; top: repo.OpenCve[] };
   notSeenSince: Date;
+}
+
+export interface CustomSeverityCounts {
+  order: number;
+  name: string;
+  level: Severity;
+  counts: repo.BucketCounts;
 }
 
 export async function complianceSummary(
@@ -60,17 +75,38 @@ export async function complianceSummary(
     set = { kind: 'organization', organizationId: target.organizationId };
     scope = { kind: 'organization', id: target.organizationId, organizationId: target.organizationId };
   }
-  const { counts, bySeverity } = await repo.summarize(ctx.db, ctx.access, set, seenSince);
   const wholeOrganization = set.kind === 'organization' && ctx.ownsOrganization(set.organizationId);
-  const cves = await repo.openCves(ctx.db, ctx.access, set, topCves, wholeOrganization);
+  // three independent reads: on PostgreSQL they run side by side on the pool's connections
+  const [{ counts, bySeverity }, cves, custom] = await Promise.all([
+    repo.summarize(ctx.db, ctx.access, set, seenSince),
+    repo.openCves(ctx.db, ctx.access, set, topCves, wholeOrganization),
+    countsByCustomSeverity(ctx, scope.organizationId, set),
+  ]);
   const totals = Object.fromEntries(
     repo.BUCKETS.map((b) => [b, Object.values(bySeverity).reduce((n, s) => n + s[b], 0)]),
-  ) as Record<repo.ComplianceBucket, number>;
+  ) as repo.BucketCounts;
+  // (the reads are separate statements: a scan landing between them must not make a count negative)
+  const withoutCustomSeverity = Object.fromEntries(
+    repo.BUCKETS.map((b) => [b, Math.max(0, totals[b] - custom.reduce((n, c) => n + c.counts[b], 0))]),
+  ) as repo.BucketCounts;
   return {
     scope,
     devices: counts,
-    updates: { totals, bySeverity },
+    updates: { totals, bySeverity, byCustomSeverity: custom, withoutCustomSeverity },
     cves: { open: cves.count, top: cves.top },
     notSeenSince: seenSince,
   };
+}
+
+/** the organization's custom severities in their order, each with the set's counts (none: no query) */
+async function countsByCustomSeverity(
+  ctx: Context,
+  organizationId: number,
+  set: repo.DeviceSet,
+): Promise<CustomSeverityCounts[]> {
+  const custom = await listCustomSeverities(ctx, organizationId);
+  if (!custom.length) return [];
+  const byName = await repo.summarizeByCustomSeverity(ctx.db, ctx.access, set);
+  const zero = () => Object.fromEntries(repo.BUCKETS.map((b) => [b, 0])) as repo.BucketCounts;
+  return custom.map((c) => ({ ...c, counts: byName.get(c.name) ?? zero() }));
 }

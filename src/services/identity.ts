@@ -70,12 +70,15 @@ async function requireRoleAndScope(ctx: Context, roleId?: number, scopeId?: numb
     throw invalid('unknown scope', [{ path: '/scopeId', message: `scope ${scopeId} does not exist` }]);
 }
 
+/** who may read the lists of users and roles: they span every organization (the product faces list them too) */
+export const authorizeDirectory = (ctx: Context) => ctx.authorizeGlobal();
+
 export async function listUsers(
   ctx: Context,
   f: { q?: string; roleId?: number; scopeId?: number },
   page: Page,
 ) {
-  ctx.authorizeGlobal();
+  authorizeDirectory(ctx);
   const r = await repo.listUsers(ctx.db, f, page);
   return { ...r, items: r.items.map(userView) };
 }
@@ -226,7 +229,7 @@ function checkPrivileges(list: string[]) {
 }
 
 export async function listRoles(ctx: Context, page: Page) {
-  ctx.authorizeGlobal();
+  authorizeDirectory(ctx);
   const r = await repo.listRoles(ctx.db, page);
   return { ...r, items: r.items.map(roleView) };
 }

@@ -1,3 +1,5 @@
+import { lookup as dnsLookup } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import {
   formatLocation,
   iterateCsaf,
@@ -62,11 +64,23 @@ const MAX_ERRORS = 1000;
 
 type Writer<T> = (tx: Db, batch: T[]) => Promise<{ changed: number }>;
 
-function parserOf(format: ImportFormat): {
-  iterate: (input: string | Uint8Array, file: string) => Iterable<ParseItem<unknown>>;
-  write: Writer<unknown>;
-  bulletins: boolean;
-} {
+/** The core parser of each import format: the one table the importer and the import task read. */
+export const IMPORT_PARSERS: Record<
+  ImportFormat,
+  (input: string | Uint8Array, file: string) => Iterable<ParseItem<unknown>>
+> = {
+  osv: iterateOsv,
+  'debian-tracker': iterateDebianTracker,
+  csaf: iterateCsaf,
+  kev: iterateKev,
+  epss: iterateEpss,
+  cve5: iterateCve5,
+};
+
+/** formats whose records are bulletins (then supersedence and update links are refreshed) */
+const BULLETIN_FORMATS: readonly ImportFormat[] = ['osv', 'debian-tracker', 'csaf'];
+
+function writerOf(format: ImportFormat): Writer<unknown> {
   const bulletins: Writer<Bulletin> = async (tx, batch) => repo.upsertBulletins(tx, batch);
   const cves: Writer<CveRecord> = async (tx, batch) => ({
     changed: (await repo.upsertCveRecords(tx, batch)).size,
@@ -75,20 +89,8 @@ function parserOf(format: ImportFormat): {
   const epss: Writer<EpssRecord> = async (tx, batch) => ({
     changed: (await repo.upsertEpss(tx, batch)).size,
   });
-  switch (format) {
-    case 'osv':
-      return { iterate: iterateOsv, write: bulletins as Writer<unknown>, bulletins: true };
-    case 'debian-tracker':
-      return { iterate: iterateDebianTracker, write: bulletins as Writer<unknown>, bulletins: true };
-    case 'csaf':
-      return { iterate: iterateCsaf, write: bulletins as Writer<unknown>, bulletins: true };
-    case 'cve5':
-      return { iterate: iterateCve5, write: cves as Writer<unknown>, bulletins: false };
-    case 'kev':
-      return { iterate: iterateKev, write: kev as Writer<unknown>, bulletins: false };
-    case 'epss':
-      return { iterate: iterateEpss, write: epss as Writer<unknown>, bulletins: false };
-  }
+  if (BULLETIN_FORMATS.includes(format)) return bulletins as Writer<unknown>;
+  return (format === 'cve5' ? cves : format === 'kev' ? kev : epss) as Writer<unknown>;
 }
 
 /** Imports one advisory file. Callable directly (CLI, tests) and later from the task engine. */
@@ -103,7 +105,9 @@ export async function importAdvisories(
       { path: '/format', message: `must be one of ${IMPORT_FORMATS.join(', ')}` },
     ]);
   const fileName = input.fileName.trim() || 'upload';
-  const { iterate, write, bulletins } = parserOf(input.format);
+  const iterate = IMPORT_PARSERS[input.format];
+  const write = writerOf(input.format);
+  const bulletins = BULLETIN_FORMATS.includes(input.format);
   const report: ImportReport = {
     format: input.format,
     imported: 0,
@@ -167,4 +171,88 @@ export async function importAdvisories(
     }),
   );
   return report;
+}
+
+// ---- where an import may fetch from ---------------------------------------------------------------------
+// An import URL is given by a user with import_catalog, and the server fetches it: without a check it
+// could read the server's own services or its network (SSRF). Every address a host name resolves to is
+// checked, and the connection goes to the address that was checked (no second resolution to rebind).
+
+/** set to 1 (or true) to let imports fetch from loopback, link-local, private and unspecified addresses */
+export const IMPORT_ALLOW_PRIVATE_ENV = 'PATCHLINE_IMPORT_ALLOW_PRIVATE';
+
+export function importAllowsPrivateAddresses(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['1', 'true', 'yes'].includes((env[IMPORT_ALLOW_PRIVATE_ENV] ?? '').trim().toLowerCase());
+}
+
+const BLOCKED: readonly [kind: string, subnet: string, prefix: number, family: 'ipv4' | 'ipv6'][] = [
+  ['unspecified', '0.0.0.0', 8, 'ipv4'],
+  ['private', '10.0.0.0', 8, 'ipv4'],
+  ['private (shared, carrier-grade NAT)', '100.64.0.0', 10, 'ipv4'],
+  ['loopback', '127.0.0.0', 8, 'ipv4'],
+  ['link-local', '169.254.0.0', 16, 'ipv4'],
+  ['private', '172.16.0.0', 12, 'ipv4'],
+  ['private', '192.168.0.0', 16, 'ipv4'],
+  ['multicast', '224.0.0.0', 4, 'ipv4'],
+  ['reserved', '240.0.0.0', 4, 'ipv4'],
+  ['unspecified', '::', 128, 'ipv6'],
+  ['loopback', '::1', 128, 'ipv6'],
+  ['private (unique local)', 'fc00::', 7, 'ipv6'],
+  ['link-local', 'fe80::', 10, 'ipv6'],
+  ['private (site-local)', 'fec0::', 10, 'ipv6'],
+  ['multicast', 'ff00::', 8, 'ipv6'],
+];
+const BLOCK_LISTS = BLOCKED.map(([kind, subnet, prefix, family]) => {
+  const list = new BlockList(); // an IPv4 rule also matches the IPv4-mapped IPv6 form (::ffff:a.b.c.d)
+  list.addSubnet(subnet, prefix, family);
+  return { kind, list };
+});
+
+/** Why an import may not fetch from this IP address (e.g. 'loopback'), or null when it may. */
+export function blockedAddressKind(address: string): string | null {
+  const family = isIP(address);
+  if (!family) return 'not an IP address';
+  const type = family === 4 ? 'ipv4' : 'ipv6';
+  return BLOCK_LISTS.find((b) => b.list.check(address, type))?.kind ?? null;
+}
+
+/** The error for a refused address; the import task reports it as "cannot fetch URL: …". */
+export class ImportAddressRefused extends Error {
+  readonly code = 'EADDRREFUSED';
+  constructor(host: string, address: string, kind: string) {
+    super(
+      `refused to connect to ${host === address ? address : `${host} (${address})`}: a ${kind} address; ` +
+        `imports fetch only from public addresses unless ${IMPORT_ALLOW_PRIVATE_ENV}=1 is set`,
+    );
+  }
+}
+
+/** Refuses a URL whose host is an IP literal in a blocked range (literals are never looked up). */
+export function checkImportHost(url: URL, allowPrivate: boolean): void {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (allowPrivate || !isIP(host)) return;
+  const kind = blockedAddressKind(host);
+  if (kind) throw new ImportAddressRefused(host, host, kind);
+}
+
+/**
+ * A `lookup` for http(s).request that resolves the host and refuses it when any of its addresses is in a
+ * blocked range; the socket then connects to one of the addresses checked here.
+ */
+export function importLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const list = addresses as unknown as { address: string; family: number }[];
+      const bad = allowPrivate
+        ? undefined
+        : list.map((a) => ({ a, kind: blockedAddressKind(a.address) })).find((x) => x.kind);
+      if (bad) return callback(new ImportAddressRefused(hostname, bad.a.address, bad.kind!), '', 0);
+      if (options.all) return (callback as unknown as (e: null, a: typeof list) => void)(null, list);
+      const first = list[0];
+      if (!first)
+        return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', 0);
+      callback(null, first.address, first.family);
+    });
+  };
 }

@@ -9,10 +9,10 @@ import {
   updateOrganization as updateRow,
   type OrganizationRow,
 } from '../store/repos/organizations.ts';
-import { insertGroup } from '../store/repos/groups.ts';
+import { insertGroup, updateGroup as updateGroupRow } from '../store/repos/groups.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
-import { checkTimeZone } from './validate.ts';
+import { checkName, checkTimeZone } from './validate.ts';
 
 export interface OrganizationView {
   id: number;
@@ -58,7 +58,11 @@ export interface OrganizationInput {
   parentId?: number | null;
   timeZone?: string | null;
   attributes?: Record<string, unknown>;
+  /** the name of the organization's root group (Kaseya's DefaultMachineGroupName); 'root' by default */
+  rootGroupName?: string;
 }
+
+const rootName = (name: string) => checkName(name, '/rootGroupName', 100);
 
 /** short unique reference derived from a name: lowercase letters, digits and dashes */
 export const refFromName = (name: string) =>
@@ -89,6 +93,7 @@ export async function createOrganization(ctx: Context, input: OrganizationInput)
   const ref = input.ref ?? refFromName(name);
   checkRef(ref);
   if (input.timeZone) checkTimeZone(input.timeZone, '/timeZone');
+  const groupName = input.rootGroupName === undefined ? 'root' : rootName(input.rootGroupName);
   const id = await ctx.store
     .transaction(async (tx) => {
       if (input.parentId != null && !(await getRow(tx, input.parentId)))
@@ -100,7 +105,12 @@ export async function createOrganization(ctx: Context, input: OrganizationInput)
         time_zone: input.timeZone ?? null,
         attributes: input.attributes ?? {},
       });
-      await insertGroup(tx, { organization_id: id, name: 'root', is_root: true, description: 'Root group' });
+      await insertGroup(tx, {
+        organization_id: id,
+        name: groupName,
+        is_root: true,
+        description: 'Root group',
+      });
       await record(ctx, tx, {
         kind: 'organization.created',
         organizationId: id,
@@ -129,6 +139,7 @@ export async function updateOrganization(
   if (patch.name !== undefined && !patch.name.trim())
     throw invalid('the organization needs a name', [{ path: '/name', message: 'must not be blank' }]);
   if (patch.timeZone) checkTimeZone(patch.timeZone, '/timeZone');
+  const groupName = patch.rootGroupName === undefined ? undefined : rootName(patch.rootGroupName);
   if (patch.parentId !== undefined && patch.parentId !== null) {
     ctx.authorizeGlobal();
     if (patch.parentId === id)
@@ -160,6 +171,8 @@ export async function updateOrganization(
         ...(patch.timeZone !== undefined ? { time_zone: patch.timeZone } : {}),
         ...(patch.attributes !== undefined ? { attributes: patch.attributes } : {}),
       });
+      if (groupName !== undefined && before.root_group_id !== null)
+        await updateGroupRow(tx, before.root_group_id, { name: groupName });
       await record(ctx, tx, {
         kind: 'organization.updated',
         organizationId: id,

@@ -3,7 +3,7 @@ import { descendantsOf, seesOrganization } from '../core/access.ts';
 import { conflict, forbidden, invalid, isDomainError, notFound } from '../core/errors.ts';
 import { parsePolicy, type PatchPolicy } from '../core/policies/index.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
-import { nextOccurrences } from '../core/schedule/occurrences.ts';
+import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
 import { groupTree } from '../store/repos/groups.ts';
@@ -31,7 +31,6 @@ import {
 } from '../store/repos/tasks.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
-import { firstDue } from './tasks.ts';
 
 // Patch policies: a selection rule, targets, a schedule and behaviour per organization. The body is the
 // native policy shape validated by core `parsePolicy`; the schedule is the canonical model validated by

@@ -282,12 +282,13 @@ export type PackageSource =
  * name, in their order, or every relay by name when they name none), then this server, then the
  * vendor's own URL only when the settings allow direct download. A device is never its own relay.
  * Caching servers are named by device id or device name; a name that is no relay of the organization is
- * an error.
+ * an error, or skipped with `skipUnknown` (an agent's settings must not fail because a relay was retired).
  */
 export async function packageSources(
   ctx: Context,
   deviceId: number,
   download: DownloadSettings,
+  opts: { skipUnknown?: boolean } = {},
 ): Promise<PackageSource[]> {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
@@ -301,7 +302,7 @@ export async function packageSources(
       if (r) chosen.push(r);
       else if (ref !== String(device.id) && ref !== device.name) missing.push(ref);
     }
-    if (missing.length)
+    if (missing.length && !opts.skipUnknown)
       throw invalid(
         'unknown caching servers',
         missing.map((m) => ({

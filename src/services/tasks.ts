@@ -2,7 +2,7 @@ import { seesOrganization } from '../core/access.ts';
 import { isAbsolute } from 'node:path';
 import { forbidden, invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
-import { nextOccurrences } from '../core/schedule/occurrences.ts';
+import { firstDue } from '../core/schedule/occurrences.ts';
 import {
   cancelInstance as cancelRow,
   deleteSchedule,
@@ -24,6 +24,7 @@ import {
 } from '../store/repos/tasks.ts';
 import type { Db } from '../store/db.ts';
 import type { Context } from './context.ts';
+import { visibleDevice } from './devices.ts';
 import { record } from './events.ts';
 import { IMPORT_FORMATS } from './importers.ts';
 import { parsePolicyBody } from './policies.ts';
@@ -291,11 +292,6 @@ async function checkTarget(db: Db, orgId: number, t: TargetSpec) {
     ]);
 }
 
-/** the first occurrence strictly after `after` */
-export function firstDue(s: Schedule, after: Date, zone: string | undefined): Date | null {
-  return nextOccurrences(s, after, 1, zone ? { zone, serverZone: zone } : {})[0] ?? null;
-}
-
 async function visibleTask(ctx: Context, id: number): Promise<TaskRow> {
   const t = await getTaskRow(ctx.db, id);
   if (!t) throw notFound('task', id);
@@ -535,4 +531,62 @@ export async function getInstance(
       updatedAt: d.updated_at,
     })),
   };
+}
+
+/**
+ * Scan now / install now on one device (the device page's buttons): a one-device task and its first
+ * instance. It acts on a device, so it needs manage_devices and the device in scope (not found otherwise),
+ * and a user scoped to the device's group may do it. An install takes the device's approved updates
+ * (only `updateIds` among them when given) when the agent picks the job up.
+ */
+export async function runOnDevice(
+  ctx: Context,
+  deviceId: number,
+  kind: 'scan' | 'install',
+  options: { updateIds?: number[] } = {},
+): Promise<InstanceView> {
+  const device = await visibleDevice(ctx, deviceId);
+  ctx.authorize('manage_devices');
+  const parameters: TaskParameters = {
+    target: { kind: 'devices', ids: [device.id] },
+    catchUp: false,
+    ...(kind === 'install' && options.updateIds?.length
+      ? { updateIds: [...new Set(options.updateIds)] }
+      : {}),
+  };
+  return ctx.store.transaction(async (tx) => {
+    const task = await insertTask(tx, {
+      organization_id: device.organization_id,
+      kind,
+      name: `${kind} now: ${device.name}`,
+      parameters,
+      created_by: ctx.actor.name,
+    });
+    const r = await insertInstance(tx, {
+      task_id: task.id,
+      organization_id: device.organization_id,
+      kind,
+      parameters,
+      created_by: ctx.actor.name,
+    });
+    await record(ctx, tx, [
+      {
+        kind: 'task.created',
+        organizationId: device.organization_id,
+        subjectType: 'task',
+        subjectId: task.id,
+        deviceId: device.id,
+        data: { kind, name: task.name, scheduled: false },
+      },
+      {
+        kind: 'task_instance.created',
+        organizationId: device.organization_id,
+        subjectType: 'task_instance',
+        subjectId: r.id,
+        deviceId: device.id,
+        data: { taskId: task.id, kind, ...(parameters.updateIds ? { updateIds: parameters.updateIds } : {}) },
+      },
+    ]);
+    return instanceView(r);
+  });
 }

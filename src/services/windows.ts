@@ -1,7 +1,7 @@
 import { ancestorsOf, seesOrganization } from '../core/access.ts';
 import { conflict, forbidden, invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
 import { fromGzOldScheduler, fromGzScheduler } from '../core/schedule/gravityzone.ts';
-import { isWithinWindow } from '../core/schedule/occurrences.ts';
+import { isWithinWindow, occurrencesBetween, windowAt } from '../core/schedule/occurrences.ts';
 import {
   checkWindowName,
   installSchedule,
@@ -14,6 +14,7 @@ import { Issues } from '../core/policies/fields.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
 import { groupTree } from '../store/repos/groups.ts';
+import { getOrganization } from '../store/repos/organizations.ts';
 import {
   deleteWindowRow,
   getWindow as getWindowRow,
@@ -472,6 +473,80 @@ export async function deleteWindow(ctx: Context, id: number): Promise<void> {
       data: { name: row.name },
     });
   });
+}
+
+// ---- occurrences (the console's calendar) --------------------------------------------------------------
+
+/** what a window's schedule governs: scans, and installs of each patch class */
+export type WindowUse = 'scan' | PatchClass;
+
+export interface WindowOccurrence {
+  start: Date;
+  /** the end of the occurrence's daily window; null when the schedule has instants, not windows */
+  end: Date | null;
+  /** everything this schedule governs (one schedule may serve scans and every install class) */
+  uses: WindowUse[];
+}
+
+export interface WindowOccurrences {
+  windowId: number;
+  /** the zone the times are computed in: the organization's, else the server's (devices use their own) */
+  zone: string;
+  from: Date;
+  to: Date;
+  occurrences: WindowOccurrence[];
+  /** uses whose schedule is "immediately": open at any time */
+  alwaysOpen: WindowUse[];
+}
+
+export const MAX_OCCURRENCE_DAYS = 92;
+
+/**
+ * The occurrences of a window's schedules from `from` for `days` days, each with the end of its daily
+ * window and what it governs. Windows run on each device's clock; the calendar reads them in the
+ * organization's zone.
+ */
+export async function windowOccurrences(
+  ctx: Context,
+  id: number,
+  range: { from?: Date; days?: number } = {},
+): Promise<WindowOccurrences> {
+  ctx.authorize('read');
+  const row = await visibleWindow(ctx, id);
+  const days = range.days ?? 28;
+  if (!Number.isInteger(days) || days < 1 || days > MAX_OCCURRENCE_DAYS)
+    throw invalid(`days must be an integer from 1 to ${MAX_OCCURRENCE_DAYS}`, [
+      { path: '/days', message: `must be from 1 to ${MAX_OCCURRENCE_DAYS}` },
+    ]);
+  const from = range.from ?? ctx.now();
+  const to = new Date(from.getTime() + days * 86_400_000);
+  const zone = (await getOrganization(ctx.db, row.organization_id))?.time_zone ?? serverZone();
+  const settings = row.settings as unknown as MaintenanceWindowSettings;
+  // one entry per distinct schedule, with every use it serves
+  const schedules = new Map<string, { ws: WindowSchedule; uses: WindowUse[] }>();
+  const add = (ws: WindowSchedule | null, use: WindowUse) => {
+    if (!ws) return;
+    const key = JSON.stringify(ws);
+    const e = schedules.get(key);
+    if (e) e.uses.push(use);
+    else schedules.set(key, { ws, uses: [use] });
+  };
+  if (settings.scan.enabled) add(settings.scan.schedule, 'scan');
+  for (const cls of CLASSES) add(installSchedule(settings, cls), cls);
+  const opts = { zone, deviceZone: zone, serverZone: serverZone() };
+  const occurrences: WindowOccurrence[] = [];
+  const alwaysOpen: WindowUse[] = [];
+  for (const { ws, uses } of schedules.values()) {
+    const sched = canonical(ws);
+    if (sched.recurrence.kind === 'immediately') {
+      alwaysOpen.push(...uses);
+      continue;
+    }
+    for (const start of occurrencesBetween(sched, from, to, opts, 1000))
+      occurrences.push({ start, end: windowAt(sched, start, opts)?.end ?? null, uses });
+  }
+  occurrences.sort((a, b) => a.start.getTime() - b.start.getTime());
+  return { windowId: row.id, zone, from, to, occurrences, alwaysOpen };
 }
 
 // ---- gating installs --------------------------------------------------------------------------------------

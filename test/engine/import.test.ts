@@ -18,6 +18,8 @@ import { eachDriver } from '../support/store.ts';
 import { at, orgWithDevices } from './support.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// the feeds below are served on loopback, which imports refuse unless told otherwise
+process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE = '1';
 const DSA = readFileSync(join(here, 'fixtures/DSA-3029-1.json'), 'utf8');
 const dir = mkdtempSync(join(tmpdir(), 'patchline-import-task-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -494,6 +494,11 @@ export function nextOccurrences(
   return out;
 }
 
+/** The first instant strictly after `after` at which the schedule fires, in `zone` (device and server alike). */
+export function firstDue(s: Schedule, after: Date, zone: string | undefined): Date | null {
+  return nextOccurrences(s, after, 1, zone ? { zone, serverZone: zone } : {})[0] ?? null;
+}
+
 /** Every instant in (from, to] at which the schedule fires, at most `limit` of them. */
 export function occurrencesBetween(
   s: Schedule,

@@ -39,6 +39,12 @@ export function catalogRoutes(app: FastifyInstance) {
           enabled: Type.Optional(Type.Boolean()),
           releasedFrom: Type.Optional(Type.String({ format: 'date-time' })),
           releasedTo: Type.Optional(Type.String({ format: 'date-time' })),
+          organizationId: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: "show each bulletin's custom severity in this organization (customSeverity)",
+            }),
+          ),
         }),
         response: errors,
       },
@@ -57,6 +63,7 @@ export function catalogRoutes(app: FastifyInstance) {
           releasedTo: q.releasedTo ? new Date(String(q.releasedTo)) : undefined,
         },
         pageOf(q as { limit?: number; offset?: number; sort?: string }, Object.keys(bulletinSort)),
+        { organizationId: q.organizationId as number | undefined },
       );
     },
   );
@@ -67,10 +74,18 @@ export function catalogRoutes(app: FastifyInstance) {
         tags: ['catalog'],
         summary: 'Get a bulletin with packages, supersedence and updates',
         params: IdParam,
+        querystring: Type.Object({
+          organizationId: Type.Optional(
+            Type.Integer({ minimum: 1, description: 'show its custom severity in this organization' }),
+          ),
+        }),
         response: errors,
       },
     },
-    async (req) => catalog.getBulletin(req.ctx, (req.params as { id: number }).id),
+    async (req) =>
+      catalog.getBulletin(req.ctx, (req.params as { id: number }).id, {
+        organizationId: (req.query as { organizationId?: number }).organizationId,
+      }),
   );
   for (const action of ['enable', 'disable'] as const)
     app.post(
@@ -220,5 +235,34 @@ export function catalogRoutes(app: FastifyInstance) {
         (req.params as { id: number }).id,
         req.body as CustomSeverityInput[],
       ),
+  );
+  app.put(
+    '/organizations/:id/bulletin-custom-severities',
+    {
+      schema: {
+        tags: ['catalog'],
+        summary:
+          "Give bulletins one of the organization's custom severities, or take it away (name null); " +
+          'the compliance views count their updates under it',
+        params: IdParam,
+        body: Type.Object(
+          {
+            bulletinIds: Type.Array(Id, { minItems: 1, maxItems: 1000 }),
+            name: Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()]),
+          },
+          { additionalProperties: false },
+        ),
+        response: errors,
+      },
+    },
+    async (req) => {
+      const b = req.body as { bulletinIds: number[]; name: string | null };
+      return catalog.setBulletinCustomSeverity(
+        req.ctx,
+        (req.params as { id: number }).id,
+        b.bulletinIds,
+        b.name,
+      );
+    },
   );
 }

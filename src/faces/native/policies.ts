@@ -287,6 +287,44 @@ export function policyRoutes(app: FastifyInstance) {
       return reply.status(204).send();
     },
   );
+  app.get(
+    '/maintenance-windows/:id/occurrences',
+    {
+      schema: {
+        tags: ['maintenance windows'],
+        summary:
+          "A window's occurrences from a moment (default now) for some days (default 28), each with the end of " +
+          'its daily window and what it governs (scan, security, nonSecurity, manuallyApproved)',
+        params: IdParam,
+        querystring: Type.Object({
+          from: Type.Optional(DateTime),
+          days: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: windows.MAX_OCCURRENCE_DAYS, default: 28 }),
+          ),
+        }),
+        response: {
+          200: Type.Object({
+            windowId: Id,
+            zone: Type.String(),
+            from: DateTime,
+            to: DateTime,
+            occurrences: Type.Array(
+              Type.Object({ start: DateTime, end: Nullable(DateTime), uses: Type.Array(Type.String()) }),
+            ),
+            alwaysOpen: Type.Array(Type.String()),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as { from?: string; days?: number };
+      return windows.windowOccurrences(req.ctx, idOf(req), {
+        from: q.from === undefined ? undefined : new Date(q.from),
+        days: q.days,
+      });
+    },
+  );
 
   // ---- schedules ----
   app.post(

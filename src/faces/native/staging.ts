@@ -6,11 +6,60 @@ import { authenticatedDevice } from '../agent/routes.ts';
 import * as staging from '../../services/staging.ts';
 import type { Store } from '../../store/db.ts';
 import { stagingSort } from '../../store/repos/staging.ts';
-import { errors, Id, IdParam, pageOf, PageQuery } from './schemas.ts';
+import { DateTime, errors, Id, IdParam, ListOf, Nullable, pageOf, PageQuery } from './schemas.ts';
 
 // The package cache through the native API (register under /api/v1), and the download of cached
 // packages by agents (register agentPackageRoutes under /agent/v1).
 const IdList = Type.Array(Id, { minItems: 1, maxItems: 1000 });
+
+// response shapes (services/staging.ts); the serializer writes exactly these fields
+const StagedPackage = Type.Object({
+  updateId: Id,
+  sha256: Type.String(),
+  sizeBytes: Type.Integer(),
+  fileName: Type.String(),
+});
+const StagingResult = Type.Object({
+  staged: Type.Array(StagedPackage, { description: 'downloaded, verified and cached now' }),
+  alreadyStaged: Type.Array(StagedPackage, { description: 'in the cache already' }),
+  errors: Type.Array(Type.Object({ updateId: Id, name: Type.String(), message: Type.String() }), {
+    description: 'updates that could not be staged, and why',
+  }),
+});
+const StagingUpdate = Type.Object({
+  id: Id,
+  name: Type.String(),
+  kind: Type.String(),
+  kb: Nullable(Type.String()),
+  version: Nullable(Type.String()),
+  sha256: Nullable(Type.String()),
+  sizeBytes: Nullable(Type.Integer()),
+  sourceUrl: Nullable(Type.String()),
+  staged: Type.Boolean(),
+});
+const UpdateStaging = Type.Object({
+  updateId: Id,
+  staged: Type.Boolean(),
+  packages: Type.Array(
+    Type.Object({
+      sha256: Type.String(),
+      sizeBytes: Type.Integer(),
+      fileName: Type.String(),
+      storedAt: DateTime,
+    }),
+  ),
+});
+const PackageSource = Type.Union([
+  Type.Object({
+    kind: Type.Literal('relay'),
+    deviceId: Id,
+    name: Type.String(),
+    hostname: Type.String(),
+    ipAddresses: Type.Array(Type.String()),
+  }),
+  Type.Object({ kind: Type.Literal('server') }),
+  Type.Object({ kind: Type.Literal('direct') }),
+]);
 
 export function stagingRoutes(app: FastifyInstance, options: staging.StagingOptions) {
   const tags = ['staging'];
@@ -25,7 +74,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
           { updateIds: Type.Optional(IdList), bulletinIds: Type.Optional(IdList) },
           { additionalProperties: false },
         ),
-        response: errors,
+        response: { 200: StagingResult, ...errors },
       },
     },
     async (req) => staging.ensureStaged(req.ctx, req.body as staging.StageTarget, options),
@@ -42,7 +91,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
           downloadable: Type.Optional(Type.Boolean()),
           bulletinId: Type.Optional(Id),
         }),
-        response: errors,
+        response: { 200: ListOf(StagingUpdate), ...errors },
       },
     },
     async (req) => {
@@ -63,7 +112,14 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
   );
   app.get(
     '/staging/updates/:id',
-    { schema: { tags, summary: "Whether an update's package is staged", params: IdParam, response: errors } },
+    {
+      schema: {
+        tags,
+        summary: "Whether an update's package is staged",
+        params: IdParam,
+        response: { 200: UpdateStaging, ...errors },
+      },
+    },
     async (req) => staging.stagingOf(req.ctx, (req.params as { id: number }).id, options),
   );
   app.get(
@@ -74,7 +130,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
         summary:
           'Where a device gets packages, in order: relays, this server, then direct download when allowed (default download settings)',
         params: IdParam,
-        response: errors,
+        response: { 200: Type.Object({ items: Type.Array(PackageSource) }), ...errors },
       },
     },
     async (req) => ({

@@ -35,7 +35,7 @@ const instanceFields = {
   startedAt: Nullable(DateTime),
   finishedAt: Nullable(DateTime),
 };
-const Instance = Type.Object(instanceFields);
+export const Instance = Type.Object(instanceFields);
 const InstanceWithDevices = Type.Object({
   ...instanceFields,
   devices: Type.Array(

@@ -6,6 +6,7 @@ import * as devices from '../../services/devices.ts';
 import { applyApproval, type ApprovalCommand, type ApprovalScope } from '../../services/approvals.ts';
 import { queryDeviceUpdates } from '../../services/device-updates.ts';
 import { createInstallToken } from '../../services/agents.ts';
+import { runOnDevice } from '../../services/tasks.ts';
 import { deviceSort } from '../../store/repos/devices.ts';
 import { groupSort } from '../../store/repos/groups.ts';
 import { organizationSort } from '../../store/repos/organizations.ts';
@@ -23,6 +24,7 @@ import {
   pageOf,
   PageQuery,
 } from './schemas.ts';
+import { Instance } from './tasks.ts';
 
 const TimeZone = Type.String({ minLength: 1, maxLength: 64 });
 const Attributes = Type.Record(Type.String(), Type.Unknown());
@@ -412,6 +414,46 @@ export function tenancyRoutes(app: FastifyInstance) {
         pageOf(req.query as object, ['name', 'status', 'severity', 'firstDetectedAt', 'statusChangedAt']),
       );
     },
+  );
+
+  // ---- scan now / install now on one device ----
+  app.post(
+    '/devices/:id/scan',
+    {
+      schema: {
+        tags: ['devices', 'tasks'],
+        summary: 'Scan now: a task instance that asks the device to scan (needs manage_devices)',
+        params: IdParam,
+        body: Type.Optional(Type.Object({}, { additionalProperties: false })),
+        response: { 201: Instance, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(await runOnDevice(req.ctx, (req.params as { id: number }).id, 'scan')),
+  );
+  app.post(
+    '/devices/:id/install',
+    {
+      schema: {
+        tags: ['devices', 'tasks'],
+        summary:
+          "Install now: a task instance that installs the device's approved updates (only updateIds among them when given)",
+        params: IdParam,
+        body: Type.Optional(
+          Type.Object(
+            { updateIds: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 1000 })) },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 201: Instance, ...errors },
+      },
+    },
+    async (req, reply) =>
+      reply.status(201).send(
+        await runOnDevice(req.ctx, (req.params as { id: number }).id, 'install', {
+          updateIds: (req.body as { updateIds?: number[] } | undefined)?.updateIds,
+        }),
+      ),
   );
 
   // ---- approvals on a device, a group, an organization ----

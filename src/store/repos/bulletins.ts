@@ -511,3 +511,61 @@ export async function replaceCustomSeverities(
       .values(list.map((c) => ({ organization_id: orgId, ...c })))
       .execute();
 }
+
+/** the ids among `ids` that are bulletins */
+export async function existingBulletinIds(db: Db, ids: readonly number[]): Promise<number[]> {
+  if (!ids.length) return [];
+  const rows = await db.selectFrom('bulletins').select('id').where('id', 'in', ids).execute();
+  return rows.map((r) => Number(r.id));
+}
+
+/** gives bulletins a custom severity of the organization (by name), or takes it away (null) */
+export async function setBulletinCustomSeverity(
+  db: Db,
+  orgId: number,
+  bulletinIds: readonly number[],
+  name: string | null,
+) {
+  if (!bulletinIds.length) return;
+  if (name === null) {
+    await db
+      .deleteFrom('bulletin_custom_severities')
+      .where('organization_id', '=', orgId)
+      .where('bulletin_id', 'in', bulletinIds)
+      .execute();
+    return;
+  }
+  await db
+    .insertInto('bulletin_custom_severities')
+    .values(bulletinIds.map((id) => ({ organization_id: orgId, bulletin_id: id, name })))
+    .onConflict((oc) =>
+      oc
+        .columns(['organization_id', 'bulletin_id'])
+        .doUpdateSet({ name })
+        .where('bulletin_custom_severities.name', '<>', name),
+    )
+    .execute();
+}
+
+/** drops the bulletins' custom severities whose name the organization no longer lists */
+export async function dropUnlistedBulletinCustomSeverities(db: Db, orgId: number, names: readonly string[]) {
+  let q = db.deleteFrom('bulletin_custom_severities').where('organization_id', '=', orgId);
+  if (names.length) q = q.where('name', 'not in', names);
+  await q.execute();
+}
+
+/** the custom severity of each of the bulletins that has one in the organization */
+export async function bulletinCustomSeverities(
+  db: Db,
+  orgId: number,
+  bulletinIds: readonly number[],
+): Promise<Map<number, string>> {
+  if (!bulletinIds.length) return new Map();
+  const rows = await db
+    .selectFrom('bulletin_custom_severities')
+    .select(['bulletin_id', 'name'])
+    .where('organization_id', '=', orgId)
+    .where('bulletin_id', 'in', bulletinIds)
+    .execute();
+  return new Map(rows.map((r) => [Number(r.bulletin_id), r.name]));
+}

@@ -5,8 +5,9 @@ import type { UpdateStatus } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 
-// Compliance counts. The per-device summary rows (device_compliance, migration 0005) are kept by
-// triggers; these lists must match the ones written into that migration.
+// Compliance counts. The per-device summary rows (device_compliance, migration 0005; by custom severity,
+// device_custom_compliance, migration 0008) are kept by triggers; these lists must match the ones written
+// into those migrations (the tests compare the kept counts with the naive aggregates, which use these).
 export const COMPLIANCE_BUCKETS = {
   missing: ['missing'],
   pending: ['pending', 'queued', 'installing'],
@@ -223,4 +224,65 @@ export async function openCves(
       devices: n.get(x.id) ?? 0,
     })),
   };
+}
+
+// ---- counts by custom severity (migration 0008) --------------------------------------------------------
+
+export type BucketCounts = Record<ComplianceBucket, number>;
+
+const zeroCounts = (): BucketCounts => Object.fromEntries(BUCKETS.map((b) => [b, 0])) as BucketCounts;
+
+/** the set's devices, with the organization named so that the summary rows' index serves the org view */
+function customRowFilter(set: DeviceSet, access: Access): RawBuilder<SqlBool> {
+  const devices = deviceFilter(set, access);
+  return set.kind === 'device'
+    ? sql<SqlBool>`c.device_id = ${set.deviceId} and ${devices}`
+    : sql<SqlBool>`c.organization_id = ${set.organizationId} and ${devices}`;
+}
+
+/**
+ * Update counts by the custom severity (name) of the update's bulletin in the device's organization,
+ * added up from the per-device rows that migration 0008's triggers keep. Names without updates are absent.
+ */
+export async function summarizeByCustomSeverity(
+  db: Db,
+  access: Access,
+  set: DeviceSet,
+): Promise<Map<string, BucketCounts>> {
+  const r = await sql<{ name: string } & BucketCounts>`
+    select c.name, ${sql.join(BUCKETS.map((b) => sql`sum(c.${sql.ref(b)})::int as ${sql.ref(b)}`))}
+    from device_custom_compliance c join devices d on d.id = c.device_id
+    where ${customRowFilter(set, access)}
+    group by c.name`.execute(db);
+  const out = new Map<string, BucketCounts>();
+  for (const x of r.rows) {
+    const c = Object.fromEntries(BUCKETS.map((b) => [b, Number(x[b])])) as BucketCounts;
+    // a row whose updates were all ignored or moved away stays behind with zeros: no count
+    if (BUCKETS.some((b) => c[b] !== 0)) out.set(x.name, c);
+  }
+  return out;
+}
+
+/** The same counts straight from device_updates, updates and the bulletins' custom severities. */
+export async function summarizeByCustomSeverityNaive(
+  db: Db,
+  access: Access,
+  set: DeviceSet,
+): Promise<Map<string, BucketCounts>> {
+  const r = await sql<{ name: string; bucket: ComplianceBucket; n: number }>`
+    select b.name, ${bucketCase(sql.ref('du.status'))} as bucket, count(*)::int as n
+    from device_updates du
+      join devices d on d.id = du.device_id
+      join updates u on u.id = du.update_id
+      join bulletin_custom_severities b on b.organization_id = du.organization_id and b.bulletin_id = u.bulletin_id
+    where ${deviceFilter(set, access)}
+    group by 1, 2`.execute(db);
+  const out = new Map<string, BucketCounts>();
+  for (const x of r.rows) {
+    if (!x.bucket) continue;
+    const c = out.get(x.name) ?? zeroCounts();
+    c[x.bucket] += Number(x.n);
+    out.set(x.name, c);
+  }
+  return out;
 }

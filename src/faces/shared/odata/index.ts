@@ -1,15 +1,16 @@
-// OData query options ($filter, $orderby, $skip, $top) for the product faces that speak them.
-import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
-import type { FilterNode, OrderByItem } from './ast.ts';
-import { applyOrderBy, applyPaging, compileFilter, type CompileOptions, type FieldMap } from './compile.ts';
-import { syntaxError } from './errors.ts';
+// OData query options ($filter, $orderby, $skip, $top) for the product faces that speak them. The faces
+// parse the text here; the parse tree compiles to SQL in the store (store/odata), re-exported below so a
+// face needs one import.
+import { syntaxError, type QueryOptions } from '../../../store/odata/index.ts';
 import { parseFilter, parseOrderBy } from './parser.ts';
-import { MAX_TOP, parsePaging, type Paging } from './paging.ts';
+import { MAX_TOP, parsePaging } from './paging.ts';
 
-export * from './ast.ts';
+export * from '../../../store/odata/ast.ts';
 export {
+  applyFilter,
   applyOrderBy,
   applyPaging,
+  applyQueryOptions,
   compileFilter,
   escapeLike,
   resolveField,
@@ -17,15 +18,11 @@ export {
   type FieldMap,
   type FieldSpec,
   type FieldType,
-} from './compile.ts';
+  type QueryOptions,
+} from '../../../store/odata/index.ts';
 export { MAX_DEPTH, parseFilter, parseOrderBy } from './parser.ts';
 export { MAX_TOP, parsePaging, parseSkip, parseTop, type Paging } from './paging.ts';
 export { tokenize, type Token } from './lexer.ts';
-
-export interface QueryOptions extends Paging {
-  readonly filter: FilterNode | undefined;
-  readonly orderby: readonly OrderByItem[];
-}
 
 /**
  * Reads `$filter`, `$orderby`, `$skip` and `$top` from a parsed query string. An empty `$filter` or
@@ -42,28 +39,6 @@ export function parseQueryOptions(
     orderby: orderby === undefined || orderby.trim() === '' ? [] : parseOrderBy(orderby),
     ...parsePaging(option(query, '$skip'), option(query, '$top'), maxTop),
   };
-}
-
-/** Adds the `$filter` condition to a select, if there is one; use it for a face's TotalRecords count too. */
-export function applyFilter<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  filter: FilterNode | undefined,
-  fields: FieldMap,
-  compileOptions: CompileOptions = {},
-): SelectQueryBuilder<DB, TB, O> {
-  if (filter === undefined) return query;
-  return query.where((eb: ExpressionBuilder<DB, TB>) => compileFilter(filter, fields, eb, compileOptions));
-}
-
-/** Applies parsed options to a select: where, order by, limit and offset. */
-export function applyQueryOptions<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  options: QueryOptions,
-  fields: FieldMap,
-  compileOptions: CompileOptions = {},
-): SelectQueryBuilder<DB, TB, O> {
-  const filtered = applyFilter(query, options.filter, fields, compileOptions);
-  return applyPaging(applyOrderBy(filtered, options.orderby, fields), options);
 }
 
 function option(query: Readonly<Record<string, unknown>>, name: string): string | undefined {

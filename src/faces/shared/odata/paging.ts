@@ -2,14 +2,11 @@
 // request is 100, even if no paging expression is used." That reads as a ceiling the server applies,
 // not a rule the client breaks, so a larger `$top` is clamped to the maximum (and an absent one means
 // the maximum) rather than refused.
-import { syntaxError } from './errors.ts';
+import { syntaxError, type Paging } from '../../../store/odata/index.ts';
+
+export type { Paging };
 
 export const MAX_TOP = 100;
-
-export interface Paging {
-  readonly skip: number;
-  readonly top: number;
-}
 
 /** `$skip`: a non-negative whole number; absent means 0. */
 export function parseSkip(text: string | undefined): number {

@@ -1,6 +1,7 @@
-// Compiles parsed query expressions to Kysely expressions over a whitelist of fields, so filters and
-// sorts run in SQL. Only fields named in the FieldMap reach SQL, and only as the column it names;
-// every value is a bound parameter.
+// Compiles parsed OData query options ($filter, $orderby, $skip, $top) to Kysely expressions over a
+// whitelist of fields, so filters and sorts run in SQL. Only fields named in the FieldMap reach SQL, and
+// only as the column it names; every value is a bound parameter. The faces parse the text
+// (faces/shared/odata); this half lives in the store because it writes SQL.
 import {
   sql,
   type ComparisonOperatorExpression,
@@ -12,7 +13,18 @@ import {
 import { DateTime, FixedOffsetZone } from 'luxon';
 import type { CompareOp, FieldRef, FilterNode, Literal, MatchNode, OrderByItem } from './ast.ts';
 import { syntaxError } from './errors.ts';
-import type { Paging } from './paging.ts';
+
+/** `$skip` and `$top`, already checked */
+export interface Paging {
+  readonly skip: number;
+  readonly top: number;
+}
+
+/** The parsed query options of one request. */
+export interface QueryOptions extends Paging {
+  readonly filter: FilterNode | undefined;
+  readonly orderby: readonly OrderByItem[];
+}
 
 export type FieldType = 'string' | 'number' | 'boolean' | 'datetime' | 'guid';
 
@@ -167,6 +179,28 @@ export function applyPaging<DB, TB extends keyof DB, O>(
   paging: Paging,
 ): SelectQueryBuilder<DB, TB, O> {
   return query.limit(paging.top).offset(paging.skip);
+}
+
+/** Adds the `$filter` condition to a select, if there is one; use it for a face's TotalRecords count too. */
+export function applyFilter<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  filter: FilterNode | undefined,
+  fields: FieldMap,
+  compileOptions: CompileOptions = {},
+): SelectQueryBuilder<DB, TB, O> {
+  if (filter === undefined) return query;
+  return query.where((eb: ExpressionBuilder<DB, TB>) => compileFilter(filter, fields, eb, compileOptions));
+}
+
+/** Applies parsed options to a select: where, order by, limit and offset. */
+export function applyQueryOptions<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  options: QueryOptions,
+  fields: FieldMap,
+  compileOptions: CompileOptions = {},
+): SelectQueryBuilder<DB, TB, O> {
+  const filtered = applyFilter(query, options.filter, fields, compileOptions);
+  return applyPaging(applyOrderBy(filtered, options.orderby, fields), options);
 }
 
 /** Escapes LIKE's wildcards (and the escape character, PostgreSQL's default `\`) in user text. */
