@@ -1,135 +1,167 @@
-// npm run bench -- checkin [--devices 10000,100000] [--duration S]: the server on PostgreSQL (its own
-// database, dropped after) in a child process, the fleet simulator in this one. For each fleet size:
-// the devices' natural load (every device checks in every 5 minutes, with jitter) with its latency, and
-// the sustained rate (check-ins with as many in flight as the server takes); in the same run the rate of
-// a bare endpoint (/healthz) on the same server as the ceiling; and the server's peak memory.
+// npm run bench -- checkin [--devices 10000,100000] [--duration S] [--rounds N] [--round-seconds S]
+//                          [--concurrency C] [--no-natural] [--cpu-prof DIR]
+//                          [--server-node-options "..."]
+// The server on PostgreSQL (its own database, dropped after) in a child process, run as `npm start` runs
+// it; the load from this one. For each fleet size:
+// - first, one check-in of every device (its first after enrollment, when the server works out what it
+//   needs to tell it): the fleet is then in its steady state, each device sending back the hash of the
+//   settings it holds;
+// - the natural load: every device checks in every 5 minutes (±10%) through the fleet simulator (the real
+//   Agent class), and the same rate again from a light open-loop client, whose latency is the server's;
+// - the sustained rate of idle check-ins (C in flight, as fast as the server answers) against the rate of
+//   a bare endpoint (/healthz) of the same server as the ceiling: the same client, the same concurrency,
+//   in alternating rounds (the machine is shared, so each check-in round is compared with the /healthz
+//   round next to it, and the share is the median over the rounds). Each round also reports the CPU spent
+//   per request by the server, by its PostgreSQL backends and by this client, which say where the time of
+//   a check-in goes whatever else the machine is doing;
+// - and the server's peak memory.
+// The check-ins of the sustained rounds go round all the devices, so a device comes back only after
+// size / rate seconds: the figure is that of check-ins the server's short credential cache cannot answer.
 // Targets (issue 4): idle check-ins at 50% or more of the ceiling, p99 under 100 ms at 100,000 devices
 // checking in every 5 minutes, server memory under 1 GB. The last line is one JSON object.
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { Fleet } from '../src/agent/fleet/fleet.ts';
-import { closedLoop, openLoop } from '../src/agent/fleet/load.ts';
+import { closedLoop, openLoop, type LoadResult } from '../src/agent/fleet/load.ts';
+import {
+  adminSql,
+  adminToken,
+  apiPost,
+  arg,
+  cpuMicros,
+  median,
+  PG_URL,
+  procMb,
+  scratchDatabase,
+  startServer,
+} from './_support.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : dflt;
-};
 const SIZES = arg('devices', '10000,100000').split(',').map(Number);
 const NOMINAL_SECONDS = Number(arg('duration', '30'));
-const LOAD_SECONDS = 10;
-const CONCURRENCY = 32;
+const ROUNDS = Number(arg('rounds', '3'));
+const ROUND_SECONDS = Number(arg('round-seconds', '5'));
+const CONCURRENCY = Number(arg('concurrency', '32'));
+const NATURAL = !process.argv.includes('--no-natural');
 const INTERVAL = 300;
 const PASSWORD = 'bench-password-1';
-const PG_URL = process.env.PATCHLINE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function adminSql(url: string, q: string, params: unknown[] = []) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(q, params);
-  } finally {
-    await c.end();
+/** the share of the machine's CPUs busy since the last call (all processes, not only ours) */
+const machineBusy = (() => {
+  const read = () => {
+    const l = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: l.reduce((a, b) => a + b, 0), idle: l[3]! + l[4]! };
+  };
+  let last = read();
+  return () => {
+    const now = read();
+    const busy = 1 - (now.idle - last.idle) / Math.max(1, now.total - last.total);
+    last = now;
+    return Math.round(busy * 100) / 100;
+  };
+})();
+
+const db = await scratchDatabase('checkin');
+const load0 = loadavg()[0]!;
+const PROFILE = arg('cpu-prof', '');
+const server = await startServer({
+  databaseUrl: db.url,
+  adminPassword: PASSWORD,
+  // --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's devtools);
+  // --server-node-options "...": more options for the server's node (e.g. --perf-basic-prof for perf)
+  nodeOptions: [
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []),
+    ...arg('server-node-options', '').split(' ').filter(Boolean),
+  ],
+});
+const pid = server.child.pid!;
+console.log(`server up on PostgreSQL (${db.name}), pid ${pid}; load average ${load0.toFixed(2)}`);
+
+// the PostgreSQL backends serving the server's pool, for their CPU time
+const admin = new pg.Client({ connectionString: PG_URL });
+await admin.connect();
+async function backendsCpu(): Promise<Map<number, number>> {
+  const r = await admin.query('select pid from pg_stat_activity where datname = $1', [db.name]);
+  const m = new Map<number, number>();
+  for (const { pid: p } of r.rows as { pid: number }[]) {
+    try {
+      m.set(p, cpuMicros(p));
+    } catch {
+      /* ended meanwhile */
+    }
   }
+  return m;
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+interface Round {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  /** CPU per answered request, µs */
+  serverCpuUs: number;
+  databaseCpuUs: number;
+  clientCpuUs: number;
+  machineBusy: number;
+}
 
-/** peak resident memory of a process (Linux: VmHWM), in MB */
-const peakMb = (pid: number) => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-};
+function serverAlive() {
+  if (server.child.exitCode !== null || server.child.signalCode !== null)
+    throw new Error(`the server stopped (${server.child.exitCode ?? server.child.signalCode})`);
+}
 
-const dbName = `patchline_bench_checkin_${randomBytes(4).toString('hex')}`;
-await adminSql(PG_URL, `create database ${dbName}`);
-const dbUrl = new URL(PG_URL);
-dbUrl.pathname = `/${dbName}`;
-const port = await freePort();
-const server = `http://127.0.0.1:${port}`;
-const child = spawn(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'serve',
-    '--port',
-    String(port),
-    '--host',
-    '127.0.0.1',
-    '--database-url',
-    dbUrl.toString(),
-    '--log-level',
-    'warn',
-  ],
-  {
-    env: { ...process.env, PATCHLINE_ADMIN_PASSWORD: PASSWORD },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  },
-);
+/** one closed-loop round, with the CPU the server, its database backends and this client spent on it */
+async function measured(run: () => Promise<LoadResult>): Promise<Round> {
+  serverAlive();
+  const s0 = cpuMicros(pid);
+  const b0 = await backendsCpu();
+  machineBusy();
+  const r = await run();
+  const busy = machineBusy();
+  serverAlive();
+  const b1 = await backendsCpu();
+  let dbCpu = 0;
+  for (const [p, t] of b1) dbCpu += t - (b0.get(p) ?? t); // a backend that started during the round: not counted
+  const n = Math.max(1, r.requests);
+  return {
+    perSecond: r.perSecond,
+    p50Ms: r.latencyMs.p50,
+    p99Ms: r.latencyMs.p99,
+    errors: r.errors,
+    serverCpuUs: Math.round((cpuMicros(pid) - s0) / n),
+    databaseCpuUs: Math.round(dbCpu / n),
+    clientCpuUs: r.clientCpuMicros,
+    machineBusy: busy,
+  };
+}
+
+const roundLine = (what: string, r: Round) =>
+  `    ${what.padEnd(8)} ${String(r.perSecond).padStart(6)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
+  `${r.errors} errors | CPU per request: server ${r.serverCpuUs} µs, database ${r.databaseCpuUs} µs, ` +
+  `client ${r.clientCpuUs} µs | machine ${Math.round(r.machineBusy * 100)}% busy`;
+
 const results: Record<string, unknown>[] = [];
 let ceiling = 0;
+let mem: number;
 try {
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${server}/healthz`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (i > 300) throw new Error('the server did not start in 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  console.log(`server up on PostgreSQL (${dbName}), pid ${child.pid}`);
-
   for (const size of SIZES) {
     // devices are provisioned in bulk (this measures check-ins, not enrollment): real organizations through
     // the API, devices with credentials by SQL
-    const fleet = new Fleet({
-      server,
-      devices: size,
-      orgs: 4,
-      intervalSeconds: INTERVAL,
-      durationSeconds: NOMINAL_SECONDS,
-      username: 'admin',
-      password: PASSWORD,
-    });
-    const login = await fetch(`${server}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: PASSWORD }),
-    });
-    const token = ((await login.json()) as { token: string }).token;
-    const orgs: { id: number; root: number }[] = [];
-    for (let k = 0; k < 4; k++) {
-      const r = await fetch(`${server}/api/v1/organizations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ name: `bench ${size} #${k + 1}` }),
-      });
-      const o = (await r.json()) as { id: number; rootGroupId: number };
-      orgs.push({ id: o.id, root: o.rootGroupId });
-    }
+    const token = await adminToken(server.url, PASSWORD);
+    const orgs: { id: number; rootGroupId: number }[] = [];
+    for (let k = 0; k < 4; k++)
+      orgs.push(await apiPost(server.url, token, '/organizations', { name: `bench ${size} #${k + 1}` }));
     const t0 = performance.now();
-    const tag = randomBytes(3).toString('hex');
+    const tag = Math.random().toString(36).slice(2, 8);
     const rows = await adminSql(
-      dbUrl.toString(),
+      db.url,
       `with o as (select * from unnest($1::bigint[], $2::bigint[]) with ordinality as t(org, root, k))
        insert into devices (organization_id, group_id, name, hostname, os_family, credential_hash, credential_generation, enrolled_at, last_seen_at)
        select o.org, o.root, 'bench-' || $3 || '-' || g, 'bench-' || g, 'linux',
               encode(sha256(convert_to('pld_bench_' || $3 || '_' || g, 'UTF8')), 'hex'), 1, now(), now()
        from generate_series(1, $4::int) g join o on o.k = (g % 4) + 1
        returning id, organization_id, substring(name from length('bench-' || $3 || '-') + 1)::int as g`,
-      [orgs.map((o) => o.id), orgs.map((o) => o.root), tag, size],
+      [orgs.map((o) => o.id), orgs.map((o) => o.rootGroupId), tag, size],
     );
     const devices = rows.rows.map((r: { id: string; organization_id: string; g: number }) => ({
       deviceId: Number(r.id),
@@ -137,94 +169,188 @@ try {
       credential: `pld_bench_${tag}_${r.g}`,
     }));
     console.log(`${size} devices provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    fleet.adopt(devices);
-
-    // the natural load: every device every 5 minutes (±10%), for NOMINAL_SECONDS
-    let last = 0;
-    fleet.o.onProgress = (p) => {
-      if (p.elapsedSeconds - last >= 10) {
-        last = p.elapsedSeconds;
+    // a fleet in its steady state: every device has checked in before and holds the settings it got
+    // (it sends their hash back, when the server gives one, and gets no settings while they hold)
+    const held: (string | undefined)[] = new Array(size);
+    const body = (k: number) => (held[k] ? JSON.stringify({ settingsHash: held[k] }) : '{}');
+    const t1 = performance.now();
+    let answered = 0;
+    const ticker = setInterval(
+      () =>
         console.log(
-          `  ${size}: ${p.checkins} check-ins, ${p.errors} errors, ${p.elapsedSeconds.toFixed(0)} s`,
-        );
-      }
+          `  first check-ins: ${answered} of ${size}, ${((performance.now() - t1) / 1000).toFixed(0)} s`,
+        ),
+      30_000,
+    );
+    const first = await closedLoop({
+      url: `${server.url}/agent/v1/checkin`,
+      method: 'POST',
+      concurrency: CONCURRENCY,
+      durationSeconds: 3600,
+      maxRequests: size,
+      request: (k) => ({ headers: { authorization: `Bearer ${devices[k]!.credential}` }, body: '{}' }),
+      onAnswer: (k, status, b) => {
+        answered++;
+        if (status === 200) held[k] = (JSON.parse(b.toString()) as { settingsHash?: string }).settingsHash;
+      },
+    }).finally(() => clearInterval(ticker));
+    serverAlive();
+    console.log(
+      `  every device checked in once (its first check-in) in ${((performance.now() - t1) / 1000).toFixed(1)} s: ` +
+        `${first.perSecond}/s, p99 ${first.latencyMs.p99} ms, ${first.errors} errors`,
+    );
+    const checkin = (i: number) => {
+      const k = (i * 7919) % devices.length;
+      return { headers: { authorization: `Bearer ${devices[k]!.credential}` }, body: body(k) };
     };
-    const nominal = await fleet.run();
 
-    // the same rate from a light client (node:http, open loop), so the latency is the server's and not
-    // the simulator's own event loop, busy with its agents
-    const light = await openLoop({
-      url: `${server}/agent/v1/checkin`,
-      method: 'POST',
-      ratePerSecond: size / INTERVAL,
-      durationSeconds: NOMINAL_SECONDS,
-      request: (i) => ({
-        headers: { authorization: `Bearer ${devices[(i * 7919) % devices.length]!.credential}` },
-        body: '{}',
-      }),
-    });
+    // the natural load: every device every 5 minutes (±10%), for NOMINAL_SECONDS, through the simulator
+    let nominal: Awaited<ReturnType<Fleet['run']>> | undefined;
+    let light: LoadResult | undefined;
+    if (NATURAL) {
+      const fleet = new Fleet({
+        server: server.url,
+        devices: size,
+        orgs: 4,
+        intervalSeconds: INTERVAL,
+        durationSeconds: NOMINAL_SECONDS,
+        username: 'admin',
+        password: PASSWORD,
+      });
+      fleet.adopt(devices);
+      let last = 0;
+      fleet.o.onProgress = (p) => {
+        if (p.elapsedSeconds - last >= 10) {
+          last = p.elapsedSeconds;
+          console.log(
+            `  ${size}: ${p.checkins} check-ins, ${p.errors} errors, ${p.elapsedSeconds.toFixed(0)} s`,
+          );
+        }
+      };
+      nominal = await fleet.run();
+      // the same rate from a light client (open loop), so the latency is the server's and not the
+      // simulator's own event loop, busy with its agents
+      light = await openLoop({
+        url: `${server.url}/agent/v1/checkin`,
+        method: 'POST',
+        ratePerSecond: size / INTERVAL,
+        durationSeconds: NOMINAL_SECONDS,
+        request: checkin,
+      });
+      console.log(
+        `  natural load ${nominal.checkinsPerSecond}/s: simulator p50 ${nominal.checkinLatencyMs.p50} ms p99 ${nominal.checkinLatencyMs.p99} ms ` +
+          `(${nominal.errors.total} errors); light client p50 ${light.latencyMs.p50} ms p99 ${light.latencyMs.p99} ms (${light.errors} errors)`,
+      );
+    }
 
-    // the sustained rate: check-ins of these devices, CONCURRENCY in flight, as fast as the server answers
-    const sustained = await closedLoop({
-      url: `${server}/agent/v1/checkin`,
+    // the sustained rate against the ceiling, in alternating rounds after a short warm-up
+    let offset = 0;
+    const checkins = () =>
+      closedLoop({
+        url: `${server.url}/agent/v1/checkin`,
+        method: 'POST',
+        concurrency: CONCURRENCY,
+        durationSeconds: ROUND_SECONDS,
+        request: (i) => checkin(offset + i),
+      }).then((r) => {
+        offset += r.requests + r.errors;
+        return r;
+      });
+    const bare = () =>
+      closedLoop({
+        url: `${server.url}/healthz`,
+        method: 'GET',
+        concurrency: CONCURRENCY,
+        durationSeconds: ROUND_SECONDS,
+      });
+    await closedLoop({
+      url: `${server.url}/agent/v1/checkin`,
       method: 'POST',
       concurrency: CONCURRENCY,
-      durationSeconds: LOAD_SECONDS,
-      request: (i) => ({
-        headers: { authorization: `Bearer ${devices[(i * 7919) % devices.length]!.credential}` },
-        body: '{}',
-      }),
+      durationSeconds: 3,
+      request: checkin,
     });
-    // the ceiling: a bare endpoint of the same server, same client, same concurrency
-    const bare = await closedLoop({
-      url: `${server}/healthz`,
-      method: 'GET',
-      concurrency: CONCURRENCY,
-      durationSeconds: LOAD_SECONDS,
-    });
-    ceiling = Math.max(ceiling, bare.perSecond);
+    const rounds: { checkin: Round; healthz: Round; share: number }[] = [];
+    for (let k = 0; k < ROUNDS; k++) {
+      const c = await measured(checkins);
+      const h = await measured(bare);
+      rounds.push({ checkin: c, healthz: h, share: Math.round((c.perSecond / h.perSecond) * 100) / 100 });
+      console.log(
+        `  round ${k + 1}: check-ins at ${Math.round((c.perSecond / h.perSecond) * 100)}% of /healthz`,
+      );
+      console.log(roundLine('checkin', c));
+      console.log(roundLine('healthz', h));
+    }
+    const med = (f: (r: (typeof rounds)[number]) => number) => Math.round(median(rounds.map(f)) * 100) / 100;
+    const sustainedPerSecond = med((r) => r.checkin.perSecond);
+    const healthzPerSecond = med((r) => r.healthz.perSecond);
+    ceiling = Math.max(ceiling, healthzPerSecond);
     const r = {
       devices: size,
-      nominalPerSecond: nominal.checkinsPerSecond,
-      nominalP50Ms: nominal.checkinLatencyMs.p50,
-      nominalP99Ms: nominal.checkinLatencyMs.p99,
-      nominalErrors: nominal.errors.total,
-      lightPerSecond: light.perSecond,
-      lightP50Ms: light.latencyMs.p50,
-      lightP99Ms: light.latencyMs.p99,
-      lightErrors: light.errors,
-      sustainedPerSecond: sustained.perSecond,
-      sustainedP50Ms: sustained.latencyMs.p50,
-      sustainedP99Ms: sustained.latencyMs.p99,
-      sustainedErrors: sustained.errors,
-      healthzPerSecond: bare.perSecond,
-      shareOfCeiling: Math.round((sustained.perSecond / bare.perSecond) * 100) / 100,
+      firstCheckinsPerSecond: first.perSecond,
+      ...(nominal && light
+        ? {
+            nominalPerSecond: nominal.checkinsPerSecond,
+            nominalP50Ms: nominal.checkinLatencyMs.p50,
+            nominalP99Ms: nominal.checkinLatencyMs.p99,
+            nominalErrors: nominal.errors.total,
+            lightPerSecond: light.perSecond,
+            lightP50Ms: light.latencyMs.p50,
+            lightP99Ms: light.latencyMs.p99,
+            lightErrors: light.errors,
+          }
+        : {}),
+      sustainedPerSecond,
+      sustainedP50Ms: med((r) => r.checkin.p50Ms),
+      sustainedP99Ms: med((r) => r.checkin.p99Ms),
+      sustainedErrors: rounds.reduce((a, r) => a + r.checkin.errors, 0),
+      healthzPerSecond,
+      shareOfCeiling: med((r) => r.share),
+      sharesByRound: rounds.map((r) => r.share),
+      cpuPerCheckinUs: {
+        server: med((r) => r.checkin.serverCpuUs),
+        database: med((r) => r.checkin.databaseCpuUs),
+        client: med((r) => r.checkin.clientCpuUs),
+      },
+      cpuPerHealthzUs: {
+        server: med((r) => r.healthz.serverCpuUs),
+        database: med((r) => r.healthz.databaseCpuUs),
+        client: med((r) => r.healthz.clientCpuUs),
+      },
+      /** seconds before a device of the sustained rounds checks in again (the credential cache holds 3 s) */
+      revisitSeconds: Math.round((size / Math.max(1, sustainedPerSecond)) * 10) / 10,
+      machineBusy: med((r) => r.checkin.machineBusy),
     };
     results.push(r);
     console.log(
-      `${size} devices: natural load ${r.nominalPerSecond}/s p50 ${r.nominalP50Ms} ms p99 ${r.nominalP99Ms} ms (${r.nominalErrors} errors); ` +
-        `same rate from a light client ${r.lightPerSecond}/s p50 ${r.lightP50Ms} ms p99 ${r.lightP99Ms} ms; ` +
-        `sustained ${r.sustainedPerSecond}/s p50 ${r.sustainedP50Ms} ms p99 ${r.sustainedP99Ms} ms (${r.sustainedErrors} errors); ` +
-        `/healthz ${r.healthzPerSecond}/s; check-ins at ${Math.round(r.shareOfCeiling * 100)}% of it`,
+      `${size} devices: ` +
+        (nominal && light
+          ? `natural load ${nominal.checkinsPerSecond}/s p99 ${nominal.checkinLatencyMs.p99} ms (simulator), ${light.latencyMs.p99} ms (light client); `
+          : '') +
+        `sustained ${sustainedPerSecond}/s p99 ${r.sustainedP99Ms} ms; /healthz ${healthzPerSecond}/s; ` +
+        `check-ins at ${Math.round(r.shareOfCeiling * 100)}% of it (rounds: ${r.sharesByRound.map((s) => `${Math.round(s * 100)}%`).join(', ')}); ` +
+        `a device came back every ${r.revisitSeconds} s`,
     );
   }
 } finally {
-  const mem = child.exitCode === null ? peakMb(child.pid!) : NaN;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
-  await adminSql(PG_URL, `drop database if exists ${dbName} with (force)`);
-  const largest = results.at(-1) as
-    { devices: number; lightP99Ms: number; shareOfCeiling: number } | undefined;
+  mem = server.child.exitCode === null ? procMb(pid, 'VmHWM') : NaN;
+  await admin.end();
+  await server.stop();
+  await db.drop();
+  const largest = results.at(-1) as { lightP99Ms?: number } | undefined;
   const pass =
     results.length === SIZES.length &&
     results.every(
       (r) =>
         (r as { shareOfCeiling: number }).shareOfCeiling >= 0.5 &&
-        (r as { nominalErrors: number }).nominalErrors === 0,
+        ((r as { nominalErrors?: number }).nominalErrors ?? 0) === 0,
     ) &&
+    NATURAL &&
     (largest?.lightP99Ms ?? Infinity) < 100 &&
     mem < 1024;
-  console.log(`server peak memory: ${mem} MB`);
+  console.log(
+    `server peak memory: ${mem} MB; load average ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end`,
+  );
   console.log(
     JSON.stringify({
       name: 'checkin',
@@ -232,6 +358,9 @@ try {
       ceilingPerSecond: ceiling,
       serverPeakMemoryMb: mem,
       intervalSeconds: INTERVAL,
+      concurrency: CONCURRENCY,
+      loadAverage: [Math.round(load0 * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
+      targets: { shareOfCeiling: 0.5, p99MsAtLargest: 100, serverMemoryMb: 1024 },
       pass,
     }),
   );

@@ -1,7 +1,9 @@
 // The agent protocol (version 1) as a client: one POST per message, a timeout on each, and a clear split
 // between "the server said no" (HttpError with its status) and "the server could not be reached"
 // (UnreachableError), which the agent answers by queueing and backing off.
+import { httpFetch } from './http.ts';
 import { createHash } from 'node:crypto';
+import type { AgentSettings } from '../core/agent-settings/model.ts';
 
 export interface ReportedUpdate {
   kind: string;
@@ -50,13 +52,27 @@ export interface CheckInRequest {
   inventory?: Record<string, unknown>;
   /** a stable machine identity; another machine presenting this credential is refused (409, a clone) */
   machineId?: string;
+  /** the hash of the settings this agent holds: the answer carries settings only when they differ */
+  settingsHash?: string;
 }
 export interface CheckInResponse {
   protocol: number;
   serverTime: string;
   scanSequence: number;
   jobs: Job[];
-  settings: { checkinIntervalSeconds: number };
+  settingsHash: string;
+  /** present when they differ from the settings whose hash the agent sent */
+  settings?: AgentSettings;
+}
+/** the agent started a job (an install: its updates are being installed) */
+export interface JobProgressRequest {
+  stage: 'installing';
+  updateIds?: number[];
+}
+export interface JobProgressResponse {
+  recorded: boolean;
+  duplicate: boolean;
+  installing: number;
 }
 export interface ScanRequest {
   sequence: number;
@@ -106,35 +122,47 @@ export class UnreachableError extends Error {
   }
 }
 
+/** the server refused this agent's credential for another machine: a cloned agent (HTTP 409 at check-in) */
+export const isCloneRefusal = (e: unknown) => e instanceof HttpError && e.status === 409;
+
 /** worth retrying later: no answer, or an answer that says "not now" */
 export const isTransient = (e: unknown) =>
   e instanceof UnreachableError || (e instanceof HttpError && e.retryable);
+
+/**
+ * What the agent needs of an HTTP client: the global fetch fits, and so does agent/http.ts's httpFetch,
+ * the default (it keeps undici, about 15 MB, out of the agent's memory).
+ */
+export type AgentFetch = (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 export interface ClientOptions {
   server: string;
   credential?: string;
   /** per request; default 30 s */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  fetch?: AgentFetch;
 }
 
 export class ProtocolClient {
   private readonly base: string;
   credential: string | undefined;
   private readonly timeoutMs: number;
-  private readonly doFetch: typeof fetch;
+  private readonly doFetch: AgentFetch;
 
   constructor(o: ClientOptions) {
     this.base = `${o.server.replace(/\/+$/, '')}/agent/v1`;
     this.credential = o.credential;
     this.timeoutMs = o.timeoutMs ?? 30_000;
-    this.doFetch = o.fetch ?? fetch;
+    this.doFetch = o.fetch ?? httpFetch;
   }
 
   async post<T>(path: string, body: unknown, auth = true): Promise<T> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (auth && this.credential) headers.authorization = `Bearer ${this.credential}`;
-    let res: Response;
+    let res: Awaited<ReturnType<AgentFetch>>;
     try {
       res = await this.doFetch(`${this.base}${path}`, {
         method: 'POST',
@@ -170,8 +198,15 @@ export class ProtocolClient {
   scan(r: ScanRequest) {
     return this.post<ScanResponse>('/scans', r);
   }
+  jobProgress(jobId: number, r: JobProgressRequest) {
+    return this.post<JobProgressResponse>(`/jobs/${jobId}/progress`, r);
+  }
   jobResult(jobId: number, r: JobResultRequest) {
     return this.post<JobResultResponse>(`/jobs/${jobId}/result`, r);
+  }
+  /** where the server serves a staged package (GET, the device credential) */
+  packageUrl(sha256: string) {
+    return `${this.base}/packages/${sha256}`;
   }
   rotateCredential() {
     return this.post<{ credential: string }>('/credential/rotate', {});
@@ -204,10 +239,10 @@ export interface DownloadSource {
 export interface DownloadOptions {
   /** whether the vendor's own address may be used when no relay or the server could serve it */
   allowDirect: boolean;
-  /** sent to relays and the server (not to a vendor) */
+  /** sent to the server only (never to a relay or a vendor) */
   credential?: string;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  fetch?: AgentFetch;
 }
 
 /** one source that did not deliver: why */
@@ -228,14 +263,15 @@ export async function downloadPackage(
   o: DownloadOptions,
 ): Promise<{ bytes: Uint8Array; source: DownloadSource; attempts: DownloadAttempt[] }> {
   const want = sha256.toLowerCase();
-  const doFetch = o.fetch ?? fetch;
+  const doFetch = o.fetch ?? httpFetch;
   const attempts: DownloadAttempt[] = [];
   for (const source of sources) {
     if (source.kind === 'direct' && !o.allowDirect) continue;
     const fail = (error: string) => attempts.push({ kind: source.kind, url: source.url, error });
     try {
       const headers: Record<string, string> = {};
-      if (source.kind !== 'direct' && o.credential) headers.authorization = `Bearer ${o.credential}`;
+      // only the server gets the device's credential: relays answer by hash over plain HTTP and need none
+      if (source.kind === 'server' && o.credential) headers.authorization = `Bearer ${o.credential}`;
       const res = await doFetch(source.url, {
         headers,
         signal: AbortSignal.timeout(o.timeoutMs ?? 300_000),

@@ -23,8 +23,24 @@ export interface AgentConfig {
   stateDir: string;
   /** seconds between check-ins; the server's setting replaces it after the first check-in */
   checkinIntervalSeconds: number;
-  /** the command a reboot job runs (e.g. ["systemctl", "reboot"]); absent = reboot jobs fail */
+  /** the command a reboot runs (e.g. ["systemctl", "reboot"]); absent = reboot jobs fail, planned reboots are skipped */
   rebootCommand?: string[];
+  /** the file holding this machine's id; default /etc/machine-id, else /var/lib/dbus/machine-id */
+  machineIdPath?: string;
+  /** the port relays serve packages on; default 8440 (this agent's too, when it is a relay) */
+  relayPort?: number;
+  /**
+   * Present on a relay (a device marked `isRelay` on the server): the agent also serves packages to its
+   * network on `relayPort` (agent/relay.ts), cached in the state folder's relay-cache.
+   */
+  relay?: RelayConfig;
+}
+
+export interface RelayConfig {
+  /** the cache's size cap in bytes; default 10 GiB (the least recently served packages go first) */
+  maxCacheBytes?: number;
+  /** the address to listen on; default every interface */
+  host?: string;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +77,26 @@ export function parseConfig(raw: unknown, source = 'the agent config'): AgentCon
     )
   )
     problems.push('"rebootCommand" must be a non-empty list of strings');
+  if (o.machineIdPath !== undefined && !str('machineIdPath'))
+    problems.push('"machineIdPath" must be the path of the file holding the machine id');
+  if (
+    o.relayPort !== undefined &&
+    !(Number.isInteger(o.relayPort) && (o.relayPort as number) > 0 && (o.relayPort as number) < 65536)
+  )
+    problems.push('"relayPort" must be a port number');
+  if (o.relay !== undefined) {
+    const r = o.relay as Record<string, unknown> | null;
+    if (!r || typeof r !== 'object' || Array.isArray(r)) problems.push('"relay" must be an object');
+    else {
+      if (
+        r.maxCacheBytes !== undefined &&
+        !(Number.isSafeInteger(r.maxCacheBytes) && (r.maxCacheBytes as number) > 0)
+      )
+        problems.push('"relay.maxCacheBytes" must be a positive number of bytes');
+      if (r.host !== undefined && !(typeof r.host === 'string' && r.host.length > 0))
+        problems.push('"relay.host" must be the address to listen on');
+    }
+  }
   if (problems.length) throw new ConfigError(`${source} is not valid: ${problems.join('; ')}`);
   return o as unknown as AgentConfig;
 }

@@ -1,13 +1,13 @@
 // `patchline agent …`: enroll this machine, run the service loop, scan for a person at the terminal,
 // show the agent's status, and write a systemd unit. Loads nothing of the server, so the agent stays small.
 import { Command, Option } from 'commander';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { hostname, platform, arch as osArch } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, AGENT_VERSION } from '../agent/agent.ts';
+import { Agent, AGENT_VERSION, AgentStoppedError } from '../agent/agent.ts';
 import { aptRootAt, createBackend, type BackendConfig } from '../agent/backends/index.ts';
 import type { OsFamily } from '../agent/backends/simulated.ts';
 import { ProtocolClient } from '../agent/client.ts';
@@ -20,7 +20,9 @@ import {
   type AgentConfig,
   type BackendKind,
 } from '../agent/config.ts';
+import { readMachineId } from '../agent/machine-id.ts';
 import { FileStorage } from '../agent/storage.ts';
+import { installAllowedAt, nextInstallOpening } from '../core/agent-settings/model.ts';
 
 const configOption = () =>
   new Option('-c, --config <file>', 'the agent config file').default(
@@ -64,7 +66,10 @@ const osFamilyOf = (b: BackendConfig): 'linux' | 'windows' | 'macos' =>
       ? b.os.family
       : 'linux';
 
-function agentFor(config: AgentConfig, log: (l: string) => void) {
+/** the exit code of an agent the server refused for good (systemd does not restart it: RestartPreventExitStatus) */
+export const EXIT_STOPPED = 78;
+
+async function agentFor(config: AgentConfig, log: (l: string) => void) {
   const client = new ProtocolClient({ server: config.server, credential: config.credential });
   const reboot = config.rebootCommand
     ? () =>
@@ -75,6 +80,7 @@ function agentFor(config: AgentConfig, log: (l: string) => void) {
             .on('error', rej);
         })
     : undefined;
+  const machineId = await readMachineId(config.machineIdPath ? [config.machineIdPath] : undefined);
   return new Agent({
     client,
     backend: createBackend(config.backend),
@@ -82,6 +88,10 @@ function agentFor(config: AgentConfig, log: (l: string) => void) {
     intervalSeconds: config.checkinIntervalSeconds,
     reboot,
     log,
+    downloadDir: join(config.stateDir, 'downloads'),
+    ...(machineId ? { machineId } : {}),
+    ...(config.relayPort ? { relayPort: config.relayPort } : {}),
+    ...(config.relay ? { relay: { ...config.relay, cacheDir: join(config.stateDir, 'relay-cache') } } : {}),
   });
 }
 
@@ -146,11 +156,24 @@ export function agentCommands(cmd: Command): Command {
     .option('--once', 'one check-in round, then exit')
     .action(async (o: { config: string; once?: boolean }) => {
       const config = await loadConfig(o.config);
-      const agent = agentFor(config, stamp);
+      const agent = await agentFor(config, stamp);
+      const stopped = async () => {
+        const s = await agent.stopped();
+        if (!s) return false;
+        console.error(`patchline-agent: ${new AgentStoppedError(s.reason).message}`);
+        process.exitCode = EXIT_STOPPED;
+        return true;
+      };
+      if (await stopped()) return;
       if (o.once) {
         await agent.scanAndQueue(false);
-        const r = await agent.cycle();
-        console.log(`ran ${r.jobs} job(s); delivered ${r.sent} message(s); ${r.queued} waiting`);
+        try {
+          const r = await agent.cycle();
+          console.log(`ran ${r.jobs} job(s); delivered ${r.sent} message(s); ${r.queued} waiting`);
+        } catch (e) {
+          if (!(e instanceof AgentStoppedError)) throw e;
+          await stopped();
+        }
         return;
       }
       const stop = new AbortController();
@@ -160,6 +183,7 @@ export function agentCommands(cmd: Command): Command {
         `patchline agent ${AGENT_VERSION}: device ${config.deviceId} → ${config.server} (${config.backend.kind})`,
       );
       await agent.run(stop.signal);
+      await stopped();
     });
 
   cmd
@@ -228,15 +252,42 @@ export function agentCommands(cmd: Command): Command {
       const storage = new FileStorage(c.stateDir);
       const st = await storage.loadState();
       const box = await storage.list();
+      const s = st.settings ?? null;
+      const now = Date.now();
+      const waiting = Object.values(st.queue ?? {}).sort((a, b) => a.id - b.id);
+      const next = s && nextInstallOpening(s, now);
+      const windows = !s
+        ? 'no settings yet (they come with the first check-in)'
+        : !s.maintenance.windows.length
+          ? 'none apply: installs may run at any time'
+          : `${s.maintenance.windows.map((w) => w.name).join(', ')}; installs ${
+              installAllowedAt(s, now)
+                ? 'allowed now'
+                : next
+                  ? `allowed from ${new Date(next).toISOString()}`
+                  : 'not allowed in the coming days'
+            }`;
       console.log(
         [
           `server:          ${c.server}`,
           `device:          ${c.deviceId} (organization ${c.organizationId})`,
           `backend:         ${c.backend.kind}`,
           `state folder:    ${c.stateDir}`,
-          `check-in every:  ${c.checkinIntervalSeconds} s`,
+          `check-in every:  ${s?.checkinIntervalSeconds ?? c.checkinIntervalSeconds} s`,
           `scan sequence:   ${st.scanSequence}`,
           `unsent messages: ${box.length}${box.length ? ` (${box.map((m) => m.key).join(', ')})` : ''}`,
+          `settings:        ${st.settingsHash ?? 'none'}`,
+          `windows:         ${windows}`,
+          `reboots:         ${s ? s.reboot.mode : 'the users decide'}`,
+          `waiting jobs:    ${waiting.length ? waiting.map((j) => `${j.id} (${j.kind})`).join(', ') : 'none'}`,
+          ...(st.reboot
+            ? [
+                `planned reboot:  ${st.reboot.rebootAt === null ? 'left to the users' : new Date(st.reboot.rebootAt).toISOString()}`,
+              ]
+            : []),
+          ...(st.stopped
+            ? [`STOPPED:         since ${st.stopped.at}: ${new AgentStoppedError(st.stopped.reason).message}`]
+            : []),
         ].join('\n'),
       );
     });
@@ -248,6 +299,7 @@ export function agentCommands(cmd: Command): Command {
     .addOption(configOption())
     .action(async (o: { path: string; config: string }) => {
       await mkdir(dirname(o.path), { recursive: true });
+      buildAgentBundle();
       await writeFile(o.path, systemdUnit(o.config));
       console.log(
         `wrote ${o.path}; enable it with: systemctl daemon-reload && systemctl enable --now ${o.path.split('/').pop()}`,
@@ -256,10 +308,31 @@ export function agentCommands(cmd: Command): Command {
   return cmd;
 }
 
-/** the unit runs the lean agent entry (src/agent/main.ts), not the whole server CLI */
+const projectRoot = () => join(dirname(fileURLToPath(import.meta.url)), '../..');
+const bundlePath = () => join(projectRoot(), 'dist/agent/main.js');
+
+/** builds (when stale) the one-file agent bundle the unit prefers (scripts/build-agent.mjs); false when it cannot */
+function buildAgentBundle(): boolean {
+  const script = join(projectRoot(), 'scripts/build-agent.mjs');
+  if (!existsSync(script)) return existsSync(bundlePath());
+  const r = spawnSync(process.execPath, [script, '--if-stale'], { stdio: 'inherit' });
+  if (r.status !== 0)
+    console.error(
+      'could not build the agent bundle; the unit runs the agent from its TypeScript sources (more memory)',
+    );
+  return existsSync(bundlePath());
+}
+
+/**
+ * the unit runs the lean agent: the bundle dist/agent/main.js with plain node when it was built (about
+ * 50 MB idle, bench/agent-memory.ts), else the agent entry src/agent/main.ts under tsx; never the server CLI
+ */
 export function systemdUnit(configPath: string): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+  const root = projectRoot();
   const q = (s: string) => (/[\s"\\]/.test(s) ? JSON.stringify(s) : s);
+  const entry = existsSync(bundlePath())
+    ? q(bundlePath())
+    : `--import tsx ${q(join(root, 'src/agent/main.ts'))}`;
   return [
     '[Unit]',
     'Description=Patchline agent',
@@ -270,9 +343,11 @@ export function systemdUnit(configPath: string): string {
     'Type=simple',
     `WorkingDirectory=${q(root)}`,
     // a small heap: the agent idles on little memory and must not grow into the machine's
-    `ExecStart=${q(process.execPath)} --max-semi-space-size=1 --max-old-space-size=32 --import tsx ${q(join(root, 'src/agent/main.ts'))} run --config ${q(resolve(configPath))}`,
+    `ExecStart=${q(process.execPath)} --max-semi-space-size=1 --max-old-space-size=32 ${entry} run --config ${q(resolve(configPath))}`,
     'Restart=always',
     'RestartSec=10',
+    // a cloned agent the server refused stops for good: enrolling again is a person's decision
+    `RestartPreventExitStatus=${EXIT_STOPPED}`,
     '',
     '[Install]',
     'WantedBy=multi-user.target',

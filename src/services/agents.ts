@@ -9,6 +9,7 @@ import { getOrganization } from '../store/repos/organizations.ts';
 import { deviceUpdateStates, getUpdate, setDeviceUpdateStatus } from '../store/repos/updates.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
+import { settingsForCheckIn } from './agent-settings.ts';
 import { record, type EventInput } from './events.ts';
 import { ingestScan } from './scans.ts';
 import { installAllowedAt } from './windows.ts';
@@ -139,22 +140,28 @@ export function deviceActor(d: Pick<Row<'devices'>, 'id' | 'organization_id' | '
   };
 }
 
-export async function authenticateDevice(
-  store: Store,
-  credential: string,
-): Promise<{ ctx: Context; device: Row<'devices'>; openJobs?: boolean }> {
+export interface AuthenticatedDevice {
+  ctx: Context;
+  device: Row<'devices'>;
+  /** the organization's settings revision (read with the device, cached with it) */
+  settingsRevision: number;
+  /** whether a job waits; known only when the lookup ran now (never cached) */
+  openJobs?: boolean;
+}
+
+export async function authenticateDevice(store: Store, credential: string): Promise<AuthenticatedDevice> {
   const hash = tokenHash(credential);
   const c = cacheOf(store);
   const now = Date.now();
-  const hit = c.devices.get(hash);
-  let device: Row<'devices'> | undefined = hit && hit.until > now ? hit.device : undefined;
+  let hit = c.devices.get(hash);
+  if (hit && hit.until <= now) hit = undefined;
   let openJobs: boolean | undefined;
-  if (!device) {
-    // one query: the device and whether a job waits (never cached: a new job must go out at once)
+  if (!hit) {
+    // one query: the device, whether a job waits (never cached: a new job must go out at once) and the
+    // organization's settings revision
     const found = await repo.getDeviceByCredentialWithJobs(store.db, hash);
     if (found) {
-      const { has_open_jobs, ...row } = found;
-      device = row;
+      const { has_open_jobs, org_settings_revision, ...row } = found;
       openJobs = Boolean(has_open_jobs);
       // entries are kept in expiry order: drop the expired ones from the front, and the oldest when full
       for (const [k, e] of c.devices) {
@@ -162,14 +169,16 @@ export async function authenticateDevice(
         c.devices.delete(k);
       }
       c.devices.delete(hash);
-      c.devices.set(hash, { device, until: now + CREDENTIAL_CACHE_MS });
+      hit = { device: row, revision: org_settings_revision, until: now + CREDENTIAL_CACHE_MS };
+      c.devices.set(hash, hit);
     } else c.devices.delete(hash);
   }
-  if (!device || device.status === 'retired')
+  if (!hit || hit.device.status === 'retired')
     throw unauthenticated('unknown or revoked device credential: enroll again');
   return {
-    ctx: new Context(store, deviceActor(device)),
-    device,
+    ctx: new Context(store, deviceActor(hit.device)),
+    device: hit.device,
+    settingsRevision: hit.revision,
     ...(openJobs === undefined ? {} : { openJobs }),
   };
 }
@@ -180,6 +189,8 @@ export interface CheckIn {
   inventory?: Record<string, unknown>;
   /** a stable identity of the machine (e.g. /etc/machine-id, the Windows MachineGuid); see checkMachine */
   machineId?: string;
+  /** the hash of the settings the agent holds; the answer carries settings only when they differ */
+  settingsHash?: string;
 }
 
 /** where the first machine id a device presented is kept (the inventory, which the agent does not own) */
@@ -215,13 +226,17 @@ async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: str
   );
 }
 
-/** Heartbeat: returns the jobs waiting and the settings, in one round trip; cheap when nothing changed. */
+/**
+ * Heartbeat: returns the jobs waiting and the settings hash (with the settings when the agent's hash
+ * differs), in one round trip. An idle check-in (nothing reported, no job, settings unchanged) costs the
+ * credential lookup and nothing else.
+ */
 export async function checkIn(
   ctx: Context,
   device: Row<'devices'>,
   c: CheckIn,
-  /** what authenticateDevice learnt in the same query: false = no open job, skip the jobs query */
-  known: { openJobs?: boolean } = {},
+  /** what authenticateDevice learnt in the same query: openJobs false = skip the jobs query */
+  known: { openJobs?: boolean; settingsRevision?: number } = {},
 ) {
   const now = ctx.now();
   if (c.machineId !== undefined) await checkMachine(ctx, device, c.machineId);
@@ -254,12 +269,16 @@ export async function checkIn(
     fresh.map((j) => j.id),
   );
   for (const j of fresh) if (j.kind === 'install') j.payload = await queueInstall(ctx, device, j);
+  const revision = known.settingsRevision ?? (await repo.settingsRevision(ctx.db, device.organization_id));
+  const s = await settingsForCheckIn(ctx, device, revision, c.settingsHash);
+  if (s.stored) touchCached(ctx.store, device.id, s.stored);
   return {
     protocol: AGENT_PROTOCOL_VERSION,
     serverTime: now,
     scanSequence: device.scan_sequence,
     jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, payload: j.payload, notBefore: j.not_before })),
-    settings: { checkinIntervalSeconds: device.checkin_interval_seconds },
+    settingsHash: s.settingsHash,
+    ...(s.settings ? { settings: s.settings } : {}),
   };
 }
 
@@ -278,7 +297,14 @@ export interface JobUpdate {
   packageName: string | null;
   version: string | null;
   architecture: string | null;
+  /**
+   * the package file, when the catalog knows its SHA-256: the agent downloads it by hash from its relays,
+   * then the server, then `sourceUrl` when direct download is allowed
+   */
+  package?: { sha256: string; sizeBytes: number | null; sourceUrl: string | null };
 }
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * When an install job is first handed out, it takes the device's approved missing updates (status
@@ -299,6 +325,7 @@ async function queueInstall(
     for (const s of states) {
       const u = await getUpdate(tx, s.update_id);
       if (!u) continue;
+      const sha256 = u.sha256?.trim().toLowerCase() ?? '';
       updates.push({
         updateId: u.id,
         kind: u.kind,
@@ -306,6 +333,9 @@ async function queueInstall(
         packageName: u.package_name,
         version: u.version,
         architecture: u.architecture,
+        ...(SHA256.test(sha256)
+          ? { package: { sha256, sizeBytes: u.size_bytes, sourceUrl: u.source_url } }
+          : {}),
       });
       await setDeviceUpdateStatus(tx, device.id, u.id, 'queued');
       events.push(updateStatusEvent(device, u.id, 'pending', 'queued', `job ${job.id}`));
@@ -378,6 +408,71 @@ export async function reportJobResult(
     return changed;
   });
   return { recorded: first, duplicate: !first };
+}
+
+export interface JobProgressInput {
+  /** what the agent is doing: `installing` (the only stage so far) */
+  stage: 'installing';
+  /** the job's updates being installed now; default all of them */
+  updateIds?: number[];
+}
+
+/**
+ * The agent started a job. Idempotent: the first report moves the job to running (`job.started`), and for
+ * an install the named updates (all by default) from queued to installing; a repeat changes nothing
+ * except updates not yet installing; a report about a finished job is acknowledged and ignored.
+ */
+export async function reportJobProgress(
+  ctx: Context,
+  device: Row<'devices'>,
+  jobId: number,
+  p: JobProgressInput,
+) {
+  const job = await repo.getJob(ctx.db, jobId);
+  if (!job || job.device_id !== device.id) throw notFound('job', jobId);
+  const asked =
+    job.kind === 'install' && Array.isArray(job.payload.updates) ? (job.payload.updates as JobUpdate[]) : [];
+  if (p.updateIds) {
+    const known = new Set(asked.map((u) => u.updateId));
+    const strangers = p.updateIds.filter((id) => !known.has(id));
+    if (strangers.length)
+      throw invalid(
+        `job ${jobId} does not install update(s) ${strangers.join(', ')}`,
+        strangers.map((id) => ({ path: '/updateIds', message: `update ${id} is not part of job ${jobId}` })),
+      );
+  }
+  return ctx.store.transaction(async (tx) => {
+    const started = await repo.startJob(tx, jobId);
+    const events: EventInput[] = [];
+    if (started)
+      events.push({
+        kind: 'job.started',
+        organizationId: device.organization_id,
+        subjectType: 'job',
+        subjectId: jobId,
+        deviceId: device.id,
+        data: { kind: job.kind, stage: p.stage },
+      });
+    const finished = !started && !['delivered', 'pending', 'running'].includes(job.status);
+    let installing = 0;
+    if (!finished && asked.length) {
+      const only = new Set(p.updateIds ?? asked.map((u) => u.updateId));
+      const states = await deviceUpdateStates(
+        tx,
+        [device.id],
+        asked.map((u) => u.updateId).filter((id) => only.has(id)),
+      );
+      for (const st of states) {
+        const from = st.status as UpdateStatus;
+        if (from !== 'queued' || !canTransition(from, 'installing')) continue; // a scan or a person moved it
+        await setDeviceUpdateStatus(tx, device.id, st.update_id, 'installing');
+        events.push(updateStatusEvent(device, st.update_id, from, 'installing', `job ${jobId}`));
+        installing++;
+      }
+    }
+    if (events.length) await record(ctx, tx, events);
+    return { recorded: started || installing > 0, duplicate: !started && installing === 0, installing };
+  });
 }
 
 /**
@@ -459,7 +554,7 @@ const CREDENTIAL_CACHE_MAX = 200_000;
 export const LAST_SEEN_FLUSH_MS = 2000;
 
 interface StoreCache {
-  devices: Map<string, { device: Row<'devices'>; until: number }>;
+  devices: Map<string, { device: Row<'devices'>; revision: number; until: number }>;
   lastSeen: Map<number, Date>;
   timer: NodeJS.Timeout | undefined;
 }

@@ -8,7 +8,12 @@ import {
 } from '../core/updates.ts';
 import { statusAfterDetection, type UpdateStatus } from '../core/status.ts';
 import { invalid } from '../core/errors.ts';
-import { deviceUpdateStates, upsertDeviceUpdate, upsertUpdates } from '../store/repos/updates.ts';
+import {
+  deviceUpdateStates,
+  setDeviceUpdateStatus,
+  upsertDeviceUpdate,
+  upsertUpdates,
+} from '../store/repos/updates.ts';
 import { updateDevice as updateDeviceRow } from '../store/repos/devices.ts';
 import { linkUpdateCves, linkUpdatesToAdvisories } from '../store/repos/catalog.ts';
 import type { Context } from './context.ts';
@@ -149,6 +154,21 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
         });
       }
     }
+    // the machine says it needs no reboot (it restarted): what waited for one is installed now
+    if (report.rebootRequired === false)
+      for (const s of await deviceUpdateStates(tx, [deviceId]))
+        if (s.status === 'reboot_required') {
+          await setDeviceUpdateStatus(tx, deviceId, s.update_id, 'installed');
+          events.push({
+            kind: 'device_update.status',
+            organizationId: device.organization_id,
+            subjectType: 'device_update',
+            subjectId: `${deviceId}:${s.update_id}`,
+            deviceId,
+            updateId: s.update_id,
+            data: { from: 'reboot_required', to: 'installed', reason: 'scan: restarted' },
+          });
+        }
     await updateDeviceRow(tx, deviceId, {
       last_scan_at: now,
       ...(report.rebootRequired !== undefined ? { reboot_required: report.rebootRequired } : {}),

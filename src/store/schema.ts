@@ -14,6 +14,8 @@ export interface OrganizationsTable {
   parent_id: number | null;
   time_zone: string | null;
   attributes: Json;
+  /** bumped by triggers when anything its devices' agent settings follow from changes (migration 0009) */
+  settings_revision: Def<number>;
   created_at: Stamp;
   updated_at: Stamp;
 }
@@ -53,6 +55,9 @@ export interface DevicesTable {
   last_scan_at: StampNull;
   scan_sequence: Def<number>;
   checkin_interval_seconds: Def<number>;
+  /** what the device's agent settings were last computed for, and their hash (migration 0009) */
+  settings_key: Def<string | null>;
+  settings_hash: Def<string | null>;
   created_at: Stamp;
   updated_at: Stamp;
 }
@@ -399,6 +404,8 @@ export interface JobsTable {
   result: Json | null;
   created_at: Stamp;
   delivered_at: StampNull;
+  /** when the agent reported it started the job (migration 0009) */
+  started_at: StampNull;
   completed_at: StampNull;
 }
 export interface EventsTable {

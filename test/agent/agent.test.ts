@@ -163,8 +163,12 @@ class FakeServer {
           serverTime: new Date().toISOString(),
           scanSequence: this.sequence,
           jobs: this.jobs.filter((j) => !this.results.has(j.id)),
-          settings: { checkinIntervalSeconds: 300 },
+          settingsHash: 'no-settings',
         };
+      },
+      jobProgress: async () => {
+        check();
+        return { recorded: true, duplicate: false, installing: 1 };
       },
       scan: async (r: ScanRequest) => {
         check();

@@ -101,7 +101,11 @@ test('enroll, status, one round, scan, and a systemd unit', async () => {
   const s = await run(['install-service', '--path', unit, '--config', config]);
   assert.equal(s.code, 0, s.stderr);
   const text = await readFile(unit, 'utf8');
-  assert.match(text, /^ExecStart=.*node.* --import tsx .*src\/agent\/main\.ts run --config .*agent\.json$/m);
+  // install-service builds the one-file agent bundle and the unit runs it with plain node
+  assert.match(
+    text,
+    /^ExecStart=\S*node --max-semi-space-size=1 --max-old-space-size=32 \S*dist\/agent\/main\.js run --config .*agent\.json$/m,
+  );
   assert.match(text, /^WantedBy=multi-user.target$/m);
 
   const bad = await run(['status', '--config', join(dir, 'missing.json')]);

@@ -62,6 +62,11 @@ test('tries the sources in order and keeps the first with the right hash', async
     ],
   );
   assert.equal(server.seen.at(-1), 'Bearer pld_x');
+  assert.deepEqual(
+    [relayDown.seen.at(-1), relayBad.seen.at(-1)],
+    [undefined, undefined],
+    'relays (plain HTTP, any machine) never get the device credential',
+  );
   assert.equal(vendor.seen.length, 0, 'the vendor is not asked once the server delivered');
 });
 

@@ -177,20 +177,24 @@ eachDriver('agent end to end with real apt', (h) => {
         ).body.items
           .filter((ev: { kind: string }) => ev.kind.startsWith('device_update.'))
           .map((ev: { data: { from: string | null; to: string } }) => `${ev.data.from ?? '-'}→${ev.data.to}`);
+      // (the agent reports the start of each install: its updates are installing until the result)
       assert.deepEqual(await history(hello), [
         '-→missing',
         'missing→pending',
         'pending→queued',
-        'queued→installed',
+        'queued→installing',
+        'installing→installed',
       ]);
       assert.deepEqual(await history(fail), [
         '-→missing',
         'missing→pending',
         'pending→queued',
-        'queued→failed',
+        'queued→installing',
+        'installing→failed',
         'failed→pending',
         'pending→queued',
-        'queued→installed',
+        'queued→installing',
+        'installing→installed',
       ]);
     },
   );

@@ -1,6 +1,6 @@
 // The apt/dpkg backend (Debian, Ubuntu): refresh, simulate, install exact versions, reboot-required.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   DPKG_QUERY_FORMAT,
   parseAptCachePolicy,
@@ -14,7 +14,7 @@ import {
 } from './apt-parse.ts';
 import type { AptRoot } from './apt-root.ts';
 import { compareDebianVersions } from '../../core/advisories/versions.ts';
-import { spawnRunner } from './runner.ts';
+import { spawnRunner, wallNotify } from './runner.ts';
 import {
   CommandFailedError,
   lastMeaningfulLine,
@@ -180,7 +180,12 @@ export class AptBackend implements Backend {
     return results;
   }
 
-  private async installOne(u: InstallRequest): Promise<InstallResult> {
+  /** installs one update from a downloaded, hash-verified .deb (then checks it like any install) */
+  installFile(update: InstallRequest, path: string): Promise<InstallResult> {
+    return this.installOne(update, path);
+  }
+
+  private async installOne(u: InstallRequest, file?: string): Promise<InstallResult> {
     const fail = (
       message: string,
       exitCode: number | null,
@@ -200,7 +205,10 @@ export class AptBackend implements Backend {
     if (u.arch !== undefined && !ARCH.test(u.arch))
       return fail(`"${u.arch}" is not a Debian architecture`, null);
     const qualified = u.arch && u.arch !== 'all' ? `${u.name}:${u.arch}` : u.name;
-    const target = u.version === undefined ? qualified : `${qualified}=${u.version}`;
+    if (file !== undefined && !(isAbsolute(file) && file.endsWith('.deb')))
+      return fail(`"${file}" is not the absolute path of a .deb file`, null);
+    // a downloaded package file is installed as such (apt resolves its dependencies from the archive)
+    const target = file ?? (u.version === undefined ? qualified : `${qualified}=${u.version}`);
     const before = await this.rebootRequired();
     const r = await this.apt([
       'install',
@@ -246,6 +254,11 @@ export class AptBackend implements Backend {
       newVersion,
       rebootRequired,
     };
+  }
+
+  /** a message to every terminal (`wall`) */
+  notify(message: string): Promise<boolean> {
+    return wallNotify(this.run, message);
   }
 
   async rebootRequired(): Promise<RebootState> {

@@ -12,7 +12,7 @@ import {
   parseUpdateinfoList,
   type AdvisoryEntry,
 } from './rpm-parse.ts';
-import { spawnRunner } from './runner.ts';
+import { spawnRunner, wallNotify } from './runner.ts';
 import {
   CommandFailedError,
   lastMeaningfulLine,
@@ -271,6 +271,11 @@ export class DnfBackend implements Backend {
         ? { ...r, rebootRequired: true }
         : r,
     );
+  }
+
+  /** a message to every terminal (`wall`) */
+  notify(message: string): Promise<boolean> {
+    return wallNotify(this.run, message);
   }
 
   async rebootRequired(): Promise<RebootState> {

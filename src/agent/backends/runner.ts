@@ -42,3 +42,12 @@ export const spawnRunner: CommandRunner = (cmd, args, opts: RunOptions = {}) =>
     });
     child.stdin.end(opts.input ?? '');
   });
+
+/**
+ * Linux: a message to every terminal with `wall` (util-linux; the message on stdin). False when `wall`
+ * is missing or fails, so the caller falls back to its log.
+ */
+export async function wallNotify(run: CommandRunner, message: string): Promise<boolean> {
+  const r = await run('wall', [], { input: `${message}\n`, timeoutMs: 10_000 });
+  return r.code === 0;
+}

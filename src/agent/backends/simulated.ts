@@ -398,6 +398,25 @@ export class SimulatedBackend implements Backend {
     return { required: this.rebootPkgs.length > 0, packages: [...this.rebootPkgs] };
   }
 
+  /** the messages shown to the machine's users, the latest last (at most 20 kept) */
+  readonly notices: string[] = [];
+  /** the package files installs were given, the latest last (at most 20 kept) */
+  readonly files: string[] = [];
+
+  async notify(message: string): Promise<boolean> {
+    this.notices.push(message);
+    if (this.notices.length > 20) this.notices.shift();
+    return true;
+  }
+
+  /** installs from a package file the agent downloaded: the machine behaves as for the same update */
+  async installFile(update: InstallRequest, path: string): Promise<InstallResult> {
+    this.files.push(path);
+    if (this.files.length > 20) this.files.shift();
+    const [r] = await this.install([update]);
+    return r!;
+  }
+
   /** The machine restarts: pending reboots are done. */
   reboot(): void {
     this.rebootPkgs = [];

@@ -106,6 +106,16 @@ export interface Backend {
   scan(options?: ScanOptions): Promise<ScanResult>;
   install(updates: readonly InstallRequest[]): Promise<InstallResult[]>;
   rebootRequired(): Promise<RebootState>;
+  /**
+   * Installs one update from a package file the agent downloaded and verified by its SHA-256. Absent: the
+   * backend installs only through its package manager, which fetches packages itself.
+   */
+  installFile?(update: InstallRequest, path: string): Promise<InstallResult>;
+  /**
+   * Tells the people using the machine something (an install, a coming restart); resolves to whether it
+   * reached them. Absent, or false: the agent only logs the message.
+   */
+  notify?(message: string): Promise<boolean>;
 }
 
 // ---- running commands ----

@@ -2,7 +2,7 @@
 import { access } from 'node:fs/promises';
 import { XMLParser } from 'fast-xml-parser';
 import { RPM_QUERY_FORMAT, normaliseEvr, parseRpmQuery, severityOf } from './rpm-parse.ts';
-import { spawnRunner } from './runner.ts';
+import { spawnRunner, wallNotify } from './runner.ts';
 import {
   CommandFailedError,
   lastMeaningfulLine,
@@ -361,6 +361,11 @@ export class ZypperBackend implements Backend {
   }
 
   /** `zypper needs-rebooting`: 102 = reboot needed, 0 = not; older zypper lacks it, then libzypp's flag file. */
+  /** a message to every terminal (`wall`) */
+  notify(message: string): Promise<boolean> {
+    return wallNotify(this.run, message);
+  }
+
   async rebootRequired(): Promise<RebootState> {
     const r = await this.run('zypper', ['needs-rebooting']);
     if (r.code === ZYPPER_EXIT.rebootNeeded) return { required: true, packages: [] };

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { unauthenticated } from '../../core/errors.ts';
+import { REBOOT_MODES } from '../../core/agent-settings/model.ts';
 import { UPDATE_KINDS } from '../../core/updates.ts';
 import * as agents from '../../services/agents.ts';
 import type { Store } from '../../store/db.ts';
@@ -29,6 +30,77 @@ const ReportedUpdate = Type.Object(
     installedVersion: Type.Optional(Str(100)),
   },
   { additionalProperties: false },
+);
+
+const Interval = { start: DateTime, end: DateTime };
+const NullableStr = Nullable(Type.String());
+
+/** the settings an agent keeps and obeys offline (core/agent-settings/model.ts AgentSettings) */
+const Settings = Type.Object(
+  {
+    checkinIntervalSeconds: Type.Integer(),
+    timeZone: Type.String({ description: 'the zone the intervals were computed in' }),
+    horizon: Type.Object(Interval, {
+      description: 'the intervals cover this period; nothing is open after it',
+    }),
+    maintenance: Type.Object({
+      windows: Type.Array(
+        Type.Object({
+          id: Id,
+          name: Type.String(),
+          viaGroup: Type.Boolean({
+            description: "assigned to the device's group or an ancestor: gates every install",
+          }),
+          policyIds: Type.Array(Id, { description: 'gates the installs of these policies' }),
+        }),
+      ),
+      overridePolicyIds: Type.Array(Id, { description: 'policies that install outside maintenance windows' }),
+      intervals: Type.Array(
+        Type.Object({
+          windowId: Id,
+          ...Interval,
+          installs: Type.Boolean({ description: "the window's install schedule is open" }),
+          reboots: Type.Boolean({ description: "the window's reboot interval (within-interval) is open" }),
+        }),
+        { description: 'UTC, half-open [start, end)' },
+      ),
+    }),
+    reboot: Type.Object({
+      mode: Type.Enum([...REBOOT_MODES]),
+      delayMinutes: Type.Integer(),
+      message: NullableStr,
+      notify: Type.Boolean(),
+      intervals: Type.Array(Type.Object(Interval), {
+        description: 'within-interval: when the reboot may happen',
+      }),
+      source: Nullable(Type.Object({ kind: Type.Enum(['window', 'policy']), id: Id })),
+    }),
+    notifications: Type.Object({
+      beforeInstall: Type.Boolean(),
+      beforeReboot: Type.Boolean(),
+      installMessage: NullableStr,
+      rebootMessage: NullableStr,
+      installMessageMac: NullableStr,
+      rebootMessageMac: NullableStr,
+      deferralPeriodsHours: Type.Array(Type.Integer()),
+      maxDeferrals: Nullable(Type.Integer()),
+    }),
+    packageSources: Type.Object({
+      relays: Type.Array(
+        Type.Object({
+          deviceId: Id,
+          name: Type.String(),
+          hostname: Type.String(),
+          ipAddresses: Type.Array(Type.String()),
+        }),
+        { description: 'caching servers in priority order; the server comes after them' },
+      ),
+      directDownload: Type.Boolean({
+        description: "the vendor's URL may be used when relays and the server fail",
+      }),
+    }),
+  },
+  { description: 'sent only when they differ from the settings whose hash the agent sent' },
 );
 
 /** the device behind the request's credential (every agent route but enrollment) */
@@ -87,6 +159,13 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
             rebootRequired: Type.Optional(Type.Boolean()),
             inventory: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
             machineId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            settingsHash: Type.Optional(
+              Type.String({
+                maxLength: 100,
+                description:
+                  'the hash of the settings the agent holds; settings come back only when they differ',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -99,19 +178,26 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
               Type.Object({
                 id: Id,
                 kind: Type.String(),
-                payload: Type.Record(Type.String(), Type.Unknown()),
+                payload: Type.Record(Type.String(), Type.Unknown(), {
+                  description:
+                    'install: {updates: [{updateId, kind, name, packageName, version, architecture, package?: {sha256, sizeBytes, sourceUrl}}], policyId?}',
+                }),
                 notBefore: Nullable(DateTime),
               }),
             ),
-            settings: Type.Object({ checkinIntervalSeconds: Type.Integer() }),
+            settingsHash: Type.String({ description: 'the hash of the current settings' }),
+            settings: Type.Optional(Settings),
           }),
           ...errors,
         },
       },
     },
     async (req) => {
-      const { ctx, device: d, openJobs } = await authenticatedDevice(store, req);
-      return agents.checkIn(ctx, d, req.body as agents.CheckIn, openJobs === undefined ? {} : { openJobs });
+      const { ctx, device: d, openJobs, settingsRevision } = await authenticatedDevice(store, req);
+      return agents.checkIn(ctx, d, req.body as agents.CheckIn, {
+        settingsRevision,
+        ...(openJobs === undefined ? {} : { openJobs }),
+      });
     },
   );
 
@@ -148,6 +234,43 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
     async (req) => {
       const { ctx, device: d } = await authenticatedDevice(store, req);
       return agents.reportScan(ctx, d, req.body as agents.ScanReportInput);
+    },
+  );
+
+  app.post(
+    '/jobs/:id/progress',
+    {
+      schema: {
+        tags,
+        summary: 'The agent started a job: the job is running, its queued updates are installing; idempotent',
+        description:
+          'A repeated report changes nothing (duplicate: true); a report about a finished job is ignored. `updateIds` names the updates being installed now (default: all of the job).',
+        params: IdParam,
+        body: Type.Object(
+          {
+            stage: Type.Enum(['installing']),
+            updateIds: Type.Optional(Type.Array(Id, { maxItems: 10000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            recorded: Type.Boolean(),
+            duplicate: Type.Boolean(),
+            installing: Type.Integer({ description: 'updates that became installing with this report' }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { ctx, device: d } = await authenticatedDevice(store, req);
+      return agents.reportJobProgress(
+        ctx,
+        d,
+        (req.params as { id: number }).id,
+        req.body as agents.JobProgressInput,
+      );
     },
   );
 

@@ -3,6 +3,8 @@ import * as m0001 from './0001_initial.ts';
 import * as m0003 from './0003_catalog.ts';
 import * as m0005 from './0005_compliance.ts';
 import * as m0006 from './0006_kaseya.ts';
+import * as m0008 from './0008_custom_severity_compliance.ts';
+import * as m0009 from './0009_agent_settings.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -10,6 +12,8 @@ const migrations: Record<string, Migration> = {
   '0003_catalog': m0003,
   '0005_compliance': m0005,
   '0006_kaseya': m0006,
+  '0008_custom_severity_compliance': m0008,
+  '0009_agent_settings': m0009,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -24,11 +24,19 @@ export const revokeInstallToken = (db: Db, id: number) =>
 export const getDeviceByCredential = (db: Db, hash: string) =>
   db.selectFrom('devices').selectAll().where('credential_hash', '=', hash).executeTakeFirst();
 
-/** the device of a credential, and whether any job waits for it (the idle check-in's only query) */
+/** job states in which a job is not finished: handed out (again) at check-in */
+export const OPEN_JOB_STATUSES = ['pending', 'delivered', 'running'] as const;
+
+/**
+ * The device of a credential, whether any job waits for it, and its organization's settings revision:
+ * the idle check-in's only query.
+ */
 export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
   db
     .selectFrom('devices')
+    .innerJoin('organizations as o', 'o.id', 'devices.organization_id')
     .selectAll('devices')
+    .select('o.settings_revision as org_settings_revision')
     .select((eb) =>
       eb
         .exists(
@@ -36,23 +44,73 @@ export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
             .selectFrom('jobs')
             .select(sql<number>`1`.as('one'))
             .whereRef('jobs.device_id', '=', 'devices.id')
-            .where('jobs.status', 'in', ['pending', 'delivered']),
+            .where('jobs.status', 'in', [...OPEN_JOB_STATUSES]),
         )
         .as('has_open_jobs'),
     )
     .where('credential_hash', '=', hash)
     .executeTakeFirst();
 
-/** jobs waiting for a device: pending or handed out but not finished (handed out again after a lost answer) */
+/** an organization's settings revision (bumped by triggers, migration 0009) */
+export const settingsRevision = async (db: Db, organizationId: number) =>
+  (
+    await db
+      .selectFrom('organizations')
+      .select('settings_revision')
+      .where('id', '=', organizationId)
+      .executeTakeFirst()
+  )?.settings_revision ?? 0;
+
+/** remembers what a device's settings were computed for and their hash */
+export const setSettingsHash = (db: Db, deviceId: number, key: string, hash: string) =>
+  db
+    .updateTable('devices')
+    .set({ settings_key: key, settings_hash: hash })
+    .where('id', '=', deviceId)
+    .execute();
+
+/** the enabled policies of an organization that target a device directly or through one of `groupIds` */
+export const policiesTargeting = (db: Db, organizationId: number, deviceId: number, groupIds: number[]) =>
+  db
+    .selectFrom('policies as p')
+    .select(['p.id', 'p.behaviour'])
+    .where('p.enabled', '=', true)
+    .where('p.organization_id', '=', organizationId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('policy_targets as t')
+          .select(sql<number>`1`.as('one'))
+          .whereRef('t.policy_id', '=', 'p.id')
+          .where((e) =>
+            e.or([e('t.device_id', '=', deviceId), e('t.group_id', 'in', groupIds.length ? groupIds : [0])]),
+          ),
+      ),
+    )
+    .orderBy('p.id')
+    .execute();
+
+/** jobs waiting for a device: pending, or handed out or started but not finished (handed out again) */
 export const openJobs = (db: Db, deviceId: number) =>
   db
     .selectFrom('jobs')
     .select(['id', 'kind', 'payload', 'status', 'not_before', 'created_at'])
     .where('device_id', '=', deviceId)
-    .where('status', 'in', ['pending', 'delivered'])
+    .where('status', 'in', [...OPEN_JOB_STATUSES])
     .orderBy('id')
     .limit(100)
     .execute();
+
+/** the agent started a job: false when it was already started or is finished (a repeated report) */
+export async function startJob(db: Db, id: number): Promise<boolean> {
+  const r = await db
+    .updateTable('jobs')
+    .set({ status: 'running', started_at: new Date() })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'delivered'])
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
 
 export const markDelivered = (db: Db, ids: number[]) =>
   ids.length
