@@ -8,13 +8,28 @@ import { parseQueryOptions } from '../shared/odata/index.ts';
 import { classify } from '../shared/problem.ts';
 import { authResult, bearer, FACE, kaseyaLogin, type KaseyaAuthOptions } from './auth.ts';
 import { failure, sendEnvelope, success } from './envelope.ts';
+import { patchRoutes } from './patch.ts';
+import { listInstalledApps } from './audit.ts';
+import { kaseyaBodyParsers } from './body.ts';
+import { getRoleRecord, getUserRecord, listRoles, listUsers } from './directory.ts';
 import {
+  addMachineGroup,
+  addOrg,
+  agentsInView,
+  deleteAgent,
+  deleteMachineGroup,
+  deleteOrg,
   getAgent,
   getMachineGroup,
   getOrg,
   listAgents,
   listMachineGroups,
   listOrgs,
+  listViews,
+  renameAgent,
+  updateMachineGroup,
+  updateOrg,
+  updateOrgNamedInBody,
   type Listed,
 } from './resources.ts';
 
@@ -25,6 +40,7 @@ type Query = Record<string, unknown>;
 type Params = Record<string, string>;
 
 export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAuthOptions = {}) {
+  kaseyaBodyParsers(app);
   const contexts = new WeakMap<FastifyRequest, Context>();
   const ctxOf = async (req: FastifyRequest) => {
     let ctx = contexts.get(req);
@@ -65,6 +81,9 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   const listed = <T>(req: FastifyRequest, reply: FastifyReply, r: Listed<T>, item: string) =>
     sendEnvelope(req, reply, 200, success(r.records, r.total), item);
   const options = (req: FastifyRequest) => parseQueryOptions(req.query as Query);
+  const idOf = (req: FastifyRequest, param: string, what: string) =>
+    parseDecimalId((req.params as Params)[param] ?? '', what);
+  patchRoutes(app, { ctxOf, ok, listed, options });
 
   app.get('/auth', async (req, reply) => {
     const r = await kaseyaLogin(store, req.headers.authorization, { ...opts, client: req.ip });
@@ -105,5 +124,73 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).agentId ?? '', 'agent');
     return ok(req, reply, await getAgent(ctx, id));
+  });
+
+  // ---- writes of organizations, machine groups and agents: Result is the new id, or true ----
+  app.post('/system/orgs', async (req, reply) => ok(req, reply, await addOrg(await ctxOf(req), req.body)));
+  app.put('/system/orgs', async (req, reply) =>
+    ok(req, reply, await updateOrgNamedInBody(await ctxOf(req), req.body)),
+  );
+  app.put('/system/orgs/:orgId', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await updateOrg(ctx, idOf(req, 'orgId', 'organization'), req.body));
+  });
+  app.delete('/system/orgs/:orgId', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await deleteOrg(ctx, idOf(req, 'orgId', 'organization')));
+  });
+  app.post('/system/orgs/:orgId/machinegroups', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await addMachineGroup(ctx, idOf(req, 'orgId', 'organization'), req.body));
+  });
+  app.put('/system/machinegroups/:machineGroupId', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    const id = idOf(req, 'machineGroupId', 'machine group');
+    return ok(req, reply, await updateMachineGroup(ctx, id, req.body));
+  });
+  app.delete('/system/machinegroups/:machineGroupId', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await deleteMachineGroup(ctx, idOf(req, 'machineGroupId', 'machine group')));
+  });
+  app.put('/assetmgmt/agents/:agentId/rename/:newName', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    const id = idOf(req, 'agentId', 'agent');
+    return ok(req, reply, await renameAgent(ctx, id, (req.params as Params).newName ?? ''));
+  });
+  app.delete('/assetmgmt/agents/:agentId/:uninstallFirst', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    const id = idOf(req, 'agentId', 'agent');
+    return ok(req, reply, await deleteAgent(ctx, id, (req.params as Params).uninstallFirst ?? ''));
+  });
+
+  // ---- agent views (Patchline has none), users, roles, installed applications ----
+  app.get('/system/views', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    options(req); // a malformed option is still an error
+    return listed(req, reply, listViews(ctx), 'View');
+  });
+  app.get('/assetmgmt/agentsinview/:viewId', async (req) => {
+    const ctx = await ctxOf(req);
+    options(req);
+    agentsInView(ctx, idOf(req, 'viewId', 'agent view'));
+  });
+  app.get('/system/users', async (req, reply) =>
+    listed(req, reply, await listUsers(await ctxOf(req), options(req)), 'User'),
+  );
+  app.get('/system/users/:userId', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await getUserRecord(ctx, idOf(req, 'userId', 'user')));
+  });
+  app.get('/system/roles', async (req, reply) =>
+    listed(req, reply, await listRoles(await ctxOf(req), options(req)), 'Role'),
+  );
+  app.get('/system/roles/:roleId', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await getRoleRecord(ctx, idOf(req, 'roleId', 'role')));
+  });
+  app.get('/assetmgmt/audit/:agentId/software/installedapplications', async (req, reply) => {
+    const ctx = await ctxOf(req);
+    const id = idOf(req, 'agentId', 'agent');
+    return listed(req, reply, await listInstalledApps(ctx, id, options(req)), 'InstalledApplication');
   });
 }
