@@ -13,6 +13,7 @@ import { DomainError } from '../core/errors.ts';
 import { DataDirInUseError } from '../store/lock.ts';
 import { registerPolicyCommands } from './policies.ts';
 import { registerAgentCommands } from './agent.ts';
+import { registerDemoCommand } from './demo.ts';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { startEngine } from '../engine/engine.ts';
@@ -224,6 +225,7 @@ storeOptions(
 
 registerPolicyCommands(program);
 registerAgentCommands(program);
+registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof DomainError || e instanceof DataDirInUseError) {

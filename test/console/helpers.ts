@@ -45,3 +45,22 @@ export async function startConsoleServer(store: Store): Promise<{ app: FastifyIn
   if (!address || typeof address === 'string') throw new Error('the server has no TCP address');
   return { app, url: `http://127.0.0.1:${address.port}` };
 }
+
+/** Debian's chromium is there, or the suite is skipped with a warning (and fails under CI=true) */
+export const HAVE_CHROMIUM = existsSync(CHROMIUM);
+export const SKIP_WITHOUT_CHROMIUM =
+  !HAVE_CHROMIUM && process.env.CI !== 'true' ? `${CHROMIUM} missing` : false;
+
+/** signs in through the sign-in page and waits for the console */
+export async function signInPage(
+  page: import('playwright-core').Page,
+  url: string,
+  username: string,
+  password: string,
+) {
+  await page.goto(`${url}/`);
+  await page.getByLabel('User name').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}

@@ -17,7 +17,7 @@ import { SignIn } from './pages/SignIn.tsx';
 import { Dashboard } from './pages/Dashboard.tsx';
 import { Devices } from './pages/Devices.tsx';
 import { DevicePage } from './pages/DevicePage.tsx';
-import { Organizations, Groups, Users, ApiKeys } from './pages/Admin.tsx';
+import { Organizations, Groups, Users, Roles, Scopes, ApiKeys } from './pages/Admin.tsx';
 import { EventLog } from './pages/EventLog.tsx';
 import { Policies, PolicyPage } from './pages/Policies.tsx';
 import { Windows } from './pages/Windows.tsx';
@@ -35,6 +35,8 @@ const NAV: { to: string; label: string; privilege?: string; section?: string }[]
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
   { to: '/admin/groups', label: 'Groups' },
   { to: '/admin/users', label: 'Users', privilege: 'administer' },
+  { to: '/admin/roles', label: 'Roles', privilege: 'administer' },
+  { to: '/admin/scopes', label: 'Scopes', privilege: 'administer' },
   { to: '/admin/api-keys', label: 'API keys' },
   { to: '/admin/events', label: 'Event log' },
 ];
@@ -137,6 +139,8 @@ export function App() {
           <Route path="/admin/organizations" element={<Organizations />} />
           <Route path="/admin/groups" element={<Groups />} />
           <Route path="/admin/users" element={<Users />} />
+          <Route path="/admin/roles" element={<Roles />} />
+          <Route path="/admin/scopes" element={<Scopes />} />
           <Route path="/admin/api-keys" element={<ApiKeys />} />
           <Route path="/admin/events" element={<EventLog />} />
           <Route path="/login" element={<Navigate to="/" replace />} />

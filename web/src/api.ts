@@ -321,3 +321,44 @@ export interface Cve {
     status: string;
   }[];
 }
+
+export type ComplianceBucket = 'missing' | 'pending' | 'failed' | 'installed';
+/** GET /compliance?organizationId=… (services/compliance.ts) */
+export interface Compliance {
+  scope: { kind: string; id: number; organizationId: number };
+  devices: {
+    devices: number;
+    scanned: number;
+    fullyPatched: number;
+    needingReboot: number;
+    notSeenRecently: number;
+  };
+  updates: {
+    totals: Record<ComplianceBucket, number>;
+    bySeverity: Record<Severity, Record<ComplianceBucket, number>>;
+  };
+  cves: {
+    open: number;
+    top: {
+      id: string;
+      severity: Severity;
+      cvssScore: number | null;
+      knownExploited: boolean;
+      devices: number;
+    }[];
+  };
+  notSeenSince: string;
+}
+/** GET /maintenance-windows/:id/occurrences */
+export interface WindowOccurrences {
+  windowId: number;
+  zone: string;
+  from: string;
+  to: string;
+  occurrences: { start: string; end: string | null; uses: string[] }[];
+  alwaysOpen: string[];
+}
+export interface RoleDetail extends Role {
+  description: string;
+  builtin: boolean;
+}

@@ -15,6 +15,8 @@ interface Session {
   token: string | null;
   me: Me | undefined;
   organizations: Organization[];
+  /** the organizations in scope have been read (the list may be empty) */
+  organizationsLoaded: boolean;
   /** the organization the operator works in, or null for all of their organizations */
   organizationId: number | null;
   setOrganizationId: (id: number | null) => void;
@@ -65,6 +67,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     token,
     me: me.data,
     organizations,
+    organizationsLoaded: orgs.isFetched,
     organizationId,
     setOrganizationId: (id) => {
       if (id === null) sessionStorage.removeItem(ORG_KEY);

@@ -28,14 +28,23 @@ export const label = (s: string) => s.replace(/[_-]/g, ' ');
 
 export function SeverityBadge({ severity }: { severity: Severity }) {
   return (
-    <Badge color={SEVERITY_COLOR[severity]} variant={severity === 'critical' ? 'filled' : 'light'}>
+    <Badge
+      color={SEVERITY_COLOR[severity]}
+      variant={severity === 'critical' ? 'filled' : 'light'}
+      style={{ overflow: 'visible' }}
+    >
       {severity}
     </Badge>
   );
 }
 export function StatusBadge({ status }: { status: string }) {
   return (
-    <Badge color={STATUS_COLOR[status] ?? 'gray'} variant="light" data-status={status}>
+    <Badge
+      color={STATUS_COLOR[status] ?? 'gray'}
+      variant="light"
+      data-status={status}
+      style={{ overflow: 'visible' }}
+    >
       {label(status)}
     </Badge>
   );

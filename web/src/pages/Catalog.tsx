@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Anchor, Badge, Button, Card, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { get, qs, type Bulletin, type Cve, type Page } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorState, Loading, PageTitle, Pager, SeverityBadge, StatusBadge, when } from '../ui.tsx';
@@ -67,8 +67,11 @@ function BulletinTable({ items, testId }: { items: Bulletin[]; testId: string })
 }
 
 function CveLookup() {
-  const [input, setInput] = useState('');
-  const [cve, setCve] = useState<string | null>(null);
+  // the dashboard links here with ?cve=CVE-…
+  const [params] = useSearchParams();
+  const linked = params.get('cve')?.trim().toUpperCase() ?? '';
+  const [input, setInput] = useState(CVE_RE.test(linked) ? linked : '');
+  const [cve, setCve] = useState<string | null>(CVE_RE.test(linked) ? linked : null);
   const { orgName } = useSession();
   const q = useQuery({
     queryKey: ['cve', cve],

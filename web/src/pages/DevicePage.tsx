@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import {
+  Alert,
   Anchor,
   Badge,
   Button,
   Card,
   Checkbox,
   Group,
+  Modal,
   SegmentedControl,
   SimpleGrid,
   Stack,
@@ -17,7 +19,16 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { get, post, qs, type Device, type DeviceUpdate, type Page, type PatchEvent } from '../api.ts';
+import {
+  get,
+  post,
+  qs,
+  type Device,
+  type DeviceUpdate,
+  type Page,
+  type PatchEvent,
+  type TaskInstance,
+} from '../api.ts';
 import { useSession } from '../session.tsx';
 import {
   ago,
@@ -102,6 +113,35 @@ export function DevicePage() {
       notifications.show({ color: 'red', title: `${label(v.action)} failed`, message: e.message }),
   });
 
+  // scan now / install now: a task instance for this device; the agent runs it at its next check-in
+  const [installing, setInstalling] = useState(false);
+  const [started, setStarted] = useState<TaskInstance | null>(null);
+  const run = useMutation({
+    mutationFn: async ({ kind, ids }: { kind: 'scan' | 'install'; ids?: number[] }) => {
+      if (kind === 'install' && ids?.length && can('approve')) {
+        const notApproved = (updates.data?.items ?? [])
+          .filter((u) => ids.includes(u.updateId) && u.approval?.action !== 'approve')
+          .map((u) => u.updateId);
+        if (notApproved.length) await post(`/devices/${id}/updates/approve`, { updateIds: notApproved });
+      }
+      return post<TaskInstance>(`/devices/${id}/${kind}`, ids?.length ? { updateIds: ids } : {});
+    },
+    onSuccess: (r) => {
+      setStarted(r);
+      setInstalling(false);
+      setSelected(new Set());
+      void client.invalidateQueries({ queryKey: ['device', id] });
+      void client.invalidateQueries({ queryKey: ['events'] });
+      void client.invalidateQueries({ queryKey: ['tasks'] });
+    },
+    onError: (e: Error, v) =>
+      notifications.show({
+        color: 'red',
+        title: `${v.kind === 'scan' ? 'Scan' : 'Install'} now failed`,
+        message: e.message,
+      }),
+  });
+
   if (device.error) return <ErrorState error={device.error} retry={() => void device.refetch()} />;
   if (!device.data) return <Loading what="the device" />;
   const d = device.data;
@@ -120,7 +160,72 @@ export function DevicePage() {
       <Anchor component={Link} to="/devices" size="sm">
         ← Devices
       </Anchor>
-      <PageTitle actions={<StatusBadge status={d.status} />}>{d.name}</PageTitle>
+      <PageTitle
+        actions={
+          <Group gap="xs">
+            <StatusBadge status={d.status} />
+            {can('manage_devices') && (
+              <>
+                <Button
+                  size="sm"
+                  variant="default"
+                  loading={run.isPending && run.variables?.kind === 'scan'}
+                  onClick={() => run.mutate({ kind: 'scan' })}
+                >
+                  Scan now
+                </Button>
+                <Button size="sm" onClick={() => setInstalling(true)}>
+                  Install now{selected.size ? ` (${selected.size})` : ''}
+                </Button>
+              </>
+            )}
+          </Group>
+        }
+      >
+        {d.name}
+      </PageTitle>
+      {started && (
+        <Alert
+          color="green"
+          mb="md"
+          withCloseButton
+          onClose={() => setStarted(null)}
+          title={started.kind === 'scan' ? 'Scan requested' : 'Install requested'}
+          data-testid="device-action-result"
+          data-instance={started.id}
+        >
+          <Text size="sm">
+            Task instance{' '}
+            <Anchor component={Link} to={`/tasks/instances/${started.id}`}>
+              #{started.id}
+            </Anchor>{' '}
+            ({started.status}): the device {started.kind === 'scan' ? 'scans' : 'installs'} at its next
+            check-in
+            {started.kind === 'install' ? ', inside its maintenance window' : ''}.
+          </Text>
+        </Alert>
+      )}
+      <Modal opened={installing} onClose={() => setInstalling(false)} title={`Install now on ${d.name}`}>
+        <Stack>
+          <Text size="sm">
+            {selected.size
+              ? `Installs the ${selected.size} selected update(s)${can('approve') ? '; those not approved yet are approved on this device first' : ' that are approved'}.`
+              : 'Installs every approved update of this device.'}{' '}
+            The device runs the install at its next check-in, inside its maintenance window.
+          </Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setInstalling(false)}>
+              Cancel
+            </Button>
+            <Button
+              loading={run.isPending && run.variables?.kind === 'install'}
+              onClick={() => run.mutate({ kind: 'install', ids: [...selected] })}
+            >
+              Install now
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       <Card withBorder radius="md" mb="lg">
         <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }}>
           {[
@@ -241,10 +346,10 @@ export function DevicePage() {
                         </Text>
                       )}
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <SeverityBadge severity={u.severity} />
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>
                       <StatusBadge status={u.status} />
                     </Table.Td>
                     <Table.Td>

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, Select, Table, TextInput, UnstyledButton } from '@mantine/core';
+import { Anchor, Badge, Checkbox, Group, Select, Table, TextInput, UnstyledButton } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -25,6 +25,7 @@ export function Devices() {
   const osFamily = params.get('osFamily') ?? '';
   const groupId = params.get('groupId') ?? '';
   const sort = params.get('sort') ?? 'name';
+  const rebootRequired = params.get('rebootRequired') === 'true' ? true : undefined;
   const offset = Number(params.get('offset') ?? 0);
   const [search, setSearch] = useState(q);
   const [debounced] = useDebouncedValue(search, 300);
@@ -51,10 +52,10 @@ export function Devices() {
     return g ? (g.isRoot ? '(root)' : g.name) : `group ${id}`;
   };
   const list = useQuery({
-    queryKey: ['devices', 'list', organizationId, q, osFamily, groupId, sort, offset],
+    queryKey: ['devices', 'list', organizationId, q, osFamily, groupId, rebootRequired, sort, offset],
     queryFn: () =>
       get<Page<Device>>(
-        `/devices${qs({ organizationId: organizationId ?? undefined, q, osFamily, groupId, sort, limit: LIMIT, offset })}`,
+        `/devices${qs({ organizationId: organizationId ?? undefined, q, osFamily, groupId, rebootRequired, sort, limit: LIMIT, offset })}`,
       ),
   });
 
@@ -104,6 +105,12 @@ export function Devices() {
           w={{ base: '100%', sm: 240 }}
           allowDeselect={false}
         />
+        <Checkbox
+          label="Waiting for a reboot"
+          checked={rebootRequired === true}
+          onChange={(e) => update({ rebootRequired: e.currentTarget.checked ? 'true' : null })}
+          mb={8}
+        />
       </Group>
       {list.error ? (
         <ErrorState error={list.error} retry={() => void list.refetch()} />
@@ -111,7 +118,7 @@ export function Devices() {
         <Loading what="devices" />
       ) : list.data.items.length === 0 ? (
         <Empty>
-          {q || osFamily || groupId
+          {q || osFamily || groupId || rebootRequired
             ? 'No device matches these filters.'
             : 'No devices yet. Agents appear here once they enroll.'}
         </Empty>

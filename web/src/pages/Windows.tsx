@@ -5,6 +5,7 @@ import {
   Card,
   Checkbox,
   Group,
+  List,
   Modal,
   NumberInput,
   Select,
@@ -15,10 +16,10 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { del, get, patch, post, qs, type Converted, type MaintenanceWindow } from '../api.ts';
+import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { del, get, patch, post, qs, type MaintenanceWindow, type WindowOccurrences } from '../api.ts';
 import { useSession } from '../session.tsx';
-import { OccurrenceList } from '../schedule.tsx';
+import { occurrenceText } from '../schedule.tsx';
 import { Empty, ErrorState, Loading, PageTitle, when } from '../ui.tsx';
 
 // Maintenance windows keep GravityZone's settings shape (src/core/windows/model.ts). The console edits the
@@ -159,7 +160,8 @@ export function Windows() {
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
-          {chosen && <WindowOccurrences window={chosen} />}
+          {chosen && <WindowOccurrenceList window={chosen} />}
+          <WindowCalendar windows={list.data.items} />
         </>
       )}
       {editing && (
@@ -169,40 +171,228 @@ export function Windows() {
   );
 }
 
-function WindowOccurrences({ window: w }: { window: MaintenanceWindow }) {
-  const schedule = w.settings.scan?.sameScheduleForAll ? w.settings.scan.schedule : null;
-  const format =
-    schedule?.format === 'gravityzone-scheduler'
-      ? 'gravityzone'
-      : schedule?.format === 'gravityzone-old-scheduler'
-        ? 'gravityzone-old'
-        : null;
-  const q = useQuery({
-    queryKey: ['windows', 'occurrences', w.id, w.updatedAt],
-    queryFn: () =>
-      post<Converted>('/schedules/convert', {
-        from: format,
-        to: 'canonical',
-        value: schedule!.value,
-        count: 10,
-      }),
-    enabled: !!format,
+const USE_WORDS: Record<string, string> = {
+  scan: 'scan',
+  security: 'security',
+  nonSecurity: 'other updates',
+  manuallyApproved: 'approved by hand',
+};
+const usesWords = (uses: string[]) =>
+  uses.length >= 3 && uses.includes('scan')
+    ? 'scan and install'
+    : uses.map((u) => USE_WORDS[u] ?? u).join(', ');
+
+/** parts of an instant in a zone: its date (YYYY-MM-DD) and time (HH:mm) there */
+function inZone(iso: string, zone: string) {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(iso))
+      .map((x) => [x.type, x.value]),
+  );
+  return { date: `${p.year}-${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+const dayKey = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+
+const CALENDAR_COLORS = ['indigo', 'teal', 'grape', 'orange', 'cyan', 'pink', 'lime', 'violet'];
+const WEEKS = 4;
+
+function useOccurrences(w: MaintenanceWindow, days: number) {
+  return useQuery({
+    queryKey: ['windows', 'occurrences', w.id, w.updatedAt, days],
+    queryFn: () => get<WindowOccurrences>(`/maintenance-windows/${w.id}/occurrences${qs({ days })}`),
   });
+}
+
+function WindowOccurrenceList({ window: w }: { window: MaintenanceWindow }) {
+  const q = useOccurrences(w, WEEKS * 7);
   return (
     <Card withBorder mt="lg" data-testid="window-occurrences">
       <Title order={2} size="h4" mb="xs">
         {w.name}: the coming occurrences
       </Title>
-      {!format ? (
-        <Text c="dimmed">
-          This window has separate schedules per patch class; the console does not list them.
-        </Text>
-      ) : q.error ? (
+      {q.error ? (
         <ErrorState error={q.error} />
       ) : !q.data ? (
         <Loading what="occurrences" />
+      ) : q.data.occurrences.length === 0 ? (
+        <Text c="dimmed">
+          {q.data.alwaysOpen.length
+            ? `Always open for ${usesWords(q.data.alwaysOpen)}.`
+            : 'No occurrences in the coming four weeks.'}
+        </Text>
       ) : (
-        <OccurrenceList occurrences={q.data.occurrences} />
+        <>
+          <Text size="xs" c="gray.7" mb="xs">
+            Times in {q.data.zone}; each device keeps the window on its own clock.
+          </Text>
+          <List data-testid="occurrences" spacing={2}>
+            {q.data.occurrences.slice(0, 10).map((o) => (
+              <List.Item key={`${o.start}/${o.uses.join()}`} data-at={o.start}>
+                <time dateTime={o.start}>{occurrenceText(o.start, q.data.zone)}</time>
+                {o.end && ` – ${inZone(o.end, q.data.zone).time}`} · {usesWords(o.uses)}
+              </List.Item>
+            ))}
+          </List>
+        </>
+      )}
+    </Card>
+  );
+}
+
+interface CalendarItem {
+  window: MaintenanceWindow;
+  color: string;
+  start: string;
+  end: string | null;
+  uses: string[];
+  zone: string;
+  time: string;
+  endTime: string | null;
+}
+
+/** the coming four weeks, Monday first: each window's occurrences on their day (in the window's zone) */
+function WindowCalendar({ windows }: { windows: MaintenanceWindow[] }) {
+  const { organizations } = useSession();
+  const results = useQueries({
+    queries: windows.map((w) => ({
+      queryKey: ['windows', 'occurrences', w.id, w.updatedAt, WEEKS * 7 + 7],
+      queryFn: () =>
+        get<WindowOccurrences>(`/maintenance-windows/${w.id}/occurrences${qs({ days: WEEKS * 7 + 7 })}`),
+    })),
+  });
+  const today = new Date();
+  const monday = new Date(
+    today.getFullYear(),
+    today.getMonth(),
+    today.getDate() - ((today.getDay() + 6) % 7),
+  );
+  const days = Array.from(
+    { length: WEEKS * 7 },
+    (_, i) => new Date(monday.getFullYear(), monday.getMonth(), monday.getDate() + i),
+  );
+  const byDay = new Map<string, CalendarItem[]>();
+  results.forEach((r, i) => {
+    const w = windows[i]!;
+    for (const o of r.data?.occurrences ?? []) {
+      const zone = r.data!.zone;
+      const local = inZone(o.start, zone);
+      const item: CalendarItem = {
+        window: w,
+        color: CALENDAR_COLORS[i % CALENDAR_COLORS.length]!,
+        ...o,
+        zone,
+        time: local.time,
+        endTime: o.end ? inZone(o.end, zone).time : null,
+      };
+      byDay.set(local.date, [...(byDay.get(local.date) ?? []), item]);
+    }
+  });
+  const error = results.find((r) => r.error)?.error;
+  const loading = results.some((r) => !r.data && !r.error);
+  const todayKey = dayKey(today);
+  const label = (d: Date) =>
+    d.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long' });
+  const entry = (it: CalendarItem) => (
+    <Text
+      key={`${it.window.id}/${it.start}`}
+      size="xs"
+      px={4}
+      mb={2}
+      style={{ borderLeft: `3px solid var(--mantine-color-${it.color}-7)`, lineHeight: 1.3 }}
+      data-window={it.window.name}
+      data-start={it.start}
+      title={`${it.window.name}: ${usesWords(it.uses)} (${it.zone})`}
+    >
+      <b>
+        {it.time}
+        {it.endTime ? `–${it.endTime}` : ''}
+      </b>{' '}
+      {it.window.name}
+      {organizations.length > 1 && windows.some((x) => x.organizationId !== it.window.organizationId)
+        ? ` (${organizations.find((o) => o.id === it.window.organizationId)?.name ?? ''})`
+        : ''}
+    </Text>
+  );
+  return (
+    <Card withBorder mt="lg" data-testid="window-calendar">
+      <Title order={2} size="h4" mb="xs">
+        The coming {WEEKS} weeks
+      </Title>
+      {error ? (
+        <ErrorState error={error} />
+      ) : loading ? (
+        <Loading what="the calendar" />
+      ) : (
+        <>
+          <Text size="xs" c="gray.7" mb="sm">
+            When each window lets devices scan and install, in its organization’s time zone.
+          </Text>
+          <Table.ScrollContainer minWidth={700} visibleFrom="sm">
+            <Table
+              withColumnBorders
+              layout="fixed"
+              aria-label={`Maintenance windows, the coming ${WEEKS} weeks`}
+            >
+              <Table.Thead>
+                <Table.Tr>
+                  {days.slice(0, 7).map((d) => (
+                    <Table.Th key={d.getDay()}>
+                      {d.toLocaleDateString(undefined, { weekday: 'short' })}
+                    </Table.Th>
+                  ))}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {Array.from({ length: WEEKS }, (_, week) => (
+                  <Table.Tr key={week}>
+                    {days.slice(week * 7, week * 7 + 7).map((d) => {
+                      const key = dayKey(d);
+                      const items = byDay.get(key) ?? [];
+                      return (
+                        <Table.Td
+                          key={key}
+                          data-date={key}
+                          aria-label={`${label(d)}: ${items.length ? items.map((i) => `${i.window.name} ${i.time}`).join(', ') : 'no window'}`}
+                          style={{ verticalAlign: 'top', height: 86, opacity: key < todayKey ? 0.55 : 1 }}
+                          bg={key === todayKey ? 'var(--mantine-color-blue-light)' : undefined}
+                        >
+                          <Text size="xs" fw={key === todayKey ? 700 : 500} c="gray.7" mb={2}>
+                            {d.getDate()}{' '}
+                            {d.getDate() === 1 || key === dayKey(days[0]!)
+                              ? d.toLocaleDateString(undefined, { month: 'short' })
+                              : ''}
+                          </Text>
+                          {items.map(entry)}
+                        </Table.Td>
+                      );
+                    })}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Stack gap="xs" hiddenFrom="sm" data-testid="window-agenda">
+            {days
+              .filter((d) => dayKey(d) >= todayKey && byDay.has(dayKey(d)))
+              .map((d) => (
+                <div key={dayKey(d)}>
+                  <Text size="sm" fw={600}>
+                    {label(d)}
+                  </Text>
+                  {byDay.get(dayKey(d))!.map(entry)}
+                </div>
+              ))}
+          </Stack>
+        </>
       )}
     </Card>
   );

@@ -1,0 +1,207 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/server.ts';
+import { openStore, type Store } from '../../src/store/db.ts';
+import { signIn } from '../support/api.ts';
+import { systemContext } from '../../src/services/context.ts';
+import { queryEvents } from '../../src/services/events.ts';
+import { listUsers } from '../../src/services/identity.ts';
+import { statusCounts } from '../../src/services/status.ts';
+
+// `patchline demo` as a newcomer runs it, on an embedded store in a fresh folder; then the data set as the
+// API shows it to the administrator and to the scoped operator the demo prints.
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+const ADMIN_PASSWORD = 'demo-admin-password';
+const DEVICES = 30;
+
+const demo = (dataDir: string, ...extra: string[]) =>
+  spawnSync(
+    process.execPath,
+    [...CLI, 'demo', '--data-dir', dataDir, '--devices', String(DEVICES), ...extra],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PATCHLINE_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      timeout: 180_000,
+    },
+  );
+
+interface Org {
+  id: number;
+  name: string;
+}
+
+/** opens the folder's store with the whole server on it (in this process), runs fn, closes both */
+async function withApi<T>(dataDir: string, fn: (app: FastifyInstance, store: Store) => Promise<T>) {
+  const store = await openStore({ dataDir });
+  const app = await buildServer({ config: { logLevel: 'silent', bodyLimit: 1 << 20 }, store, logger: false });
+  await app.ready();
+  try {
+    return await fn(app, store);
+  } finally {
+    await app.close();
+    await store.close();
+  }
+}
+
+/** what the store holds, read through the services as the system (signing in would add an event) */
+const snapshot = async (store: Store) => {
+  const ctx = systemContext(store, 'test');
+  const page = { limit: 1, offset: 0, sort: [] };
+  return {
+    status: await statusCounts(ctx),
+    events: (await queryEvents(ctx, {}, page)).total,
+    users: (await listUsers(ctx, {}, page)).total,
+  };
+};
+
+let dir: string;
+let dataDir: string;
+let first: ReturnType<typeof demo>;
+let startedAt: number;
+before(() => {
+  startedAt = Date.now();
+  dir = mkdtempSync(join(tmpdir(), 'patchline-demo-'));
+  dataDir = join(dir, 'data');
+  first = demo(dataDir);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('the demo fills an empty embedded store and prints how to sign in', async () => {
+  assert.equal(first.status, 0, first.stderr + first.stdout);
+  assert.match(first.stdout, /Demo ready in \d+(\.\d)? s/);
+  assert.match(first.stdout, new RegExp(`admin / ${ADMIN_PASSWORD}`));
+  assert.match(first.stdout, /http:\/\/localhost:\d+\//);
+  const operator = /olivia \/ (\S+)/.exec(first.stdout)?.[1];
+  assert.ok(operator, `the operator's password is printed: ${first.stdout}`);
+
+  await withApi(dataDir, async (app) => {
+    const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+    const status = (await admin.get('/api/v1/status')).body;
+    assert.deepEqual(
+      { organizations: status.organizations, devices: status.devices },
+      { organizations: 3, devices: DEVICES },
+    );
+    assert.ok(status.missingUpdates > 0, 'devices miss updates');
+    const orgs = (await admin.get('/api/v1/organizations?limit=10&sort=name')).body.items as Org[];
+    assert.deepEqual(
+      orgs.map((o) => o.name),
+      ['Contoso Health', 'Fabrikam Logistics', 'Northwind Traders'],
+    );
+    const groups = (await admin.get('/api/v1/groups?limit=100')).body.items as { isRoot: boolean }[];
+    assert.equal(groups.filter((g) => !g.isRoot).length, 15);
+
+    // devices of every platform, scanned, with real-looking updates: KBs, deb and rpm packages
+    const devices = (await admin.get('/api/v1/devices?limit=100')).body.items as {
+      id: number;
+      osFamily: string;
+      lastScanAt: string | null;
+      lastSeenAt: string | null;
+      rebootRequired: boolean;
+      agentVersion: string | null;
+    }[];
+    assert.deepEqual([...new Set(devices.map((d) => d.osFamily))].sort(), ['linux', 'macos', 'windows']);
+    assert.ok(devices.filter((d) => d.lastScanAt).length >= DEVICES - 1, 'all but a fresh one scanned');
+    assert.ok(devices.every((d) => d.agentVersion || !d.lastScanAt));
+    const kinds = new Set<string>();
+    for (const k of ['kb', 'deb', 'rpm']) {
+      const u = await admin.get(`/api/v1/updates?kind=${k}&limit=5`);
+      assert.equal(u.status, 200, JSON.stringify(u.body));
+      if (u.body.total > 0) kinds.add(k);
+      if (k !== 'kb') assert.match(u.body.items[0].version, /^[0-9][0-9a-z.+~:-]*$/i);
+    }
+    assert.deepEqual([...kinds].sort(), ['deb', 'kb', 'rpm']);
+
+    // bulletins with CVEs and severities, some CVEs known to be exploited
+    const bulletins = (await admin.get('/api/v1/bulletins?limit=200')).body;
+    assert.ok(bulletins.total >= 5, `bulletins: ${bulletins.total}`);
+    const withCves = bulletins.items.filter((b: { cves: string[] }) => b.cves.length);
+    assert.ok(withCves.length > 0);
+    assert.ok(
+      bulletins.items.some((b: { severity: string }) => ['critical', 'high'].includes(b.severity)),
+      'some bulletins are critical or high',
+    );
+    const cve = await admin.get(`/api/v1/cves/${withCves[0].cves[0]}`);
+    assert.equal(cve.status, 200);
+    assert.ok(cve.body.cvssScore > 0);
+
+    // policies with schedules, one maintenance window per organization, task history with failures
+    const policies = (await admin.get('/api/v1/policies')).body.items as { nextRunAt: string | null }[];
+    assert.equal(policies.length, 5);
+    // every policy runs after the demo was made, whatever the hour it is made at
+    assert.ok(
+      policies.every((p) => p.nextRunAt && Date.parse(p.nextRunAt) > startedAt),
+      JSON.stringify(policies.map((p) => p.nextRunAt)),
+    );
+    const windows = (await admin.get('/api/v1/maintenance-windows')).body.items as { id: number }[];
+    assert.equal(windows.length, 3);
+    const occ = await admin.get(`/api/v1/maintenance-windows/${windows[0]!.id}/occurrences?days=14`);
+    assert.ok(occ.body.occurrences.length >= 2, 'each window opens within two weeks');
+    const tasks = (await admin.get('/api/v1/tasks?kind=install')).body.items as { name: string }[];
+    assert.equal(
+      tasks.filter((t) => /^Patch round/.test(t.name)).length,
+      6,
+      'two patch rounds × 3 organizations',
+    );
+    let failed = 0;
+    let succeeded = 0;
+    for (const o of orgs) {
+      const c = (await admin.get(`/api/v1/compliance?organizationId=${o.id}`)).body;
+      failed += c.updates.totals.failed;
+      succeeded += c.updates.totals.installed;
+    }
+    assert.ok(succeeded > failed && failed > 0, `installs: ${succeeded} installed, ${failed} failed`);
+    const jobEvents = (await admin.get('/api/v1/events?kind=job.failed&limit=1')).body.total;
+    assert.ok(jobEvents > 0, 'failed install jobs are in the event log');
+
+    // a device that scanned today and needs no reboot has no update waiting for one
+    const dayAgo = Date.now() - 86_400_000;
+    for (const d of devices.filter(
+      (x) => !x.rebootRequired && x.lastScanAt && Date.parse(x.lastScanAt) > dayAgo,
+    )) {
+      const waiting = await admin.get(`/api/v1/devices/${d.id}/updates?status=reboot_required&limit=1`);
+      assert.equal(waiting.body.total, 0, `device ${d.id} rebooted, yet updates wait for a reboot`);
+    }
+
+    // the scoped operator sees Northwind only
+    const olivia = await signIn(app, 'olivia', operator);
+    const theirs = (await olivia.get('/api/v1/organizations')).body.items as Org[];
+    assert.deepEqual(
+      theirs.map((o) => o.name),
+      ['Northwind Traders'],
+    );
+    const seen = (await olivia.get('/api/v1/devices?limit=100')).body;
+    assert.ok(seen.total > 0 && seen.total < DEVICES);
+    assert.ok(seen.items.every((d: { organizationId: number }) => d.organizationId === theirs[0]!.id));
+    const contoso = orgs.find((o) => o.name === 'Contoso Health')!;
+    assert.equal((await olivia.get(`/api/v1/organizations/${contoso.id}`)).status, 404);
+  });
+});
+
+test('a second run without --force refuses and changes nothing; --force starts over', async () => {
+  const before = await withApi(dataDir, async (_app, store) => snapshot(store));
+  const again = demo(dataDir);
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /already has data/);
+  assert.match(again.stderr, /--force/);
+  const afterRefusal = await withApi(dataDir, async (_app, store) => snapshot(store));
+  assert.deepEqual(afterRefusal, before);
+
+  const bad = demo(join(dir, 'other'), '--devices', '2');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--devices must be an integer from 9/);
+
+  const forced = demo(dataDir, '--force');
+  assert.equal(forced.status, 0, forced.stderr + forced.stdout);
+  assert.match(forced.stdout, /deleted the data of the embedded store/);
+  await withApi(dataDir, async (app, store) => {
+    await signIn(app, 'admin', ADMIN_PASSWORD);
+    const s = await snapshot(store);
+    assert.equal(s.status.organizations, 3, 'filled anew, not twice');
+    assert.equal(s.status.devices, DEVICES);
+  });
+});
