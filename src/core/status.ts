@@ -55,8 +55,50 @@ export function assertTransition(from: UpdateStatus, to: UpdateStatus): void {
 
 export const allowedTransitions = (from: UpdateStatus): readonly UpdateStatus[] => TRANSITIONS[from];
 
+// The named groups of statuses. Every other list of statuses (services, store queries, the API's
+// enums, the console, the compliance triggers of migrations 0005 and 0008) derives from these; a test
+// (test/store/status-groups.test.ts) checks the migrations' triggers against them.
+
+/** The compliance buckets: every status a device counts in its summary falls in exactly one. */
+export const COMPLIANCE_BUCKETS = {
+  missing: ['missing'],
+  pending: ['pending', 'queued', 'installing'],
+  failed: ['failed'],
+  installed: ['installed', 'reboot_required'],
+} as const satisfies Record<string, readonly UpdateStatus[]>;
+export type ComplianceBucket = keyof typeof COMPLIANCE_BUCKETS;
+export const BUCKETS = Object.keys(COMPLIANCE_BUCKETS) as ComplianceBucket[];
+
 /** States in which an install is under way: approval changes and retries leave them alone. */
 export const IN_FLIGHT: readonly UpdateStatus[] = ['queued', 'installing'];
+
+/**
+ * Outstanding: the device still needs this update and nobody decided to leave it: missing, approved
+ * and waiting (pending), in flight, or failed. A device with none is fully patched.
+ */
+export const OUTSTANDING: readonly UpdateStatus[] = [
+  ...COMPLIANCE_BUCKETS.missing,
+  ...COMPLIANCE_BUCKETS.pending,
+  ...COMPLIANCE_BUCKETS.failed,
+];
+
+/** Not installed on the device: outstanding, or ignored by a decision (what a "missing patches" list shows). */
+export const NOT_INSTALLED: readonly UpdateStatus[] = [...OUTSTANDING, 'ignored'];
+
+/** An install job may be queued for these: at rest and not installed (an ignore is overridden by naming it). */
+export const INSTALLABLE: readonly UpdateStatus[] = ['missing', 'pending', 'failed', 'ignored'];
+
+/** Installed, whether or not it still waits for a reboot to take effect. */
+export const INSTALLED: readonly UpdateStatus[] = COMPLIANCE_BUCKETS.installed;
+
+/** The outcomes a patch history lists: installs (with or without a pending reboot) and failures. */
+export const HISTORY: readonly UpdateStatus[] = [...INSTALLED, 'failed'];
+
+/** Statuses a scan that sees the update installed or not applicable leaves settled. */
+export const SETTLED: readonly UpdateStatus[] = ['installed', 'not_applicable'];
+
+export const inGroup = (group: readonly UpdateStatus[], s: string): boolean =>
+  (group as readonly string[]).includes(s);
 
 /** The status a scan's detection implies, given the current status and the effective approval. */
 export function statusAfterDetection(
