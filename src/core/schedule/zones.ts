@@ -153,3 +153,15 @@ export function isValidZoneName(name: string): boolean {
   }
   return ok;
 }
+
+/**
+ * The one time-zone fallback: a device's own zone, else its organization's, else the server's. Every
+ * schedule, window and preview that needs "the zone this runs in" asks here.
+ */
+export function effectiveZone(zones: {
+  readonly device?: string | null;
+  readonly organization?: string | null;
+  readonly server: string;
+}): string {
+  return zones.device || zones.organization || zones.server;
+}
