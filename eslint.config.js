@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import patchline from './eslint/layering.js';
 
 export default tseslint.config(
   { ignores: ['node_modules', 'data', 'web/dist', 'dist', 'coverage'] },
@@ -13,6 +14,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    // the layers: core < store < services < faces (and the engine); the agent apart; nothing imports the CLI
+    files: ['src/**/*.ts', 'web/src/**/*.{ts,tsx}'],
+    plugins: { patchline },
+    rules: { 'patchline/layering': 'error', 'patchline/no-queries': 'error' },
   },
   {
     // core is pure: no I/O, no imports from the layers above it

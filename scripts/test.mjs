@@ -23,6 +23,8 @@ const r = spawnSync(
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files],
   {
     stdio: 'inherit',
+    // a request answered without any authorization check fails loudly (faces/shared/authz-backstop.ts)
+    env: { ...process.env, PATCHLINE_AUTHZ_BACKSTOP: 'fail' },
   },
 );
 process.exit(r.status ?? 1);

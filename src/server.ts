@@ -8,6 +8,7 @@ import { LoginThrottle } from './services/auth.ts';
 import { classify, sendProblem } from './faces/shared/problem.ts';
 import { validatorCompiler } from './faces/shared/validation.ts';
 import { registerMetrics } from './faces/shared/metrics.ts';
+import { registerAuthorizationBackstop } from './faces/shared/authz-backstop.ts';
 import { registerNativeAuth } from './faces/native/auth.ts';
 import { sessionRoutes } from './faces/native/session.ts';
 import { tenancyRoutes } from './faces/native/tenancy.ts';
@@ -66,6 +67,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   app.addSchema(Problem);
 
   registerMetrics(app);
+  registerAuthorizationBackstop(app);
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
     status: 'ok',
     version: VERSION,

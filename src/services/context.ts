@@ -22,6 +22,9 @@ export interface Actor {
 
 /** The context every use case takes: the store and the actor, with the checks done once for all faces. */
 export class Context {
+  /** how many authorization checks this context has run: the faces' backstop fails a request with none */
+  #checks = 0;
+
   constructor(
     readonly store: Store,
     readonly actor: Actor,
@@ -35,8 +38,18 @@ export class Context {
     return this.actor.access;
   }
 
+  /** true once a use case has checked what this actor may do (see faces/shared/authz-backstop.ts) */
+  get authorizationChecked(): boolean {
+    return this.#checks > 0;
+  }
+
   can(p: Privilege): boolean {
+    this.#checks++;
     return this.actor.privileges.has(p);
+  }
+  /** for what every signed-in actor may do to itself (its own profile, its own session): says so explicitly */
+  authorizeSelf(): void {
+    this.#checks++;
   }
   authorize(p: Privilege): void {
     if (!this.can(p)) throw forbidden(`this needs the '${p}' privilege, which your role does not have`);

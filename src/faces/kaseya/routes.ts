@@ -6,6 +6,7 @@ import type { Store } from '../../store/db.ts';
 import { parseDecimalId } from '../shared/ids.ts';
 import { parseQueryOptions } from '../shared/odata/index.ts';
 import { classify } from '../shared/problem.ts';
+import { trackContext } from '../shared/authz-backstop.ts';
 import { authResult, bearer, FACE, kaseyaLogin, type KaseyaAuthOptions } from './auth.ts';
 import { failure, sendEnvelope, success } from './envelope.ts';
 import { patchRoutes } from './patch.ts';
@@ -45,7 +46,10 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   const ctxOf = async (req: FastifyRequest) => {
     let ctx = contexts.get(req);
     if (!ctx) {
-      ctx = new Context(store, await authenticate(store, bearer(req.headers.authorization), { face: FACE }));
+      ctx = trackContext(
+        req,
+        new Context(store, await authenticate(store, bearer(req.headers.authorization), { face: FACE })),
+      );
       contexts.set(req, ctx);
     }
     return ctx;

@@ -3,6 +3,7 @@ import { unauthenticated } from '../../core/errors.ts';
 import { authenticate } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
+import { trackContext } from '../shared/authz-backstop.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,6 +35,6 @@ export function registerNativeAuth(app: FastifyInstance, store: Store) {
     const token = bearerToken(req);
     if (!token)
       throw unauthenticated('sign in first: send "Authorization: Bearer <session token or API key>"');
-    req.ctx = new Context(store, await authenticate(store, token, { face: 'native' }));
+    req.ctx = trackContext(req, new Context(store, await authenticate(store, token, { face: 'native' })));
   });
 }
