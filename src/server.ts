@@ -17,6 +17,7 @@ import { catalogRoutes } from './faces/native/catalog.ts';
 import { policyRoutes } from './faces/native/policies.ts';
 import { taskRoutes } from './faces/native/tasks.ts';
 import { complianceRoutes } from './faces/native/compliance.ts';
+import { updateStatusRoutes } from './faces/native/update-statuses.ts';
 import { agentPackageRoutes, stagingRoutes } from './faces/native/staging.ts';
 import { defaultPackageDir } from './services/staging.ts';
 import { Problem } from './faces/native/schemas.ts';
@@ -115,6 +116,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       policyRoutes(api);
       taskRoutes(api);
       complianceRoutes(api);
+      updateStatusRoutes(api);
       stagingRoutes(api, packages);
     },
     { prefix: '/api/v1' },

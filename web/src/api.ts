@@ -362,3 +362,18 @@ export interface RoleDetail extends Role {
   description: string;
   builtin: boolean;
 }
+
+/** GET /update-statuses: the server's statuses and their named groups (core/status.ts) */
+export interface UpdateStatuses {
+  statuses: string[];
+  groups: {
+    outstanding: string[];
+    inFlight: string[];
+    notInstalled: string[];
+    installable: string[];
+    installed: string[];
+    history: string[];
+    settled: string[];
+    complianceBuckets: Record<ComplianceBucket, string[]>;
+  };
+}

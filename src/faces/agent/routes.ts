@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { unauthenticated } from '../../core/errors.ts';
 import { REBOOT_MODES } from '../../core/agent-settings/model.ts';
+import { DETECTIONS } from '../../core/status.ts';
 import { UPDATE_KINDS } from '../../core/updates.ts';
 import * as agents from '../../services/agents.ts';
 import type { Store } from '../../store/db.ts';
@@ -26,7 +27,7 @@ const ReportedUpdate = Type.Object(
     sizeBytes: Type.Optional(Type.Integer({ minimum: 0 })),
     patchSource: Type.Optional(Str(50)),
     cves: Type.Optional(Type.Array(Str(30), { maxItems: 500 })),
-    detection: Type.Enum(['missing', 'installed', 'not_applicable']),
+    detection: Type.Enum([...DETECTIONS]),
     installedVersion: Type.Optional(Str(100)),
   },
   { additionalProperties: false },

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { DETECTIONS, UPDATE_STATUSES } from '../../core/status.ts';
 import type { Page } from '../../store/paging.ts';
 
 // Shared pieces of the native API's schemas (validation, types, serialization and OpenAPI from one place).
@@ -124,18 +125,8 @@ export const DeviceUpdate = Type.Object({
     Type.Object({ id: Id, externalId: Nullable(Type.String()), title: Nullable(Type.String()) }),
   ),
   cves: Type.Array(Type.String()),
-  detection: Type.Enum(['missing', 'installed', 'not_applicable']),
-  status: Type.Enum([
-    'missing',
-    'pending',
-    'queued',
-    'installing',
-    'installed',
-    'failed',
-    'ignored',
-    'reboot_required',
-    'not_applicable',
-  ]),
+  detection: Type.Enum([...DETECTIONS]),
+  status: Type.Enum([...UPDATE_STATUSES]),
   approval: Nullable(
     Type.Object({
       action: Type.Enum(['approve', 'ignore', 'none']),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { compareVersions, type VersionScheme } from '../../core/advisories/index.ts';
+import { SETTLED } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
@@ -223,7 +224,7 @@ export async function exposedDevices(db: Db, access: Access, cve: string, limit 
     ])
     .where('uc.cve_id', '=', cve)
     .where('du.detection', '=', 'missing')
-    .where('du.status', 'not in', ['installed', 'not_applicable'])
+    .where('du.status', 'not in', [...SETTLED])
     .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
     .orderBy('d.id')
     .orderBy('u.id')

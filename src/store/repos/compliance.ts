@@ -1,27 +1,18 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { SEVERITIES, type Severity } from '../../core/severity.ts';
-import type { UpdateStatus } from '../../core/status.ts';
+import { BUCKETS, COMPLIANCE_BUCKETS, OUTSTANDING, type ComplianceBucket } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 
 // Compliance counts. The per-device summary rows (device_compliance, migration 0005; by custom severity,
-// device_custom_compliance, migration 0008) are kept by triggers; these lists must match the ones written
-// into those migrations (the tests compare the kept counts with the naive aggregates, which use these).
-export const COMPLIANCE_BUCKETS = {
-  missing: ['missing'],
-  pending: ['pending', 'queued', 'installing'],
-  failed: ['failed'],
-  installed: ['installed', 'reboot_required'],
-} as const satisfies Record<string, readonly UpdateStatus[]>;
-export type ComplianceBucket = keyof typeof COMPLIANCE_BUCKETS;
-export const BUCKETS = Object.keys(COMPLIANCE_BUCKETS) as ComplianceBucket[];
-/** statuses that still need something done: missing, pending and failed */
-export const OUTSTANDING_STATUSES: readonly UpdateStatus[] = [
-  ...COMPLIANCE_BUCKETS.missing,
-  ...COMPLIANCE_BUCKETS.pending,
-  ...COMPLIANCE_BUCKETS.failed,
-];
+// device_custom_compliance, migration 0008) are kept by triggers whose literal lists must match the
+// groups in core/status.ts (test/store/status-groups.test.ts checks them); the naive aggregates here use
+// the groups themselves.
+// Re-exported for the modules that still import them from here (services, faces, kaseya-patch); they
+// are core's groups, not copies.
+export { BUCKETS, COMPLIANCE_BUCKETS, type ComplianceBucket };
+export const OUTSTANDING_STATUSES = OUTSTANDING;
 
 export type SeverityCounts = Record<Severity, Record<ComplianceBucket, number>>;
 
@@ -103,7 +94,7 @@ export async function summarizeNaive(db: Db, access: Access, set: DeviceSet, see
       count(*) filter (where d.last_scan_at is not null)::int as scanned,
       count(*) filter (where d.last_scan_at is not null and not exists (
         select 1 from device_updates du where du.device_id = d.id
-          and du.status in (${sql.join([...OUTSTANDING_STATUSES])})))::int as fully_patched,
+          and du.status in (${sql.join([...OUTSTANDING])})))::int as fully_patched,
       count(*) filter (where d.reboot_required or exists (
         select 1 from device_updates du where du.device_id = d.id and du.status = 'reboot_required'))::int
         as needing_reboot,
@@ -132,7 +123,7 @@ export async function summarizeNaive(db: Db, access: Access, set: DeviceSet, see
  */
 async function openUpdatesOfOrganization(db: Db, organizationId: number): Promise<number[]> {
   const r = await sql<{ uid: number }>`
-    with recursive s(status) as (values ${sql.join(OUTSTANDING_STATUSES.map((x) => sql`(${x}::text)`))}),
+    with recursive s(status) as (values ${sql.join(OUTSTANDING.map((x) => sql`(${x}::text)`))}),
     t(status, uid) as (
       select s.status, (select min(du.update_id) from device_updates du
         where du.organization_id = ${organizationId} and du.status = s.status) from s
@@ -148,7 +139,7 @@ async function openUpdatesOfOrganization(db: Db, organizationId: number): Promis
 async function openUpdatesOf(db: Db, access: Access, set: DeviceSet): Promise<number[]> {
   const r = await sql<{ uid: number }>`
     select distinct du.update_id as uid from device_updates du join devices d on d.id = du.device_id
-    where ${deviceFilter(set, access)} and du.status in (${sql.join([...OUTSTANDING_STATUSES])})`.execute(db);
+    where ${deviceFilter(set, access)} and du.status in (${sql.join([...OUTSTANDING])})`.execute(db);
   return r.rows.map((x) => Number(x.uid));
 }
 
@@ -200,7 +191,7 @@ export async function openCves(
     from update_cves uc
       join device_updates du on du.update_id = uc.update_id
     where uc.cve_id in (${sql.join(ids)})
-      and du.status in (${sql.join([...OUTSTANDING_STATUSES])})
+      and du.status in (${sql.join([...OUTSTANDING])})
       and ${
         set.kind === 'device'
           ? sql<SqlBool>`du.device_id = ${set.deviceId}`

@@ -28,6 +28,7 @@ import {
   type Page,
   type PatchEvent,
   type TaskInstance,
+  type UpdateStatuses,
 } from '../api.ts';
 import { useSession } from '../session.tsx';
 import {
@@ -50,12 +51,16 @@ const ACTIONS = [
   { action: 'do-nothing', label: 'Do nothing', color: 'gray' },
   { action: 'retry', label: 'Retry', color: 'orange' },
 ] as const;
-const FILTERS = {
-  open: ['missing', 'pending', 'queued', 'installing', 'failed', 'reboot_required'],
-  all: [],
-  installed: ['installed'],
-  ignored: ['ignored', 'not_applicable'],
-} as const;
+type Filter = 'open' | 'installed' | 'ignored' | 'all';
+/** the statuses each filter lists, from the server's groups: open is what the compliance summary counts
+ * as outstanding; ignored is the rest (ignored, not applicable) */
+function filterStatuses(f: Filter, { statuses, groups }: UpdateStatuses): string[] {
+  if (f === 'open') return groups.outstanding;
+  if (f === 'installed') return groups.installed;
+  if (f === 'ignored')
+    return statuses.filter((s) => !groups.outstanding.includes(s) && !groups.installed.includes(s));
+  return [];
+}
 const LIMIT = 50;
 
 function Approval({ u }: { u: DeviceUpdate }) {
@@ -76,19 +81,29 @@ export function DevicePage() {
   const id = Number(useParams().id);
   const { orgName, can } = useSession();
   const client = useQueryClient();
-  const [filter, setFilter] = useState<keyof typeof FILTERS>('open');
+  const [filter, setFilter] = useState<Filter>('open');
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<Set<number>>(new Set());
 
   const device = useQuery({ queryKey: ['device', id], queryFn: () => get<Device>(`/devices/${id}`) });
-  const statusQs = FILTERS[filter].map((s) => `&status=${s}`).join('');
+  // the groups do not change while the server runs
+  const statuses = useQuery({
+    queryKey: ['update-statuses'],
+    queryFn: () => get<UpdateStatuses>('/update-statuses'),
+    staleTime: Infinity,
+  });
+  const statusQs = statuses.data
+    ? filterStatuses(filter, statuses.data)
+        .map((s) => `&status=${s}`)
+        .join('')
+    : '';
   const updates = useQuery({
     queryKey: ['device', id, 'updates', filter, offset],
     queryFn: () =>
       get<Page<DeviceUpdate>>(
         `/devices/${id}/updates${qs({ limit: LIMIT, offset, sort: '-severity,name' })}${statusQs}`,
       ),
-    enabled: device.isSuccess,
+    enabled: device.isSuccess && statuses.isSuccess,
   });
   const history = useQuery({
     queryKey: ['device', id, 'history'],
@@ -256,7 +271,7 @@ export function DevicePage() {
           aria-label="Which updates"
           value={filter}
           onChange={(v) => {
-            setFilter(v as keyof typeof FILTERS);
+            setFilter(v as Filter);
             setOffset(0);
             setSelected(new Set());
           }}
@@ -286,7 +301,9 @@ export function DevicePage() {
           </Group>
         )}
       </Group>
-      {updates.error ? (
+      {statuses.error ? (
+        <ErrorState error={statuses.error} retry={() => void statuses.refetch()} />
+      ) : updates.error ? (
         <ErrorState error={updates.error} retry={() => void updates.refetch()} />
       ) : !updates.data ? (
         <Loading what="updates" />
