@@ -1,16 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import {
-  COMPLIANCE_BUCKETS,
-  HISTORY,
-  IN_FLIGHT,
-  INSTALLABLE,
-  INSTALLED,
-  NOT_INSTALLED,
-  OUTSTANDING,
-  SETTLED,
-  UPDATE_STATUSES,
-} from '../../core/status.ts';
+import { COMPLIANCE_BUCKETS, UPDATE_STATUSES } from '../../core/status.ts';
+import { updateStatusGroups } from '../../services/update-statuses.ts';
 import { errors } from './schemas.ts';
 
 // GET /update-statuses: the statuses of a device's update and their named groups, served from core so
@@ -36,20 +27,6 @@ const UpdateStatuses = Type.Object({
   }),
 });
 
-const body = {
-  statuses: [...UPDATE_STATUSES],
-  groups: {
-    outstanding: [...OUTSTANDING],
-    inFlight: [...IN_FLIGHT],
-    notInstalled: [...NOT_INSTALLED],
-    installable: [...INSTALLABLE],
-    installed: [...INSTALLED],
-    history: [...HISTORY],
-    settled: [...SETTLED],
-    complianceBuckets: Object.fromEntries(Object.entries(COMPLIANCE_BUCKETS).map(([b, ss]) => [b, [...ss]])),
-  },
-};
-
 export function updateStatusRoutes(app: FastifyInstance) {
   app.get(
     '/update-statuses',
@@ -60,6 +37,6 @@ export function updateStatusRoutes(app: FastifyInstance) {
         response: { 200: UpdateStatuses, ...errors },
       },
     },
-    async () => body,
+    async (req) => updateStatusGroups(req.ctx),
   );
 }
