@@ -9,6 +9,7 @@ import { getOrganization } from '../store/repos/organizations.ts';
 import { deviceUpdateStates, getUpdate, setDeviceUpdateStatus } from '../store/repos/updates.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
+import { deviceCache, forgetDevice, type CachedDevice } from './device-cache.ts';
 import { settingsForCheckIn } from './agent-settings.ts';
 import { record, type EventInput } from './events.ts';
 import { ingestScan } from './scans.ts';
@@ -153,6 +154,7 @@ export async function authenticateDevice(store: Store, credential: string): Prom
   const hash = tokenHash(credential);
   const c = cacheOf(store);
   const now = Date.now();
+  const generation = deviceCache(store).generation;
   let hit = c.devices.get(hash);
   if (hit && hit.until <= now) hit = undefined;
   let openJobs: boolean | undefined;
@@ -170,7 +172,7 @@ export async function authenticateDevice(store: Store, credential: string): Prom
       }
       c.devices.delete(hash);
       hit = { device: row, revision: org_settings_revision, until: now + CREDENTIAL_CACHE_MS };
-      c.devices.set(hash, hit);
+      if (deviceCache(store).generation === generation) c.devices.set(hash, hit);
     } else c.devices.delete(hash);
   }
   if (!hit || hit.device.status === 'retired')
@@ -554,23 +556,19 @@ const CREDENTIAL_CACHE_MAX = 200_000;
 export const LAST_SEEN_FLUSH_MS = 2000;
 
 interface StoreCache {
-  devices: Map<string, { device: Row<'devices'>; revision: number; until: number }>;
+  devices: Map<string, CachedDevice>;
   lastSeen: Map<number, Date>;
   timer: NodeJS.Timeout | undefined;
 }
 const caches = new Map<Store, StoreCache>();
 const cacheOf = (store: Store): StoreCache => {
   let c = caches.get(store);
-  if (!c) caches.set(store, (c = { devices: new Map(), lastSeen: new Map(), timer: undefined }));
+  if (!c)
+    caches.set(store, (c = { devices: deviceCache(store).entries, lastSeen: new Map(), timer: undefined }));
   return c;
 };
 
-/** forgets the cached credential lookups of a device (its credential changed or it was retired here) */
-export function forgetDevice(store: Store, deviceId: number) {
-  const c = caches.get(store);
-  if (!c) return;
-  for (const [hash, e] of c.devices) if (e.device.id === deviceId) c.devices.delete(hash);
-}
+export { forgetDevice };
 
 /** keeps a cached device row in step with a change this process made */
 function touchCached(store: Store, deviceId: number, patch: Partial<Row<'devices'>>) {
@@ -611,5 +609,6 @@ export async function closeCheckins(store: Store) {
     await flushLastSeen(store);
   } finally {
     caches.delete(store);
+    deviceCache(store).entries.clear();
   }
 }

@@ -4,6 +4,8 @@ import { isPrivilege, type Privilege } from '../core/privileges.ts';
 import type { Store } from '../store/db.ts';
 import { groupTree } from '../store/repos/groups.ts';
 import {
+  clearLoginAttempts,
+  countLoginAttempt,
   getApiKeyByHash,
   getRole,
   getScope,
@@ -11,9 +13,12 @@ import {
   getUser,
   getUserByName,
   insertSession,
+  pruneLoginAttempts,
   scopeEntries,
+  uncountLoginAttempt,
   updateApiKey,
   updateSession,
+  type AttemptCount,
 } from '../store/repos/identity.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
@@ -22,36 +27,77 @@ import { newToken, tokenHash, verifyPassword } from './secrets.ts';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
+/** a refused sign-in: 429, with the seconds to wait (the Retry-After of the HTTP faces) */
+export class Throttled extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('too_many', `too many failed sign-ins; try again in ${retryAfterSeconds} seconds`);
+  }
+}
+
 /**
- * Refuses logins after too many failures for one user name, or (with a higher bar, since many people
- * share an office's address) for one client address, within a window.
+ * How sign-in attempts are slowed. Every attempt is counted in the store before its credentials are
+ * checked (so parallel attempts each get their own number, on every replica) under three subjects: the
+ * name at the client's address, the address (all names; a higher bar, since an office shares one) and
+ * the name (all addresses). Past a subject's free attempts, each further one must wait a delay that
+ * doubles with every attempt since; an attempt that comes too early is refused, and counted too.
+ *
+ * The name alone never refuses anything: an attacker's failures from elsewhere must not lock out the
+ * real user, whose address has not failed. It only leaves fewer free attempts to each address once the
+ * name is under attack. A success takes back its own count and clears the name at that address; it
+ * does not touch the address's failures for other names.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+  private lastPrune = 0;
   constructor(
-    readonly maxPerUser = 10,
-    readonly maxPerClient = 50,
-    readonly windowMs = 5 * 60 * 1000,
+    /** attempts for one name from one address before the delays start */
+    readonly freePerNameAtAddress = 5,
+    /** the same once the name has failed `attackedAfter` times from all addresses */
+    readonly freeUnderAttack = 1,
+    readonly attackedAfter = 10,
+    /** attempts from one address, all names together */
+    readonly freePerAddress = 20,
+    readonly firstDelayMs = 1000,
+    readonly maxDelayMs = 15 * 60 * 1000,
+    /** a subject quiet for this long starts again */
+    readonly forgetMs = 60 * 60 * 1000,
   ) {}
-  private recent(key: string, now: number) {
-    const list = (this.failures.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    this.failures.set(key, list);
-    return list;
+
+  subjects(username: string, client = 'unknown') {
+    const name = username.toLowerCase();
+    return { name: `name:${name}`, address: `address:${client}`, nameAtAddress: `name-at:${client}:${name}` };
   }
-  check(keys: string[], now = Date.now()) {
-    for (const k of keys) {
-      const list = this.recent(k, now);
-      if (list.length >= (k.startsWith('client:') ? this.maxPerClient : this.maxPerUser)) {
-        const wait = Math.ceil((this.windowMs - (now - (list[0] ?? now))) / 1000);
-        throw new DomainError('too_many', `too many failed sign-ins; try again in ${wait} seconds`);
-      }
+
+  /** the delay the n-th attempt past the free ones must keep from the previous attempt */
+  delayMs(pastFree: number): number {
+    return pastFree <= 0 ? 0 : Math.min(this.firstDelayMs * 2 ** Math.min(pastFree - 1, 30), this.maxDelayMs);
+  }
+
+  /** the seconds to wait before trying again, or 0 when this counted attempt may be checked */
+  refusal(counts: readonly AttemptCount[], s: ReturnType<LoginThrottle['subjects']>, now: Date): number {
+    const of = (key: string) => counts.find((c) => c.key === key);
+    const name = of(s.name);
+    const free = {
+      [s.address]: this.freePerAddress,
+      [s.nameAtAddress]:
+        (name?.attempts ?? 0) > this.attackedAfter ? this.freeUnderAttack : this.freePerNameAtAddress,
+    };
+    let wait = 0;
+    for (const [key, allowed] of Object.entries(free)) {
+      const c = of(key);
+      if (!c || c.attempts <= allowed) continue;
+      const since = c.previous_at ? now.getTime() - c.previous_at.getTime() : Infinity;
+      if (since >= this.delayMs(c.attempts - allowed)) continue;
+      // this attempt was counted: the next one is one further past the free ones, from now
+      wait = Math.max(wait, this.delayMs(c.attempts + 1 - allowed));
     }
+    return wait ? Math.ceil(wait / 1000) : 0;
   }
-  fail(keys: string[], now = Date.now()) {
-    for (const k of keys) this.recent(k, now).push(now);
-  }
-  succeed(keys: string[]) {
-    for (const k of keys) this.failures.delete(k);
+
+  /** whether the quiet subjects' counters are due for removal (at most every ten minutes here) */
+  prunable(now: Date) {
+    if (now.getTime() - this.lastPrune < 10 * 60 * 1000) return false;
+    this.lastPrune = now.getTime();
+    return true;
   }
 }
 
@@ -104,27 +150,38 @@ export interface LoginOptions {
   data?: Record<string, unknown>;
 }
 
+/** what a `login` verifier answers: whether the proof holds, or the API key it was made with */
+export type LoginProof = boolean | { apiKeyId: number };
+
 /** Checks a user name and a password (or a proof computed from it, by `verify`) and opens a session. */
 export async function login(
   store: Store,
   username: string,
-  password: string | ((user: Row<'users'>) => Promise<boolean>),
+  password: string | ((user: Row<'users'>) => Promise<LoginProof>),
   opts: LoginOptions = {},
 ): Promise<LoginResult> {
-  const keys = [`user:${username.toLowerCase()}`, ...(opts.client ? [`client:${opts.client}`] : [])];
-  opts.throttle?.check(keys);
+  const throttle = opts.throttle;
+  const subjects = throttle?.subjects(username, opts.client);
+  if (throttle && subjects) {
+    const now = new Date();
+    const forgetBefore = new Date(now.getTime() - throttle.forgetMs);
+    if (throttle.prunable(now)) await pruneLoginAttempts(store.db, forgetBefore);
+    const counts = await countLoginAttempt(store.db, Object.values(subjects), now, forgetBefore);
+    const wait = throttle.refusal(counts, subjects, now);
+    if (wait) throw new Throttled(wait);
+  }
   const user = await getUserByName(store.db, username);
-  const ok =
+  const proof: LoginProof =
     !!user &&
     !user.disabled &&
     (typeof password === 'string'
       ? await verifyPassword(password, user.password_hash)
       : await password(user));
-  if (!ok || !user) {
-    opts.throttle?.fail(keys);
-    throw unauthenticated('wrong user name or password');
+  if (!proof || !user) throw unauthenticated('wrong user name or password');
+  if (subjects) {
+    await uncountLoginAttempt(store.db, [subjects.name, subjects.address]);
+    await clearLoginAttempts(store.db, [subjects.nameAtAddress]);
   }
-  opts.throttle?.succeed(keys);
   const token = newToken('pls');
   const expires = new Date(Date.now() + (opts.ttlMs ?? SESSION_TTL_MS));
   const session = await insertSession(store.db, {
@@ -133,6 +190,7 @@ export async function login(
     face: opts.face ?? 'native',
     expires_at: expires,
     data: opts.data ?? {},
+    api_key_id: typeof proof === 'object' ? proof.apiKeyId : null,
   });
   const actor = { ...(await userActor(store, user)), sessionId: session.id };
   await record(new Context(store, actor), store.db, {
@@ -144,6 +202,33 @@ export async function login(
   return { token, expiresAt: session.expires_at, sessionId: session.id, actor, user };
 }
 
+/** the API key of a token, if it is live: not revoked, not expired, its user not disabled */
+async function liveApiKey(store: Store, token: string, now: Date) {
+  const key = await getApiKeyByHash(store.db, tokenHash(token));
+  if (!key || key.revoked_at || (key.expires_at && key.expires_at <= now))
+    throw unauthenticated('the API key is unknown, revoked or expired');
+  const user = await getUser(store.db, key.user_id);
+  if (!user || user.disabled) throw unauthenticated('the API key belongs to a disabled user');
+  return { key, user };
+}
+
+/**
+ * Signs in with a user name and one of that user's API keys (the Kaseya face's personal access token).
+ * The session is tied to the key: revoking, expiring or deleting the key ends it.
+ */
+export function loginWithApiKey(store: Store, username: string, apiKey: string, opts: LoginOptions = {}) {
+  return login(
+    store,
+    username,
+    async (user) => {
+      if (!apiKey.startsWith('plk_')) return false;
+      const live = await liveApiKey(store, apiKey, new Date()).catch(() => undefined);
+      return live?.user.id === user.id ? { apiKeyId: live.key.id } : false;
+    },
+    opts,
+  );
+}
+
 /** Resolves a bearer token (a session or an API key) to its actor; refuses anything expired or revoked. */
 export async function authenticate(
   store: Store,
@@ -153,11 +238,7 @@ export async function authenticate(
   const hash = tokenHash(token);
   const now = new Date();
   if (token.startsWith('plk_')) {
-    const key = await getApiKeyByHash(store.db, hash);
-    if (!key || key.revoked_at || (key.expires_at && key.expires_at <= now))
-      throw unauthenticated('the API key is unknown, revoked or expired');
-    const user = await getUser(store.db, key.user_id);
-    if (!user || user.disabled) throw unauthenticated('the API key belongs to a disabled user');
+    const { key, user } = await liveApiKey(store, token, now);
     if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000)
       await updateApiKey(store.db, key.id, { last_used_at: now });
     return userActor(store, user, { type: 'api_key', keyId: key.id, keyName: key.name });
@@ -165,6 +246,11 @@ export async function authenticate(
   const session = await getSessionByHash(store.db, hash);
   if (!session || session.revoked_at) throw unauthenticated('the session token is unknown or was signed out');
   if (session.expires_at <= now) throw unauthenticated('the session has expired; sign in again');
+  if (
+    session.api_key_id !== null &&
+    (session.api_key_revoked_at || (session.api_key_expires_at && session.api_key_expires_at <= now))
+  )
+    throw unauthenticated('the API key this session was opened with was revoked or has expired');
   if (opts.face && session.face !== opts.face && !(opts.face === 'native' && session.face === 'console'))
     throw unauthenticated(`this token was issued for the ${session.face} API`);
   const user = await getUser(store.db, session.user_id);
@@ -176,8 +262,8 @@ export async function authenticate(
 
 export async function logout(ctx: Context) {
   if (!ctx.actor.sessionId) return false;
-  await updateSession(ctx.db, ctx.actor.sessionId, { revoked_at: ctx.now() });
-  await record(ctx, ctx.db, {
+  await updateSession(ctx.store.db, ctx.actor.sessionId, { revoked_at: ctx.now() });
+  await record(ctx, ctx.store.db, {
     kind: 'auth.logout',
     subjectType: 'user',
     subjectId: ctx.actor.userId ?? null,

@@ -11,6 +11,7 @@ import {
 } from '../store/repos/devices.ts';
 import { getOrganization as getOrgRow } from '../store/repos/organizations.ts';
 import type { Context } from './context.ts';
+import { forgetDevice } from './device-cache.ts';
 import { record } from './events.ts';
 import { visibleGroup } from './groups.ts';
 import { checkName, checkTimeZone } from './validate.ts';
@@ -207,4 +208,6 @@ export async function deleteDevice(ctx: Context, id: number) {
     });
     await deleteRow(tx, id);
   });
+  // the check-in path's credential cache must not let the deleted device's agent in for seconds more
+  forgetDevice(ctx.store, id);
 }

@@ -83,17 +83,49 @@ export class StatementNames {
   }
 }
 
-/** makes a pool client prepare the statements `names` picks (the pool's 'connect' event) */
+/** pg's conversion of a parameter to its wire text (exported, but not in its typings) */
+const pgUtils = (pg as unknown as { utils: { prepareValue(v: unknown): unknown } }).utils;
+
+/** the per-connection records of pg of which named statements the server holds (not in its typings) */
+interface ParsedStatements {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+}
+
+/**
+ * makes a pool client prepare the statements `names` picks (the pool's 'connect' event).
+ *
+ * pg converts the parameters while it sends Parse/Bind; when that throws (JSON nested deeper than the
+ * stack, a cycle) it closes the statement on the server but goes on believing it parsed, and every later
+ * use of the text on that connection fails with `prepared statement "pl_N" does not exist`. So the
+ * parameters are converted here first (a failure then sends nothing), and after any error that did not
+ * come from the server the name is forgotten by the connection, so its next use parses it again.
+ */
 export function prepareRepeatedStatements(client: pg.PoolClient, names: StatementNames) {
   const query = client.query.bind(client) as (...a: unknown[]) => Promise<pg.QueryResult>;
+  const connection = (client as unknown as { connection: ParsedStatements & NodeJS.EventEmitter }).connection;
   client.query = ((text: unknown, values: unknown, cb: unknown) => {
     if (typeof text !== 'string' || !Array.isArray(values) || cb !== undefined)
       return query(text, values, cb);
     const name = names.nameOf(text);
     if (name === undefined) return query(text, values);
-    return query({ name, text, values }).catch((e: { code?: string; message?: string }) => {
+    let prepared: unknown[];
+    try {
+      prepared = values.map((v) => pgUtils.prepareValue(v));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return query({ name, text, values: prepared }).catch((e: { code?: string; message?: string }) => {
       if (e?.code === '0A000' && /cached plan must not change result type/.test(e.message ?? ''))
         names.forget(text);
+      else if (!(e instanceof pg.DatabaseError)) {
+        // the server's answers to the failed statement (ParseComplete, CloseComplete) are still on their
+        // way and would mark it parsed again: forget it when they are in, before the next query goes out
+        connection.prependOnceListener('readyForQuery', () => {
+          delete connection.parsedStatements[name];
+          delete connection.submittedNamedStatements[name];
+        });
+      }
       throw e;
     });
   }) as typeof client.query;

@@ -135,6 +135,15 @@ export interface SessionsTable {
   revoked_at: StampNull;
   last_seen_at: Stamp;
   created_at: Stamp;
+  /** the API key the session was opened with; the session ends with it (migration 0011) */
+  api_key_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+/** sign-in attempts counted per throttled subject (migration 0011) */
+export interface LoginAttemptsTable {
+  key: string;
+  attempts: number;
+  last_at: Stamp;
+  previous_at: StampNull;
 }
 export interface UsedNoncesTable {
   face: string;
@@ -435,6 +444,7 @@ export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
+  login_attempts: LoginAttemptsTable;
   used_nonces: UsedNoncesTable;
   vendors: VendorsTable;
   products: ProductsTable;

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { openStore, StatementNames, type Store } from '../../src/store/db.ts';
-import { PG_URL } from '../support/store.ts';
+import { eachDriver, PG_URL } from '../support/store.ts';
 
 describe('statement names', () => {
   it('names a text the second time it is seen, and the same text always the same', () => {
@@ -133,5 +133,24 @@ describe('repeated statements on PostgreSQL', { skip }, () => {
       ids.map((r) => r.id),
       [10, 11, 12],
     );
+  });
+});
+
+eachDriver('a statement that fails while its parameters are sent', (h) => {
+  // a parameter pg cannot serialize (JSON nested deeper than the stack) once made pg close a prepared
+  // statement it still believed parsed: the connection then answered every later use of that text with
+  // `prepared statement "pl_N" does not exist` until the pool dropped it
+  it('leaves the statement usable for the next requests', async () => {
+    const db = h.store().db;
+    const echo = (v: unknown) => sql<{ v: unknown }>`select ${v}::jsonb as v`.execute(db);
+    assert.deepEqual((await echo({ a: 1 })).rows, [{ v: { a: 1 } }]);
+    assert.deepEqual((await echo({ a: 2 })).rows, [{ v: { a: 2 } }]); // now prepared
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 200_000; i++) deep = { a: deep };
+    await echo(deep).then(
+      () => undefined,
+      () => undefined,
+    );
+    for (let i = 0; i < 5; i++) assert.deepEqual((await echo({ b: i })).rows, [{ v: { b: i } }]);
   });
 });

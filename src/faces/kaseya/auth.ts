@@ -2,8 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { DomainError, unauthenticated } from '../../core/errors.ts';
 import {
-  authenticate,
   login,
+  loginWithApiKey,
   SESSION_TTL_MS,
   type LoginResult,
   type LoginThrottle,
@@ -91,17 +91,11 @@ export async function kaseyaLogin(
     ...(opts.client ? { client: opts.client } : {}),
     ...(opts.throttle ? { throttle: opts.throttle } : {}),
   };
-  if (payload.kind === 'token') {
-    return login(
-      store,
-      payload.user,
-      async (user) => {
-        const actor = await authenticate(store, payload.token).catch(() => undefined);
-        return actor?.type === 'api_key' && actor.userId === user.id;
-      },
-      { ...common, data: { via: 'personal-access-token' } },
-    );
-  }
+  if (payload.kind === 'token')
+    return loginWithApiKey(store, payload.user, payload.token, {
+      ...common,
+      data: { via: 'personal-access-token' },
+    });
   let replayed = false;
   const verify = async (user: Row<'users'>) => {
     if (!user.kaseya_verifier) return false;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { login, logout, type LoginThrottle } from '../../services/auth.ts';
+import { login, logout, Throttled, type LoginThrottle } from '../../services/auth.ts';
 import type { Store } from '../../store/db.ts';
 import { DateTime, errors, Id, Nullable } from './schemas.ts';
 
@@ -26,10 +26,15 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { username, password } = req.body as { username: string; password: string };
-      const r = await login(store, username, password, { face: 'native', client: req.ip, throttle });
-      return { token: r.token, expiresAt: r.expiresAt, userId: r.user.id };
+      try {
+        const r = await login(store, username, password, { face: 'native', client: req.ip, throttle });
+        return { token: r.token, expiresAt: r.expiresAt, userId: r.user.id };
+      } catch (e) {
+        if (e instanceof Throttled) void reply.header('retry-after', String(e.retryAfterSeconds));
+        throw e;
+      }
     },
   );
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
 import type { NewRow, RowPatch } from '../schema.ts';
@@ -127,8 +128,15 @@ export const updateApiKey = (db: Db, id: number, patch: RowPatch<'api_keys'>) =>
 
 export const insertSession = (db: Db, row: NewRow<'sessions'>) =>
   db.insertInto('sessions').values(row).returning(['id', 'expires_at']).executeTakeFirstOrThrow();
+/** a session, with the state of the API key it was opened with (null when it was not) */
 export const getSessionByHash = (db: Db, hash: string) =>
-  db.selectFrom('sessions').selectAll().where('token_hash', '=', hash).executeTakeFirst();
+  db
+    .selectFrom('sessions')
+    .leftJoin('api_keys', 'api_keys.id', 'sessions.api_key_id')
+    .selectAll('sessions')
+    .select(['api_keys.revoked_at as api_key_revoked_at', 'api_keys.expires_at as api_key_expires_at'])
+    .where('token_hash', '=', hash)
+    .executeTakeFirst();
 export const updateSession = (db: Db, id: number, patch: RowPatch<'sessions'>) =>
   db.updateTable('sessions').set(patch).where('id', '=', id).execute();
 export const revokeUserSessions = (db: Db, userId: number) =>
@@ -149,3 +157,65 @@ export async function useNonce(db: Db, face: string, nonce: string, expiresAt: D
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
+
+// ---- sign-in attempts, counted per subject (a key such as a user name or a client address) ----
+
+export interface AttemptCount {
+  key: string;
+  /** this attempt's number among the subject's counted attempts, itself included */
+  attempts: number;
+  /** when the subject's previous counted attempt was made; null for the first */
+  previous_at: Date | null;
+}
+
+/**
+ * Counts an attempt for each key in one statement, before anything is checked: parallel attempts each
+ * get their own number. A subject quiet since `forgetBefore` starts again from one.
+ */
+export async function countLoginAttempt(
+  db: Db,
+  keys: readonly string[],
+  now: Date,
+  forgetBefore: Date,
+): Promise<AttemptCount[]> {
+  if (!keys.length) return [];
+  // one order for every statement, so two attempts never wait on each other's rows crosswise
+  const sorted = [...new Set(keys)].sort();
+  return db
+    .insertInto('login_attempts')
+    .values(sorted.map((key) => ({ key, attempts: 1, last_at: now, previous_at: null })))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        attempts: sql<number>`case when login_attempts.last_at < ${forgetBefore} then 1
+          else login_attempts.attempts + 1 end`,
+        previous_at: sql<Date | null>`case when login_attempts.last_at < ${forgetBefore} then null
+          else login_attempts.last_at end`,
+        last_at: now,
+      }),
+    )
+    .returning(['key', 'attempts', 'previous_at'])
+    .execute();
+}
+
+/** takes back one counted attempt of each key (it proved right) */
+export const uncountLoginAttempt = (db: Db, keys: readonly string[]) =>
+  keys.length
+    ? db
+        .updateTable('login_attempts')
+        .set({ attempts: sql<number>`greatest(attempts - 1, 0)` })
+        .where('key', 'in', [...keys])
+        .execute()
+    : Promise.resolve([]);
+
+/** forgets the counted attempts of these keys */
+export const clearLoginAttempts = (db: Db, keys: readonly string[]) =>
+  keys.length
+    ? db
+        .deleteFrom('login_attempts')
+        .where('key', 'in', [...keys])
+        .execute()
+    : Promise.resolve([]);
+
+/** drops the counters of subjects quiet since `before` */
+export const pruneLoginAttempts = (db: Db, before: Date) =>
+  db.deleteFrom('login_attempts').where('last_at', '<', before).execute();
