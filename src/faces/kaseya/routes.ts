@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
-import { authenticate } from '../../services/auth.ts';
+import { authenticate, Throttled } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
 import { parseDecimalId } from '../shared/ids.ts';
@@ -62,6 +62,7 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
       f.message = err.message;
     if (f.status >= 500) req.log.error({ err }, 'request failed');
     if (f.status === 401) void reply.header('www-authenticate', 'Bearer');
+    if (err instanceof Throttled) void reply.header('retry-after', String(err.retryAfterSeconds));
     return sendEnvelope(req, reply, f.status, failure(f));
   });
   const noRoute = (req: FastifyRequest, reply: FastifyReply) =>
