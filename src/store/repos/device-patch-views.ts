@@ -1,182 +1,113 @@
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Access } from '../../core/access.ts';
-import { UPDATE_STATUSES, type UpdateStatus } from '../../core/status.ts';
+import type { ListQuery } from '../../core/query.ts';
+import { HISTORY, NOT_INSTALLED, type UpdateStatus } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
-import type { FieldMap, FieldType } from '../odata/index.ts';
-import { OUTSTANDING_STATUSES } from './compliance.ts';
+import { pageThrough, type Columns } from '../query.ts';
 
-// The Kaseya VSA Patch Management chapter (seed 004): the scoped queries behind "Get Missing Patches",
-// "Get Patch History" and "Get Patch Status", the FieldMaps their $filter / $orderby compile through, the
-// code tables those lists render, and the few writes "Cancel a Scheduled Patch" needs.
-//
-// Codes the seed types `int` without listing values (decided here, once, and rendered from SQL so that
-// filters and sorts see the same numbers the client reads):
-// - PatchState: the index of Patchline's workflow status in UPDATE_STATUSES (0 missing, 1 pending,
-//   2 queued, 3 installing, 4 installed, 5 failed, 6 ignored, 7 reboot required, 8 not applicable).
-// - ApprovalStatus: VSA's three approval states, 0 Approved, 1 Denied, 2 Pending Approval, from the
-//   governing decision (approve, ignore, none or nobody decided).
-// - Ignore: 1 when the governing decision is an ignore set on the agent itself (what setignore writes).
-// - UpdateClassification: Windows Update's classification numbers as VSA lists them: 100–104 security
-//   update critical / important / moderate / low / not rated, 210 update, 220 feature pack, 230 tool.
-// - UpdateCategory: Patchline's classification, 0 security, 1 bugfix, 2 enhancement, 3 feature, 4 other.
+// What a device's patching looks like from the device: the updates it still misses, the history of
+// its installs and failures (both as queryable lists over the domain fields of an update on a device),
+// and a summary of its scan and install activity.
 
-/** the governing decisions of a device's updates, as the services computed them (update ids) */
-export interface PatchDecisions {
-  readonly approved: readonly number[];
-  /** governed by an ignore at any level: VSA's "denied" */
-  readonly denied: readonly number[];
-  /** governed by an ignore set on the device itself: VSA's Ignore flag */
-  readonly ignored: readonly number[];
+/** the fields of an update on a device, common to both lists */
+const updateColumns = {
+  updateId: 'u.id',
+  kind: 'u.kind',
+  name: 'u.name',
+  kb: 'u.kb',
+  /** the article number of a KB id (KB5034441: 5034441) */
+  kbNumber: sql<string | null>`substr(u.kb, 3)`,
+  packageName: 'u.package_name',
+  productId: 'u.product_id',
+  productName: 'p.name',
+  classification: 'u.classification',
+  isSecurity: 'u.is_security',
+  severity: 'u.severity',
+  releasedAt: sql<Date | null>`coalesce(u.released_at, b.released_at)`,
+  bulletinRef: 'b.external_id',
+  bulletinUrl: 'b.url',
+  sourceUrl: 'u.source_url',
+  installSwitches: 'u.install_switches',
+  superseded: sql<boolean>`exists (select 1 from update_supersedence us where us.update_id = u.id)`,
+} as const;
+
+const selection = (columns: Readonly<Record<string, string | ReturnType<typeof sql>>>) =>
+  Object.entries(columns).map(([name, c]) => (typeof c === 'string' ? sql.ref(c) : c).as(name));
+
+/** one update on a device, in domain fields */
+export interface DeviceUpdateEntry {
+  updateId: number;
+  kind: string;
+  name: string;
+  version: string | null;
+  kb: string | null;
+  kbNumber: string | null;
+  packageName: string | null;
+  productId: number | null;
+  productName: string | null;
+  classification: string;
+  isSecurity: boolean;
+  severity: string;
+  releasedAt: Date | null;
+  bulletinRef: string | null;
+  bulletinUrl: string | null;
+  sourceUrl: string | null;
+  installSwitches: string | null;
+  superseded: boolean;
+  status: UpdateStatus;
 }
 
-/** workflow statuses of an update the device still misses (outstanding, or ignored) */
-export const MISSING_PATCH_STATUSES: readonly UpdateStatus[] = [...OUTSTANDING_STATUSES, 'ignored'];
-/** the outcomes a patch history lists: installs (with or without a pending reboot) and failures */
-export const HISTORY_STATUSES: readonly UpdateStatus[] = ['installed', 'reboot_required', 'failed'];
-
-const CATEGORIES = ['security', 'bugfix', 'enhancement', 'feature', 'other'] as const;
-const SECURITY_CLASS: Record<string, number> = { critical: 100, high: 101, medium: 102, low: 103 };
-
-const anyOf = (ids: readonly number[]) => sql`any(${sql.val([...ids])}::bigint[])`;
-const bit = (cond: RawBuilder<SqlBool>) => sql<number>`(case when ${cond} then 1 else 0 end)`;
-
-/** the fields of one patch record, each as the SQL that computes it */
-function patchColumns(status: RawBuilder<string>, version: RawBuilder<string | null>, d: PatchDecisions) {
-  const isId = (ids: readonly number[]) => sql<SqlBool>`u.id = ${anyOf(ids)}`;
-  const title = sql<string>`(case when u.kind = 'kb' or ${version} is null then u.name
-    else u.name || ' ' || ${version} end)`;
-  const kb = sql<string | null>`u.kb`;
-  const published = sql<Date | null>`coalesce(u.released_at, b.released_at)`;
-  const product = sql<string>`coalesce(p.name, u.package_name, u.name)`;
-  const state = sql<number>`(array_position(array[${sql.join(UPDATE_STATUSES.map((s) => sql`${s}`))}]::text[], ${status}) - 1)`;
-  return {
-    PatchDataId: sql<number>`u.id`,
-    UpdateClassification: sql<number>`(case
-      when u.is_security or u.classification = 'security' then (case u.severity
-        ${sql.join(
-          Object.entries(SECURITY_CLASS).map(([s, n]) => sql`when ${s} then ${sql.lit(n)}`),
-          sql` `,
-        )} else 104 end)
-      when u.classification = 'feature' then 220
-      when u.classification = 'other' then 230
-      else 210 end)`,
-    UpdateCategory: sql<number>`coalesce(array_position(array[${sql.join(CATEGORIES.map((c) => sql`${c}`))}]::text[], u.classification) - 1, 4)`,
-    KBArticleId: kb,
-    KBArticleLink: sql<string | null>`(case when u.kb is not null
-      then 'https://support.microsoft.com/kb/' || substr(u.kb, 3) end)`,
-    SecurityBulletinId: sql<string | null>`(case when u.is_security then b.external_id end)`,
-    SecurityBulletinLink: sql<string | null>`(case when u.is_security then b.url end)`,
-    UpdateTitle: title,
-    LastPublishedDate: published,
-    LocationPending: sql<number>`0`,
-    LocationId: sql<number>`0`,
-    BulletinId: sql<string | null>`b.external_id`,
-    PatchState: state,
-    Ignore: bit(isId(d.ignored)),
-    ProductId: sql<number | null>`u.product_id`,
-    ApprovalStatus: sql<number>`(case when ${isId(d.approved)} then 0 when ${isId(d.denied)} then 1 else 2 end)`,
-    Location: sql<string | null>`u.source_url`,
-    WuaOverrideFlag: sql<number>`0`,
-    Switches: sql<string | null>`u.install_switches`,
-    ProductName: product,
-    IsSuperseded: sql<boolean>`exists (select 1 from update_supersedence us where us.update_id = u.id)`,
-    WuaProductId: sql<number>`0`,
-    // the names the seed's sample response uses for the same things (see seeds/README.md)
-    Description: title,
-    KBArticle: kb,
-    Product: product,
-    ReleaseDate: published,
-    Status: state,
-    manualUpdateFlag: sql<number>`0`,
-    schedTogether: sql<number>`0`,
+/**
+ * The updates a device does not have installed (outstanding, or ignored); the caller has checked that
+ * the device is visible. Fields: those of updateColumns, version (the one available to the device),
+ * status, installedAt.
+ */
+export function queryMissingUpdates(db: Db, access: Access, deviceId: number, q: ListQuery) {
+  const columns = {
+    ...updateColumns,
+    version: sql<string | null>`coalesce(du.available_version, u.version)`,
+    status: 'du.status',
+    installedAt: 'du.installed_at',
   };
-}
-
-type Columns = ReturnType<typeof patchColumns>;
-/** one patch record, in the seed's field names */
-export type PatchRow = { [K in keyof Columns]: Columns[K] extends RawBuilder<infer T> ? T : never };
-
-const TYPES: Record<string, FieldType> = {
-  KBArticleId: 'string',
-  KBArticleLink: 'string',
-  SecurityBulletinId: 'string',
-  SecurityBulletinLink: 'string',
-  UpdateTitle: 'string',
-  LastPublishedDate: 'datetime',
-  BulletinId: 'string',
-  InstallDate: 'datetime',
-  Location: 'string',
-  Switches: 'string',
-  ProductName: 'string',
-  IsSuperseded: 'boolean',
-  Description: 'string',
-  KBArticle: 'string',
-  Product: 'string',
-  ReleaseDate: 'datetime',
-};
-
-function fieldMap(cols: Record<string, RawBuilder<unknown>>): FieldMap {
-  return Object.fromEntries(
-    Object.entries(cols).map(([name, column]) => [name, { column, type: TYPES[name] ?? 'number' }]),
-  );
-}
-
-const selectAll = (cols: Record<string, RawBuilder<unknown>>) =>
-  Object.entries(cols).map(([name, c]) => c.as(name));
-
-/** the updates a device misses (and, unless `hideDenied`, those it ignores), with their FieldMap */
-export function missingPatches(
-  db: Db,
-  access: Access,
-  deviceId: number,
-  d: PatchDecisions,
-  hideDenied: boolean,
-) {
-  const cols = {
-    ...patchColumns(sql`du.status`, sql`coalesce(du.available_version, u.version)`, d),
-    InstallDate: sql<Date | null>`du.installed_at`,
-  };
-  let q = db
+  const base = db
     .selectFrom('device_updates as du')
     .innerJoin('devices as d', 'd.id', 'du.device_id')
     .innerJoin('updates as u', 'u.id', 'du.update_id')
     .leftJoin('bulletins as b', 'b.id', 'u.bulletin_id')
     .leftJoin('products as p', 'p.id', 'u.product_id')
-    .select(selectAll(cols))
+    .select(selection(columns))
     .where('du.device_id', '=', deviceId)
-    .where('du.status', 'in', [...MISSING_PATCH_STATUSES])
-    .where(groupVisible(access, 'd.organization_id', 'd.group_id'));
-  if (hideDenied) q = q.where(sql<SqlBool>`not (du.update_id = ${anyOf(d.denied)})`);
-  return { query: q.$castTo<PatchRow & { InstallDate: Date | null }>(), fields: fieldMap(cols) };
+    .where('du.status', 'in', [...NOT_INSTALLED])
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .$castTo<DeviceUpdateEntry & { installedAt: Date | null }>();
+  return pageThrough(base, q, columns as Columns, ['u.id']);
 }
 
 /**
  * A device's patch history from the event log: every time one of its updates became installed,
- * installed awaiting a reboot, or failed, oldest first (PatchState is the status it reached then,
- * InstallDate when).
+ * installed awaiting a reboot, or failed, oldest first by default (status is the one it reached then,
+ * recordedAt when). Fields: those of updateColumns, version, status, recordedAt.
  */
-export function patchHistory(db: Db, access: Access, deviceId: number, d: PatchDecisions) {
+export function queryUpdateHistory(db: Db, access: Access, deviceId: number, q: ListQuery) {
   const to = sql<string>`(e.data->>'to')`;
-  const cols = {
-    ...patchColumns(to, sql`u.version`, d),
-    InstallDate: sql<Date>`e.at`,
-  };
-  const q = db
+  const columns = { ...updateColumns, version: 'u.version', status: to, recordedAt: 'e.at' };
+  const base = db
     .selectFrom('events as e')
     .innerJoin('devices as d', 'd.id', 'e.device_id')
     .innerJoin('updates as u', 'u.id', 'e.update_id')
     .leftJoin('bulletins as b', 'b.id', 'u.bulletin_id')
     .leftJoin('products as p', 'p.id', 'u.product_id')
-    .select(selectAll(cols))
+    .select(selection(columns))
     .where('e.device_id', '=', deviceId)
     .where('e.kind', 'in', ['device_update.status', 'device_update.detected'])
-    .where(to, 'in', [...HISTORY_STATUSES])
-    .where(groupVisible(access, 'd.organization_id', 'd.group_id'));
-  return { query: q.$castTo<PatchRow & { InstallDate: Date }>(), fields: fieldMap(cols) };
+    .where(to, 'in', [...HISTORY])
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .$castTo<DeviceUpdateEntry & { recordedAt: Date }>();
+  return pageThrough(base, q, columns as Columns, ['e.id']);
 }
 
-// ---- patch status ---------------------------------------------------------------------------------
+// ---- a device's patch summary ---------------------------------------------------------------------
 
 /** a task's target covers the device: the organization, a group above it, or the device by id */
 const targets = (deviceId: number) => sql<SqlBool>`(
@@ -207,8 +138,8 @@ async function nextScheduled(db: Db, orgId: number, deviceId: number, kind: stri
     .executeTakeFirst();
 }
 
-/** what "Get Patch Status" reports of a device in scope, or undefined */
-export async function patchStatus(db: Db, access: Access, deviceId: number) {
+/** a device in scope: its scan and install activity, counts by status, next scheduled scan and install; or undefined */
+export async function devicePatchSummary(db: Db, access: Access, deviceId: number) {
   const device = await db
     .selectFrom('devices as d')
     .select([
@@ -257,80 +188,4 @@ export async function patchStatus(db: Db, access: Access, deviceId: number) {
     nextScan: nextScan ? { taskId: nextScan.id, at: nextScan.next_due_at as Date } : null,
     nextInstall: nextInstall ? { taskId: nextInstall.id, at: nextInstall.next_due_at as Date } : null,
   };
-}
-
-// ---- cancelling a device's waiting work -------------------------------------------------------------
-
-const namesDevice = (deviceId: number, column: 'parameters') => sql<SqlBool>`(
-  ${sql.ref(column)}->'target'->>'kind' = 'devices' and ${sql.ref(column)}->'target'->'ids' @> to_jsonb(${deviceId}::bigint))`;
-
-/** enabled tasks of a kind with a schedule whose target names the device by id */
-export const scheduledTasksNaming = (db: Db, orgId: number, deviceId: number, kind: string) =>
-  db
-    .selectFrom('tasks')
-    .select(['id', 'parameters', 'schedule_id'])
-    .where('organization_id', '=', orgId)
-    .where('kind', '=', kind)
-    .where('enabled', '=', true)
-    .where('schedule_id', 'is not', null)
-    .where(namesDevice(deviceId, 'parameters'))
-    .orderBy('id')
-    .execute();
-
-/** instances of a kind not started yet whose target names the device by id */
-export const waitingInstancesNaming = (db: Db, orgId: number, deviceId: number, kind: string) =>
-  db
-    .selectFrom('task_instances')
-    .select(['id', 'parameters'])
-    .where('organization_id', '=', orgId)
-    .where('kind', '=', kind)
-    .where('status', '=', 'NotStarted')
-    .where(namesDevice(deviceId, 'parameters'))
-    .orderBy('id')
-    .execute();
-
-export const setTaskParameters = (db: Db, id: number, parameters: Record<string, unknown>) =>
-  db
-    .updateTable('tasks')
-    .set({ parameters, updated_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .execute();
-
-export const disableTask = (db: Db, id: number) =>
-  db
-    .updateTable('tasks')
-    .set({ enabled: false, updated_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .execute();
-
-/** a NotStarted instance's parameters (its own copy of the target); false when it started meanwhile */
-export async function setWaitingInstanceParameters(db: Db, id: number, parameters: Record<string, unknown>) {
-  const r = await db
-    .updateTable('task_instances')
-    .set({ parameters })
-    .where('id', '=', id)
-    .where('status', '=', 'NotStarted')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
-/** cancels a device's jobs of a kind that no agent picked up yet; returns their ids */
-export async function cancelPendingJobs(db: Db, deviceId: number, kind: string, reason: string) {
-  const jobs = await db
-    .updateTable('jobs')
-    .set({ status: 'cancelled', completed_at: sql<Date>`now()`, result: { error: reason } })
-    .where('device_id', '=', deviceId)
-    .where('kind', '=', kind)
-    .where('status', '=', 'pending')
-    .returning(['id', 'instance_id'])
-    .execute();
-  const instances = jobs.flatMap((j) => (j.instance_id === null ? [] : [j.instance_id]));
-  if (instances.length)
-    await db
-      .updateTable('task_instance_devices')
-      .set({ status: 'Failed', result: { error: reason }, updated_at: sql<Date>`now()` })
-      .where('device_id', '=', deviceId)
-      .where('instance_id', 'in', instances)
-      .execute();
-  return jobs.map((j) => j.id);
 }
