@@ -4,7 +4,15 @@
 // error of the caller); every value is a bound parameter, except numbers and booleans that a face wrote
 // into an expression of its own (a code table), which are inlined so that PostgreSQL types them.
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
-import type { CompareOp, Condition, Expr, ListQuery, Listed, SortKey } from '../core/query.ts';
+import {
+  holds,
+  type CompareOp,
+  type Condition,
+  type Expr,
+  type ListQuery,
+  type Listed,
+  type SortKey,
+} from '../core/query.ts';
 
 /** a column reference (`"d.hostname"`) or an SQL expression */
 export type Column = string | Expression<unknown>;
@@ -66,8 +74,27 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** an expression without a field: the same for every record (a face's field Patchline does not have) */
+function isConstant(e: Expr): boolean {
+  switch (e.kind) {
+    case 'field':
+      return false;
+    case 'value':
+      return true;
+    case 'cases':
+      return false;
+    case 'concat':
+      return e.parts.every(isConstant);
+    case 'coalesce':
+      return e.items.every(isConstant);
+  }
+}
+
 /** Compiles a condition over the list's fields, for `where`. */
 export function compileCondition(c: Condition, columns: Columns): RawBuilder<SqlBool> {
+  // a comparison of a constant is decided here: PostgreSQL cannot type `null = $1`
+  if ((c.kind === 'compare' || c.kind === 'match' || c.kind === 'in') && isConstant(c.left))
+    return holds(c, {}) ? sql<SqlBool>`true` : sql<SqlBool>`false`;
   switch (c.kind) {
     case 'and':
     case 'or':
@@ -118,7 +145,8 @@ export function applySort<DB, TB extends keyof DB, O>(
   columns: Columns,
 ): SelectQueryBuilder<DB, TB, O> {
   let q = query;
-  for (const key of sort) q = q.orderBy(compileExpr(key.by, columns), key.direction);
+  // a constant orders nothing (and PostgreSQL refuses `order by null`)
+  for (const key of sort) if (!isConstant(key.by)) q = q.orderBy(compileExpr(key.by, columns), key.direction);
   return q;
 }
 
