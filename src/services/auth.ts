@@ -270,3 +270,22 @@ export async function logout(ctx: Context) {
   });
   return true;
 }
+
+// ---- one-time values of a sign-in proof ----------------------------------------------------------------
+// (kept with its function so that the rest of this file is untouched; the import may move to the top)
+import { useNonce } from '../store/repos/identity.ts';
+
+/**
+ * Spends the random value of a user's sign-in proof for a face: true the first time, false when it was
+ * already used and has not expired (a replayed proof). Call it only once the proof is known correct, so
+ * nobody can burn someone else's value.
+ */
+export async function useLoginNonce(
+  store: Store,
+  face: string,
+  userId: number,
+  nonce: string,
+  expiresAt: Date,
+): Promise<boolean> {
+  return useNonce(store.db, face, `${userId}:${nonce}`, expiresAt);
+}

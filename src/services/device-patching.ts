@@ -3,22 +3,27 @@ import { invalid, notFound } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue } from '../core/schedule/occurrences.ts';
 import { isValidZoneName } from '../core/schedule/zones.ts';
-import type { UpdateStatus } from '../core/status.ts';
+import type { ListQuery, Listed } from '../core/query.ts';
+import { inGroup, INSTALLABLE } from '../core/status.ts';
+import { cancelPendingJobs } from '../store/repos/agents.ts';
 import { listDecisions } from '../store/repos/approvals.ts';
-import type { DeviceRow } from '../store/repos/devices.ts';
 import {
-  cancelPendingJobs,
-  disableTask,
-  scheduledTasksNaming,
-  setTaskParameters,
-  setWaitingInstanceParameters,
-  waitingInstancesNaming,
-} from '../store/repos/kaseya-patch.ts';
+  devicePatchSummary as summaryOf,
+  queryMissingUpdates as missingRows,
+  queryUpdateHistory as historyRows,
+  type DeviceUpdateEntry,
+} from '../store/repos/device-patch-views.ts';
+import type { DeviceRow } from '../store/repos/devices.ts';
 import { getOrganization } from '../store/repos/organizations.ts';
 import {
   cancelInstance as cancelInstanceRow,
   deleteSchedule,
+  disableTask,
+  scheduledTasksNaming,
+  setTaskParameters,
   setTaskSchedule,
+  setWaitingInstanceParameters,
+  waitingInstancesNaming,
 } from '../store/repos/tasks.ts';
 import { deviceUpdateStates, existingUpdateIds } from '../store/repos/updates.ts';
 import { applyApproval, effectiveApprovals } from './approvals.ts';
@@ -27,7 +32,7 @@ import { visibleDevice } from './devices.ts';
 import { record, type EventInput } from './events.ts';
 import { createTask, runOnDevice, type InstanceView, type TaskView } from './tasks.ts';
 
-// Patching one device at a time, as the agent-centred dialects (Kaseya's Patch Management chapter) ask:
+// Patching one device at a time, as the agent-centred dialects ask:
 // scan now or on a schedule, install chosen updates now or on a schedule, cancel what waits, clear an
 // ignore. Every function checks every device before it changes anything, so a request naming one device
 // outside the caller's scope fails as a whole (not found) and changes nothing.
@@ -45,8 +50,8 @@ export async function deviceDecisions(
 ): Promise<{ device: DeviceRow; decisions: DeviceDecision[] }> {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
-  const states = await deviceUpdateStates(ctx.db, [deviceId]);
-  const eff = await effectiveApprovals(ctx.db, device.organization_id, states);
+  const states = await deviceUpdateStates(ctx.store.db, [deviceId]);
+  const eff = await effectiveApprovals(ctx.store.db, device.organization_id, states);
   const decisions = states.flatMap((s) => {
     const e = eff.get(`${deviceId}:${s.update_id}`);
     return e ? [{ updateId: s.update_id, action: e.action, level: e.level }] : [];
@@ -70,7 +75,7 @@ function inDeviceZone(s: Schedule, device: DeviceRow): Schedule {
 /** the schedule for one device, refused when it never fires after now */
 async function deviceSchedule(ctx: Context, device: DeviceRow, s: Schedule): Promise<Schedule> {
   const resolved = inDeviceZone(s, device);
-  const org = await getOrganization(ctx.db, device.organization_id);
+  const org = await getOrganization(ctx.store.db, device.organization_id);
   if (!firstDue(resolved, ctx.now(), org?.time_zone ?? undefined))
     throw invalid('the schedule never fires after now: give a start in the future or a recurrence', [
       { path: '/start', message: `no occurrence after ${ctx.now().toISOString()}` },
@@ -122,9 +127,6 @@ export async function scheduleDeviceScan(
   });
 }
 
-/** statuses from which naming an update installs it: still missing, waiting, failed or denied above the device */
-const INSTALLABLE: readonly UpdateStatus[] = ['missing', 'pending', 'failed', 'ignored'];
-
 export interface InstallOutcome {
   readonly deviceId: number;
   /** the updates this install takes; undefined = every approved update of the device */
@@ -156,7 +158,7 @@ export async function installOnDevices(
   const named = input.updateIds?.length ? [...new Set(input.updateIds)] : undefined;
   if (named) {
     ctx.authorize('approve');
-    const known = new Set(await existingUpdateIds(ctx.db, named));
+    const known = new Set(await existingUpdateIds(ctx.store.db, named));
     const unknown = named.filter((id) => !known.has(id));
     if (unknown.length) throw notFound(unknown.length === 1 ? 'patch' : 'patches', unknown.join(', '));
   }
@@ -165,7 +167,7 @@ export async function installOnDevices(
   for (const device of devices) {
     let s = input.schedule ? inDeviceZone(input.schedule, device) : undefined;
     if (s) {
-      const org = await getOrganization(ctx.db, device.organization_id);
+      const org = await getOrganization(ctx.store.db, device.organization_id);
       if (!firstDue(s, now, org?.time_zone ?? undefined)) s = undefined; // "run now" with a past one-off date
     }
     if (s) ctx.authorize('manage_policies');
@@ -177,12 +179,12 @@ export async function installOnDevices(
     let updateIds: number[] | undefined;
     const skipped: number[] = [];
     if (named) {
-      const states = await deviceUpdateStates(ctx.db, [device.id], named);
-      const eff = await effectiveApprovals(ctx.db, device.organization_id, states);
+      const states = await deviceUpdateStates(ctx.store.db, [device.id], named);
+      const eff = await effectiveApprovals(ctx.store.db, device.organization_id, states);
       const chosen = states.filter((s) => {
         const e = eff.get(`${device.id}:${s.update_id}`);
         const ignoredHere = e?.action === 'ignore' && e.level === 'device';
-        return INSTALLABLE.includes(s.status as UpdateStatus) && !ignoredHere;
+        return inGroup(INSTALLABLE, s.status) && !ignoredHere;
       });
       updateIds = chosen.map((s) => s.update_id).sort((a, b) => a - b);
       skipped.push(...named.filter((id) => !updateIds!.includes(id)));
@@ -242,7 +244,7 @@ export async function cancelDeviceInstalls(
   const out: CancelOutcome[] = [];
   for (const device of devices) {
     const org = device.organization_id;
-    if ((await scheduledTasksNaming(ctx.db, org, device.id, 'install')).length)
+    if ((await scheduledTasksNaming(ctx.store.db, org, device.id, 'install')).length)
       ctx.authorize('manage_policies');
   }
   for (const device of devices) {
@@ -325,12 +327,12 @@ export async function clearDeviceIgnore(ctx: Context, deviceId: number, updateId
   const device = await visibleDevice(ctx, deviceId);
   ctx.authorize('approve');
   const ids = [...new Set(updateIds)];
-  const known = new Set(await existingUpdateIds(ctx.db, ids));
+  const known = new Set(await existingUpdateIds(ctx.store.db, ids));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length) throw notFound(unknown.length === 1 ? 'patch' : 'patches', unknown.join(', '));
   const ignored = (
     await listDecisions(
-      ctx.db,
+      ctx.store.db,
       { organizationId: device.organization_id, level: 'device', deviceId: device.id },
       ids.length ? ids : [0],
     )
@@ -340,4 +342,41 @@ export async function clearDeviceIgnore(ctx: Context, deviceId: number, updateId
   if (!ignored.length) return 0;
   const r = await applyApproval(ctx, { deviceId: device.id }, ignored, 'clear');
   return r.decisions;
+}
+
+// ---- what a device's patching looks like ----------------------------------------------------------------
+
+export type { DeviceUpdateEntry };
+
+/**
+ * The updates a device does not have installed (outstanding, or ignored), as a list query over the
+ * fields of an update on a device (store/repos/device-patch-views.ts).
+ */
+export async function queryMissingUpdates(
+  ctx: Context,
+  deviceId: number,
+  q: ListQuery,
+): Promise<Listed<DeviceUpdateEntry & { installedAt: Date | null }>> {
+  ctx.authorize('read');
+  await visibleDevice(ctx, deviceId);
+  return missingRows(ctx.store.db, ctx.access, deviceId, q);
+}
+
+/** A device's history of installs and failures, as a list query (status reached, recordedAt when). */
+export async function queryUpdateHistory(
+  ctx: Context,
+  deviceId: number,
+  q: ListQuery,
+): Promise<Listed<DeviceUpdateEntry & { recordedAt: Date }>> {
+  ctx.authorize('read');
+  await visibleDevice(ctx, deviceId);
+  return historyRows(ctx.store.db, ctx.access, deviceId, q);
+}
+
+/** A device's scan and install activity, its updates counted by status, and what is scheduled next. */
+export async function devicePatchSummary(ctx: Context, deviceId: number) {
+  ctx.authorize('read');
+  const summary = await summaryOf(ctx.store.db, ctx.access, deviceId);
+  if (!summary) throw notFound('device', deviceId);
+  return summary;
 }

@@ -1,16 +1,11 @@
 import type { Context } from '../../services/context.ts';
-import { getDevice } from '../../services/devices.ts';
-import {
-  installedAppBase,
-  installedAppFields,
-  pageThrough,
-  type InstalledAppRow,
-} from '../../store/repos/kaseya.ts';
-import type { QueryOptions } from '../shared/odata/index.ts';
+import { queryInstalledSoftware, type InstalledSoftwareEntry } from '../../services/directory.ts';
+import { toListQuery, type QueryOptions } from '../shared/odata/index.ts';
+import { installedAppFields } from './fields.ts';
 
 // The audit of an agent's software (seed 004, "Get Installed Applications"):
 // GET /assetmgmt/audit/{agentId}/software/installedapplications, from what Patchline really knows of the
-// machine (store/repos/kaseya.ts installedApps): the packages of the agent's inventory, or the updates
+// machine (store/repos/installed-software.ts): the packages of the agent's inventory, or the updates
 // its scans found installed. ApplicationName is the package (or KB) name; Manufacturer and ProductName
 // come from the catalog when an installed update of that package and version is linked to a product;
 // LastModifiedDate is when Patchline recorded that version installed. Description, DirectoryPath and
@@ -18,15 +13,15 @@ import type { QueryOptions } from '../shared/odata/index.ts';
 
 const isoOf = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-export const renderInstalledApp = (r: InstalledAppRow) => ({
+export const renderInstalledApp = (r: InstalledSoftwareEntry) => ({
   ApplicationName: r.name,
   Description: null,
   Version: r.version,
   Manufacturer: r.manufacturer,
-  ProductName: r.product_name,
+  ProductName: r.productName,
   DirectoryPath: null,
   Size: null,
-  LastModifiedDate: isoOf(r.installed_at),
+  LastModifiedDate: isoOf(r.installedAt),
   Attributes: {
     Source: r.source,
     ...(r.kind ? { Kind: r.kind } : {}),
@@ -35,12 +30,7 @@ export const renderInstalledApp = (r: InstalledAppRow) => ({
 });
 
 export async function listInstalledApps(ctx: Context, agentId: number, options: QueryOptions) {
-  await getDevice(ctx, agentId); // the read privilege, and the agent in the caller's scope
-  return pageThrough(
-    installedAppBase(ctx.db, agentId),
-    options,
-    installedAppFields,
-    ['a.name', 'a.version', 'a.source'],
-    renderInstalledApp,
-  );
+  const q = toListQuery(options, installedAppFields);
+  const r = await queryInstalledSoftware(ctx, agentId, q);
+  return { records: r.records.map(renderInstalledApp), total: r.total };
 }

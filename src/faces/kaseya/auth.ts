@@ -5,11 +5,11 @@ import {
   login,
   loginWithApiKey,
   SESSION_TTL_MS,
+  useLoginNonce,
   type LoginResult,
   type LoginThrottle,
 } from '../../services/auth.ts';
 import type { Store } from '../../store/db.ts';
-import { useNonce } from '../../store/repos/identity.ts';
 import type { Row } from '../../store/schema.ts';
 
 // GET /api/v1.0/auth (seed 004, "Authentication" and "Auth Payload Algorithm"). Two forms of Basic:
@@ -101,7 +101,7 @@ export async function kaseyaLogin(
     if (!user.kaseya_verifier) return false;
     if (!sameHex(coveredHash(user.kaseya_verifier, payload.rand2), payload.pass2)) return false;
     // only a correct proof spends its random number, so nobody can burn someone else's
-    const fresh = await useNonce(store.db, FACE, `${user.id}:${payload.rand2}`, new Date(Date.now() + ttlMs));
+    const fresh = await useLoginNonce(store, FACE, user.id, payload.rand2, new Date(Date.now() + ttlMs));
     replayed = !fresh;
     return fresh;
   };

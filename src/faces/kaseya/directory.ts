@@ -1,17 +1,15 @@
-import { notFound } from '../../core/errors.ts';
 import type { Context } from '../../services/context.ts';
-import { authorizeDirectory, getRole, getUser } from '../../services/identity.ts';
 import {
-  pageThrough,
-  roleBase,
-  roleFields,
-  userBase,
-  userFields,
-  type RoleRow,
-  type UserRow,
-} from '../../store/repos/kaseya.ts';
+  getRoleEntry,
+  getUserEntry,
+  queryRoles,
+  queryUsers,
+  type RoleEntry,
+  type UserEntry,
+} from '../../services/directory.ts';
 import { renderDecimalId } from '../shared/ids.ts';
-import type { QueryOptions } from '../shared/odata/index.ts';
+import { toListQuery, type QueryOptions } from '../shared/odata/index.ts';
+import { roleFields, userFields } from './fields.ts';
 
 // Users and roles (seed 004: GET /system/users, /system/users/{userId}, /system/roles, /system/roles/{id}).
 // The seed names GET /system/users and /system/users/{userId} without a model; the fields are the ones
@@ -20,41 +18,38 @@ import type { QueryOptions } from '../shared/odata/index.ts';
 // first word and LastName the rest; the id lists hold one id each. RoleId is an int in the seed (and a
 // number in GET /auth), so role ids are JSON numbers; user and scope ids are decimals, so strings.
 
-export const renderUser = (r: UserRow) => ({
+export const renderUser = (r: UserEntry) => ({
   UserId: renderDecimalId(r.id),
   AdminName: r.username,
   AdminPassword: null,
   AdminType: null,
   DisableUntil: null,
-  CreationDate: r.created_at.toISOString(),
-  AdminScopeIds: [renderDecimalId(r.scope_id)],
-  AdminRoleIds: [r.role_id],
-  FirstName: r.first_name,
-  LastName: r.last_name,
+  CreationDate: r.createdAt.toISOString(),
+  AdminScopeIds: [renderDecimalId(r.scopeId)],
+  AdminRoleIds: [r.roleId],
+  FirstName: r.firstName,
+  LastName: r.lastName,
   DefaultStaffOrgId: null,
   DefaultStaffDepartmentId: null,
   Email: r.email || null,
-  Attributes: { Disabled: r.disabled, TimeZone: r.time_zone },
+  Attributes: { Disabled: r.disabled, TimeZone: r.timeZone },
 });
 
 export async function listUsers(ctx: Context, options: QueryOptions) {
-  authorizeDirectory(ctx);
-  return pageThrough(userBase(ctx.db), options, userFields, 'u.id', renderUser);
+  const r = await queryUsers(ctx, toListQuery(options, userFields));
+  return { records: r.records.map(renderUser), total: r.total };
 }
 
 /** one user: your own record, or any with the right to read the directory (services/identity.ts) */
 export async function getUserRecord(ctx: Context, id: number) {
-  await getUser(ctx, id);
-  const row = await userBase(ctx.db).where('u.id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('user', renderDecimalId(id));
-  return renderUser(row);
+  return renderUser(await getUserEntry(ctx, id));
 }
 
 /**
  * Roles: VSA's RoleTypeIds are its licensed role types, which Patchline does not have (empty list);
  * what a Patchline role allows is its list of privileges, in Attributes.
  */
-export const renderRole = (r: RoleRow) => ({
+export const renderRole = (r: RoleEntry) => ({
   RoleId: r.id,
   RoleName: r.name,
   RoleTypeIds: [],
@@ -62,14 +57,11 @@ export const renderRole = (r: RoleRow) => ({
 });
 
 export async function listRoles(ctx: Context, options: QueryOptions) {
-  authorizeDirectory(ctx);
-  return pageThrough(roleBase(ctx.db), options, roleFields, 'r.id', renderRole);
+  const r = await queryRoles(ctx, toListQuery(options, roleFields));
+  return { records: r.records.map(renderRole), total: r.total };
 }
 
 /** one role: your own, or any with the right to read the directory */
 export async function getRoleRecord(ctx: Context, id: number) {
-  await getRole(ctx, id);
-  const row = await roleBase(ctx.db).where('r.id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('role', id);
-  return renderRole(row);
+  return renderRole(await getRoleEntry(ctx, id));
 }

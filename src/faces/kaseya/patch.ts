@@ -3,30 +3,28 @@ import { invalid, notFound } from '../../core/errors.ts';
 import { fromKaseya } from '../../core/schedule/kaseya.ts';
 import { applyApproval } from '../../services/approvals.ts';
 import type { Context } from '../../services/context.ts';
+import { and, not, oneOf, type Listed } from '../../core/query.ts';
 import {
   cancelDeviceInstalls,
   clearDeviceIgnore,
   deviceDecisions,
+  devicePatchSummary,
   installOnDevices,
+  queryMissingUpdates,
+  queryUpdateHistory,
   scanDevicesNow,
   scheduleDeviceScan,
   type DeviceActionOptions,
 } from '../../services/device-patching.ts';
-import { pageThrough, type Listed } from '../../store/repos/kaseya.ts';
-import {
-  missingPatches,
-  patchHistory,
-  patchStatus,
-  type PatchDecisions,
-  type PatchRow,
-} from '../../store/repos/kaseya-patch.ts';
 import { parseDecimalId } from '../shared/ids.ts';
-import type { QueryOptions } from '../shared/odata/index.ts';
+import { toListQuery, type FieldMap, type QueryOptions } from '../shared/odata/index.ts';
+import { patchFields, valueOf, type PatchDecisions } from './fields.ts';
+import { seedNotFound } from './resources.ts';
 
 // The Patch Management chapter of seed 004 under /api/v1.0/assetmgmt/patch: scan now, schedule a scan,
 // patch status, missing patches, history, run now, cancel, delete, set and remove ignore. Translation
-// only: the use cases are services/device-patching.ts and services/approvals.ts, the queries and code
-// tables store/repos/kaseya-patch.ts.
+// only: the use cases are services/device-patching.ts and services/approvals.ts, the code tables
+// fields.ts.
 //
 // Where the seed is silent or contradicts itself (decided here, tested in test/faces/kaseya/):
 // - "Run Patch Update" (PUT /assetmgmt/patch/runnow) names no agent in its path or its request model.
@@ -144,12 +142,16 @@ async function decisionsOf(ctx: Context, id: number): Promise<PatchDecisions> {
 
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
 
-const renderPatch = (r: PatchRow & { InstallDate: Date | null }) => ({
-  ...r,
-  LastPublishedDate: iso(r.LastPublishedDate),
-  ReleaseDate: iso(r.ReleaseDate),
-  InstallDate: iso(r.InstallDate),
-  IsSuperseded: Boolean(r.IsSuperseded),
+/** a patch record in the seed's fields, each the value of its expression over the domain record */
+const renderPatch = (fields: FieldMap) => (record: object) => ({
+  ...Object.fromEntries(
+    Object.entries(fields).map(([name, spec]) => {
+      const v = valueOf(fields, name, record);
+      if (spec.type === 'datetime') return [name, iso(v as Date | null)];
+      if (spec.type === 'boolean') return [name, Boolean(v)];
+      return [name, v];
+    }),
+  ),
   Attributes: null,
 });
 
@@ -189,9 +191,7 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const ctx = await ctxOf(req);
     const id = agentId(req);
     options(req); // accepted by the seed; one record, so they are only checked
-    ctx.authorize('read');
-    const s = await patchStatus(ctx.db, ctx.access, id);
-    if (!s) throw notFound('agent', id);
+    const s = await seedNotFound('agent', id, () => devicePatchSummary(ctx, id));
     const c = s.counts;
     return ok(req, reply, {
       AgentType: AGENT_TYPE[s.device.os_family] ?? null,
@@ -246,8 +246,14 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const hide = hideDenied((req.params as Params).hideDeniedPatches);
     const opts = options(req);
     const decisions = await decisionsOf(ctx, id);
-    const { query, fields } = missingPatches(ctx.db, ctx.access, id, decisions, hide);
-    return listed(req, reply, await pageThrough(query, opts, fields, 'u.id', renderPatch), 'Patch');
+    const fields = patchFields(decisions, 'installedAt');
+    const q = toListQuery(opts, fields);
+    // hideDeniedPatches leaves out what an ignore governs, at any level
+    const filter = hide
+      ? and(...(q.filter ? [q.filter] : []), not(oneOf('updateId', decisions.denied)))
+      : q.filter;
+    const r = await seedNotFound('agent', id, () => queryMissingUpdates(ctx, id, { ...q, filter }));
+    return listed(req, reply, { records: r.records.map(renderPatch(fields)), total: r.total }, 'Patch');
   };
   app.get('/assetmgmt/patch/:agentId/machineupdate/:hideDeniedPatches', missing);
   app.get('/assetmgmt/patch/:agentId/machineupdate', missing);
@@ -256,9 +262,9 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const ctx = await ctxOf(req);
     const id = agentId(req);
     const opts = options(req);
-    const decisions = await decisionsOf(ctx, id);
-    const { query, fields } = patchHistory(ctx.db, ctx.access, id, decisions);
-    return listed(req, reply, await pageThrough(query, opts, fields, 'e.id', renderPatch), 'Patch');
+    const fields = patchFields(await decisionsOf(ctx, id), 'recordedAt');
+    const r = await seedNotFound('agent', id, () => queryUpdateHistory(ctx, id, toListQuery(opts, fields)));
+    return listed(req, reply, { records: r.records.map(renderPatch(fields)), total: r.total }, 'Patch');
   });
 
   app.put('/assetmgmt/patch/runnow', async (req, reply) => {

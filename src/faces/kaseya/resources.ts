@@ -10,32 +10,43 @@ import {
   type OrganizationInput,
 } from '../../services/organizations.ts';
 import {
-  agentBase,
-  agentFields,
-  groupBase,
-  groupFields,
-  orgBase,
-  orgFields,
-  pageThrough,
-  type AgentRow,
-  type GroupRow,
+  getDeviceEntry,
+  getGroupEntry,
+  getOrganizationEntry,
+  queryDevices,
+  queryGroups,
+  queryOrganizations,
+  type DeviceEntry,
+  type GroupEntry,
   type Listed,
-  type OrgRow,
-} from '../../store/repos/kaseya.ts';
-import type { QueryOptions } from '../shared/odata/index.ts';
+  type OrganizationEntry,
+} from '../../services/directory.ts';
+import { toListQuery, type QueryOptions } from '../shared/odata/index.ts';
 import { renderDecimalId, renderDecimalIdOrNull } from '../shared/ids.ts';
 import { Body } from './body.ts';
+import { agentFields, groupFields, orgFields, valueOf } from './fields.ts';
 
-export { agentFields, groupFields, orgFields, type Listed } from '../../store/repos/kaseya.ts';
+export { agentFields, groupFields, orgFields };
+export type { Listed };
 
 // Organizations, machine groups and agents in the shapes of seed 004 (users and roles are in
-// directory.ts, installed applications in audit.ts). Reads: the caller's scope is a where clause of
-// every query (store/access.ts), and $filter / $orderby / $skip / $top compile to SQL through each
-// resource's FieldMap. Writes: the seed's bodies are read (body.ts) and handed to the services, which
+// directory.ts, installed applications in audit.ts). Reads: $filter / $orderby / $skip / $top become a
+// domain list query through each resource's fields (fields.ts), which the services run in the
+// caller's scope. Writes: the seed's bodies are read (body.ts) and handed to the services, which
 // hold every rule (who may, what a name may be, what happens to what is inside); service errors keep
 // their kind, with their field paths renamed to the seed's.
 
 /** a service's invalid-input error with its field paths in the seed's names (`/name` → `/OrgName`) */
+/** a service's not found in the seed's word for the record (`agent 5 not found`, not `device`) */
+export async function seedNotFound<T>(what: string, id: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof DomainError && e.kind === 'not_found') throw notFound(what, renderDecimalId(id));
+    throw e;
+  }
+}
+
 async function inSeedTerms<T>(paths: Readonly<Record<string, string>>, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -67,7 +78,7 @@ function sameId(b: Body, field: string, id: number) {
 const text = (v: unknown) => (typeof v === 'string' ? v : null);
 const num = (v: unknown) => (typeof v === 'number' ? v : null);
 
-export const renderOrg = (r: OrgRow) => {
+export const renderOrg = (r: OrganizationEntry) => {
   const a = r.attributes as Record<string, unknown>;
   return {
     OrgId: renderDecimalId(r.id),
@@ -75,8 +86,8 @@ export const renderOrg = (r: OrgRow) => {
     OrgRef: r.ref,
     OrgType: text(a.OrgType),
     DefaultDepartmentName: text(a.DefaultDepartmentName),
-    DefaultMachineGroupName: r.root_group_name,
-    ParentOrgId: renderDecimalIdOrNull(r.parent_id),
+    DefaultMachineGroupName: r.rootGroupName,
+    ParentOrgId: renderDecimalIdOrNull(r.parentId),
     Website: text(a.Website),
     NoOfEmployees: num(a.NoOfEmployees),
     AnnualRevenue: num(a.AnnualRevenue),
@@ -86,16 +97,13 @@ export const renderOrg = (r: OrgRow) => {
   };
 };
 
-export async function listOrgs(ctx: Context, options: QueryOptions) {
-  ctx.authorize('read');
-  return pageThrough(orgBase(ctx.db, ctx.access), options, orgFields, 'o.id', renderOrg);
+export async function listOrgs(ctx: Context, options: QueryOptions): Promise<Listed<unknown>> {
+  const r = await queryOrganizations(ctx, toListQuery(options, orgFields));
+  return { records: r.records.map(renderOrg), total: r.total };
 }
 
 export async function getOrg(ctx: Context, id: number) {
-  ctx.authorize('read');
-  const row = await orgBase(ctx.db, ctx.access).where('o.id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('organization', renderDecimalId(id));
-  return renderOrg(row);
+  return renderOrg(await seedNotFound('organization', id, () => getOrganizationEntry(ctx, id)));
 }
 
 const ORG_FIELDS = [
@@ -221,32 +229,25 @@ export async function deleteOrg(ctx: Context, id: number): Promise<true> {
 
 // ---- machine groups ---------------------------------------------------------------------------------
 
-export const renderGroup = (r: GroupRow) => ({
+export const renderGroup = (r: GroupEntry) => ({
   MachineGroupId: renderDecimalId(r.id),
   MachineGroupName: r.name,
-  ParentMachineGroupId: renderDecimalIdOrNull(r.parent_id),
-  OrgId: renderDecimalId(r.organization_id),
+  ParentMachineGroupId: renderDecimalIdOrNull(r.parentId),
+  OrgId: renderDecimalId(r.organizationId),
   Attributes: null,
 });
 
-export async function listMachineGroups(ctx: Context, options: QueryOptions, orgId?: number) {
-  ctx.authorize('read');
-  if (orgId !== undefined) ctx.seeOrganization(orgId);
-  const base = groupBase(ctx.db, ctx.access);
-  return pageThrough(
-    orgId === undefined ? base : base.where('g.organization_id', '=', orgId),
-    options,
-    groupFields,
-    'g.id',
-    renderGroup,
-  );
+export async function listMachineGroups(
+  ctx: Context,
+  options: QueryOptions,
+  orgId?: number,
+): Promise<Listed<unknown>> {
+  const r = await queryGroups(ctx, toListQuery(options, groupFields), orgId);
+  return { records: r.records.map(renderGroup), total: r.total };
 }
 
 export async function getMachineGroup(ctx: Context, id: number) {
-  ctx.authorize('read');
-  const row = await groupBase(ctx.db, ctx.access).where('g.id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('machine group', renderDecimalId(id));
-  return renderGroup(row);
+  return renderGroup(await seedNotFound('machine group', id, () => getGroupEntry(ctx, id)));
 }
 
 const GROUP_FIELDS = ['MachineGroupId', 'MachineGroupName', 'ParentMachineGroupId', 'OrgId', 'Attributes'];
@@ -318,30 +319,30 @@ export async function deleteMachineGroup(ctx: Context, id: number): Promise<true
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export const renderAgent = (r: AgentRow) => {
-  const v4 = r.ip_addresses.find((a) => !a.includes(':')) ?? null;
-  const v6 = r.ip_addresses.find((a) => a.includes(':')) ?? null;
+export const renderAgent = (r: DeviceEntry) => {
+  const v4 = r.ipAddresses.find((a) => !a.includes(':')) ?? null;
+  const v6 = r.ipAddresses.find((a) => a.includes(':')) ?? null;
   return {
     AgentId: renderDecimalId(r.id),
     AgentName: r.name,
-    Online: Number(r.online),
-    OSType: r.os_type,
-    OSInfo: r.os_name,
-    OrgId: renderDecimalId(r.organization_id),
-    MachineGroupId: renderDecimalId(r.group_id),
-    MachineGroup: r.group_name,
+    Online: valueOf(agentFields, 'Online', r) as number,
+    OSType: valueOf(agentFields, 'OSType', r) as string,
+    OSInfo: r.osName,
+    OrgId: renderDecimalId(r.organizationId),
+    MachineGroupId: renderDecimalId(r.groupId),
+    MachineGroup: r.groupName,
     ComputerName: r.hostname || r.name,
     IPv6Address: v6,
     IPAddress: v4,
-    OperatingSystem: r.os_name,
-    OSVersion: r.os_version,
+    OperatingSystem: r.osName,
+    OSVersion: r.osVersion,
     LastLoggedInUser: null,
     LastRebootTime: null,
-    LastCheckInTime: iso(r.last_seen_at),
+    LastCheckInTime: iso(r.lastSeenAt),
     Country: null,
     CurrentUser: null,
     Contact: null,
-    TimeZone: r.time_zone,
+    TimeZone: r.timeZone,
     RamMBytes: null,
     CpuCount: null,
     CpuSpeed: null,
@@ -349,7 +350,7 @@ export const renderAgent = (r: AgentRow) => {
     DomainWorkgroup: null,
     AgentFlags: 0,
     // the seed types it int; Patchline's versions are dotted text, so only a plain number is passed on
-    AgentVersion: r.agent_version && /^\d+$/.test(r.agent_version) ? Number(r.agent_version) : null,
+    AgentVersion: r.agentVersion && /^\d+$/.test(r.agentVersion) ? Number(r.agentVersion) : null,
     ToolTipNotes: null,
     ShowToolTip: 0,
     DefaultGateway: null,
@@ -359,23 +360,20 @@ export const renderAgent = (r: AgentRow) => {
     PrimaryWINS: null,
     SecondaryWINS: null,
     ConnectionGatewayIP: null,
-    FirstCheckIn: iso(r.enrolled_at),
+    FirstCheckIn: iso(r.enrolledAt),
     PrimaryKServer: null,
     SecondaryKServer: null,
     Attributes: null,
   };
 };
 
-export async function listAgents(ctx: Context, options: QueryOptions) {
-  ctx.authorize('read');
-  return pageThrough(agentBase(ctx.db, ctx.access), options, agentFields, 'd.id', renderAgent);
+export async function listAgents(ctx: Context, options: QueryOptions): Promise<Listed<unknown>> {
+  const r = await queryDevices(ctx, toListQuery(options, agentFields));
+  return { records: r.records.map(renderAgent), total: r.total };
 }
 
 export async function getAgent(ctx: Context, id: number) {
-  ctx.authorize('read');
-  const row = await agentBase(ctx.db, ctx.access).where('d.id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('agent', renderDecimalId(id));
-  return renderAgent(row);
+  return renderAgent(await seedNotFound('agent', id, () => getDeviceEntry(ctx, id)));
 }
 
 /** Rename Agent (PUT /assetmgmt/agents/{agentId}/rename/{newName}): the device's name. */

@@ -164,3 +164,26 @@ export async function setLastSeen(db: Db, stamps: readonly (readonly [number, Da
             from (values ${rows}) as v(id, at) where devices.id = v.id`.execute(db);
   }
 }
+
+// ---- a device's jobs not picked up yet -----------------------------------------------------------------
+
+/** cancels a device's jobs of a kind that no agent picked up yet; returns their ids */
+export async function cancelPendingJobs(db: Db, deviceId: number, kind: string, reason: string) {
+  const jobs = await db
+    .updateTable('jobs')
+    .set({ status: 'cancelled', completed_at: sql<Date>`now()`, result: { error: reason } })
+    .where('device_id', '=', deviceId)
+    .where('kind', '=', kind)
+    .where('status', '=', 'pending')
+    .returning(['id', 'instance_id'])
+    .execute();
+  const instances = jobs.flatMap((j) => (j.instance_id === null ? [] : [j.instance_id]));
+  if (instances.length)
+    await db
+      .updateTable('task_instance_devices')
+      .set({ status: 'Failed', result: { error: reason }, updated_at: sql<Date>`now()` })
+      .where('device_id', '=', deviceId)
+      .where('instance_id', 'in', instances)
+      .execute();
+  return jobs.map((j) => j.id);
+}

@@ -392,3 +392,58 @@ export async function missingGroups(db: Db, orgId: number, ids: readonly number[
   const have = new Set(found.map((r) => r.id));
   return ids.filter((id) => !have.has(id));
 }
+
+// ---- a device's waiting work (what cancelling a device's installs changes) ---------------------------
+
+const namesDevice = (deviceId: number, column: 'parameters') => sql<boolean>`(
+  ${sql.ref(column)}->'target'->>'kind' = 'devices' and ${sql.ref(column)}->'target'->'ids' @> to_jsonb(${deviceId}::bigint))`;
+
+/** enabled tasks of a kind with a schedule whose target names the device by id */
+export const scheduledTasksNaming = (db: Db, orgId: number, deviceId: number, kind: string) =>
+  db
+    .selectFrom('tasks')
+    .select(['id', 'parameters', 'schedule_id'])
+    .where('organization_id', '=', orgId)
+    .where('kind', '=', kind)
+    .where('enabled', '=', true)
+    .where('schedule_id', 'is not', null)
+    .where(namesDevice(deviceId, 'parameters'))
+    .orderBy('id')
+    .execute();
+
+/** instances of a kind not started yet whose target names the device by id */
+export const waitingInstancesNaming = (db: Db, orgId: number, deviceId: number, kind: string) =>
+  db
+    .selectFrom('task_instances')
+    .select(['id', 'parameters'])
+    .where('organization_id', '=', orgId)
+    .where('kind', '=', kind)
+    .where('status', '=', 'NotStarted')
+    .where(namesDevice(deviceId, 'parameters'))
+    .orderBy('id')
+    .execute();
+
+export const setTaskParameters = (db: Db, id: number, parameters: Record<string, unknown>) =>
+  db
+    .updateTable('tasks')
+    .set({ parameters, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+
+export const disableTask = (db: Db, id: number) =>
+  db
+    .updateTable('tasks')
+    .set({ enabled: false, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
+
+/** a NotStarted instance's parameters (its own copy of the target); false when it started meanwhile */
+export async function setWaitingInstanceParameters(db: Db, id: number, parameters: Record<string, unknown>) {
+  const r = await db
+    .updateTable('task_instances')
+    .set({ parameters })
+    .where('id', '=', id)
+    .where('status', '=', 'NotStarted')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -1,28 +1,27 @@
 // OData query options ($filter, $orderby, $skip, $top) for the product faces that speak them. The faces
-// parse the text here; the parse tree compiles to SQL in the store (store/odata), re-exported below so a
-// face needs one import.
-import { syntaxError, type QueryOptions } from '../../../store/odata/index.ts';
+// parse the text here and translate the tree into a domain list query over their fields
+// (translate.ts); the repositories compile that query to SQL (store/query.ts).
+import { syntaxError } from './errors.ts';
 import { parseFilter, parseOrderBy } from './parser.ts';
 import { MAX_TOP, parsePaging } from './paging.ts';
+import type { QueryOptions } from './translate.ts';
 
-export * from '../../../store/odata/ast.ts';
+export * from './ast.ts';
+export { syntaxError } from './errors.ts';
+export { MAX_DEPTH, parseFilter, parseOrderBy } from './parser.ts';
+export { MAX_TOP, parsePaging, parseSkip, parseTop, type Paging } from './paging.ts';
+export { tokenize, type Token } from './lexer.ts';
 export {
-  applyFilter,
-  applyOrderBy,
-  applyPaging,
-  applyQueryOptions,
-  compileFilter,
-  escapeLike,
   resolveField,
-  type CompileOptions,
+  toCondition,
+  toListQuery,
+  toSort,
   type FieldMap,
   type FieldSpec,
   type FieldType,
   type QueryOptions,
-} from '../../../store/odata/index.ts';
-export { MAX_DEPTH, parseFilter, parseOrderBy } from './parser.ts';
-export { MAX_TOP, parsePaging, parseSkip, parseTop, type Paging } from './paging.ts';
-export { tokenize, type Token } from './lexer.ts';
+  type TranslateOptions,
+} from './translate.ts';
 
 /**
  * Reads `$filter`, `$orderby`, `$skip` and `$top` from a parsed query string. An empty `$filter` or

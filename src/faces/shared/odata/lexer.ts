@@ -3,8 +3,8 @@
 // decimal), `DATETIME'…'` (case-sensitive: the guide says it must be in capital letters), and
 // `guid'…'`.
 import { DateTime } from 'luxon';
-import type { DateTimeLiteral, Literal } from '../../../store/odata/ast.ts';
-import { syntaxError } from '../../../store/odata/errors.ts';
+import type { DateTimeLiteral, Literal } from './ast.ts';
+import { syntaxError } from './errors.ts';
 
 export type Token =
   | { readonly type: 'lparen' | 'rparen' | 'comma' | 'eof'; readonly text: string; readonly position: number }

@@ -2,9 +2,13 @@
 // request is 100, even if no paging expression is used." That reads as a ceiling the server applies,
 // not a rule the client breaks, so a larger `$top` is clamped to the maximum (and an absent one means
 // the maximum) rather than refused.
-import { syntaxError, type Paging } from '../../../store/odata/index.ts';
+import { syntaxError } from './errors.ts';
 
-export type { Paging };
+/** `$skip` and `$top`, already checked */
+export interface Paging {
+  readonly skip: number;
+  readonly top: number;
+}
 
 export const MAX_TOP = 100;
 

@@ -20,8 +20,8 @@ import {
   type MatchFunction,
   type OrderByItem,
   type StringLiteral,
-} from '../../../store/odata/ast.ts';
-import { syntaxError } from '../../../store/odata/errors.ts';
+} from './ast.ts';
+import { syntaxError } from './errors.ts';
 import { tokenize, type Token } from './lexer.ts';
 
 /** Deep enough for any real filter, shallow enough never to overflow the stack. */

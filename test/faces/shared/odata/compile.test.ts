@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { isDomainError } from '../../../../src/core/errors.ts';
-import {
-  applyOrderBy,
-  escapeLike,
-  parseOrderBy,
-  type FieldMap,
-} from '../../../../src/faces/shared/odata/index.ts';
-import { db, fields, messageOf, where } from './support.ts';
+import { parseOrderBy } from '../../../../src/faces/shared/odata/index.ts';
+import { escapeLike } from '../../../../src/store/query.ts';
+import { applyOrderBy, db, fields, messageOf, where, type FieldMap } from './support.ts';
 
 type Case = [filter: string, sql: string, parameters: unknown[]];
 

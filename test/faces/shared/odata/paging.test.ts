@@ -2,14 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   MAX_TOP,
-  applyFilter,
-  applyQueryOptions,
   parsePaging,
   parseQueryOptions,
   parseSkip,
   parseTop,
 } from '../../../../src/faces/shared/odata/index.ts';
-import { db, fields, messageOf, show } from './support.ts';
+import { applyFilter, applyQueryOptions, db, fields, messageOf, show } from './support.ts';
 
 describe('$skip', () => {
   const cases: [text: string | undefined, skip: number][] = [

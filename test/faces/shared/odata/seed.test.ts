@@ -2,8 +2,8 @@
 // Expressions"), as a user would send it, and the SQL it must become.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyQueryOptions, parseQueryOptions } from '../../../../src/faces/shared/odata/index.ts';
-import { db, fields, where } from './support.ts';
+import { parseQueryOptions } from '../../../../src/faces/shared/odata/index.ts';
+import { applyQueryOptions, db, fields, where } from './support.ts';
 
 const CHECKIN = '2019-06-17T07:14:20.000Z';
 

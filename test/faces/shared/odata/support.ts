@@ -1,14 +1,81 @@
 // Shared by the OData tests: a Kysely that compiles PostgreSQL without a database, the fields of the
-// Kaseya guide's examples, and a printer that shows a parsed tree's shape.
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+// Kaseya guide's examples, and a printer that shows a parsed tree's shape. A test field names its
+// column directly: the face's half (translate.ts) sees it as a domain field of the same name, and the
+// store's half (store/query.ts) as that column, so one map drives the whole way from text to SQL.
 import {
-  compileFilter,
-  type CompileOptions,
-  type FieldMap,
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type Expression,
+  type SelectQueryBuilder,
+} from 'kysely';
+import { field } from '../../../../src/core/query.ts';
+import {
+  toCondition,
+  toListQuery,
+  toSort,
+  type FieldMap as FaceFields,
+  type FieldType,
   type FilterNode,
   type Literal,
+  type OrderByItem,
+  type QueryOptions,
+  type TranslateOptions,
 } from '../../../../src/faces/shared/odata/index.ts';
 import { parseFilter } from '../../../../src/faces/shared/odata/index.ts';
+import * as store from '../../../../src/store/query.ts';
+
+export type CompileOptions = TranslateOptions;
+
+export interface FieldSpec {
+  readonly column: string | Expression<unknown>;
+  readonly type: FieldType;
+  readonly filterable?: boolean;
+  readonly sortable?: boolean;
+}
+export type FieldMap = Readonly<Record<string, FieldSpec>>;
+
+/** the face's view of a test map: each field is the domain field of its own name */
+export const faceFields = (map: FieldMap): FaceFields =>
+  Object.fromEntries(
+    Object.entries(map).map(([name, { column: _, ...spec }]) => [name, { ...spec, expr: field(name) }]),
+  );
+
+/** the store's view of a test map: each domain field is its column */
+export const columns = (map: FieldMap): store.Columns =>
+  Object.fromEntries(Object.entries(map).map(([name, spec]) => [name, spec.column]));
+
+/** `$filter` all the way to a where clause, as a face and a repository do it between them */
+export function applyFilter<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  filter: FilterNode | undefined,
+  map: FieldMap,
+  options?: CompileOptions,
+) {
+  const condition = filter === undefined ? undefined : toCondition(filter, faceFields(map), options);
+  return store.applyFilter(query, condition, columns(map));
+}
+
+/** `$orderby` all the way to order by */
+export function applyOrderBy<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  orderby: readonly OrderByItem[],
+  map: FieldMap,
+) {
+  return store.applySort(query, toSort(orderby, faceFields(map)), columns(map));
+}
+
+/** all four options all the way to SQL */
+export function applyQueryOptions<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  options: QueryOptions,
+  map: FieldMap,
+  compileOptions?: CompileOptions,
+) {
+  return store.applyListQuery(query, toListQuery(options, faceFields(map), compileOptions), columns(map));
+}
 
 export const db = new Kysely<Record<string, Record<string, unknown>>>({
   dialect: {
@@ -48,7 +115,7 @@ export function where(
   const compiled = db
     .selectFrom('t')
     .selectAll()
-    .where((eb) => compileFilter(node, map, eb, options))
+    .where(store.compileCondition(toCondition(node, faceFields(map), options), columns(map)))
     .compile();
   if (!compiled.sql.startsWith(PREFIX)) throw new Error(`unexpected SQL: ${compiled.sql}`);
   return { sql: compiled.sql.slice(PREFIX.length), parameters: compiled.parameters };

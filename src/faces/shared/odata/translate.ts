@@ -1,24 +1,13 @@
-// Compiles parsed OData query options ($filter, $orderby, $skip, $top) to Kysely expressions over a
-// whitelist of fields, so filters and sorts run in SQL. Only fields named in the FieldMap reach SQL, and
-// only as the column it names; every value is a bound parameter. The faces parse the text
-// (faces/shared/odata); this half lives in the store because it writes SQL.
-import {
-  sql,
-  type ComparisonOperatorExpression,
-  type Expression,
-  type ExpressionBuilder,
-  type SelectQueryBuilder,
-  type SqlBool,
-} from 'kysely';
+// Translates parsed OData query options ($filter, $orderby, $skip, $top) into a domain list query
+// (core/query.ts) over a face's whitelist of fields. Each field the product spells (`AgentName`) stands
+// for an expression over the domain's fields (`name`, or a product code chosen by cases); only those
+// reach the repository, which compiles them to SQL (store/query.ts). Types are checked and literals
+// bound here, so every error names the product's field and the position the user typed.
 import { DateTime, FixedOffsetZone } from 'luxon';
+import type { Condition, Expr, ListQuery, Scalar, SortKey } from '../../../core/query.ts';
 import type { CompareOp, FieldRef, FilterNode, Literal, MatchNode, OrderByItem } from './ast.ts';
 import { syntaxError } from './errors.ts';
-
-/** `$skip` and `$top`, already checked */
-export interface Paging {
-  readonly skip: number;
-  readonly top: number;
-}
+import type { Paging } from './paging.ts';
 
 /** The parsed query options of one request. */
 export interface QueryOptions extends Paging {
@@ -29,8 +18,8 @@ export interface QueryOptions extends Paging {
 export type FieldType = 'string' | 'number' | 'boolean' | 'datetime' | 'guid';
 
 export interface FieldSpec {
-  /** a column reference (`"d.hostname"`) or an SQL expression */
-  readonly column: string | Expression<unknown>;
+  /** what the field is in domain terms: a domain field, or an expression over domain fields */
+  readonly expr: Expr;
   readonly type: FieldType;
   /** may appear in $filter (default true) */
   readonly filterable?: boolean;
@@ -41,7 +30,7 @@ export interface FieldSpec {
 /** The fields a resource exposes, keyed by the name the product spells (`AgentName`). */
 export type FieldMap = Readonly<Record<string, FieldSpec>>;
 
-export interface CompileOptions {
+export interface TranslateOptions {
   /** zone for DATETIME literals written without Z or an offset: an IANA name or `UTC+2`; default UTC */
   readonly zone?: string;
   /**
@@ -50,16 +39,6 @@ export interface CompileOptions {
    */
   readonly caseInsensitive?: boolean;
 }
-
-const SQL_OP: Record<CompareOp, ComparisonOperatorExpression> = {
-  eq: '=',
-  // OData's `ne` is true for a null field (null ne 'x'); SQL's `<>` would drop those rows
-  ne: 'is distinct from',
-  gt: '>',
-  ge: '>=',
-  lt: '<',
-  le: '<=',
-};
 
 const TYPE_WORDS: Record<FieldType, string> = {
   string: 'a string',
@@ -109,22 +88,16 @@ export function resolveField(
   return { name, spec };
 }
 
-/** Translates a parsed `$filter` into a condition for `where`. */
-export function compileFilter<DB, TB extends keyof DB>(
-  node: FilterNode,
-  fields: FieldMap,
-  eb: ExpressionBuilder<DB, TB>,
-  options: CompileOptions = {},
-): Expression<SqlBool> {
+/** Translates a parsed `$filter` into a domain condition. */
+export function toCondition(node: FilterNode, fields: FieldMap, options: TranslateOptions = {}): Condition {
   const ci = options.caseInsensitive ?? true;
-  const compile = (n: FilterNode): Expression<SqlBool> => {
+  const translate = (n: FilterNode): Condition => {
     switch (n.kind) {
       case 'and':
-        return eb.and(flatten(n, 'and').map(compile));
       case 'or':
-        return eb.or(flatten(n, 'or').map(compile));
+        return { kind: n.kind, items: flatten(n, n.kind).map(translate) };
       case 'not':
-        return eb.not(compile(n.operand));
+        return { kind: 'not', operand: translate(n.operand) };
       case 'fieldTest': {
         const { name, spec } = resolveField(fields, n.field, 'filter');
         if (spec.type !== 'boolean') {
@@ -133,95 +106,61 @@ export function compileFilter<DB, TB extends keyof DB>(
             `field '${name}' at position ${n.position} is ${TYPE_WORDS[spec.type]}, not a condition: compare it with eq, ne, gt, ge, lt or le`,
           );
         }
-        return eb(column(spec), '=', true);
+        return { kind: 'compare', left: spec.expr, op: 'eq', value: true };
       }
       case 'match':
-        return compileMatch(n, fields, eb, ci);
+        return translateMatch(n, fields, ci);
       case 'compare': {
         const { name, spec } = resolveField(fields, n.field, 'filter');
-        const col = column(spec);
         if (n.value.kind === 'null') {
-          if (n.op === 'eq') return eb(col, 'is', null);
-          if (n.op === 'ne') return eb(col, 'is not', null);
+          if (n.op === 'eq' || n.op === 'ne')
+            return { kind: 'compare', left: spec.expr, op: n.op, value: null };
           throw syntaxError(
             '$filter',
             `null can only be compared with eq or ne ('${n.op}' at position ${n.position})`,
           );
         }
         const value = bindValue(name, spec, n.op, n.value, options);
-        if (spec.type === 'string' && ci) {
-          return eb(eb.fn('lower', [col]), SQL_OP[n.op], (value as string).toLowerCase());
-        }
-        return eb(col, SQL_OP[n.op], value);
+        return {
+          kind: 'compare',
+          left: spec.expr,
+          op: n.op,
+          value,
+          ...(spec.type === 'string' && ci ? { ignoreCase: true } : {}),
+        };
       }
     }
   };
-  return compile(node);
+  return translate(node);
 }
 
-/** Appends `order by` items for a parsed `$orderby`, in order. */
-export function applyOrderBy<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  orderby: readonly OrderByItem[],
-  fields: FieldMap,
-): SelectQueryBuilder<DB, TB, O> {
-  let q = query;
-  for (const item of orderby) {
-    const { spec } = resolveField(fields, item.field, 'sort');
-    q = q.orderBy(column(spec), item.direction);
-  }
-  return q;
+/** Translates a parsed `$orderby` into sort keys, in order. */
+export function toSort(orderby: readonly OrderByItem[], fields: FieldMap): SortKey[] {
+  return orderby.map((item) => ({
+    by: resolveField(fields, item.field, 'sort').spec.expr,
+    direction: item.direction,
+  }));
 }
 
-/** `offset $skip limit $top`. */
-export function applyPaging<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  paging: Paging,
-): SelectQueryBuilder<DB, TB, O> {
-  return query.limit(paging.top).offset(paging.skip);
-}
-
-/** Adds the `$filter` condition to a select, if there is one; use it for a face's TotalRecords count too. */
-export function applyFilter<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  filter: FilterNode | undefined,
-  fields: FieldMap,
-  compileOptions: CompileOptions = {},
-): SelectQueryBuilder<DB, TB, O> {
-  if (filter === undefined) return query;
-  return query.where((eb: ExpressionBuilder<DB, TB>) => compileFilter(filter, fields, eb, compileOptions));
-}
-
-/** Applies parsed options to a select: where, order by, limit and offset. */
-export function applyQueryOptions<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
+/** The whole request as a domain list query: filter, sort, skip and top. */
+export function toListQuery(
   options: QueryOptions,
   fields: FieldMap,
-  compileOptions: CompileOptions = {},
-): SelectQueryBuilder<DB, TB, O> {
-  const filtered = applyFilter(query, options.filter, fields, compileOptions);
-  return applyPaging(applyOrderBy(filtered, options.orderby, fields), options);
-}
-
-/** Escapes LIKE's wildcards (and the escape character, PostgreSQL's default `\`) in user text. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function column(spec: FieldSpec): Expression<unknown> {
-  return typeof spec.column === 'string' ? sql.ref(spec.column) : spec.column;
+  translate: TranslateOptions = {},
+): ListQuery {
+  return {
+    filter: options.filter === undefined ? undefined : toCondition(options.filter, fields, translate),
+    sort: toSort(options.orderby, fields),
+    skip: options.skip,
+    top: options.top,
+  };
 }
 
 function flatten(node: FilterNode, kind: 'and' | 'or'): FilterNode[] {
   return node.kind === kind ? [...flatten(node.left, kind), ...flatten(node.right, kind)] : [node];
 }
 
-function compileMatch<DB, TB extends keyof DB>(
-  n: MatchNode,
-  fields: FieldMap,
-  eb: ExpressionBuilder<DB, TB>,
-  ci: boolean,
-): Expression<SqlBool> {
+function translateMatch(n: MatchNode, fields: FieldMap, ci: boolean): Condition {
   const { name, spec } = resolveField(fields, n.field, 'filter');
   if (spec.type !== 'string') {
     throw syntaxError(
@@ -229,9 +168,8 @@ function compileMatch<DB, TB extends keyof DB>(
       `${n.fn} needs a string field, but '${name}' at position ${n.field.position} is ${TYPE_WORDS[spec.type]}`,
     );
   }
-  const text = escapeLike(n.value.value);
-  const pattern = n.fn === 'substringof' ? `%${text}%` : n.fn === 'startswith' ? `${text}%` : `%${text}`;
-  return eb(column(spec), ci ? 'ilike' : 'like', pattern);
+  const at = n.fn === 'substringof' ? 'anywhere' : n.fn === 'startswith' ? 'start' : 'end';
+  return { kind: 'match', left: spec.expr, at, text: n.value.value, ...(ci ? { ignoreCase: true } : {}) };
 }
 
 function describeLiteral(value: Literal): string {
@@ -251,14 +189,14 @@ function describeLiteral(value: Literal): string {
   }
 }
 
-/** Checks a literal against the field's type and returns the parameter to bind. */
+/** Checks a literal against the field's type and returns the value to compare with. */
 function bindValue(
   name: string,
   spec: FieldSpec,
   op: CompareOp,
   value: Literal,
-  options: CompileOptions,
-): unknown {
+  options: TranslateOptions,
+): Scalar {
   const wrongType = (hint: string) =>
     syntaxError(
       '$filter',
@@ -300,7 +238,7 @@ function bindValue(
 }
 
 // A double holds 15 significant decimal digits exactly; longer decimals (VSA's ids reach 26 digits)
-// are bound as text, which PostgreSQL reads exactly into numeric columns.
+// are passed as text, which PostgreSQL reads exactly into numeric columns.
 function numberParam(text: string, value: number): number | string {
   const digits = text
     .replace(/^-/, '')
@@ -316,6 +254,6 @@ function instant(value: Extract<Literal, { kind: 'datetime' }>, zone = 'UTC'): s
     { year, month, day, hour, minute, second, millisecond },
     { zone: value.offsetMinutes === null ? zone : FixedOffsetZone.instance(value.offsetMinutes) },
   );
-  if (!at.isValid) throw new Error(`compileFilter: cannot place DATETIME'${value.text}' in zone '${zone}'`);
+  if (!at.isValid) throw new Error(`toCondition: cannot place DATETIME'${value.text}' in zone '${zone}'`);
   return at.toUTC().toISO() as string;
 }
