@@ -4,6 +4,7 @@ import { isPrivilege, type Privilege } from '../core/privileges.ts';
 import type { Store } from '../store/db.ts';
 import { groupTree } from '../store/repos/groups.ts';
 import {
+  useNonce,
   clearLoginAttempts,
   countLoginAttempt,
   getApiKeyByHash,
@@ -273,7 +274,6 @@ export async function logout(ctx: Context) {
 
 // ---- one-time values of a sign-in proof ----------------------------------------------------------------
 // (kept with its function so that the rest of this file is untouched; the import may move to the top)
-import { useNonce } from '../store/repos/identity.ts';
 
 /**
  * Spends the random value of a user's sign-in proof for a face: true the first time, false when it was
