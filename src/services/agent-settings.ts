@@ -59,7 +59,7 @@ export async function computeDeviceSettings(
   device: Row<'devices'>,
   now: Date,
 ): Promise<AgentSettings> {
-  const db = ctx.db;
+  const db = ctx.store.db;
   const org = await getOrganization(db, device.organization_id);
   const zone = zoneOf(device, org?.time_zone);
   const tree = await groupTree(db, device.organization_id);
@@ -154,7 +154,7 @@ export async function settingsForCheckIn(
   intern(hash, settings);
   let stored: CheckInSettings['stored'];
   if (device.settings_key !== key || device.settings_hash !== hash) {
-    await repo.setSettingsHash(ctx.db, device.id, key, hash);
+    await repo.setSettingsHash(ctx.store.db, device.id, key, hash);
     stored = { settings_key: key, settings_hash: hash };
   }
   return {

@@ -67,7 +67,7 @@ export async function complianceSummary(
     scope = { kind: 'device', id: d.id, organizationId: d.organization_id };
   } else if ('groupId' in target) {
     const g = await visibleGroup(ctx, target.groupId);
-    const groupIds = descendantsOf(await groupTree(ctx.db, g.organization_id), g.id);
+    const groupIds = descendantsOf(await groupTree(ctx.store.db, g.organization_id), g.id);
     set = { kind: 'groups', organizationId: g.organization_id, groupIds };
     scope = { kind: 'group', id: g.id, organizationId: g.organization_id };
   } else {
@@ -78,8 +78,8 @@ export async function complianceSummary(
   const wholeOrganization = set.kind === 'organization' && ctx.ownsOrganization(set.organizationId);
   // three independent reads: on PostgreSQL they run side by side on the pool's connections
   const [{ counts, bySeverity }, cves, custom] = await Promise.all([
-    repo.summarize(ctx.db, ctx.access, set, seenSince),
-    repo.openCves(ctx.db, ctx.access, set, topCves, wholeOrganization),
+    repo.summarize(ctx.store.db, ctx.access, set, seenSince),
+    repo.openCves(ctx.store.db, ctx.access, set, topCves, wholeOrganization),
     countsByCustomSeverity(ctx, scope.organizationId, set),
   ]);
   const totals = Object.fromEntries(
@@ -106,7 +106,7 @@ async function countsByCustomSeverity(
 ): Promise<CustomSeverityCounts[]> {
   const custom = await listCustomSeverities(ctx, organizationId);
   if (!custom.length) return [];
-  const byName = await repo.summarizeByCustomSeverity(ctx.db, ctx.access, set);
+  const byName = await repo.summarizeByCustomSeverity(ctx.store.db, ctx.access, set);
   const zero = () => Object.fromEntries(repo.BUCKETS.map((b) => [b, 0])) as repo.BucketCounts;
   return custom.map((c) => ({ ...c, counts: byName.get(c.name) ?? zero() }));
 }

@@ -104,7 +104,7 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
 
 /** a policy the actor can see (its organization is in scope), or not found */
 export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow> {
-  const row = await getPolicyRow(ctx.db, id);
+  const row = await getPolicyRow(ctx.store.db, id);
   if (!row || row.kind !== 'patch' || !seesOrganization(ctx.access, row.organization_id))
     throw notFound('policy', id);
   return row;
@@ -284,19 +284,19 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
 export async function listPolicies(ctx: Context, f: { organizationId?: number; q?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listPolicyRows(ctx.db, ctx.access, f);
+  const rows = await listPolicyRows(ctx.store.db, ctx.access, f);
   const targets = await policyTargets(
-    ctx.db,
+    ctx.store.db,
     rows.map((r) => r.id),
   );
   const items = [];
-  for (const r of rows) items.push(await view(ctx.db, r, targets.get(r.id)));
+  for (const r of rows) items.push(await view(ctx.store.db, r, targets.get(r.id)));
   return items;
 }
 
 export async function getPolicy(ctx: Context, id: number): Promise<PolicyView> {
   ctx.authorize('read');
-  return view(ctx.db, await visiblePolicy(ctx, id));
+  return view(ctx.store.db, await visiblePolicy(ctx, id));
 }
 
 /** replaces a policy's settings as a whole (the body of create, without the organization) */
@@ -385,7 +385,7 @@ export async function policyOccurrences(ctx: Context, id: number, count: number)
   ctx.authorize('read');
   const row = await visiblePolicy(ctx, id);
   if (!row.schedule) return [];
-  const zone = await orgZone(ctx.db, row.organization_id);
+  const zone = await orgZone(ctx.store.db, row.organization_id);
   return nextOccurrences(row.schedule as Schedule, ctx.now(), count, { zone, serverZone: serverZone() });
 }
 

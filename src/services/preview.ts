@@ -67,7 +67,7 @@ const INSTALLABLE = ['missing', 'pending', 'failed', 'ignored'];
 export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPreview> {
   ctx.authorize('read');
   const row = await visiblePolicy(ctx, id);
-  const db = ctx.db;
+  const db = ctx.store.db;
   const targets = (await policyTargets(db, [id])).get(id)!;
   const policy = policyModel(row, targets);
   const tree = await groupTree(db, row.organization_id);

@@ -293,7 +293,7 @@ async function checkTarget(db: Db, orgId: number, t: TargetSpec) {
 }
 
 async function visibleTask(ctx: Context, id: number): Promise<TaskRow> {
-  const t = await getTaskRow(ctx.db, id);
+  const t = await getTaskRow(ctx.store.db, id);
   if (!t) throw notFound('task', id);
   if (t.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, t.organization_id))
     throw notFound('task', id);
@@ -308,7 +308,7 @@ function checkTargetScope(ctx: Context, orgId: number, t: TargetSpec) {
 }
 
 async function visibleInstance(ctx: Context, id: number): Promise<InstanceRow> {
-  const r = await getInstanceRow(ctx.db, id);
+  const r = await getInstanceRow(ctx.store.db, id);
   if (!r) throw notFound('task instance', id);
   if (r.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, r.organization_id))
     throw notFound('task instance', id);
@@ -375,7 +375,7 @@ export async function getTask(ctx: Context, id: number): Promise<TaskView> {
   ctx.authorize('read');
   const t = await visibleTask(ctx, id);
   const s = t.schedule_id
-    ? await ctx.db
+    ? await ctx.store.db
         .selectFrom('schedules')
         .select('next_due_at')
         .where('id', '=', t.schedule_id)
@@ -483,14 +483,14 @@ export async function listRunningInstances(
 ): Promise<InstanceView[]> {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  return (await listOpenInstances(ctx.db, ctx.access, f)).map(instanceView);
+  return (await listOpenInstances(ctx.store.db, ctx.access, f)).map(instanceView);
 }
 
 /** tasks in the caller's scope, with when each fires next */
 export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listTaskRows(ctx.db, ctx.access, f);
+  const rows = await listTaskRows(ctx.store.db, ctx.access, f);
   return rows.map((r) => ({
     id: r.id,
     organizationId: r.organization_id,
@@ -512,7 +512,7 @@ export async function getInstance(
 ): Promise<InstanceView & { devices: DeviceResultView[] }> {
   ctx.authorize('read');
   const r = await visibleInstance(ctx, id);
-  const devices = await instanceDevices(ctx.db, id);
+  const devices = await instanceDevices(ctx.store.db, id);
   return {
     ...instanceView(r),
     devices: devices.map((d) => ({

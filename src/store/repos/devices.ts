@@ -70,3 +70,13 @@ export const devicesInGroups = (db: Db, groupIds: number[]) =>
   groupIds.length
     ? db.selectFrom('devices').select(['id', 'group_id']).where('group_id', 'in', groupIds).execute()
     : Promise.resolve([]);
+
+/** how many devices the scope sees */
+export async function countVisibleDevices(db: Db, access: Access): Promise<number> {
+  const r = await db
+    .selectFrom('devices')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where(groupVisible(access, 'organization_id', 'group_id'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}

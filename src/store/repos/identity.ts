@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
 import type { NewRow, RowPatch } from '../schema.ts';
@@ -148,4 +149,12 @@ export async function useNonce(db: Db, face: string, nonce: string, expiresAt: D
     .onConflict((oc) => oc.columns(['face', 'nonce']).doNothing())
     .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * Serializes first-start setup across replicas: holds a transaction-scoped advisory lock until the
+ * transaction `tx` ends, so two servers starting together do not both create the admin user.
+ */
+export async function lockBootstrap(tx: Db): Promise<void> {
+  await sql`select pg_advisory_xact_lock(727274)`.execute(tx);
 }

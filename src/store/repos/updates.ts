@@ -1,4 +1,7 @@
 import { sql } from 'kysely';
+import type { Access } from '../../core/access.ts';
+import type { UpdateStatus } from '../../core/status.ts';
+import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 import { paginate, type Page } from '../paging.ts';
 import type { NewRow } from '../schema.ts';
@@ -165,4 +168,20 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
     severity: sql`array_position(array['unknown','none','low','medium','high','critical'], u.severity)`,
   };
   return paginate(q, page, sortable, 'du.update_id', (r) => r);
+}
+
+/** how many device updates in some statuses sit on devices the scope sees */
+export async function countDeviceUpdates(
+  db: Db,
+  access: Access,
+  statuses: readonly UpdateStatus[],
+): Promise<number> {
+  const r = await db
+    .selectFrom('device_updates as du')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where('du.status', 'in', statuses.length ? [...statuses] : [''])
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }
