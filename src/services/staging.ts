@@ -292,7 +292,9 @@ export async function packageSources(
 ): Promise<PackageSource[]> {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
-  const relays = (await repo.relaysOf(ctx.store.db, device.organization_id)).filter((r) => r.id !== device.id);
+  const relays = (await repo.relaysOf(ctx.store.db, device.organization_id)).filter(
+    (r) => r.id !== device.id,
+  );
   let chosen = relays;
   if (download.cachingServers.length) {
     const missing: string[] = [];

@@ -80,3 +80,9 @@ export async function countVisibleOrganizations(db: Db, access: Access): Promise
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** an organization's own time zone; null when it has none (or does not exist) */
+export async function organizationZone(db: Db, id: number): Promise<string | null> {
+  const r = await db.selectFrom('organizations').select('time_zone').where('id', '=', id).executeTakeFirst();
+  return r?.time_zone ?? null;
+}
