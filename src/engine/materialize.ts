@@ -1,5 +1,6 @@
 import { parseSchedule } from '../core/schedule/model.ts';
 import { nextOccurrences, occurrencesBetween, type OccurrenceOptions } from '../core/schedule/occurrences.ts';
+import { effectiveZone } from '../core/schedule/zones.ts';
 import { systemContext } from '../services/context.ts';
 import { record } from '../services/events.ts';
 import type { Store } from '../store/db.ts';
@@ -44,7 +45,7 @@ export async function materializeDue(store: Store, owner: string, o: Materialize
       }
       const zones: OccurrenceOptions = {
         serverZone: o.serverZone,
-        zone: orgTimeZone ?? o.serverZone,
+        zone: effectiveZone({ organization: orgTimeZone, server: o.serverZone }),
       };
       const from = new Date((schedule.next_due_at as Date).getTime() - 1);
       const due = occurrencesBetween(def, from, o.now, zones, MAX_CATCH_UP);

@@ -9,7 +9,7 @@ import {
 } from '../core/agent-settings/build.ts';
 import type { AgentSettings } from '../core/agent-settings/model.ts';
 import type { PolicyBehaviour } from '../core/policies/model.ts';
-import { isValidZoneName } from '../core/schedule/zones.ts';
+import { effectiveZone, isValidZoneName } from '../core/schedule/zones.ts';
 import type { MaintenanceWindowSettings } from '../core/windows/model.ts';
 import * as repo from '../store/repos/agents.ts';
 import { groupTree } from '../store/repos/groups.ts';
@@ -33,8 +33,13 @@ const SERVER_ZONE = serverZone();
 
 /** the zone a device's settings are computed in: its own, else its organization's, else the server's */
 function zoneOf(device: Pick<Row<'devices'>, 'time_zone'>, orgZone: string | null | undefined): string {
-  for (const z of [device.time_zone, orgZone]) if (z && isValidZoneName(z)) return z; // a device reports its zone itself: never trust it blindly
-  return SERVER_ZONE;
+  // a device reports its zone itself: never trust it blindly
+  const valid = (z: string | null | undefined) => (z && isValidZoneName(z) ? z : null);
+  return effectiveZone({
+    device: valid(device.time_zone),
+    organization: valid(orgZone),
+    server: SERVER_ZONE,
+  });
 }
 
 /** what a device's settings depend on besides the organization's data */
@@ -59,7 +64,7 @@ export async function computeDeviceSettings(
   device: Row<'devices'>,
   now: Date,
 ): Promise<AgentSettings> {
-  const db = ctx.db;
+  const db = ctx.store.db;
   const org = await getOrganization(db, device.organization_id);
   const zone = zoneOf(device, org?.time_zone);
   const tree = await groupTree(db, device.organization_id);
@@ -154,7 +159,7 @@ export async function settingsForCheckIn(
   intern(hash, settings);
   let stored: CheckInSettings['stored'];
   if (device.settings_key !== key || device.settings_hash !== hash) {
-    await repo.setSettingsHash(ctx.db, device.id, key, hash);
+    await repo.setSettingsHash(ctx.store.db, device.id, key, hash);
     stored = { settings_key: key, settings_hash: hash };
   }
   return {

@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import { BUILTIN_ROLES } from '../core/privileges.ts';
 import type { Store } from '../store/db.ts';
 import * as repo from '../store/repos/identity.ts';
@@ -20,7 +19,7 @@ export async function bootstrap(
 ): Promise<{ adminCreated: boolean; generatedPassword?: string }> {
   const ctx = systemContext(store, 'bootstrap');
   return store.transaction(async (tx) => {
-    await sql`select pg_advisory_xact_lock(727274)`.execute(tx);
+    await repo.lockBootstrap(tx);
     for (const r of BUILTIN_ROLES)
       if (!(await repo.getRoleByName(tx, r.name)))
         await repo.insertRole(tx, {

@@ -27,7 +27,7 @@ export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly B
     if (up.changed) await repo.linkSupersedence(tx);
     return up;
   });
-  if (r.changed) await linkUpdatesToAdvisories(ctx.db);
+  if (r.changed) await linkUpdatesToAdvisories(ctx.store.db);
   return r;
 }
 
@@ -99,7 +99,7 @@ async function withCustomSeverity<T extends { id: number }>(
   if (view.organizationId === undefined) return items;
   ctx.seeOrganization(view.organizationId);
   const names = await repo.bulletinCustomSeverities(
-    ctx.db,
+    ctx.store.db,
     view.organizationId,
     items.map((b) => b.id),
   );
@@ -116,19 +116,19 @@ export async function listBulletins(
   checkSeverities(f.severity);
   if (f.cve) f = { ...f, cve: checkCve(f.cve) };
   if (view.organizationId !== undefined) ctx.seeOrganization(view.organizationId);
-  const r = await repo.listBulletins(ctx.db, f, page);
+  const r = await repo.listBulletins(ctx.store.db, f, page);
   return { ...r, items: await withCustomSeverity(ctx, view, r.items.map(bulletinView)) };
 }
 
 export async function getBulletin(ctx: Context, id: number, view: CatalogView = {}) {
   ctx.authorize('read');
   if (view.organizationId !== undefined) ctx.seeOrganization(view.organizationId);
-  const b = await repo.getBulletin(ctx.db, id);
+  const b = await repo.getBulletin(ctx.store.db, id);
   if (!b) throw notFound('bulletin', id);
   const [packages, supersedence, updateIds] = await Promise.all([
-    repo.bulletinPackages(ctx.db, id),
-    repo.supersedenceOf(ctx.db, id),
-    updateIdsForBulletins(ctx.db, [id]),
+    repo.bulletinPackages(ctx.store.db, id),
+    repo.supersedenceOf(ctx.store.db, id),
+    updateIdsForBulletins(ctx.store.db, [id]),
   ]);
   const [shown] = await withCustomSeverity(ctx, view, [bulletinView(b)]);
   return {
@@ -166,7 +166,7 @@ export async function setBulletinEnabled(ctx: Context, id: number, enabled: bool
 export async function listUpdates(ctx: Context, f: UpdateFilter, page: Page) {
   ctx.authorize('read');
   if (f.cve) f = { ...f, cve: checkCve(f.cve) };
-  const r = await listCatalogUpdates(ctx.db, f, page);
+  const r = await listCatalogUpdates(ctx.store.db, f, page);
   return {
     ...r,
     items: r.items.map((u) => ({
@@ -232,7 +232,7 @@ export async function listCves(ctx: Context, f: repo.CveFilter, page: Page) {
   checkSeverities(f.severity);
   if (f.epssAtLeast !== undefined && !(f.epssAtLeast >= 0 && f.epssAtLeast <= 1))
     throw invalid('epssAtLeast must be between 0 and 1', [{ path: '/epssAtLeast', message: 'must be 0..1' }]);
-  const r = await repo.listCves(ctx.db, f, page);
+  const r = await repo.listCves(ctx.store.db, f, page);
   return { ...r, items: r.items.map(cveView) };
 }
 
@@ -240,21 +240,21 @@ export async function listCves(ctx: Context, f: repo.CveFilter, page: Page) {
 export async function resolveCvesToBulletins(ctx: Context, cves: readonly string[], initialOnly: boolean) {
   ctx.authorize('read');
   const ids = cves.map((c, i) => checkCve(c, `/cves/${i}`));
-  const all = await repo.bulletinIdsForCves(ctx.db, ids);
-  return initialOnly ? repo.initialSet(ctx.db, all) : all;
+  const all = await repo.bulletinIdsForCves(ctx.store.db, ids);
+  return initialOnly ? repo.initialSet(ctx.store.db, all) : all;
 }
 
 /** Update ids of the bulletins. Altiris ResolveToUpdates. */
 export async function resolveBulletinsToUpdates(ctx: Context, bulletinIds: readonly number[]) {
   ctx.authorize('read');
-  return updateIdsForBulletins(ctx.db, bulletinIds);
+  return updateIdsForBulletins(ctx.store.db, bulletinIds);
 }
 
 /** Devices in the caller's scope that miss an update closing the CVE, with the update that closes it. */
 export async function devicesExposedToCve(ctx: Context, cve: string) {
   ctx.authorize('read');
   const id = checkCve(cve);
-  const rows = await exposedDevices(ctx.db, ctx.access, id);
+  const rows = await exposedDevices(ctx.store.db, ctx.access, id);
   return rows.map((r) => ({
     deviceId: r.device_id,
     deviceName: r.device_name,
@@ -276,12 +276,12 @@ export async function devicesExposedToCve(ctx: Context, cve: string) {
 export async function getCve(ctx: Context, cve: string) {
   ctx.authorize('read');
   const id = checkCve(cve, '/id');
-  const c = await repo.getCve(ctx.db, id);
+  const c = await repo.getCve(ctx.store.db, id);
   if (!c) throw notFound('CVE', id);
-  const bulletinIds = await repo.bulletinIdsForCves(ctx.db, [id]);
+  const bulletinIds = await repo.bulletinIdsForCves(ctx.store.db, [id]);
   const [initial, bulletins, exposed] = await Promise.all([
-    repo.initialSet(ctx.db, bulletinIds),
-    repo.listBulletins(ctx.db, { ids: bulletinIds }, { limit: 500, offset: 0, sort: ['-releasedAt'] }),
+    repo.initialSet(ctx.store.db, bulletinIds),
+    repo.listBulletins(ctx.store.db, { ids: bulletinIds }, { limit: 500, offset: 0, sort: ['-releasedAt'] }),
     devicesExposedToCve(ctx, id),
   ]);
   return {
@@ -297,7 +297,7 @@ export async function getCve(ctx: Context, cve: string) {
 export async function listCustomSeverities(ctx: Context, orgId: number): Promise<CustomSeverity[]> {
   ctx.authorize('read');
   ctx.seeOrganization(orgId);
-  const rows = await repo.listCustomSeverities(ctx.db, orgId);
+  const rows = await repo.listCustomSeverities(ctx.store.db, orgId);
   return rows.map((r) => ({ order: r.position, name: r.name, level: r.level as CustomSeverity['level'] }));
 }
 
@@ -347,7 +347,7 @@ export async function setBulletinCustomSeverity(
     throw invalid('no bulletin given', [{ path: '/bulletinIds', message: 'must list a bulletin' }]);
   let canonical: string | null = null;
   if (name !== null) {
-    const listed = await repo.listCustomSeverities(ctx.db, orgId);
+    const listed = await repo.listCustomSeverities(ctx.store.db, orgId);
     canonical = listed.find((c) => c.name.toLowerCase() === name.trim().toLowerCase())?.name ?? null;
     if (canonical === null)
       throw invalid(`organization ${orgId} has no custom severity '${name}'`, [

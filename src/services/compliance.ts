@@ -1,6 +1,7 @@
 import { descendantsOf } from '../core/access.ts';
 import { invalid } from '../core/errors.ts';
 import type { Severity } from '../core/severity.ts';
+import { BUCKETS } from '../core/status.ts';
 import { groupTree } from '../store/repos/groups.ts';
 import * as repo from '../store/repos/compliance.ts';
 import { listCustomSeverities } from './catalog.ts';
@@ -9,9 +10,9 @@ import { visibleDevice } from './devices.ts';
 import { visibleGroup } from './groups.ts';
 
 // Compliance views: per organization, group (with its subgroups) or device, always within the caller's
-// scope. Updates count in four buckets (store/repos/compliance.ts: missing; pending = approved, queued
-// or installing; failed; installed = installed or waiting for a reboot); ignored and not applicable
-// updates count nowhere. A device is fully patched when it has been scanned and nothing is missing,
+// scope. Updates count in four buckets (COMPLIANCE_BUCKETS of core/status.ts: missing; pending =
+// approved, queued or installing; failed; installed = installed or waiting for a reboot); ignored and
+// not applicable updates count nowhere. A device is fully patched when it has been scanned and nothing is missing,
 // pending or failed on it. Retired devices are left out.
 // The organization's custom severities (catalog.ts) count too: an update counts under the custom severity
 // its bulletin has in the organization, and under withoutCustomSeverity when it has none of them.
@@ -67,7 +68,7 @@ export async function complianceSummary(
     scope = { kind: 'device', id: d.id, organizationId: d.organization_id };
   } else if ('groupId' in target) {
     const g = await visibleGroup(ctx, target.groupId);
-    const groupIds = descendantsOf(await groupTree(ctx.db, g.organization_id), g.id);
+    const groupIds = descendantsOf(await groupTree(ctx.store.db, g.organization_id), g.id);
     set = { kind: 'groups', organizationId: g.organization_id, groupIds };
     scope = { kind: 'group', id: g.id, organizationId: g.organization_id };
   } else {
@@ -78,16 +79,16 @@ export async function complianceSummary(
   const wholeOrganization = set.kind === 'organization' && ctx.ownsOrganization(set.organizationId);
   // three independent reads: on PostgreSQL they run side by side on the pool's connections
   const [{ counts, bySeverity }, cves, custom] = await Promise.all([
-    repo.summarize(ctx.db, ctx.access, set, seenSince),
-    repo.openCves(ctx.db, ctx.access, set, topCves, wholeOrganization),
+    repo.summarize(ctx.store.db, ctx.access, set, seenSince),
+    repo.openCves(ctx.store.db, ctx.access, set, topCves, wholeOrganization),
     countsByCustomSeverity(ctx, scope.organizationId, set),
   ]);
   const totals = Object.fromEntries(
-    repo.BUCKETS.map((b) => [b, Object.values(bySeverity).reduce((n, s) => n + s[b], 0)]),
+    BUCKETS.map((b) => [b, Object.values(bySeverity).reduce((n, s) => n + s[b], 0)]),
   ) as repo.BucketCounts;
   // (the reads are separate statements: a scan landing between them must not make a count negative)
   const withoutCustomSeverity = Object.fromEntries(
-    repo.BUCKETS.map((b) => [b, Math.max(0, totals[b] - custom.reduce((n, c) => n + c.counts[b], 0))]),
+    BUCKETS.map((b) => [b, Math.max(0, totals[b] - custom.reduce((n, c) => n + c.counts[b], 0))]),
   ) as repo.BucketCounts;
   return {
     scope,
@@ -106,7 +107,7 @@ async function countsByCustomSeverity(
 ): Promise<CustomSeverityCounts[]> {
   const custom = await listCustomSeverities(ctx, organizationId);
   if (!custom.length) return [];
-  const byName = await repo.summarizeByCustomSeverity(ctx.db, ctx.access, set);
-  const zero = () => Object.fromEntries(repo.BUCKETS.map((b) => [b, 0])) as repo.BucketCounts;
+  const byName = await repo.summarizeByCustomSeverity(ctx.store.db, ctx.access, set);
+  const zero = () => Object.fromEntries(BUCKETS.map((b) => [b, 0])) as repo.BucketCounts;
   return custom.map((c) => ({ ...c, counts: byName.get(c.name) ?? zero() }));
 }

@@ -33,9 +33,9 @@ export interface DeviceUpdateView {
 export async function queryDeviceUpdates(ctx: Context, deviceId: number, f: DeviceUpdateFilter, page: Page) {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
-  const r = await listDeviceUpdates(ctx.db, deviceId, f, page);
+  const r = await listDeviceUpdates(ctx.store.db, deviceId, f, page);
   const approvals = await effectiveApprovals(
-    ctx.db,
+    ctx.store.db,
     device.organization_id,
     r.items.map((i) => ({ device_id: deviceId, group_id: device.group_id, update_id: i.update_id })),
   );

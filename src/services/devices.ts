@@ -71,7 +71,7 @@ export const deviceView = (r: DeviceRow): DeviceView => ({
 
 /** a device the actor can see, or not found */
 export async function visibleDevice(ctx: Context, id: number): Promise<DeviceRow> {
-  const row = await getRow(ctx.db, id);
+  const row = await getRow(ctx.store.db, id);
   if (!row || !ctx.seesGroup(row.organization_id, row.group_id)) throw notFound('device', id);
   return row;
 }
@@ -79,7 +79,7 @@ export async function visibleDevice(ctx: Context, id: number): Promise<DeviceRow
 export async function listDevices(ctx: Context, f: DeviceFilter, page: Page) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const r = await listRows(ctx.db, ctx.access, f, page);
+  const r = await listRows(ctx.store.db, ctx.access, f, page);
   return { ...r, items: r.items.map(deviceView) };
 }
 
@@ -106,7 +106,7 @@ export interface DeviceInput {
 
 async function placeIn(ctx: Context, organizationId: number, groupId: number | undefined): Promise<number> {
   if (groupId === undefined) {
-    const org = await getOrgRow(ctx.db, organizationId);
+    const org = await getOrgRow(ctx.store.db, organizationId);
     if (!org || !org.root_group_id) throw notFound('organization', organizationId);
     if (!ctx.seesGroup(organizationId, org.root_group_id))
       throw invalid('your scope covers only some groups of this organization', [

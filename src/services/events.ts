@@ -53,7 +53,7 @@ export interface EventView {
 export async function queryEvents(ctx: Context, f: EventFilter, page: Page) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const r = await listEvents(ctx.db, ctx.access, f, page);
+  const r = await listEvents(ctx.store.db, ctx.access, f, page);
   return {
     ...r,
     items: r.items.map((e): EventView => ({

@@ -40,7 +40,7 @@ const view = (r: GroupRow): GroupView => ({
 
 /** a group the actor can see, or not found */
 export async function visibleGroup(ctx: Context, id: number): Promise<GroupRow> {
-  const row = await getRow(ctx.db, id);
+  const row = await getRow(ctx.store.db, id);
   if (!row || !ctx.seesGroup(row.organization_id, row.id)) throw notFound('group', id);
   return row;
 }
@@ -52,7 +52,7 @@ export async function listGroups(
 ) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const r = await listRows(ctx.db, ctx.access, f, page);
+  const r = await listRows(ctx.store.db, ctx.access, f, page);
   return { ...r, items: r.items.map(view) };
 }
 
@@ -77,7 +77,7 @@ export async function createGroup(ctx: Context, input: GroupInput) {
   let parentId = input.parentId ?? null;
   if (parentId === null) {
     // a new group goes under the root group; only a whole-organization scope may add there
-    const org = await getOrgRow(ctx.db, input.organizationId);
+    const org = await getOrgRow(ctx.store.db, input.organizationId);
     if (!org) throw notFound('organization', input.organizationId);
     parentId = org.root_group_id;
     if (!ctx.ownsOrganization(input.organizationId))
@@ -111,7 +111,7 @@ export async function createGroup(ctx: Context, input: GroupInput) {
       throw e;
     });
   // a partially scoped actor sees the new group through its parent's subtree only after re-authentication
-  const row = await getRow(ctx.db, id);
+  const row = await getRow(ctx.store.db, id);
   return view(row as GroupRow);
 }
 
@@ -134,7 +134,7 @@ export async function updateGroup(
       throw invalid('groups cannot move between organizations', [
         { path: '/parentId', message: 'must be a group of the same organization' },
       ]);
-    const below = descendantsOf(await groupTree(ctx.db, row.organization_id), id);
+    const below = descendantsOf(await groupTree(ctx.store.db, row.organization_id), id);
     if (below.includes(patch.parentId))
       throw invalid('that parent would make a cycle', [
         { path: '/parentId', message: 'is this group or one below it' },
@@ -159,7 +159,7 @@ export async function updateGroup(
       if (isUniqueViolation(e)) throw duplicate(name ?? row.name);
       throw e;
     });
-  return view((await getRow(ctx.db, id)) as GroupRow);
+  return view((await getRow(ctx.store.db, id)) as GroupRow);
 }
 
 export async function deleteGroup(ctx: Context, id: number) {

@@ -40,14 +40,14 @@ const view = (r: OrganizationRow): OrganizationView => ({
 
 export async function listOrganizations(ctx: Context, filter: { q?: string; parentId?: number }, page: Page) {
   ctx.authorize('read');
-  const r = await listRows(ctx.db, ctx.access, filter, page);
+  const r = await listRows(ctx.store.db, ctx.access, filter, page);
   return { ...r, items: r.items.map(view) };
 }
 
 export async function getOrganization(ctx: Context, id: number): Promise<OrganizationView> {
   ctx.authorize('read');
   ctx.seeOrganization(id);
-  const row = await getRow(ctx.db, id);
+  const row = await getRow(ctx.store.db, id);
   if (!row) throw notFound('organization', id);
   return view(row);
 }

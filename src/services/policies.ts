@@ -1,12 +1,14 @@
-import { sql } from 'kysely';
 import { descendantsOf, seesOrganization } from '../core/access.ts';
 import { conflict, forbidden, invalid, isDomainError, notFound } from '../core/errors.ts';
 import { parsePolicy, type PatchPolicy } from '../core/policies/index.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
+import { effectiveZone } from '../core/schedule/zones.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
+import { deviceIdsInGroups, groupsOfDevices } from '../store/repos/devices.ts';
 import { groupTree } from '../store/repos/groups.ts';
+import { organizationZone } from '../store/repos/organizations.ts';
 import {
   deletePolicyRow,
   deletePolicyTask,
@@ -17,6 +19,7 @@ import {
   policyTargets,
   policyTask,
   replacePolicyTargets,
+  setPolicyTaskEnabled,
   updatePolicyRow,
   type PolicyRow,
   type PolicyTargetIds,
@@ -104,7 +107,7 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
 
 /** a policy the actor can see (its organization is in scope), or not found */
 export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow> {
-  const row = await getPolicyRow(ctx.db, id);
+  const row = await getPolicyRow(ctx.store.db, id);
   if (!row || row.kind !== 'patch' || !seesOrganization(ctx.access, row.organization_id))
     throw notFound('policy', id);
   return row;
@@ -165,13 +168,7 @@ async function checkTargets(ctx: Context, db: Db, orgId: number, p: PatchPolicy)
     );
   if (ctx.ownsOrganization(orgId)) return;
   // an actor scoped to some groups may target only devices and groups inside them
-  const deviceGroups = devices.length
-    ? await db
-        .selectFrom('devices')
-        .select('group_id')
-        .where('id', 'in', [...devices])
-        .execute()
-    : [];
+  const deviceGroups = await groupsOfDevices(db, devices);
   const ok =
     filters.length === 0 &&
     groups.every((g) => ctx.seesGroup(orgId, g)) &&
@@ -191,25 +188,16 @@ async function taskTarget(db: Db, orgId: number, p: PatchPolicy): Promise<Target
   if (!groups.length) return { kind: 'devices', ids: [...devices] };
   const tree = await groupTree(db, orgId);
   const all = [...new Set(groups.flatMap((g) => descendantsOf(tree, g)))];
-  const inGroups = await db
-    .selectFrom('devices')
-    .select('id')
-    .where('organization_id', '=', orgId)
-    .where('group_id', 'in', all)
-    .execute();
+  const inGroups = await deviceIdsInGroups(db, orgId, all);
   return {
     kind: 'devices',
-    ids: [...new Set([...devices, ...inGroups.map((d) => d.id)])].sort((a, b) => a - b),
+    ids: [...new Set([...devices, ...inGroups])].sort((a, b) => a - b),
   };
 }
 
+/** the zone a policy's schedule runs in: its organization's, else the server's */
 async function orgZone(db: Db, orgId: number): Promise<string> {
-  const o = await db
-    .selectFrom('organizations')
-    .select('time_zone')
-    .where('id', '=', orgId)
-    .executeTakeFirst();
-  return o?.time_zone ?? serverZone();
+  return effectiveZone({ organization: await organizationZone(db, orgId), server: serverZone() });
 }
 
 /** (re)creates the policy's install task and its schedule row; none without a schedule */
@@ -284,19 +272,19 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
 export async function listPolicies(ctx: Context, f: { organizationId?: number; q?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listPolicyRows(ctx.db, ctx.access, f);
+  const rows = await listPolicyRows(ctx.store.db, ctx.access, f);
   const targets = await policyTargets(
-    ctx.db,
+    ctx.store.db,
     rows.map((r) => r.id),
   );
   const items = [];
-  for (const r of rows) items.push(await view(ctx.db, r, targets.get(r.id)));
+  for (const r of rows) items.push(await view(ctx.store.db, r, targets.get(r.id)));
   return items;
 }
 
 export async function getPolicy(ctx: Context, id: number): Promise<PolicyView> {
   ctx.authorize('read');
-  return view(ctx.db, await visiblePolicy(ctx, id));
+  return view(ctx.store.db, await visiblePolicy(ctx, id));
 }
 
 /** replaces a policy's settings as a whole (the body of create, without the organization) */
@@ -347,11 +335,7 @@ export async function setPolicyEnabled(ctx: Context, id: number, enabled: boolea
   return ctx.store.transaction(async (tx) => {
     const row = await updatePolicyRow(tx, id, { enabled });
     const autoInstall = (row.behaviour as { autoInstall?: unknown }).autoInstall !== false;
-    await tx
-      .updateTable('tasks')
-      .set({ enabled: enabled && autoInstall })
-      .where(sql<boolean>`parameters->>'policyId' = ${String(id)}`)
-      .execute();
+    await setPolicyTaskEnabled(tx, id, enabled && autoInstall);
     if (before.enabled !== enabled)
       await record(ctx, tx, {
         kind: enabled ? 'policy.enabled' : 'policy.disabled',
@@ -385,7 +369,7 @@ export async function policyOccurrences(ctx: Context, id: number, count: number)
   ctx.authorize('read');
   const row = await visiblePolicy(ctx, id);
   if (!row.schedule) return [];
-  const zone = await orgZone(ctx.db, row.organization_id);
+  const zone = await orgZone(ctx.store.db, row.organization_id);
   return nextOccurrences(row.schedule as Schedule, ctx.now(), count, { zone, serverZone: serverZone() });
 }
 

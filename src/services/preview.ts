@@ -21,9 +21,11 @@ import { fromKaseya, toKaseya } from '../core/schedule/kaseya.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { nextOccurrences } from '../core/schedule/occurrences.ts';
 import { fromRrule, toRrule } from '../core/schedule/rrule.ts';
-import { isValidZoneName } from '../core/schedule/zones.ts';
+import { effectiveZone, isValidZoneName } from '../core/schedule/zones.ts';
+import { activeDevicesTargeted } from '../store/repos/devices.ts';
 import { groupTree } from '../store/repos/groups.ts';
 import { policyTargets } from '../store/repos/policies.ts';
+import { installableUpdatesOf } from '../store/repos/updates.ts';
 import type { Context } from './context.ts';
 import { effectiveApprovals } from './approvals.ts';
 import { policyModel, serverZone, visiblePolicy } from './policies.ts';
@@ -61,71 +63,30 @@ export interface PolicyPreview {
   devices: PreviewDevice[];
 }
 
-/** statuses a policy may still install; ignored ones are listed so the preview shows why they are left out */
-const INSTALLABLE = ['missing', 'pending', 'failed', 'ignored'];
-
 export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPreview> {
   ctx.authorize('read');
   const row = await visiblePolicy(ctx, id);
-  const db = ctx.db;
+  const db = ctx.store.db;
   const targets = (await policyTargets(db, [id])).get(id)!;
   const policy = policyModel(row, targets);
   const tree = await groupTree(db, row.organization_id);
   const groupIds = [...new Set(targets.groups.flatMap((g) => descendantsOf(tree, g)))];
-  const q = db
-    .selectFrom('devices as d')
-    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
-    .select(['d.id', 'd.name', 'd.group_id', 'd.os_family', 'd.time_zone', 'o.time_zone as org_zone'])
-    .where('d.organization_id', '=', row.organization_id)
-    .where('d.status', '=', 'active')
-    .where((eb) =>
-      eb.or([
-        eb('d.id', 'in', targets.devices.length ? targets.devices : [0]),
-        eb('d.group_id', 'in', groupIds.length ? groupIds : [0]),
-      ]),
-    );
   // a group-scoped actor previews only the devices it sees
-  const devices = (await q.orderBy('d.id').execute()).filter((d) =>
-    ctx.seesGroup(row.organization_id, d.group_id),
+  const devices = (
+    await activeDevicesTargeted(db, row.organization_id, { deviceIds: targets.devices, groupIds })
+  ).filter((d) => ctx.seesGroup(row.organization_id, d.group_id));
+  // ignored updates come too, so the preview shows why they are left out
+  const states = await installableUpdatesOf(
+    db,
+    devices.map((d) => d.id),
   );
-  const deviceIds = devices.map((d) => d.id);
-  const states = deviceIds.length
-    ? await db
-        .selectFrom('device_updates as du')
-        .innerJoin('devices as d', 'd.id', 'du.device_id')
-        .innerJoin('updates as u', 'u.id', 'du.update_id')
-        .leftJoin('products as p', 'p.id', 'u.product_id')
-        .leftJoin('vendors as v', 'v.id', 'p.vendor_id')
-        .select([
-          'du.device_id',
-          'du.update_id',
-          'd.group_id',
-          'u.name',
-          'u.kb',
-          'u.package_name',
-          'u.version',
-          'u.bulletin_id',
-          'u.severity',
-          'u.classification',
-          'u.is_security',
-          'u.is_optional',
-          'u.patch_source',
-          'p.name as product',
-          'v.name as vendor',
-        ])
-        .where('du.device_id', 'in', deviceIds)
-        .where('du.detection', '=', 'missing')
-        .where('du.status', 'in', INSTALLABLE)
-        .orderBy('du.device_id')
-        .orderBy('u.name')
-        .execute()
-    : [];
   const approvals = await effectiveApprovals(db, row.organization_id, states);
   const schedule = (row.schedule ?? null) as Schedule | null;
   const now = ctx.now();
   const out: PreviewDevice[] = [];
   for (const d of devices) {
-    const zone = d.time_zone ?? d.org_zone ?? serverZone();
+    const server = serverZone();
+    const zone = effectiveZone({ device: d.time_zone, organization: d.org_zone, server });
     const facts: DeviceFacts = {
       id: d.id as DeviceFacts['id'],
       groupIds: [d.group_id, ...ancestorsOf(tree, d.group_id)] as unknown as DeviceFacts['groupIds'],
@@ -152,8 +113,8 @@ export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPre
     const sel = selectUpdates(policy, facts, candidates);
     const next = schedule
       ? (nextOccurrences(schedule, now, 1, {
-          zone: d.org_zone ?? serverZone(),
-          serverZone: serverZone(),
+          zone: effectiveZone({ organization: d.org_zone, server }),
+          serverZone: server,
           deviceZone: zone,
           deviceKey: String(d.id),
         })[0] ?? null)

@@ -6,7 +6,7 @@ import {
   updateSeverity,
   type ReportedUpdate,
 } from '../core/updates.ts';
-import { statusAfterDetection, type UpdateStatus } from '../core/status.ts';
+import { IN_FLIGHT, inGroup, SETTLED, statusAfterDetection, type UpdateStatus } from '../core/status.ts';
 import { invalid } from '../core/errors.ts';
 import {
   deviceUpdateStates,
@@ -124,13 +124,7 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
     if (report.full) {
       for (const s of current.values()) {
         if (seen.has(s.update_id)) continue;
-        if (
-          s.status === 'installed' ||
-          s.status === 'not_applicable' ||
-          s.status === 'queued' ||
-          s.status === 'installing'
-        )
-          continue;
+        if (inGroup(SETTLED, s.status) || inGroup(IN_FLIGHT, s.status)) continue;
         const next: UpdateStatus = s.status === 'reboot_required' ? 'reboot_required' : 'installed';
         if (next === s.status) continue;
         await upsertDeviceUpdate(tx, {

@@ -119,8 +119,8 @@ export async function ensureStaged(
     throw invalid('nothing to stage', [{ path: '/updateIds', message: 'give updateIds or bulletinIds' }]);
   const ids = new Set(target.updateIds ?? []);
   if (target.bulletinIds?.length)
-    for (const id of await updateIdsForBulletins(ctx.db, target.bulletinIds)) ids.add(id);
-  const updates = await repo.updatesForStaging(ctx.db, [...ids]);
+    for (const id of await updateIdsForBulletins(ctx.store.db, target.bulletinIds)) ids.add(id);
+  const updates = await repo.updatesForStaging(ctx.store.db, [...ids]);
   const unknown = [...(target.updateIds ?? [])].filter((id) => !updates.some((u) => u.id === id));
   if (unknown.length)
     throw invalid(
@@ -130,14 +130,14 @@ export async function ensureStaged(
 
   const fetchFn = options.fetch ?? ((url, init) => fetch(url, init));
   await mkdir(options.dir, { recursive: true });
-  const staged = new Map((await repo.stagedPackagesOf(ctx.db, [...ids])).map((p) => [p.update_id, p]));
+  const staged = new Map((await repo.stagedPackagesOf(ctx.store.db, [...ids])).map((p) => [p.update_id, p]));
   const result: StagingResult = { staged: [], alreadyStaged: [], errors: [] };
 
   for (const u of updates) {
     const expected = u.sha256?.trim().toLowerCase() ?? '';
     const fail = async (message: string, data: Record<string, unknown> = {}) => {
       result.errors.push({ updateId: u.id, name: u.name, message });
-      await record(ctx, ctx.db, {
+      await record(ctx, ctx.store.db, {
         kind: 'package.rejected',
         subjectType: 'update',
         subjectId: u.id,
@@ -183,7 +183,7 @@ export async function ensureStaged(
       result.staged.push({ updateId: u.id, sha256: expected, sizeBytes, fileName });
     };
     // the same file may already be in the cache for another update
-    const existing = await repo.getPackage(ctx.db, expected);
+    const existing = await repo.getPackage(ctx.store.db, expected);
     if (existing && (await fileSize(join(options.dir, existing.path))) === existing.size_bytes) {
       if (u.size_bytes !== null && u.size_bytes !== existing.size_bytes)
         await fail(
@@ -220,10 +220,10 @@ export async function ensureStaged(
 /** Whether an update's package is in the cache, and which files. */
 export async function stagingOf(ctx: Context, updateId: number, options: Pick<StagingOptions, 'dir'>) {
   ctx.authorize('read');
-  const [u] = await repo.updatesForStaging(ctx.db, [updateId]);
+  const [u] = await repo.updatesForStaging(ctx.store.db, [updateId]);
   if (!u) throw notFound('update', updateId);
   const packages = [];
-  for (const p of await repo.stagedPackagesOf(ctx.db, [updateId]))
+  for (const p of await repo.stagedPackagesOf(ctx.store.db, [updateId]))
     if ((await fileSize(join(options.dir, p.path))) === p.size_bytes)
       packages.push({
         sha256: p.sha256,
@@ -241,7 +241,7 @@ export async function isStaged(ctx: Context, updateId: number, options: Pick<Sta
 /** updates whose package is staged, or (staged false) those that are not */
 export async function listStagingUpdates(ctx: Context, f: repo.StagingFilter, page: Page) {
   ctx.authorize('read');
-  const r = await repo.listStagingUpdates(ctx.db, f, page);
+  const r = await repo.listStagingUpdates(ctx.store.db, f, page);
   return {
     ...r,
     items: r.items.map((u) => ({
@@ -292,7 +292,9 @@ export async function packageSources(
 ): Promise<PackageSource[]> {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
-  const relays = (await repo.relaysOf(ctx.db, device.organization_id)).filter((r) => r.id !== device.id);
+  const relays = (await repo.relaysOf(ctx.store.db, device.organization_id)).filter(
+    (r) => r.id !== device.id,
+  );
   let chosen = relays;
   if (download.cachingServers.length) {
     const missing: string[] = [];

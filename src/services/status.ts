@@ -1,29 +1,18 @@
-import { sql } from 'kysely';
-import { groupVisible, orgVisible } from '../store/access.ts';
+import { OUTSTANDING } from '../core/status.ts';
+import { countVisibleDevices } from '../store/repos/devices.ts';
+import { countVisibleOrganizations } from '../store/repos/organizations.ts';
+import { countDeviceUpdates } from '../store/repos/updates.ts';
 import type { Context } from './context.ts';
 
 /** Counts for `patchline status` and the dashboard: organizations, devices, missing updates in scope. */
 export async function statusCounts(ctx: Context) {
   ctx.authorize('read');
-  const a = ctx.access;
-  const [orgs, devices, missing] = await Promise.all([
-    ctx.db
-      .selectFrom('organizations')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where(orgVisible(a, 'id'))
-      .executeTakeFirstOrThrow(),
-    ctx.db
-      .selectFrom('devices')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where(groupVisible(a, 'organization_id', 'group_id'))
-      .executeTakeFirstOrThrow(),
-    ctx.db
-      .selectFrom('device_updates as du')
-      .innerJoin('devices as d', 'd.id', 'du.device_id')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('du.status', 'in', ['missing', 'pending', 'queued', 'installing', 'failed'])
-      .where(groupVisible(a, 'd.organization_id', 'd.group_id'))
-      .executeTakeFirstOrThrow(),
+  const db = ctx.store.db;
+  const [organizations, devices, missingUpdates] = await Promise.all([
+    countVisibleOrganizations(db, ctx.access),
+    countVisibleDevices(db, ctx.access),
+    // "missing" as the dashboard means it: every update a device still needs (OUTSTANDING)
+    countDeviceUpdates(db, ctx.access, OUTSTANDING),
   ]);
-  return { organizations: orgs.n, devices: devices.n, missingUpdates: missing.n };
+  return { organizations, devices, missingUpdates };
 }

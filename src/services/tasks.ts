@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { forbidden, invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue } from '../core/schedule/occurrences.ts';
+import { effectiveZone } from '../core/schedule/zones.ts';
 import {
   cancelInstance as cancelRow,
   deleteSchedule,
@@ -17,17 +18,19 @@ import {
   missingDevices,
   missingGroups,
   requestStop,
+  scheduleNextDue,
   setTaskSchedule,
   type InstanceRow,
   type TargetSpec,
   type TaskRow,
 } from '../store/repos/tasks.ts';
 import type { Db } from '../store/db.ts';
+import { organizationZone } from '../store/repos/organizations.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { record } from './events.ts';
 import { IMPORT_FORMATS } from './importers.ts';
-import { parsePolicyBody } from './policies.ts';
+import { parsePolicyBody, serverZone } from './policies.ts';
 
 // Tasks and task instances: run now, schedule, stop, cancel, watch. The engine (src/engine) does the work.
 
@@ -293,7 +296,7 @@ async function checkTarget(db: Db, orgId: number, t: TargetSpec) {
 }
 
 async function visibleTask(ctx: Context, id: number): Promise<TaskRow> {
-  const t = await getTaskRow(ctx.db, id);
+  const t = await getTaskRow(ctx.store.db, id);
   if (!t) throw notFound('task', id);
   if (t.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, t.organization_id))
     throw notFound('task', id);
@@ -308,7 +311,7 @@ function checkTargetScope(ctx: Context, orgId: number, t: TargetSpec) {
 }
 
 async function visibleInstance(ctx: Context, id: number): Promise<InstanceRow> {
-  const r = await getInstanceRow(ctx.db, id);
+  const r = await getInstanceRow(ctx.store.db, id);
   if (!r) throw notFound('task instance', id);
   if (r.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, r.organization_id))
     throw notFound('task instance', id);
@@ -353,12 +356,9 @@ export async function createTask(ctx: Context, input: TaskInput): Promise<TaskVi
 }
 
 async function attachSchedule(ctx: Context, tx: Db, task: TaskRow, s: Schedule) {
-  const org = await tx
-    .selectFrom('organizations')
-    .select('time_zone')
-    .where('id', '=', task.organization_id ?? 0)
-    .executeTakeFirst();
-  const next = firstDue(s, ctx.now(), org?.time_zone ?? undefined);
+  const organization =
+    task.organization_id === null ? null : await organizationZone(tx, task.organization_id);
+  const next = firstDue(s, ctx.now(), effectiveZone({ organization, server: serverZone() }));
   const row = await insertSchedule(tx, {
     organization_id: task.organization_id,
     owner_type: 'task',
@@ -374,14 +374,8 @@ async function attachSchedule(ctx: Context, tx: Db, task: TaskRow, s: Schedule) 
 export async function getTask(ctx: Context, id: number): Promise<TaskView> {
   ctx.authorize('read');
   const t = await visibleTask(ctx, id);
-  const s = t.schedule_id
-    ? await ctx.db
-        .selectFrom('schedules')
-        .select('next_due_at')
-        .where('id', '=', t.schedule_id)
-        .executeTakeFirst()
-    : undefined;
-  return taskView(t, s?.next_due_at ?? null);
+  const next = t.schedule_id ? await scheduleNextDue(ctx.store.db, t.schedule_id) : null;
+  return taskView(t, next);
 }
 
 /** replaces a task's schedule; null removes it (the task then runs only when asked) */
@@ -483,14 +477,14 @@ export async function listRunningInstances(
 ): Promise<InstanceView[]> {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  return (await listOpenInstances(ctx.db, ctx.access, f)).map(instanceView);
+  return (await listOpenInstances(ctx.store.db, ctx.access, f)).map(instanceView);
 }
 
 /** tasks in the caller's scope, with when each fires next */
 export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listTaskRows(ctx.db, ctx.access, f);
+  const rows = await listTaskRows(ctx.store.db, ctx.access, f);
   return rows.map((r) => ({
     id: r.id,
     organizationId: r.organization_id,
@@ -512,7 +506,7 @@ export async function getInstance(
 ): Promise<InstanceView & { devices: DeviceResultView[] }> {
   ctx.authorize('read');
   const r = await visibleInstance(ctx, id);
-  const devices = await instanceDevices(ctx.db, id);
+  const devices = await instanceDevices(ctx.store.db, id);
   return {
     ...instanceView(r),
     devices: devices.map((d) => ({

@@ -70,3 +70,64 @@ export const devicesInGroups = (db: Db, groupIds: number[]) =>
   groupIds.length
     ? db.selectFrom('devices').select(['id', 'group_id']).where('group_id', 'in', groupIds).execute()
     : Promise.resolve([]);
+
+/** how many devices the scope sees */
+export async function countVisibleDevices(db: Db, access: Access): Promise<number> {
+  const r = await db
+    .selectFrom('devices')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where(groupVisible(access, 'organization_id', 'group_id'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** the group of each of some devices */
+export const groupsOfDevices = (db: Db, ids: readonly number[]) =>
+  ids.length
+    ? db
+        .selectFrom('devices')
+        .select(['id', 'group_id'])
+        .where('id', 'in', [...ids])
+        .execute()
+    : Promise.resolve([]);
+
+/** ids of an organization's devices in some groups */
+export async function deviceIdsInGroups(
+  db: Db,
+  organizationId: number,
+  groupIds: readonly number[],
+): Promise<number[]> {
+  if (!groupIds.length) return [];
+  const rows = await db
+    .selectFrom('devices')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('group_id', 'in', [...groupIds])
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The active devices of an organization that are listed or sit in some groups, by id, with their own
+ * and their organization's time zone (what a policy's targets reach).
+ */
+export function activeDevicesTargeted(
+  db: Db,
+  organizationId: number,
+  t: { deviceIds: readonly number[]; groupIds: readonly number[] },
+) {
+  return db
+    .selectFrom('devices as d')
+    .innerJoin('organizations as o', 'o.id', 'd.organization_id')
+    .select(['d.id', 'd.name', 'd.group_id', 'd.os_family', 'd.time_zone', 'o.time_zone as org_zone'])
+    .where('d.organization_id', '=', organizationId)
+    .where('d.status', '=', 'active')
+    .where((eb) =>
+      eb.or([
+        eb('d.id', 'in', t.deviceIds.length ? [...t.deviceIds] : [0]),
+        eb('d.group_id', 'in', t.groupIds.length ? [...t.groupIds] : [0]),
+      ]),
+    )
+    .orderBy('d.id')
+    .execute();
+}

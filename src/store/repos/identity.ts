@@ -219,3 +219,11 @@ export const clearLoginAttempts = (db: Db, keys: readonly string[]) =>
 /** drops the counters of subjects quiet since `before` */
 export const pruneLoginAttempts = (db: Db, before: Date) =>
   db.deleteFrom('login_attempts').where('last_at', '<', before).execute();
+
+/**
+ * Serializes first-start setup across replicas: holds a transaction-scoped advisory lock until the
+ * transaction `tx` ends, so two servers starting together do not both create the admin user.
+ */
+export async function lockBootstrap(tx: Db): Promise<void> {
+  await sql`select pg_advisory_xact_lock(727274)`.execute(tx);
+}

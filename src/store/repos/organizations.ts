@@ -70,3 +70,19 @@ export async function countOrganizationContents(db: Db, id: number) {
     .executeTakeFirstOrThrow();
   return { devices: Number(r.devices), children: Number(r.children) };
 }
+
+/** how many organizations the scope sees */
+export async function countVisibleOrganizations(db: Db, access: Access): Promise<number> {
+  const r = await db
+    .selectFrom('organizations')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where(orgVisible(access, 'id'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** an organization's own time zone; null when it has none (or does not exist) */
+export async function organizationZone(db: Db, id: number): Promise<string | null> {
+  const r = await db.selectFrom('organizations').select('time_zone').where('id', '=', id).executeTakeFirst();
+  return r?.time_zone ?? null;
+}

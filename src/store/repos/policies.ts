@@ -111,6 +111,15 @@ export async function deletePolicyTask(db: Db, policyId: number) {
   if (schedules.length) await db.deleteFrom('schedules').where('id', 'in', schedules).execute();
 }
 
+/** turns a policy's install task on or off */
+export async function setPolicyTaskEnabled(db: Db, policyId: number, enabled: boolean) {
+  await db
+    .updateTable('tasks')
+    .set({ enabled })
+    .where(sql<boolean>`parameters->>'policyId' = ${String(policyId)}`)
+    .execute();
+}
+
 // ---- maintenance windows ----------------------------------------------------------------------------
 
 export const getWindow = (db: Db, id: number) =>

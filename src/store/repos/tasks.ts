@@ -132,6 +132,12 @@ export async function lockDueSchedules(tx: Db, now: Date, limit: number): Promis
   });
 }
 
+/** when a schedule fires next; null when it is over (or gone) */
+export async function scheduleNextDue(db: Db, id: number): Promise<Date | null> {
+  const r = await db.selectFrom('schedules').select('next_due_at').where('id', '=', id).executeTakeFirst();
+  return r?.next_due_at ?? null;
+}
+
 export const advanceSchedule = (db: Db, id: number, nextDueAt: Date | null, lastFiredAt: Date | null) =>
   db
     .updateTable('schedules')

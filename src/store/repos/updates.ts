@@ -1,4 +1,7 @@
 import { sql } from 'kysely';
+import type { Access } from '../../core/access.ts';
+import { INSTALLABLE, type UpdateStatus } from '../../core/status.ts';
+import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 import { paginate, type Page } from '../paging.ts';
 import type { NewRow } from '../schema.ts';
@@ -165,4 +168,58 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
     severity: sql`array_position(array['unknown','none','low','medium','high','critical'], u.severity)`,
   };
   return paginate(q, page, sortable, 'du.update_id', (r) => r);
+}
+
+/** how many device updates in some statuses sit on devices the scope sees */
+export async function countDeviceUpdates(
+  db: Db,
+  access: Access,
+  statuses: readonly UpdateStatus[],
+): Promise<number> {
+  const r = await db
+    .selectFrom('device_updates as du')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .where('du.status', 'in', statuses.length ? [...statuses] : [''])
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/**
+ * What a policy may still install on some devices: updates their last scan found missing and whose
+ * status is INSTALLABLE (ignored ones included, so a preview can say why they are left out), with the
+ * facts a policy rule selects on. Ordered by device, then name.
+ */
+export function installableUpdatesOf(db: Db, deviceIds: readonly number[]) {
+  if (!deviceIds.length) return Promise.resolve([]);
+  return db
+    .selectFrom('device_updates as du')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .innerJoin('updates as u', 'u.id', 'du.update_id')
+    .leftJoin('products as p', 'p.id', 'u.product_id')
+    .leftJoin('vendors as v', 'v.id', 'p.vendor_id')
+    .select([
+      'du.device_id',
+      'du.update_id',
+      'd.group_id',
+      'u.name',
+      'u.kb',
+      'u.package_name',
+      'u.version',
+      'u.bulletin_id',
+      'u.severity',
+      'u.classification',
+      'u.is_security',
+      'u.is_optional',
+      'u.patch_source',
+      'p.name as product',
+      'v.name as vendor',
+    ])
+    .where('du.device_id', 'in', [...deviceIds])
+    .where('du.detection', '=', 'missing')
+    .where('du.status', 'in', [...INSTALLABLE])
+    .orderBy('du.device_id')
+    .orderBy('u.name')
+    .execute();
 }
