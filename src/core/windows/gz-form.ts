@@ -96,3 +96,23 @@ export function gzFormOf(s: MaintenanceWindowSettings): GzFormWindowSettings {
     },
   };
 }
+
+// ---- stored settings written before canonical schedules (migration 0010) --------------------------------
+
+/** whether stored settings are in the earlier form (each schedule `{format, value}`, a scheduleFormat) */
+export function isEarlierWindowForm(v: unknown): v is GzFormWindowSettings {
+  const scan = typeof v === 'object' && v !== null ? (v as { scan?: unknown }).scan : undefined;
+  return typeof scan === 'object' && scan !== null && 'scheduleFormat' in scan;
+}
+
+/**
+ * Stored settings of the earlier form as the current ones, or null when they are current already. Every
+ * schedule converts (the earlier rows were validated by the same rules); one that does not throws, so a
+ * migration stops rather than lose it.
+ */
+export function upgradeWindowSettings(v: unknown): MaintenanceWindowSettings | null {
+  return isEarlierWindowForm(v) ? settingsFromGzForm(v) : null;
+}
+
+/** Current stored settings back in the earlier form (a migration's `down`). */
+export const downgradeWindowSettings = (s: MaintenanceWindowSettings): GzFormWindowSettings => gzFormOf(s);
