@@ -13,16 +13,9 @@
 //   set (by policy id); the fewest deferrals allowed win;
 // - download: caching servers in source order without repeats; direct download only when every source
 //   allows it.
-import { fromGzOldScheduler, fromGzScheduler } from '../schedule/gravityzone.ts';
-import type { Schedule } from '../schedule/model.ts';
 import { DEFAULT_DOWNLOAD, type DownloadSettings, type RebootPostponement } from '../policies/behaviour.ts';
 import type { PolicyBehaviour } from '../policies/model.ts';
-import {
-  installSchedule,
-  type MaintenanceWindowSettings,
-  type PatchClass,
-  type WindowSchedule,
-} from '../windows/model.ts';
+import { installSchedule, type MaintenanceWindowSettings, type PatchClass } from '../windows/model.ts';
 import { dailySpans, openSpans, unionSpans, type Span } from './intervals.ts';
 import {
   NO_NOTIFICATIONS,
@@ -68,11 +61,6 @@ export interface SettingsInput {
 
 const CLASSES: readonly PatchClass[] = ['security', 'nonSecurity', 'manuallyApproved'];
 
-/** the canonical schedule of a window schedule (as services/windows.ts windowAllowsAt reads it) */
-export function canonicalWindowSchedule(ws: WindowSchedule): Schedule {
-  return ws.format === 'gravityzone-scheduler' ? fromGzScheduler(ws.value) : fromGzOldScheduler(ws.value);
-}
-
 /** the spans of [from, to) in which a window lets installs of at least one class run */
 export function windowInstallSpans(
   s: MaintenanceWindowSettings,
@@ -83,9 +71,9 @@ export function windowInstallSpans(
 ): Span[] {
   const spans: Span[] = [];
   for (const cls of CLASSES) {
-    const ws = installSchedule(s, cls);
-    if (!ws) continue;
-    spans.push(...openSpans(canonicalWindowSchedule(ws), from, to, { deviceZone: zone, zone, serverZone }));
+    const sched = installSchedule(s, cls);
+    if (!sched) continue;
+    spans.push(...openSpans(sched, from, to, { deviceZone: zone, zone, serverZone }));
   }
   return unionSpans(spans);
 }

@@ -1,11 +1,15 @@
-// Maintenance windows: Patchline's window settings, and the reader of GravityZone's window parameters.
+// Maintenance windows: the stored settings (canonical schedules), the native reader, and the
+// GravityZone form of the settings with its schedule objects.
 export * from './model.ts';
+export { parseWindowSettings } from './parse.ts';
 export {
-  parseGzWindowParams,
-  parseGzWindowSettings,
-  type GzWindowMethod,
-  type GzWindowParams,
-} from './gravityzone.ts';
+  canonicalOfGz,
+  gzFormOf,
+  settingsFromGzForm,
+  type GzFormWindowSettings,
+  type GzScheduleFormat,
+  type GzWindowSchedule,
+} from './gz-form.ts';
 export {
   parseGzScheduler,
   parseGzOldScheduler,

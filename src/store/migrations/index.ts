@@ -5,6 +5,7 @@ import * as m0005 from './0005_compliance.ts';
 import * as m0006 from './0006_kaseya.ts';
 import * as m0008 from './0008_custom_severity_compliance.ts';
 import * as m0009 from './0009_agent_settings.ts';
+import * as m0010 from './0010_window_schedule.ts';
 import * as m0011 from './0011_auth_hardening.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0006_kaseya': m0006,
   '0008_custom_severity_compliance': m0008,
   '0009_agent_settings': m0009,
+  '0010_window_schedule': m0010,
   '0011_auth_hardening': m0011,
 };
 

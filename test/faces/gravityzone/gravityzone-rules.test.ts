@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseGzWindowParams } from '../../../src/core/windows/gravityzone.ts';
+import { parseGzWindowParams } from '../../../src/faces/gravityzone/window-settings.ts';
 import {
   I,
   MAN,
@@ -16,7 +16,7 @@ import {
   validParams,
   weekly,
   type Loose,
-} from './gz-helpers.ts';
+} from '../../core/windows/gz-helpers.ts';
 
 // Every validation rule of GravityZone's maintenance window methods (seed 002), each with a request that
 // breaks it and the precise error it must get. `seed` quotes the seed's wording; rules marked

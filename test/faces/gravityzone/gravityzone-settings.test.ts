@@ -4,12 +4,29 @@ import { describe, test } from 'node:test';
 import type { DeviceId, UpdateId } from '../../../src/core/ids.ts';
 import { selectUpdates } from '../../../src/core/policies/select.ts';
 import { parsePolicy } from '../../../src/core/policies/parse.ts';
-import { parseGzWindowParams, parseGzWindowSettings } from '../../../src/core/windows/gravityzone.ts';
+import {
+  parseGzWindowParams,
+  parseGzWindowSettings,
+} from '../../../src/faces/gravityzone/window-settings.ts';
 import { installSchedule, windowSelectionRule } from '../../../src/core/windows/model.ts';
-import { NON, SCAN, SEC, daily, issuesOf, validParams, weekly, type Loose } from './gz-helpers.ts';
+import {
+  NON,
+  SCAN,
+  SEC,
+  daily,
+  issuesOf,
+  validParams,
+  weekly,
+  type Loose,
+} from '../../core/windows/gz-helpers.ts';
 
 const example = (): Loose =>
-  JSON.parse(readFileSync(new URL('./fixtures/gz-update-window-example.json', import.meta.url), 'utf8'));
+  JSON.parse(
+    readFileSync(
+      new URL('../../core/windows/fixtures/gz-update-window-example.json', import.meta.url),
+      'utf8',
+    ),
+  );
 
 describe('GravityZone window settings → Patchline window settings', () => {
   test('a full create request becomes the window settings', () => {

@@ -3,7 +3,7 @@ import {
   REBOOT_MESSAGE_MAX,
   type DownloadSettings,
   type RebootPostponement,
-} from '../policies/behaviour.ts';
+} from '../../core/policies/behaviour.ts';
 import {
   Issues,
   at,
@@ -17,19 +17,33 @@ import {
   readObject,
   readString,
   type Json,
-} from '../policies/fields.ts';
-import type { OsFamily, VendorProductPair } from '../policies/model.ts';
-import { parseGzBetween, parseGzOldScheduler, parseGzScheduler } from './gz-schedule.ts';
+} from '../../core/policies/fields.ts';
+import type { OsFamily, VendorProductPair } from '../../core/policies/model.ts';
 import {
+  checkSwitches,
   checkWindowName,
+  classScheduleNeed,
+  gzFormOf,
+  normalPatchId,
+  parseGzBetween,
+  parseGzOldScheduler,
+  parseGzScheduler,
+  settingsFromGzForm,
+  type GzFormWindowSettings,
+  type GzWindowSchedule,
   type MaintenanceWindowSettings,
-  type PatchClassWindow,
-  type WindowSchedule,
-} from './model.ts';
+  type PatchClass,
+  type PatchClassWindowOf,
+  type SwitchValues,
+  type WindowFieldNames,
+} from '../../core/windows/index.ts';
 
 // GravityZone's `createPatchManagementMaintenanceWindow` / `updatePatchManagementMaintenanceWindow`
-// parameters, read into Patchline's window settings. GravityZone's field names live here and in
-// gz-schedule.ts only; the GravityZone JSON-RPC face calls `parseGzWindowParams` and maps the error.
+// parameters, read into the window settings in GravityZone's form (core/windows/gz-form.ts: each schedule
+// still a `scheduler` or `oldScheduler` object), which `windowSettingsOfGz` turns into the stored settings
+// (canonical schedules) and `gzWindowSettingsOf` renders back. GravityZone's field names live here and in
+// core/windows/gz-schedule.ts only; the GravityZone JSON-RPC face calls `parseGzWindowParams` and maps the
+// error. The rules between the switches are core/windows/model.ts's, worded here with GravityZone's names.
 // Every rule and range the seed states is checked and reported with the dotted path of the field
 // (`settings.installPatchesSettings.updateType.securityPatchesSettings.scheduler.weeklyRecurrence.every`).
 //
@@ -64,7 +78,7 @@ export interface GzWindowParams {
   readonly name?: string;
   readonly companyId?: string;
   readonly allowChangeByOtherUsers?: boolean;
-  readonly settings?: MaintenanceWindowSettings;
+  readonly settings?: GzFormWindowSettings;
 }
 
 /** Reads the params of the create or update method; throws DomainError('invalid') naming every problem. */
@@ -81,7 +95,7 @@ export function parseGzWindowParams(params: unknown, method: GzWindowMethod): Gz
   } else name = checkWindowName(params['name'], 'name', issues);
   const companyId = readString(params, 'companyId', '', issues, { min: 1, notBlank: true });
   const allowChangeByOtherUsers = readBoolean(params, 'allowChangeByOtherUsers', '', issues, create);
-  let settings: MaintenanceWindowSettings | undefined;
+  let settings: GzFormWindowSettings | undefined;
   if (params['settings'] === undefined) {
     if (create) issues.add('settings', 'is required');
   } else settings = readSettings(params['settings'], 'settings', issues);
@@ -103,14 +117,29 @@ export function parseGzWindowParams(params: unknown, method: GzWindowMethod): Gz
 }
 
 /** Reads a `settings` value alone. */
-export function parseGzWindowSettings(settings: unknown, path = 'settings'): MaintenanceWindowSettings {
+export function parseGzWindowSettings(settings: unknown, path = 'settings'): GzFormWindowSettings {
   const issues = new Issues();
   const result = readSettings(settings, path, issues);
   issues.throwIfAny('invalid maintenance window settings');
   return result!;
 }
 
-function readSettings(v: unknown, path: string, issues: Issues): MaintenanceWindowSettings | undefined {
+const gzNames = (sp: string, up: string): WindowFieldNames => ({
+  scanEnabled: { path: at(sp, 'enabled'), word: 'scanPatchesSettings.enabled' },
+  installEnabled: 'installPatchesSettings.enabled',
+  classes: up,
+  class: {
+    security: { path: at(up, 'securityPatchesSettings'), word: 'securityPatchesSettings' },
+    nonSecurity: { path: at(up, 'nonSecurityPatchesSettings'), word: 'nonSecurityPatchesSettings' },
+    manuallyApproved: {
+      path: at(up, 'manuallyApprovedPatchesSettings'),
+      word: 'manuallyApprovedPatchesSettings',
+    },
+  },
+  sameSchedule: 'scanPatchesSettings.useSameSchedule',
+});
+
+function readSettings(v: unknown, path: string, issues: Issues): GzFormWindowSettings | undefined {
   let obj: Json;
   if (isRecord(v)) obj = v;
   else if (Array.isArray(v) && v.length === 1 && isRecord(v[0])) {
@@ -163,55 +192,31 @@ function readSettings(v: unknown, path: string, issues: Issues): MaintenanceWind
   const sec = classObj('securityPatchesSettings');
   const non = classObj('nonSecurityPatchesSettings');
   const man = classObj('manuallyApprovedPatchesSettings');
-  const sameKnown = same !== undefined;
-  const classWindow = (
-    c: typeof sec,
-    ignored: boolean,
-    required: boolean,
-    because: string,
-  ): PatchClassWindow => ({
-    enabled: c.enabled === true,
-    schedule: ignored
-      ? null
-      : readSchedules(c.obj, c.path, issues, 'install', { fallback, required, because }),
-  });
-  const sameText = 'scanPatchesSettings.useSameSchedule is false';
-  const security = classWindow(
-    sec,
-    same === true,
-    sameKnown && !same && sec.enabled === true,
-    `securityPatchesSettings.enabled is true and ${sameText}`,
-  );
-  const nonSecurity = classWindow(
-    non,
-    same === true,
-    sameKnown && !same && non.enabled === true,
-    `nonSecurityPatchesSettings.enabled is true and ${sameText}`,
-  );
-  const manuallyApproved = classWindow(
-    man,
-    same === true || sec.enabled === true,
-    sameKnown && !same && sec.enabled === false && man.enabled === true,
-    `manuallyApprovedPatchesSettings.enabled is true, securityPatchesSettings.enabled is false and ${sameText}`,
-  );
+  const switches: SwitchValues = {
+    scan: scanEnabled,
+    install: installEnabled,
+    classes: { security: sec.enabled, nonSecurity: non.enabled, manuallyApproved: man.enabled },
+    same,
+  };
+  const names = gzNames(sp, up);
+  const classWindow = (c: typeof sec, cls: PatchClass): PatchClassWindowOf<GzWindowSchedule> => {
+    const need = classScheduleNeed(cls, switches, names);
+    return {
+      enabled: c.enabled === true,
+      schedule: need.ignored
+        ? null
+        : readSchedules(c.obj, c.path, issues, 'install', {
+            fallback,
+            required: need.required,
+            because: need.because,
+          }),
+    };
+  };
+  const security = classWindow(sec, 'security');
+  const nonSecurity = classWindow(non, 'nonSecurity');
+  const manuallyApproved = classWindow(man, 'manuallyApproved');
   const manuallyApprovedPatches = readPatchIds(installObj, ip, updateType, up, issues);
-
-  // ---- the seed's warnings: install switch vs class switches vs scan switch ----
-  if (installEnabled === true && sec.enabled === false && non.enabled === false) {
-    issues.add(
-      up,
-      'must enable securityPatchesSettings or nonSecurityPatchesSettings when installPatchesSettings.enabled is true',
-    );
-  }
-  if (installEnabled === false) {
-    if (sec.enabled === true)
-      issues.add(at(sec.path, 'enabled'), 'must be false when installPatchesSettings.enabled is false');
-    if (non.enabled === true)
-      issues.add(at(non.path, 'enabled'), 'must be false when installPatchesSettings.enabled is false');
-  }
-  if (installEnabled === true && scanEnabled === false) {
-    issues.add(at(sp, 'enabled'), 'must be true when installPatchesSettings.enabled is true');
-  }
+  checkSwitches(switches, names, issues);
 
   if (issues.count > before) return undefined;
   return {
@@ -273,7 +278,7 @@ function readSchedules(
   issues: Issues,
   use: 'scan' | 'install',
   opts: { fallback: boolean | undefined; required: boolean; because: string },
-): WindowSchedule | null {
+): GzWindowSchedule | null {
   const current =
     obj['scheduler'] === undefined
       ? undefined
@@ -402,8 +407,6 @@ function readPostponeReboot(obj: Json, path: string, issues: Issues): RebootPost
   };
 }
 
-const GUID = /^\{?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\}?$/i;
-
 /** Patch ids are GUIDs (`{0001354A-0000-0000-0000-000000000000}`), each at most once; kept braced, upper case. */
 function readPatchIds(
   install: Json,
@@ -426,15 +429,13 @@ function readPatchIds(
   if (!list) return obj['manuallyApprovedPatchIds'] === undefined ? [] : undefined;
   const p = at(path, 'manuallyApprovedPatchIds');
   const ids = list.map((x, i) => {
-    const m = typeof x === 'string' ? GUID.exec(x.trim()) : null;
-    if (!m) {
+    const id = normalPatchId(x);
+    if (id === undefined)
       issues.add(
         at(p, i),
         `must be a patch id (a GUID such as {0001354A-0000-0000-0000-000000000000}), ${got(x)}`,
       );
-      return undefined;
-    }
-    return `{${m[1]!.toUpperCase()}}`;
+    return id;
   });
   checkUnique(
     ids,
@@ -444,4 +445,72 @@ function readPatchIds(
     (s) => `patch id ${s}`,
   );
   return ids.every((x) => x !== undefined) ? (ids as string[]) : undefined;
+}
+
+// ---- to and from the stored settings ------------------------------------------------------------------
+
+/** Reads a `settings` value into the stored settings (canonical schedules). */
+export function windowSettingsOfGz(settings: unknown, path = 'settings'): MaintenanceWindowSettings {
+  return settingsFromGzForm(parseGzWindowSettings(settings, path));
+}
+
+const OS_CODE: Record<OsFamily, number> = { windows: 1, linux: 2, macos: 3 };
+const POSTPONE_OPTION = { 'user-may-postpone': 0, 'within-interval': 1, 'automatic-after': 2 } as const;
+
+/** The stored settings as GravityZone's `settings` parameter (what `parseGzWindowSettings` reads back). */
+export function gzWindowSettingsOf(s: MaintenanceWindowSettings): Json {
+  const f = gzFormOf(s);
+  const key = f.scan.scheduleFormat === 'fallback' ? 'oldScheduler' : 'scheduler';
+  const sched = (ws: GzWindowSchedule | null) => (ws ? { [key]: ws.value } : {});
+  const cls = (c: PatchClassWindowOf<GzWindowSchedule>) => ({ enabled: c.enabled, ...sched(c.schedule) });
+  const i = f.install;
+  const r = i.rebootPostponement;
+  return {
+    scanPatchesSettings: {
+      enabled: f.scan.enabled,
+      runOnSystemChanges: f.scan.onNewApplications,
+      useFallbackSchedule: f.scan.scheduleFormat === 'fallback' ? 'enabled' : 'disabled',
+      useSameSchedule: f.scan.sameScheduleForAll,
+      ...sched(f.scan.schedule),
+    },
+    installPatchesSettings: {
+      enabled: i.enabled,
+      ifMissedRunAsSoonAsPossible: i.runMissedAsap,
+      updateType: {
+        securityPatchesSettings: cls(i.security),
+        nonSecurityPatchesSettings: cls(i.nonSecurity),
+        manuallyApprovedPatchesSettings: cls(i.manuallyApproved),
+      },
+      specificVendorAndProduct: {
+        enabled: i.vendorProducts.enabled,
+        type: i.vendorProducts.mode === 'exclude' ? 2 : 1,
+        vendorProductsPairs: i.vendorProducts.pairs.map((p) => ({
+          ...(p.os === null ? {} : { os: OS_CODE[p.os] }),
+          vendor: { id: p.vendor },
+          products: p.products.map((id) => ({ id })),
+        })),
+      },
+      postponeReboot: {
+        option: POSTPONE_OPTION[r.mode],
+        ...(r.mode === 'user-may-postpone'
+          ? {}
+          : { afterMinutes: r.afterMinutes, afterCustomMessage: r.message }),
+        ...(r.mode === 'within-interval'
+          ? {
+              between: {
+                startHour: r.between.start.hour,
+                startMinute: r.between.start.minute,
+                endHour: r.between.end.hour,
+                endMinute: r.between.end.minute,
+              },
+            }
+          : {}),
+      },
+      manuallyApprovedPatchIds: [...i.manuallyApprovedPatches],
+    },
+    downloadSettings: {
+      cachingServers: s.download.cachingServers.map((id) => ({ id })),
+      fallbackOnDirectDownload: s.download.directDownloadFallback,
+    },
+  };
 }

@@ -1,0 +1,200 @@
+import { seesOrganization } from '../core/access.ts';
+import { conflict, forbidden, invalid, notFound, type FieldIssue } from '../core/errors.ts';
+import { Issues } from '../core/policies/fields.ts';
+import {
+  checkWindowName,
+  gzFormOf,
+  parseWindowSettings,
+  type GzFormWindowSettings,
+  type MaintenanceWindowSettings,
+} from '../core/windows/index.ts';
+import type { Db } from '../store/db.ts';
+import { isUniqueViolation } from '../store/paging.ts';
+import { missingPolicies } from '../store/repos/policies.ts';
+import { missingGroups } from '../store/repos/tasks.ts';
+import {
+  deleteWindowRow,
+  getWindow as getWindowRow,
+  insertWindow,
+  listWindows as listWindowRows,
+  replaceWindowAssignments,
+  updateWindowRow,
+  windowAssignments,
+  type WindowRow,
+} from '../store/repos/windows.ts';
+import type { Context } from './context.ts';
+import { record } from './events.ts';
+
+// Maintenance windows: named settings per organization, assigned to policies or groups.
+//
+// Stored settings have canonical schedules (core/windows/model.ts). The native API speaks them with each
+// schedule as a GravityZone schedule object (`{format, value}`, core/windows/gz-form.ts), as it always
+// has: input is read by the core's native reader (core/windows/parse.ts), output rendered by gzFormOf.
+
+export interface WindowView {
+  id: number;
+  organizationId: number;
+  name: string;
+  /** the native form of the settings */
+  settings: GzFormWindowSettings;
+  assignments: { policies: number[]; groups: number[] };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WindowInput {
+  organizationId: number;
+  name: string;
+  settings: unknown;
+  assignments?: { policies?: number[]; groups?: number[] };
+}
+
+/** the stored settings of a window row */
+export const storedSettings = (row: Pick<WindowRow, 'settings'>): MaintenanceWindowSettings =>
+  row.settings as unknown as MaintenanceWindowSettings;
+
+async function view(db: Db, row: WindowRow): Promise<WindowView> {
+  const a = (await windowAssignments(db, [row.id])).get(row.id)!;
+  return {
+    id: row.id,
+    organizationId: row.organization_id,
+    name: row.name,
+    settings: gzFormOf(storedSettings(row)),
+    assignments: a,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** the window if the actor sees its organization, else not found */
+export async function visibleWindow(ctx: Context, id: number): Promise<WindowRow> {
+  const row = await getWindowRow(ctx.store.db, id);
+  if (!row || !seesOrganization(ctx.access, row.organization_id)) throw notFound('maintenance window', id);
+  return row;
+}
+
+function parseName(v: unknown): string {
+  const issues = new Issues();
+  const name = checkWindowName(v, 'name', issues);
+  issues.throwIfAny('invalid maintenance window');
+  return name as string;
+}
+
+/** assignments to policies and groups of the window's organization, each once */
+async function checkAssignments(db: Db, orgId: number, a: { policies?: number[]; groups?: number[] }) {
+  const policies = [...new Set(a.policies ?? [])];
+  const groups = [...new Set(a.groups ?? [])];
+  const issues: FieldIssue[] = [];
+  const mp = await missingPolicies(db, orgId, policies);
+  if (mp.length)
+    issues.push({ path: 'assignments.policies', message: `not in organization ${orgId}: ${mp.join(', ')}` });
+  const mg = await missingGroups(db, orgId, groups);
+  if (mg.length)
+    issues.push({ path: 'assignments.groups', message: `not in organization ${orgId}: ${mg.join(', ')}` });
+  if (issues.length)
+    throw invalid(`invalid assignments: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
+  return { policies, groups };
+}
+
+const nameTaken = (name: string) =>
+  conflict(`a maintenance window named '${name}' already exists in this organization; choose another name`);
+
+const asJson = (s: MaintenanceWindowSettings) => s as unknown as Record<string, unknown>;
+
+export async function createWindow(ctx: Context, input: WindowInput): Promise<WindowView> {
+  ctx.authorize('manage_policies');
+  ctx.seeOrganization(input.organizationId);
+  if (!ctx.ownsOrganization(input.organizationId))
+    throw forbidden(`your scope covers only some groups of organization ${input.organizationId}`);
+  const name = parseName(input.name);
+  const settings = parseWindowSettings(input.settings);
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const a = await checkAssignments(tx, input.organizationId, input.assignments ?? {});
+      const row = await insertWindow(tx, {
+        organization_id: input.organizationId,
+        name,
+        settings: asJson(settings),
+      });
+      await replaceWindowAssignments(tx, row.id, a);
+      await record(ctx, tx, {
+        kind: 'window.created',
+        organizationId: row.organization_id,
+        subjectType: 'maintenance_window',
+        subjectId: row.id,
+        data: { name, assignments: a },
+      });
+      return view(tx, row);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw nameTaken(name);
+    throw e;
+  }
+}
+
+export async function listWindows(ctx: Context, f: { organizationId?: number } = {}) {
+  ctx.authorize('read');
+  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
+  const db = ctx.store.db;
+  const rows = await listWindowRows(db, ctx.access, f);
+  const out = [];
+  for (const r of rows) out.push(await view(db, r));
+  return out;
+}
+
+export async function getWindow(ctx: Context, id: number): Promise<WindowView> {
+  ctx.authorize('read');
+  return view(ctx.store.db, await visibleWindow(ctx, id));
+}
+
+/** changes the name, the settings (as a whole) or the assignments (as a whole) */
+export async function updateWindow(
+  ctx: Context,
+  id: number,
+  patch: { name?: string; settings?: unknown; assignments?: { policies?: number[]; groups?: number[] } },
+): Promise<WindowView> {
+  ctx.authorize('manage_policies');
+  const before = await visibleWindow(ctx, id);
+  const name = patch.name === undefined ? undefined : parseName(patch.name);
+  const settings = patch.settings === undefined ? undefined : parseWindowSettings(patch.settings);
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const row = await updateWindowRow(tx, id, {
+        ...(name !== undefined ? { name } : {}),
+        ...(settings ? { settings: asJson(settings) } : {}),
+      });
+      if (patch.assignments)
+        await replaceWindowAssignments(
+          tx,
+          id,
+          await checkAssignments(tx, row.organization_id, patch.assignments),
+        );
+      await record(ctx, tx, {
+        kind: 'window.updated',
+        organizationId: row.organization_id,
+        subjectType: 'maintenance_window',
+        subjectId: id,
+        data: { name: row.name, previousName: before.name, changed: Object.keys(patch) },
+      });
+      return view(tx, row);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw nameTaken(name ?? before.name);
+    throw e;
+  }
+}
+
+export async function deleteWindow(ctx: Context, id: number): Promise<void> {
+  ctx.authorize('manage_policies');
+  const row = await visibleWindow(ctx, id);
+  await ctx.store.transaction(async (tx) => {
+    await deleteWindowRow(tx, id);
+    await record(ctx, tx, {
+      kind: 'window.deleted',
+      organizationId: row.organization_id,
+      subjectType: 'maintenance_window',
+      subjectId: id,
+      data: { name: row.name },
+    });
+  });
+}
