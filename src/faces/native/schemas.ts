@@ -2,11 +2,8 @@ import { Type, type TSchema } from 'typebox';
 import type { Page } from '../../store/paging.ts';
 
 // Shared pieces of the native API's schemas (validation, types, serialization and OpenAPI from one place).
-export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-export const DateTime = Type.String({ format: 'date-time' });
-export const NullableDateTime = Type.Union([DateTime, Type.Null()]);
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+import { DateTime, Id, Nullable, NullableDateTime } from '../../wire/common.ts';
+export { DateTime, Id, IdParam, Nullable, NullableDateTime } from '../../wire/common.ts';
 
 export const PageQuery = {
   limit: Type.Optional(
