@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { REBOOT_MODES, type AgentSettings as CoreAgentSettings } from '../core/agent-settings/model.ts';
 import { UPDATE_KINDS, type ReportedUpdate as CoreReportedUpdate } from '../core/updates.ts';
-import { DateTime, Id, Nullable } from './common.ts';
+import { DateTime, Id, Nullable, OsFamily } from './common.ts';
 
 // The agent protocol, version 1 (HTTP + JSON under /agent/v1): each message's schema once, used by the
 // server's routes to validate and document, and as TypeScript types (Static) by the routes, the services
@@ -39,7 +39,7 @@ export const EnrollRequest = Type.Object(
     token: Type.String({ minLength: 1, maxLength: 200 }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     hostname: Type.Optional(Str(255)),
-    osFamily: Type.Optional(Type.Enum(['windows', 'linux', 'macos', 'unknown'])),
+    osFamily: Type.Optional(OsFamily),
     osName: Type.Optional(Str()),
     osVersion: Type.Optional(Str(100)),
     architecture: Type.Optional(Str(50)),

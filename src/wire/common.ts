@@ -7,3 +7,4 @@ export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Num
 export const DateTime = Type.String({ format: 'date-time' });
 export const NullableDateTime = Type.Union([DateTime, Type.Null()]);
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const OsFamily = Type.Enum(['windows', 'linux', 'macos', 'unknown']);
