@@ -1,99 +1,37 @@
 // The agent protocol (version 1) as a client: one POST per message, a timeout on each, and a clear split
 // between "the server said no" (HttpError with its status) and "the server could not be reached"
 // (UnreachableError), which the agent answers by queueing and backing off.
-import { httpFetch } from './http.ts';
 import { createHash } from 'node:crypto';
-import type { AgentSettings } from '../core/agent-settings/model.ts';
+import type {
+  CheckInRequest,
+  CheckInResponse,
+  CredentialResponse,
+  EnrollRequest,
+  EnrollResponse,
+  JobProgressRequest,
+  JobProgressResponse,
+  JobResultRequest,
+  JobResultResponse,
+  ScanRequest,
+  ScanResponse,
+} from '../wire/agent.ts';
+import { httpFetch } from './http.ts';
 
-export interface ReportedUpdate {
-  kind: string;
-  name: string;
-  packageName?: string;
-  version?: string;
-  architecture?: string;
-  kb?: string;
-  classification?: string;
-  isSecurity?: boolean;
-  severity?: string;
-  rebootBehavior?: 'never' | 'may' | 'always';
-  sizeBytes?: number;
-  patchSource?: string;
-  cves?: string[];
-  detection: 'missing' | 'installed' | 'not_applicable';
-  installedVersion?: string;
-}
-
-export interface EnrollRequest {
-  token: string;
-  name: string;
-  hostname?: string;
-  osFamily?: 'windows' | 'linux' | 'macos' | 'unknown';
-  osName?: string;
-  osVersion?: string;
-  architecture?: string;
-  agentVersion?: string;
-  timeZone?: string | null;
-}
-export interface EnrollResponse {
-  deviceId: number;
-  credential: string;
-  organizationId: number;
-  checkinIntervalSeconds: number;
-}
-export interface Job {
-  id: number;
-  kind: string;
-  payload: Record<string, unknown>;
-  notBefore: string | null;
-}
-export interface CheckInRequest {
-  agentVersion?: string;
-  rebootRequired?: boolean;
-  inventory?: Record<string, unknown>;
-  /** a stable machine identity; another machine presenting this credential is refused (409, a clone) */
-  machineId?: string;
-  /** the hash of the settings this agent holds: the answer carries settings only when they differ */
-  settingsHash?: string;
-}
-export interface CheckInResponse {
-  protocol: number;
-  serverTime: string;
-  scanSequence: number;
-  jobs: Job[];
-  settingsHash: string;
-  /** present when they differ from the settings whose hash the agent sent */
-  settings?: AgentSettings;
-}
-/** the agent started a job (an install: its updates are being installed) */
-export interface JobProgressRequest {
-  stage: 'installing';
-  updateIds?: number[];
-}
-export interface JobProgressResponse {
-  recorded: boolean;
-  duplicate: boolean;
-  installing: number;
-}
-export interface ScanRequest {
-  sequence: number;
-  full: boolean;
-  updates: ReportedUpdate[];
-  rebootRequired?: boolean;
-}
-export interface ScanResponse {
-  accepted: boolean;
-  duplicate: boolean;
-  needFull: boolean;
-  scanSequence: number;
-}
-export interface JobResultRequest {
-  status: 'succeeded' | 'failed';
-  result?: Record<string, unknown>;
-}
-export interface JobResultResponse {
-  recorded: boolean;
-  duplicate: boolean;
-}
+// the messages' types are the server's route schemas (wire/agent.ts): one definition for both ends
+export type {
+  CheckInRequest,
+  CheckInResponse,
+  EnrollRequest,
+  EnrollResponse,
+  Job,
+  JobProgressRequest,
+  JobProgressResponse,
+  JobResultRequest,
+  JobResultResponse,
+  ReportedUpdate,
+  ScanRequest,
+  ScanResponse,
+} from '../wire/agent.ts';
 
 /** the server answered with an error status */
 export class HttpError extends Error {
@@ -209,7 +147,7 @@ export class ProtocolClient {
     return `${this.base}/packages/${sha256}`;
   }
   rotateCredential() {
-    return this.post<{ credential: string }>('/credential/rotate', {});
+    return this.post<CredentialResponse>('/credential/rotate', {});
   }
 }
 

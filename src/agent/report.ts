@@ -1,14 +1,15 @@
 // Turns what a backend found into the protocol's scan report, and a report into a delta against the
 // last one sent. Pure: no I/O.
 import type { AvailableUpdate, BackendName, InstalledPackage, ScanResult } from './backends/index.ts';
-import type { ReportedUpdate } from './client.ts';
+import type { UpdateKind } from '../core/updates.ts';
+import type { ReportedUpdate } from '../wire/agent.ts';
 
 const CVE = /^CVE-[0-9]{4}-[0-9]{4,}$/;
 const KB = /^KB[0-9]{5,8}$/i;
 const cut = (s: string | undefined, n: number) => (s === undefined ? undefined : s.slice(0, n));
 
 /** the protocol's update kind for what a backend reports */
-export function updateKind(backend: BackendName, u: { name: string }): string {
+export function updateKind(backend: BackendName, u: { name: string }): UpdateKind {
   switch (backend) {
     case 'apt':
       return 'deb';
@@ -117,10 +118,12 @@ export function deltaOf(previous: Snapshot, current: readonly ReportedUpdate[]):
   return out;
 }
 
-function splitKey(k: string): [string, string, string, string] {
+function splitKey(k: string): [UpdateKind, string, string, string] {
   // kind and architecture hold no ':'; names hold none in any packaging system; versions may (epochs)
   const first = k.indexOf(':');
   const second = k.indexOf(':', first + 1);
   const last = k.lastIndexOf(':');
-  return [k.slice(0, first), k.slice(first + 1, second), k.slice(second + 1, last), k.slice(last + 1)];
+  // the key was written by updateKey from a reported update, whose kind is an update kind
+  const kind = k.slice(0, first) as UpdateKind;
+  return [kind, k.slice(first + 1, second), k.slice(second + 1, last), k.slice(last + 1)];
 }

@@ -5,7 +5,7 @@
 import { open, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentSettings } from '../core/agent-settings/model.ts';
-import type { Job, JobProgressRequest, JobResultRequest, ScanRequest } from './client.ts';
+import type { Job, JobProgressRequest, JobResultRequest, ScanRequest } from '../wire/agent.ts';
 
 /** a reboot the agent planned after an install (core/agent-settings/model.ts planReboot), epoch ms */
 export interface PlannedReboot {

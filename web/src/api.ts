@@ -1,4 +1,5 @@
 // The console's only way to the server: the native API at /api/v1 with a Bearer session token.
+import type { DeviceUpdate, Role } from '../../src/wire/native.ts';
 
 export interface Page<T> {
   items: T[];
@@ -13,103 +14,20 @@ export interface Me {
   privileges: string[];
   scope: { allOrganizations: boolean; organizations: number[] };
 }
-export interface Organization {
-  id: number;
-  ref: string;
-  name: string;
-  parentId: number | null;
-  rootGroupId: number;
-  timeZone: string | null;
-  createdAt: string;
-}
-export interface Group {
-  id: number;
-  organizationId: number;
-  parentId: number | null;
-  name: string;
-  description: string;
-  isRoot: boolean;
-}
-export interface Device {
-  id: number;
-  organizationId: number;
-  groupId: number;
-  name: string;
-  hostname: string;
-  osFamily: string;
-  osName: string;
-  osVersion: string;
-  status: string;
-  tags: string[];
-  rebootRequired: boolean;
-  agentVersion: string | null;
-  ipAddresses: string[];
-  lastSeenAt: string | null;
-  lastScanAt: string | null;
-  createdAt: string;
-}
-export type Severity = 'unknown' | 'none' | 'low' | 'medium' | 'high' | 'critical';
-export interface DeviceUpdate {
-  deviceId: number;
-  updateId: number;
-  name: string;
-  kind: string;
-  kb: string | null;
-  version: string | null;
-  installedVersion: string | null;
-  classification: string;
-  severity: Severity;
-  bulletin: { id: number; externalId: string | null; title: string | null } | null;
-  cves: string[];
-  status: string;
-  approval: { action: string; level: string; source: string; setBy: string; setAt: string } | null;
-  statusChangedAt: string;
-  attempts: number;
-  lastError: string | null;
-}
-export interface PatchEvent {
-  id: number;
-  at: string;
-  organizationId: number | null;
-  actor: { type: string; id: string | null; name: string };
-  kind: string;
-  subjectType: string;
-  subjectId: string | null;
-  deviceId: number | null;
-  updateId: number | null;
-  data: Record<string, unknown>;
-}
-export interface User {
-  id: number;
-  username: string;
-  displayName: string;
-  email: string;
-  roleId: number;
-  scopeId: number;
-  disabled: boolean;
-  createdAt: string;
-}
-export interface Role {
-  id: number;
-  name: string;
-  privileges: string[];
-}
-export interface Scope {
-  id: number;
-  name: string;
-  allOrganizations: boolean;
-  entries: { organizationId: number; groupId: number | null }[];
-}
-export interface ApiKey {
-  id: number;
-  userId: number;
-  name: string;
-  prefix: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  createdAt: string;
-}
+// the resources' types are the server's response schemas (src/wire/native.ts): types only, nothing of
+// the server is bundled
+export type {
+  ApiKey,
+  Device,
+  DeviceUpdate,
+  Event as PatchEvent,
+  Group,
+  Organization,
+  Role,
+  Scope,
+  User,
+} from '../../src/wire/native.ts';
+export type Severity = DeviceUpdate['severity'];
 export interface Status {
   organizations: number;
   devices: number;
@@ -358,22 +276,8 @@ export interface WindowOccurrences {
   occurrences: { start: string; end: string | null; uses: string[] }[];
   alwaysOpen: string[];
 }
-export interface RoleDetail extends Role {
-  description: string;
-  builtin: boolean;
-}
+/** a role with everything the server says of it (the schema's Role has it all) */
+export type RoleDetail = Role;
 
 /** GET /update-statuses: the server's statuses and their named groups (core/status.ts) */
-export interface UpdateStatuses {
-  statuses: string[];
-  groups: {
-    outstanding: string[];
-    inFlight: string[];
-    notInstalled: string[];
-    installable: string[];
-    installed: string[];
-    history: string[];
-    settled: string[];
-    complianceBuckets: Record<ComplianceBucket, string[]>;
-  };
-}
+export type { UpdateStatuses } from '../../src/wire/native.ts';

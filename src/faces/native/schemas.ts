@@ -1,13 +1,8 @@
 import { Type, type TSchema } from 'typebox';
-import { DETECTIONS, UPDATE_STATUSES } from '../../core/status.ts';
 import type { Page } from '../../store/paging.ts';
 
 // Shared pieces of the native API's schemas (validation, types, serialization and OpenAPI from one place).
-export const IdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-export const DateTime = Type.String({ format: 'date-time' });
-export const NullableDateTime = Type.Union([DateTime, Type.Null()]);
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export { DateTime, Id, IdParam, Nullable, NullableDateTime } from '../../wire/common.ts';
 
 export const PageQuery = {
   limit: Type.Optional(
@@ -62,144 +57,18 @@ const problemRef = Type.Unsafe({ $ref: 'Problem#' });
 /** the error responses every authenticated route documents */
 export const errors = { 400: problemRef, 401: problemRef, 403: problemRef, 404: problemRef, 409: problemRef };
 
-export const Organization = Type.Object({
-  id: Id,
-  ref: Type.String(),
-  name: Type.String(),
-  parentId: Nullable(Id),
-  rootGroupId: Nullable(Id),
-  timeZone: Nullable(Type.String()),
-  attributes: Type.Record(Type.String(), Type.Unknown()),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-export const Group = Type.Object({
-  id: Id,
-  organizationId: Id,
-  parentId: Nullable(Id),
-  name: Type.String(),
-  description: Type.String(),
-  isRoot: Type.Boolean(),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-export const OsFamily = Type.Enum(['windows', 'linux', 'macos', 'unknown']);
-export const Device = Type.Object({
-  id: Id,
-  organizationId: Id,
-  groupId: Id,
-  name: Type.String(),
-  hostname: Type.String(),
-  osFamily: Type.String(),
-  osName: Type.String(),
-  osVersion: Type.String(),
-  architecture: Type.String(),
-  ipAddresses: Type.Array(Type.String()),
-  macAddresses: Type.Array(Type.String()),
-  timeZone: Nullable(Type.String()),
-  agentVersion: Nullable(Type.String()),
-  status: Type.String(),
-  tags: Type.Array(Type.String()),
-  isRelay: Type.Boolean(),
-  rebootRequired: Type.Boolean(),
-  enrolledAt: NullableDateTime,
-  lastSeenAt: NullableDateTime,
-  lastScanAt: NullableDateTime,
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-export const DeviceUpdate = Type.Object({
-  deviceId: Id,
-  updateId: Id,
-  name: Type.String(),
-  kind: Type.String(),
-  kb: Nullable(Type.String()),
-  packageName: Nullable(Type.String()),
-  version: Nullable(Type.String()),
-  installedVersion: Nullable(Type.String()),
-  classification: Type.String(),
-  severity: Type.Enum(['unknown', 'none', 'low', 'medium', 'high', 'critical']),
-  isSecurity: Type.Boolean(),
-  rebootBehavior: Type.String(),
-  bulletin: Nullable(
-    Type.Object({ id: Id, externalId: Nullable(Type.String()), title: Nullable(Type.String()) }),
-  ),
-  cves: Type.Array(Type.String()),
-  detection: Type.Enum([...DETECTIONS]),
-  status: Type.Enum([...UPDATE_STATUSES]),
-  approval: Nullable(
-    Type.Object({
-      action: Type.Enum(['approve', 'ignore', 'none']),
-      level: Type.Enum(['device', 'group', 'organization', 'policy']),
-      source: Type.Enum(['user', 'policy']),
-      setBy: Type.String(),
-      setAt: DateTime,
-    }),
-  ),
-  firstDetectedAt: DateTime,
-  lastDetectedAt: DateTime,
-  statusChangedAt: DateTime,
-  installedAt: NullableDateTime,
-  attempts: Type.Integer(),
-  lastError: Nullable(Type.String()),
-});
-export const User = Type.Object({
-  id: Id,
-  username: Type.String(),
-  displayName: Type.String(),
-  email: Type.String(),
-  roleId: Id,
-  scopeId: Id,
-  disabled: Type.Boolean(),
-  timeZone: Nullable(Type.String()),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-export const PrivilegeName = Type.Enum([
-  'read',
-  'approve',
-  'manage_policies',
-  'manage_devices',
-  'import_catalog',
-  'administer',
-]);
-export const Role = Type.Object({
-  id: Id,
-  name: Type.String(),
-  description: Type.String(),
-  privileges: Type.Array(Type.String()),
-  builtin: Type.Boolean(),
-});
-export const ScopeEntry = Type.Object(
-  { organizationId: Id, groupId: Nullable(Id) },
-  { additionalProperties: false },
-);
-export const Scope = Type.Object({
-  id: Id,
-  name: Type.String(),
-  description: Type.String(),
-  allOrganizations: Type.Boolean(),
-  entries: Type.Array(ScopeEntry),
-});
-export const ApiKey = Type.Object({
-  id: Id,
-  userId: Id,
-  name: Type.String(),
-  prefix: Type.String(),
-  expiresAt: NullableDateTime,
-  revokedAt: NullableDateTime,
-  lastUsedAt: NullableDateTime,
-  createdAt: DateTime,
-});
-export const Event = Type.Object({
-  id: Id,
-  at: DateTime,
-  organizationId: Nullable(Id),
-  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), name: Type.String() }),
-  kind: Type.String(),
-  subjectType: Type.String(),
-  subjectId: Nullable(Type.String()),
-  deviceId: Nullable(Id),
-  updateId: Nullable(Id),
-  data: Type.Record(Type.String(), Type.Unknown()),
-});
+// the resources' response schemas live with the wire types the console shares (wire/native.ts)
+export {
+  ApiKey,
+  Device,
+  DeviceUpdate,
+  Event,
+  Group,
+  Organization,
+  OsFamily,
+  PrivilegeName,
+  Role,
+  Scope,
+  ScopeEntry,
+  User,
+} from '../../wire/native.ts';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { DEFAULT_DOWNLOAD } from '../../core/policies/behaviour.ts';
-import { authenticatedDevice } from '../agent/routes.ts';
+import { authenticatedDevice } from '../agent/device-auth.ts';
 import * as staging from '../../services/staging.ts';
 import type { Store } from '../../store/db.ts';
 import { stagingSort } from '../../store/repos/staging.ts';

@@ -26,6 +26,7 @@ export const getDeviceByCredential = (db: Db, hash: string) =>
 
 /** job states in which a job is not finished: handed out (again) at check-in */
 export const OPEN_JOB_STATUSES = ['pending', 'delivered', 'running'] as const;
+export const isOpenJobStatus = (s: string) => (OPEN_JOB_STATUSES as readonly string[]).includes(s);
 
 /**
  * The device of a credential, whether any job waits for it, and its organization's settings revision:
@@ -136,7 +137,7 @@ export async function finishJob(
     .updateTable('jobs')
     .set({ status, result, completed_at: new Date() })
     .where('id', '=', id)
-    .where('status', 'in', ['pending', 'delivered', 'running'])
+    .where('status', 'in', [...OPEN_JOB_STATUSES])
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }

@@ -1,0 +1,15 @@
+import type { FastifyRequest } from 'fastify';
+import { unauthenticated } from '../../core/errors.ts';
+import { authenticateDevice } from '../../services/agents.ts';
+import type { Store } from '../../store/db.ts';
+import { bearerToken } from '../native/auth.ts';
+
+// The device credential of an agent request: the agent protocol's routes and the package downloads
+// (faces/native/staging.ts) both authenticate with it.
+
+/** the device behind the request's credential (every agent route but enrollment) */
+export async function authenticatedDevice(store: Store, req: FastifyRequest) {
+  const token = bearerToken(req);
+  if (!token) throw unauthenticated('send the device credential as "Authorization: Bearer <credential>"');
+  return authenticateDevice(store, token);
+}

@@ -1,0 +1,149 @@
+import { conflict } from '../core/errors.ts';
+import * as repo from '../store/repos/agents.ts';
+import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates.ts';
+import { updateDevice } from '../store/repos/devices.ts';
+import type { Row } from '../store/schema.ts';
+import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
+import { noteSeen, touchCached } from './agent-devices.ts';
+import { updateStatusEvent } from './agent-jobs.ts';
+import { settingsForCheckIn } from './agent-settings.ts';
+import type { Context } from './context.ts';
+import { record, type EventInput } from './events.ts';
+import { installAllowedAt } from './windows.ts';
+
+// The agent's heartbeat: what changed on the device in, the jobs waiting and the settings out.
+
+export const AGENT_PROTOCOL_VERSION = 1;
+
+/** where the first machine id a device presented is kept (the inventory, which the agent does not own) */
+const MACHINE_ID = 'machineId';
+
+/**
+ * Cloned agents: a device's credential belongs to one machine. The first machine id presented is
+ * remembered; another one with the same credential is a copied agent (an imaged VM, a copied state
+ * directory). It is recorded as `device.clone_suspected` and refused with 409, telling the clone to enroll.
+ */
+async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: string) {
+  const known = device.inventory?.[MACHINE_ID];
+  if (typeof known !== 'string' || !known) {
+    const inventory = { ...(device.inventory ?? {}), [MACHINE_ID]: machineId };
+    await updateDevice(ctx.store.db, device.id, { inventory });
+    touchCached(ctx.store, device.id, { inventory });
+    return;
+  }
+  if (known === machineId) return;
+  await ctx.store.transaction((tx) =>
+    record(ctx, tx, {
+      kind: 'device.clone_suspected',
+      organizationId: device.organization_id,
+      subjectType: 'device',
+      subjectId: device.id,
+      deviceId: device.id,
+      data: { knownMachineId: known, presentedMachineId: machineId },
+    }),
+  );
+  throw conflict(
+    `this device credential belongs to another machine (machine id ${known}, this one presented ${machineId}): ` +
+      'this agent looks like a clone; delete its state and enroll again with an install token',
+  );
+}
+
+/**
+ * Heartbeat: returns the jobs waiting and the settings hash (with the settings when the agent's hash
+ * differs), in one round trip. An idle check-in (nothing reported, no job, settings unchanged) costs the
+ * credential lookup and nothing else.
+ */
+export async function checkIn(
+  ctx: Context,
+  device: Row<'devices'>,
+  c: CheckInRequest,
+  /** what authenticateDevice learnt in the same query: openJobs false = skip the jobs query */
+  known: { openJobs?: boolean; settingsRevision?: number } = {},
+) {
+  const db = ctx.store.db;
+  const now = ctx.now();
+  if (c.machineId !== undefined) await checkMachine(ctx, device, c.machineId);
+  const patch: Parameters<typeof updateDevice>[2] = {};
+  if (c.agentVersion !== undefined && c.agentVersion !== device.agent_version)
+    patch.agent_version = c.agentVersion;
+  if (c.rebootRequired !== undefined && c.rebootRequired !== device.reboot_required)
+    patch.reboot_required = c.rebootRequired;
+  if (c.inventory !== undefined) {
+    const known = device.inventory?.[MACHINE_ID];
+    patch.inventory = known === undefined ? c.inventory : { ...c.inventory, [MACHINE_ID]: known };
+  }
+  if (Object.keys(patch).length) {
+    await updateDevice(db, device.id, { ...patch, last_seen_at: now });
+    touchCached(ctx.store, device.id, patch as Partial<Row<'devices'>>);
+  } else noteSeen(ctx.store, device.id, now); // the idle path: one buffered stamp, written in batches
+  const open = known.openJobs === false ? [] : await repo.openJobs(db, device.id);
+  // an install waits for a maintenance window that allows it (unless its policy overrides windows)
+  const held = new Set<number>();
+  for (const j of open)
+    if (j.kind === 'install' && j.status === 'pending') {
+      const policyId = typeof j.payload.policyId === 'number' ? j.payload.policyId : undefined;
+      if (!(await installAllowedAt(db, device.id, now, policyId === undefined ? {} : { policyId })))
+        held.add(j.id);
+    }
+  const jobs = open.filter((j) => !held.has(j.id));
+  const fresh = jobs.filter((j) => j.status === 'pending');
+  await repo.markDelivered(
+    db,
+    fresh.map((j) => j.id),
+  );
+  for (const j of fresh) if (j.kind === 'install') j.payload = await queueInstall(ctx, device, j);
+  const revision = known.settingsRevision ?? (await repo.settingsRevision(db, device.organization_id));
+  const s = await settingsForCheckIn(ctx, device, revision, c.settingsHash);
+  if (s.stored) touchCached(ctx.store, device.id, s.stored);
+  return {
+    protocol: AGENT_PROTOCOL_VERSION,
+    serverTime: now,
+    scanSequence: device.scan_sequence,
+    jobs: jobs.map((j) => ({ id: j.id, kind: j.kind, payload: j.payload, notBefore: j.not_before })),
+    settingsHash: s.settingsHash,
+    ...(s.settings ? { settings: s.settings } : {}),
+  };
+}
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * When an install job is first handed out, it takes the device's approved missing updates (status
+ * pending; only those named in `updateIds` when the task gave some) into its payload and queues them:
+ * the agent installs exactly that list, and the job's result settles each of them.
+ */
+async function queueInstall(
+  ctx: Context,
+  device: Row<'devices'>,
+  job: { id: number; payload: Record<string, unknown> },
+): Promise<Record<string, unknown>> {
+  if (Array.isArray(job.payload.updates)) return job.payload;
+  const only = Array.isArray(job.payload.updateIds) ? (job.payload.updateIds as number[]) : undefined;
+  return ctx.store.transaction(async (tx) => {
+    const states = (await deviceUpdateStates(tx, [device.id], only)).filter((s) => s.status === 'pending');
+    const updates: JobUpdate[] = [];
+    const events: EventInput[] = [];
+    for (const s of states) {
+      const u = await getUpdate(tx, s.update_id);
+      if (!u) continue;
+      const sha256 = u.sha256?.trim().toLowerCase() ?? '';
+      updates.push({
+        updateId: u.id,
+        kind: u.kind,
+        name: u.name,
+        packageName: u.package_name,
+        version: u.version,
+        architecture: u.architecture,
+        ...(SHA256.test(sha256)
+          ? { package: { sha256, sizeBytes: u.size_bytes, sourceUrl: u.source_url } }
+          : {}),
+      });
+      await setDeviceUpdateStatus(tx, device.id, u.id, 'queued');
+      events.push(updateStatusEvent(device, u.id, 'pending', 'queued', `job ${job.id}`));
+    }
+    const payload = { ...job.payload, updates };
+    await repo.setJobPayload(tx, job.id, payload);
+    if (events.length) await record(ctx, tx, events);
+    return payload;
+  });
+}

@@ -1,0 +1,107 @@
+import { invalid, notFound, unauthenticated } from '../core/errors.ts';
+import type { Store } from '../store/db.ts';
+import * as repo from '../store/repos/agents.ts';
+import { insertDevice } from '../store/repos/devices.ts';
+import { getGroup } from '../store/repos/groups.ts';
+import { getOrganization } from '../store/repos/organizations.ts';
+import type { EnrollRequest, EnrollResponse } from '../wire/agent.ts';
+import { deviceActor } from './agent-devices.ts';
+import { Context } from './context.ts';
+import { record } from './events.ts';
+import { newToken, tokenHash } from './secrets.ts';
+
+// How a device joins: an organization's install token (made by a person), exchanged by the agent for the
+// device's own credential.
+
+/** an install token for an organization (optionally enrolling into a group); shown once */
+export async function createInstallToken(
+  ctx: Context,
+  input: { organizationId: number; groupId?: number | null; name?: string; expiresAt?: Date | null },
+) {
+  ctx.seeOrganization(input.organizationId);
+  ctx.authorize('manage_devices');
+  if (!ctx.ownsOrganization(input.organizationId) && input.groupId == null)
+    throw invalid('your scope covers only some groups of this organization', [
+      { path: '/groupId', message: 'name a group inside your scope' },
+    ]);
+  if (input.groupId != null) {
+    const g = await getGroup(ctx.store.db, input.groupId);
+    if (!g || !ctx.seesGroup(g.organization_id, g.id)) throw notFound('group', input.groupId);
+    if (g.organization_id !== input.organizationId)
+      throw invalid('the group belongs to another organization', [
+        { path: '/groupId', message: 'must be a group of the organization' },
+      ]);
+  }
+  const token = newToken('plt');
+  const row = await ctx.store.transaction(async (tx) => {
+    const r = await repo.insertInstallToken(tx, {
+      organization_id: input.organizationId,
+      group_id: input.groupId ?? null,
+      name: input.name ?? '',
+      token_hash: tokenHash(token),
+      expires_at: input.expiresAt ?? null,
+    });
+    await record(ctx, tx, {
+      kind: 'install_token.created',
+      organizationId: input.organizationId,
+      subjectType: 'install_token',
+      subjectId: r.id,
+      data: { name: input.name ?? '', groupId: input.groupId ?? null },
+    });
+    return r;
+  });
+  return {
+    id: row.id,
+    token,
+    organizationId: input.organizationId,
+    groupId: input.groupId ?? null,
+    createdAt: row.created_at,
+  };
+}
+
+/** Enrolls a device with an install token; returns the device's own credential (shown once). */
+export async function enroll(store: Store, input: EnrollRequest): Promise<EnrollResponse> {
+  const t = await repo.getInstallTokenByHash(store.db, tokenHash(input.token));
+  if (!t || t.revoked_at || (t.expires_at && t.expires_at <= new Date()))
+    throw unauthenticated('the install token is unknown, revoked or expired');
+  const org = await getOrganization(store.db, t.organization_id);
+  if (!org?.root_group_id) throw unauthenticated('the install token’s organization no longer exists');
+  const credential = newToken('pld');
+  const deviceId = await store.transaction(async (tx) => {
+    const { id } = await insertDevice(tx, {
+      organization_id: t.organization_id,
+      group_id: t.group_id ?? org.root_group_id!,
+      name: input.name,
+      hostname: input.hostname ?? input.name,
+      os_family: input.osFamily ?? 'unknown',
+      os_name: input.osName ?? '',
+      os_version: input.osVersion ?? '',
+      architecture: input.architecture ?? '',
+      agent_version: input.agentVersion ?? null,
+      time_zone: input.timeZone ?? null,
+      credential_hash: tokenHash(credential),
+      credential_generation: 1,
+      enrolled_at: new Date(),
+      last_seen_at: new Date(),
+    });
+    const ctx = new Context(
+      store,
+      deviceActor({
+        id,
+        organization_id: t.organization_id,
+        group_id: t.group_id ?? org.root_group_id!,
+        name: input.name,
+      }),
+    );
+    await record(ctx, tx, {
+      kind: 'device.enrolled',
+      organizationId: t.organization_id,
+      subjectType: 'device',
+      subjectId: id,
+      deviceId: id,
+      data: { name: input.name, installTokenId: t.id },
+    });
+    return id;
+  });
+  return { deviceId, credential, organizationId: t.organization_id, checkinIntervalSeconds: 300 };
+}
