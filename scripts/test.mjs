@@ -18,9 +18,18 @@ if (!files.length) {
   process.exit(1);
 }
 const concurrency = process.env.PATCHLINE_TEST_CONCURRENCY ?? '2';
+// A hang must fail the run, not hold it, and say where it was. Node 20 applies --test-timeout to each test
+// file as a whole (each file runs in its own child process, and a timed-out file is reported by its path);
+// newer Node applies it to each test. Ten minutes is well above the slowest file (the crash and demo tests
+// take a few minutes on a loaded machine); PATCHLINE_TEST_TIMEOUT_MS gives more when a machine needs it.
+// --test-force-exit ends a file once its tests are done, even if something it started still holds a handle.
+const timeout = process.env.PATCHLINE_TEST_TIMEOUT_MS ?? '600000';
+const guards = [`--test-timeout=${timeout}`, '--test-force-exit'].filter(
+  (g) => !flags.some((f) => f.startsWith(g.split('=')[0])),
+);
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...flags, ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...guards, ...flags, ...files],
   {
     stdio: 'inherit',
     // a request answered without any authorization check fails loudly (faces/shared/authz-backstop.ts)

@@ -2,8 +2,8 @@
 // release of an OS feed (DSA, USN, RHSA/RHBA, SUSE-SU/RU, a Microsoft KB), naming the package and the
 // fixed version, so the catalog links every demo update to its bulletin and CVEs as it would link real ones.
 // Pure: no I/O.
-import type { AvailableUpdate } from '../agent/backends/types.ts';
-import type { OsFamily as SimulatedFamily } from '../agent/backends/simulated.ts';
+import type { AvailableUpdate } from '../core/simulation/types.ts';
+import type { OsFamily as SimulatedFamily } from '../core/simulation/machine.ts';
 import type { AffectedPackage, Bulletin, CveRecord, KevRecord, Severity } from '../core/advisories/model.ts';
 
 export interface OfferedUpdate {

@@ -1,6 +1,6 @@
 // The shape of the demo data set (`patchline demo`): three organizations, their groups, and which kind of
 // machine sits in each group. Plain data; services/demo.ts builds it through the services.
-import type { OsFamily as SimulatedFamily } from '../agent/backends/simulated.ts';
+import type { OsFamily as SimulatedFamily } from '../core/simulation/machine.ts';
 
 export interface MachineKind {
   /** the simulated backend's OS feed */

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { SimulatedBackend } from '../agent/backends/simulated.ts';
-import type { AvailableUpdate, BackendName, InstallRequest } from '../agent/backends/types.ts';
-import { deltaOf, reportedUpdate, snapshotOf, type Snapshot } from '../agent/report.ts';
-import type { ReportedUpdate } from '../core/updates.ts';
+import { SimulatedMachine } from '../core/simulation/machine.ts';
+import { deltaOf, reportedUpdate, snapshotOf, type Snapshot } from '../core/simulation/report.ts';
+import type { AvailableUpdate, BackendName, InstallRequest } from '../core/simulation/types.ts';
 import { conflict, invalid } from '../core/errors.ts';
 import { demoBulletins, demoKevCatalog, unit, type OfferedUpdate } from '../demo-data/bulletins.ts';
 import {
@@ -88,7 +87,7 @@ interface DemoDevice {
   id: number;
   org: OrganizationPlan;
   kind: MachineKind;
-  backend: SimulatedBackend;
+  backend: SimulatedMachine;
   /** this device's clock (devices run a few at a time, each at its own moment) */
   now: number;
   sequence: number;
@@ -261,7 +260,7 @@ export async function buildDemo(store: Store, o: DemoOptions): Promise<DemoSumma
         ipAddresses: [`10.${slot.org.net}.${(slot.groupId % 200) + 1}.${(n % 250) + 2}`],
         tags: slot.tags,
       });
-      const backend = new SimulatedBackend({
+      const backend = new SimulatedMachine({
         seed: seed * 7919,
         os: { family: slot.kind.family, version: slot.kind.version },
         packageCount: 36 + Math.floor(unit(`${name}/pkgs`) * 12),
@@ -313,7 +312,7 @@ export async function buildDemo(store: Store, o: DemoOptions): Promise<DemoSumma
     else if (checkingIn) await checkIn(ctx, row, { rebootRequired: reboot });
     // as the agent does: a full snapshot first, then what changed since the last report
     const full = d.snapshot === undefined;
-    const updates = (full ? current : deltaOf(d.snapshot!, current)) as ReportedUpdate[];
+    const updates = full ? current : deltaOf(d.snapshot!, current);
     d.snapshot = snapshotOf(current);
     d.sequence++;
     await reportScan(ctx, row, { sequence: d.sequence, full, updates, rebootRequired: reboot });

@@ -143,12 +143,12 @@ test('the service loop ends after a refusal instead of checking in again', async
     log: (l) => lines.push(l),
   });
   requests = 0;
+  // the loop must end on its own; the abort is only a hang guard, and a generous one (a loaded machine is slow)
   const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), 10_000);
-  const t0 = Date.now();
+  const timer = setTimeout(() => stop.abort(), 120_000);
   await copy.run(stop.signal);
   clearTimeout(timer);
-  assert.ok(Date.now() - t0 < 5000, 'run returned by itself');
+  assert.ok(!stop.signal.aborted, 'run returned by itself');
   assert.ok(requests <= 2, `one round (a scan report and the refused check-in), got ${requests} requests`);
   assert.ok(
     lines.some((l) => /enroll this machine again/.test(l)),

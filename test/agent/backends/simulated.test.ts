@@ -148,8 +148,8 @@ describe('simulated machine', () => {
     }
   });
 
-  it('is cheap: 5,000 machines scan in well under a few seconds', async () => {
-    const start = performance.now();
+  // how fast they scan is a bench (bench/simulation.ts), not a test: a loaded machine is slow
+  it('5,000 machines scan, offering updates', async () => {
     const now = { t: T0 + 10 * DAY };
     let updates = 0;
     for (let i = 0; i < 5000; i++) {
@@ -161,8 +161,6 @@ describe('simulated machine', () => {
       });
       updates += (await m.scan()).updates.length;
     }
-    const ms = performance.now() - start;
     assert.ok(updates > 5000);
-    assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
   });
 });
