@@ -211,7 +211,8 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
           'A repeated report is acknowledged and ignored (duplicate: true); after a gap the answer asks for a full snapshot (needFull: true).',
         body: Type.Object(
           {
-            sequence: Type.Integer({ minimum: 1 }),
+            // beyond 2^53 a JSON number is rounded: later reports would be taken for duplicates
+            sequence: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
             full: Type.Boolean(),
             updates: Type.Array(ReportedUpdate, { maxItems: 20000 }),
             rebootRequired: Type.Optional(Type.Boolean()),
