@@ -9,6 +9,7 @@ import { classify, sendProblem } from './faces/shared/problem.ts';
 import { validatorCompiler } from './faces/shared/validation.ts';
 import { registerMetrics } from './faces/shared/metrics.ts';
 import { registerAuthorizationBackstop } from './faces/shared/authz-backstop.ts';
+import { registerInputGuard } from './faces/shared/guard.ts';
 import { registerNativeAuth } from './faces/native/auth.ts';
 import { sessionRoutes } from './faces/native/session.ts';
 import { tenancyRoutes } from './faces/native/tenancy.ts';
@@ -52,6 +53,8 @@ export async function buildServer({ config, store, logger = true }: ServerOption
     ...https,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
+  // before any face: its hooks reach every route, and each face's error handler renders its refusals
+  registerInputGuard(app);
   app.setErrorHandler((err, req, reply) => {
     const f = classify(err);
     if (f.status >= 500) req.log.error({ err }, 'request failed');

@@ -20,6 +20,9 @@ export async function createInstallToken(
 ) {
   ctx.seeOrganization(input.organizationId);
   ctx.authorize('manage_devices');
+  // a scope that covers every organization sees ids that name none: found here, not by the foreign key
+  if (!(await getOrganization(ctx.store.db, input.organizationId)))
+    throw notFound('organization', input.organizationId);
   if (!ctx.ownsOrganization(input.organizationId) && input.groupId == null)
     throw invalid('your scope covers only some groups of this organization', [
       { path: '/groupId', message: 'name a group inside your scope' },

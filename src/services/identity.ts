@@ -407,18 +407,22 @@ export async function updateScope(
   patch: { name?: string; description?: string; allOrganizations?: boolean; entries?: ScopeEntry[] },
 ) {
   ctx.authorizeGlobal();
-  if (!(await repo.getScope(ctx.db, id))) throw notFound('scope', id);
+  if (!(await repo.getScope(ctx.store.db, id))) throw notFound('scope', id);
+  // nothing to change (`{}`): a no-op, with no event
+  if (Object.values(patch).every((v) => v === undefined)) return getScope(ctx, id);
   if (ctx.actor.scopeId === id && patch.allOrganizations === false)
     throw conflict('you cannot narrow your own scope');
   const name = patch.name !== undefined ? checkName(patch.name, '/name', 100) : undefined;
   if (patch.entries) await checkEntries(ctx, patch.entries);
   await ctx.store
     .transaction(async (tx) => {
-      await repo.updateScope(tx, id, {
+      const columns = {
         ...(name !== undefined ? { name } : {}),
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(patch.allOrganizations !== undefined ? { all_organizations: patch.allOrganizations } : {}),
-      });
+      };
+      // an update with no column is no SQL: a patch of entries only (or `{}`) leaves the row as it is
+      if (Object.keys(columns).length) await repo.updateScope(tx, id, columns);
       if (patch.entries) await repo.replaceScopeEntries(tx, id, patch.entries);
       await record(ctx, tx, {
         kind: 'scope.updated',

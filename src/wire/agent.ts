@@ -200,7 +200,8 @@ export type CheckInResponse = Omit<Static<typeof CheckInResponse>, 'settings'> &
 
 export const ScanRequest = Type.Object(
   {
-    sequence: Type.Integer({ minimum: 1 }),
+    // beyond 2^53 a JSON number is rounded: later reports would be taken for duplicates
+    sequence: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
     full: Type.Boolean(),
     updates: Type.Array(ReportedUpdate, { maxItems: 20000 }),
     rebootRequired: Type.Optional(Type.Boolean()),

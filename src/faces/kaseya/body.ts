@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { invalid } from '../../core/errors.ts';
+import { DomainError, invalid } from '../../core/errors.ts';
+import { MAX_BODY_DEPTH } from '../shared/guard.ts';
 
 // Request bodies of the Kaseya VSA dialect (seed 004, "JSON and XML"): JSON or XML, as the Content-Type
 // says, read into typed fields with the seed's names. Only the wire format is checked here (a field's
@@ -56,17 +57,45 @@ const xml = new XMLParser({
   trimValues: true,
 });
 
+/** as deep as a JSON body may be (the input guard's limit), counting the root element */
+const MAX_XML_DEPTH = MAX_BODY_DEPTH + 1;
+
+// comments, CDATA, declarations and processing instructions are skipped; tags open or close a level
+const XML_TAG =
+  /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<[!?][^>]*>|<(\/?)[^\s/>]+(?:[^>"']|"[^"]*"|'[^']*')*?(\/?)>/g;
+
+/** the deepest nesting of elements, counted without recursion (the parser recurses and would overflow) */
+function xmlDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (const m of text.matchAll(XML_TAG)) {
+    if (m[0].startsWith('<!') || m[0].startsWith('<?')) continue;
+    if (m[1]) depth--;
+    else if (!m[2]) max = Math.max(max, ++depth);
+  }
+  return max;
+}
+
 /**
  * An XML body: one root element (its name is not checked: `<Org>`, `<MachineGroup>`), whose child
  * elements are the fields; every value arrives as text, which the field readers accept for numbers.
- * A repeated element becomes a list.
+ * A repeated element becomes a list. Whatever the XML reader refuses (entities it will not expand,
+ * `__proto__` names, nesting too deep) is the client's mistake: 400, never 500.
  */
 export function parseKaseyaXml(text: string): unknown {
   if (!text.trim()) return undefined;
-  const valid = XMLValidator.validate(text);
-  if (valid !== true)
-    throw invalid(`the body is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
-  const doc = xml.parse(text) as Record<string, unknown>;
+  if (xmlDepth(text) > MAX_XML_DEPTH)
+    throw invalid(`the XML body is nested too deeply (at most ${MAX_XML_DEPTH} levels of elements)`);
+  let doc: Record<string, unknown>;
+  try {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true)
+      throw invalid(`the body is not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+    doc = xml.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof DomainError) throw e;
+    throw invalid(`the XML body cannot be read: ${(e as Error).message}`);
+  }
   const roots = Object.keys(doc);
   if (roots.length !== 1) throw invalid('the XML body needs exactly one root element');
   const root = doc[roots[0] as string];

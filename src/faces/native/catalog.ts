@@ -15,7 +15,8 @@ const SeverityList = Type.Optional(
 const CveParam = Type.Object({ id: Type.String({ pattern: '^[Cc][Vv][Ee]-\\d{4}-\\d{4,}$' }) });
 const CustomSeverity = Type.Object(
   {
-    order: Type.Integer({ minimum: 0 }),
+    // the column (custom_severities.position) is a 32-bit integer
+    order: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
     name: Type.String({ maxLength: 200 }),
     level: Type.Enum(['unknown', 'none', 'low', 'medium', 'high', 'critical']),
   },

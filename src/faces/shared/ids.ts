@@ -6,11 +6,27 @@ import { notFound } from '../../core/errors.ts';
 /** Kaseya VSA: ids are decimals, rendered as strings of digits ("42") so no client rounds them. */
 export const renderDecimalId = (id: number): string => String(id);
 
-/** A big or odd-looking id names nothing here, so it is "not found" (as the product answers), never 500. */
+/**
+ * The one reading of an integer written as text (path ids, query numbers, Kaseya ids): decimal digits
+ * with an optional minus, nothing else (no spaces, `0x`, `1e3` or `+`), within the safe-integer range
+ * (which every bigint column holds). Returns the number, or what is wrong with the text.
+ */
+export function parseStrictInteger(text: string): number | string {
+  if (!/^-?\d+$/.test(text)) return `must be integer, written in decimal digits only, got '${text}'`;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n))
+    return `'${text}' is out of range (at most ${Number.MAX_SAFE_INTEGER} in magnitude)`;
+  return n;
+}
+
+/**
+ * A Kaseya id in a path or a body. Text that is no id here (`abc`, `0x1F`, ` 1`, 0, or beyond the
+ * safe-integer range, where the product's own 26-digit ids live) names nothing, so it is "not found",
+ * as the product answers, never 500; it is read by the one strict parser, so ` 1` is not id 1.
+ */
 export function parseDecimalId(text: string, what: string): number {
-  const t = text.trim();
-  const n = /^\d{1,16}$/.test(t) ? Number(t) : NaN;
-  if (!Number.isSafeInteger(n) || n <= 0) throw notFound(what, text);
+  const n = /^\d+$/.test(text) ? parseStrictInteger(text) : NaN;
+  if (typeof n === 'string' || Number.isNaN(n) || n <= 0) throw notFound(what, text);
   return n;
 }
 

@@ -108,6 +108,13 @@ function readNumber(text: string, start: number, param: string): Token {
   if (!Number.isFinite(value))
     throw syntaxError(param, `number '${raw}' at position ${position} is out of range`);
   const decimal = suffix === 'M' || suffix === 'm';
+  // a number without M is a double: beyond 2^53 it is no longer exact (99999999999999999999 reads as
+  // 100000000000000000000), and no column of this server holds one; a long decimal says M
+  if (!decimal && Math.abs(value) > Number.MAX_SAFE_INTEGER)
+    throw syntaxError(
+      param,
+      `number '${raw}' at position ${position} is out of range (at most ${Number.MAX_SAFE_INTEGER} in magnitude; write a longer decimal with the M suffix)`,
+    );
   return {
     type: 'literal',
     text: raw,
@@ -159,7 +166,8 @@ function dateTimeLiteral(body: string, position: number, param: string): DateTim
     second: Number(m[6] ?? 0),
     millisecond: Number((m[7] ?? '').padEnd(3, '0').slice(0, 3)),
   };
-  if (!DateTime.fromObject(parts, { zone: 'utc' }).isValid) throw fail();
+  // year 0 is valid ISO text but no date of the store's calendar (PostgreSQL has no year 0)
+  if (parts.year < 1 || !DateTime.fromObject(parts, { zone: 'utc' }).isValid) throw fail();
   let offsetMinutes: number | null = null;
   const zone = m[8];
   if (zone === 'Z') offsetMinutes = 0;
