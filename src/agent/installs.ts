@@ -4,6 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { installAllowedAt, nextInstallOpening } from '../core/agent-settings/model.ts';
 import type { InstallRequest, InstallResult, ScanResult } from './backends/index.ts';
+import type { JobUpdate } from '../wire/agent.ts';
 import type { Job } from './client.ts';
 import { fetchPackage } from './downloads.ts';
 import { queueResult, queueScan, reportProgress, scanAndQueue } from './outbox.ts';
@@ -11,16 +12,8 @@ import { notify, planRebootAfterInstall } from './reboots.ts';
 import { policyOf, type AgentRuntime } from './runtime.ts';
 import { InstallBusyError } from './storage.ts';
 
-/** what the server put in an install job (services/agents.ts JobUpdate) */
-export interface JobUpdate {
-  updateId: number;
-  kind: string;
-  name: string;
-  packageName: string | null;
-  version: string | null;
-  architecture: string | null;
-  package?: { sha256: string; sizeBytes: number | null; sourceUrl: string | null };
-}
+/** what the server put in an install job: the protocol's type (wire/agent.ts) */
+export type { JobUpdate };
 
 /** never two installs at once, even when cycles overlap */
 export function exclusive<T>(rt: AgentRuntime, fn: () => Promise<T>): Promise<T> {

@@ -31,9 +31,6 @@ export class Context {
     readonly now: () => Date = () => new Date(),
   ) {}
 
-  get db() {
-    return this.store.db;
-  }
   get access() {
     return this.actor.access;
   }

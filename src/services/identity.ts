@@ -64,9 +64,9 @@ function checkUsername(u: string) {
 }
 
 async function requireRoleAndScope(ctx: Context, roleId?: number, scopeId?: number) {
-  if (roleId !== undefined && !(await repo.getRole(ctx.db, roleId)))
+  if (roleId !== undefined && !(await repo.getRole(ctx.store.db, roleId)))
     throw invalid('unknown role', [{ path: '/roleId', message: `role ${roleId} does not exist` }]);
-  if (scopeId !== undefined && !(await repo.getScope(ctx.db, scopeId)))
+  if (scopeId !== undefined && !(await repo.getScope(ctx.store.db, scopeId)))
     throw invalid('unknown scope', [{ path: '/scopeId', message: `scope ${scopeId} does not exist` }]);
 }
 
@@ -79,13 +79,13 @@ export async function listUsers(
   page: Page,
 ) {
   authorizeDirectory(ctx);
-  const r = await repo.listUsers(ctx.db, f, page);
+  const r = await repo.listUsers(ctx.store.db, f, page);
   return { ...r, items: r.items.map(userView) };
 }
 
 export async function getUser(ctx: Context, id: number) {
   if (ctx.actor.userId !== id) ctx.authorizeGlobal();
-  const u = await repo.getUser(ctx.db, id);
+  const u = await repo.getUser(ctx.store.db, id);
   if (!u) throw notFound('user', id);
   return userView(u);
 }
@@ -142,7 +142,7 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
     ['password', 'displayName', 'email', 'timeZone'].includes(k),
   );
   if (!(self && onlyOwn)) ctx.authorizeGlobal();
-  const before = await repo.getUser(ctx.db, id);
+  const before = await repo.getUser(ctx.store.db, id);
   if (!before) throw notFound('user', id);
   if (patch.username !== undefined) checkUsername(patch.username);
   if (patch.password !== undefined) checkPassword(patch.password);
@@ -190,7 +190,7 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
 export async function deleteUser(ctx: Context, id: number) {
   ctx.authorizeGlobal();
   if (ctx.actor.userId === id) throw conflict('you cannot delete yourself');
-  const u = await repo.getUser(ctx.db, id);
+  const u = await repo.getUser(ctx.store.db, id);
   if (!u) throw notFound('user', id);
   await ctx.store.transaction(async (tx) => {
     await record(ctx, tx, {
@@ -230,12 +230,12 @@ function checkPrivileges(list: string[]) {
 
 export async function listRoles(ctx: Context, page: Page) {
   authorizeDirectory(ctx);
-  const r = await repo.listRoles(ctx.db, page);
+  const r = await repo.listRoles(ctx.store.db, page);
   return { ...r, items: r.items.map(roleView) };
 }
 export async function getRole(ctx: Context, id: number) {
   if (ctx.actor.roleId !== id) ctx.authorizeGlobal();
-  const r = await repo.getRole(ctx.db, id);
+  const r = await repo.getRole(ctx.store.db, id);
   if (!r) throw notFound('role', id);
   return roleView(r);
 }
@@ -269,7 +269,7 @@ export async function updateRole(
   patch: { name?: string; description?: string; privileges?: string[] },
 ) {
   ctx.authorizeGlobal();
-  const r = await repo.getRole(ctx.db, id);
+  const r = await repo.getRole(ctx.store.db, id);
   if (!r) throw notFound('role', id);
   if (r.builtin && (patch.privileges || patch.name))
     throw conflict(`'${r.name}' is a built-in role: create a new role instead`);
@@ -297,10 +297,10 @@ export async function updateRole(
 }
 export async function deleteRole(ctx: Context, id: number) {
   ctx.authorizeGlobal();
-  const r = await repo.getRole(ctx.db, id);
+  const r = await repo.getRole(ctx.store.db, id);
   if (!r) throw notFound('role', id);
   if (r.builtin) throw conflict(`'${r.name}' is a built-in role and cannot be deleted`);
-  if (await repo.roleInUse(ctx.db, id)) throw conflict(`role '${r.name}' is still given to users`);
+  if (await repo.roleInUse(ctx.store.db, id)) throw conflict(`role '${r.name}' is still given to users`);
   await ctx.store.transaction(async (tx) => {
     await record(ctx, tx, {
       kind: 'role.deleted',
@@ -327,7 +327,7 @@ export interface ScopeView {
 
 async function scopeViews(ctx: Context, rows: Row<'scopes'>[]): Promise<ScopeView[]> {
   const entries = await repo.scopeEntries(
-    ctx.db,
+    ctx.store.db,
     rows.map((r) => r.id),
   );
   return rows.map((r) => ({
@@ -343,12 +343,12 @@ async function scopeViews(ctx: Context, rows: Row<'scopes'>[]): Promise<ScopeVie
 
 async function checkEntries(ctx: Context, entries: ScopeEntry[]) {
   for (const [i, e] of entries.entries()) {
-    if (!(await getOrganization(ctx.db, e.organizationId)))
+    if (!(await getOrganization(ctx.store.db, e.organizationId)))
       throw invalid('unknown organization in scope', [
         { path: `/entries/${i}/organizationId`, message: `organization ${e.organizationId} does not exist` },
       ]);
     if (e.groupId !== null) {
-      const g = await getGroup(ctx.db, e.groupId);
+      const g = await getGroup(ctx.store.db, e.groupId);
       if (!g || g.organization_id !== e.organizationId)
         throw invalid('unknown group in scope', [
           {
@@ -362,12 +362,12 @@ async function checkEntries(ctx: Context, entries: ScopeEntry[]) {
 
 export async function listScopes(ctx: Context, page: Page) {
   ctx.authorizeGlobal();
-  const r = await repo.listScopes(ctx.db, page);
+  const r = await repo.listScopes(ctx.store.db, page);
   return { ...r, items: await scopeViews(ctx, r.items) };
 }
 export async function getScope(ctx: Context, id: number) {
   ctx.authorizeGlobal();
-  const r = await repo.getScope(ctx.db, id);
+  const r = await repo.getScope(ctx.store.db, id);
   if (!r) throw notFound('scope', id);
   return (await scopeViews(ctx, [r]))[0] as ScopeView;
 }
@@ -439,9 +439,9 @@ export async function updateScope(
 }
 export async function deleteScope(ctx: Context, id: number) {
   ctx.authorizeGlobal();
-  const s = await repo.getScope(ctx.db, id);
+  const s = await repo.getScope(ctx.store.db, id);
   if (!s) throw notFound('scope', id);
-  if (await repo.scopeInUse(ctx.db, id)) throw conflict(`scope '${s.name}' is still given to users`);
+  if (await repo.scopeInUse(ctx.store.db, id)) throw conflict(`scope '${s.name}' is still given to users`);
   await ctx.store.transaction(async (tx) => {
     await record(ctx, tx, {
       kind: 'scope.deleted',
@@ -487,12 +487,12 @@ function ownerOf(ctx: Context, userId?: number): number {
 
 export async function listApiKeys(ctx: Context, f: { userId?: number }, page: Page) {
   const all = f.userId === undefined && ctx.can('administer') && ctx.access.all;
-  const r = await repo.listApiKeys(ctx.db, all ? {} : { userId: ownerOf(ctx, f.userId) }, page);
+  const r = await repo.listApiKeys(ctx.store.db, all ? {} : { userId: ownerOf(ctx, f.userId) }, page);
   return { ...r, items: r.items.map(keyView) };
 }
 
 async function visibleKey(ctx: Context, id: number) {
-  const k = await repo.getApiKey(ctx.db, id);
+  const k = await repo.getApiKey(ctx.store.db, id);
   const mine = k && k.user_id === ctx.actor.userId;
   if (!k || !(mine || (ctx.can('administer') && ctx.access.all))) throw notFound('API key', id);
   return k;
@@ -508,7 +508,7 @@ export async function createApiKey(
   input: { name: string; userId?: number; expiresAt?: Date | null },
 ) {
   const userId = ownerOf(ctx, input.userId);
-  if (!(await repo.getUser(ctx.db, userId))) throw notFound('user', userId);
+  if (!(await repo.getUser(ctx.store.db, userId))) throw notFound('user', userId);
   const name = checkName(input.name, '/name', 100);
   if (input.expiresAt && input.expiresAt <= ctx.now())
     throw invalid('the key would be expired already', [
@@ -532,7 +532,7 @@ export async function createApiKey(
     });
     return row;
   });
-  return { ...keyView((await repo.getApiKey(ctx.db, created.id)) as Row<'api_keys'>), key };
+  return { ...keyView((await repo.getApiKey(ctx.store.db, created.id)) as Row<'api_keys'>), key };
 }
 
 export async function revokeApiKey(ctx: Context, id: number) {

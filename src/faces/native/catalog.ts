@@ -1,11 +1,10 @@
+import { SORT_KEYS } from '../../services/sort-keys.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { invalid } from '../../core/errors.ts';
 import type { CustomSeverity as CustomSeverityInput } from '../../core/severity.ts';
 import * as catalog from '../../services/catalog.ts';
 import { IMPORT_FORMATS, importAdvisories, type ImportFormat } from '../../services/importers.ts';
-import { bulletinSort, cveSort } from '../../store/repos/bulletins.ts';
-import { updateSort } from '../../store/repos/catalog.ts';
 import { errors, Id, IdParam, pageOf, PageQuery } from './schemas.ts';
 
 // The patch catalog: bulletins, updates, CVEs, imports, and an organization's custom severities.
@@ -63,7 +62,7 @@ export function catalogRoutes(app: FastifyInstance) {
           releasedFrom: q.releasedFrom ? new Date(String(q.releasedFrom)) : undefined,
           releasedTo: q.releasedTo ? new Date(String(q.releasedTo)) : undefined,
         },
-        pageOf(q as { limit?: number; offset?: number; sort?: string }, Object.keys(bulletinSort)),
+        pageOf(q as { limit?: number; offset?: number; sort?: string }, SORT_KEYS.bulletins),
         { organizationId: q.organizationId as number | undefined },
       );
     },
@@ -123,7 +122,7 @@ export function catalogRoutes(app: FastifyInstance) {
     async (req) => {
       const q = req.query as catalog.UpdateFilter & { limit?: number; offset?: number; sort?: string };
       const { limit: _l, offset: _o, sort: _s, ...filter } = q;
-      return catalog.listUpdates(req.ctx, filter, pageOf(q, Object.keys(updateSort)));
+      return catalog.listUpdates(req.ctx, filter, pageOf(q, SORT_KEYS.updates));
     },
   );
   app.get(
@@ -160,7 +159,7 @@ export function catalogRoutes(app: FastifyInstance) {
           epssAtLeast: q.epssAtLeast,
           severity: q.severity ? q.severity.split(',') : undefined,
         },
-        pageOf(q, Object.keys(cveSort)),
+        pageOf(q, SORT_KEYS.cves),
       );
     },
   );

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { invalid } from '../../core/errors.ts';
 import { complianceSummary, type ComplianceTarget } from '../../services/compliance.ts';
 import { SEVERITIES } from '../../core/severity.ts';
-import { BUCKETS } from '../../store/repos/compliance.ts';
+import { BUCKETS } from '../../core/status.ts';
 import { DateTime, errors, Id, Nullable } from './schemas.ts';
 
 // Compliance views: GET /compliance?organizationId=…|groupId=…|deviceId=…

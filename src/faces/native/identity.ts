@@ -1,9 +1,9 @@
+import { SORT_KEYS } from '../../services/sort-keys.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type, type TProperties, type TObject } from 'typebox';
 import * as identity from '../../services/identity.ts';
 import { queryEvents } from '../../services/events.ts';
 import { statusCounts } from '../../services/status.ts';
-import { apiKeySort, roleSort, scopeSort, userSort } from '../../store/repos/identity.ts';
 import {
   ApiKey,
   DateTime,
@@ -131,7 +131,7 @@ export function identityRoutes(app: FastifyInstance) {
       },
     },
     async (req) =>
-      identity.listUsers(req.ctx, req.query as object, pageOf(req.query as object, Object.keys(userSort))),
+      identity.listUsers(req.ctx, req.query as object, pageOf(req.query as object, SORT_KEYS.users)),
   );
   crud<identity.UserInput>(app, '/users', 'users', User, UserBody, {
     create: ({ ctx, body }) => identity.createUser(ctx, body),
@@ -150,7 +150,7 @@ export function identityRoutes(app: FastifyInstance) {
         response: { 200: ListOf(Role), ...errors },
       },
     },
-    async (req) => identity.listRoles(req.ctx, pageOf(req.query as object, Object.keys(roleSort))),
+    async (req) => identity.listRoles(req.ctx, pageOf(req.query as object, SORT_KEYS.roles)),
   );
   crud<{ name: string; description?: string; privileges: string[] }>(app, '/roles', 'roles', Role, RoleBody, {
     create: ({ ctx, body }) => identity.createRole(ctx, body),
@@ -169,7 +169,7 @@ export function identityRoutes(app: FastifyInstance) {
         response: { 200: ListOf(Scope), ...errors },
       },
     },
-    async (req) => identity.listScopes(req.ctx, pageOf(req.query as object, Object.keys(scopeSort))),
+    async (req) => identity.listScopes(req.ctx, pageOf(req.query as object, SORT_KEYS.scopes)),
   );
   crud<{ name: string; description?: string; allOrganizations?: boolean; entries?: identity.ScopeEntry[] }>(
     app,
@@ -199,7 +199,7 @@ export function identityRoutes(app: FastifyInstance) {
       identity.listApiKeys(
         req.ctx,
         req.query as { userId?: number },
-        pageOf(req.query as object, Object.keys(apiKeySort)),
+        pageOf(req.query as object, SORT_KEYS.apiKeys),
       ),
   );
   app.post(

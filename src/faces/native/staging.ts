@@ -1,3 +1,4 @@
+import { SORT_KEYS } from '../../services/sort-keys.ts';
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -5,7 +6,6 @@ import { DEFAULT_DOWNLOAD } from '../../core/policies/behaviour.ts';
 import { authenticatedDevice } from '../agent/device-auth.ts';
 import * as staging from '../../services/staging.ts';
 import type { Store } from '../../store/db.ts';
-import { stagingSort } from '../../store/repos/staging.ts';
 import { DateTime, errors, Id, IdParam, ListOf, Nullable, pageOf, PageQuery } from './schemas.ts';
 
 // The package cache through the native API (register under /api/v1), and the download of cached
@@ -106,7 +106,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
       return staging.listStagingUpdates(
         req.ctx,
         { staged: q.staged ?? true, downloadable: q.downloadable, bulletinId: q.bulletinId },
-        pageOf(q, Object.keys(stagingSort)),
+        pageOf(q, SORT_KEYS.staging),
       );
     },
   );

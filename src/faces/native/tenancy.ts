@@ -1,3 +1,4 @@
+import { SORT_KEYS } from '../../services/sort-keys.ts';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import * as orgs from '../../services/organizations.ts';
@@ -7,9 +8,6 @@ import { applyApproval, type ApprovalCommand, type ApprovalScope } from '../../s
 import { queryDeviceUpdates } from '../../services/device-updates.ts';
 import { createInstallToken } from '../../services/agents.ts';
 import { runOnDevice } from '../../services/tasks.ts';
-import { deviceSort } from '../../store/repos/devices.ts';
-import { groupSort } from '../../store/repos/groups.ts';
-import { organizationSort } from '../../store/repos/organizations.ts';
 import {
   Device,
   DeviceUpdate,
@@ -107,7 +105,7 @@ export function tenancyRoutes(app: FastifyInstance) {
       return orgs.listOrganizations(
         req.ctx,
         { q: q.q, parentId: q.parentId },
-        pageOf(q, Object.keys(organizationSort)),
+        pageOf(q, SORT_KEYS.organizations),
       );
     },
   );
@@ -227,7 +225,7 @@ export function tenancyRoutes(app: FastifyInstance) {
     },
     async (req) => {
       const q = req.query as { organizationId?: number; parentId?: number; q?: string };
-      return groups.listGroups(req.ctx, q, pageOf(req.query as object, Object.keys(groupSort)));
+      return groups.listGroups(req.ctx, q, pageOf(req.query as object, SORT_KEYS.groups));
     },
   );
   app.post(
@@ -325,7 +323,7 @@ export function tenancyRoutes(app: FastifyInstance) {
       return devices.listDevices(
         req.ctx,
         { ...q, groupIds: q.groupId === undefined ? undefined : [q.groupId] },
-        pageOf(req.query as object, Object.keys(deviceSort)),
+        pageOf(req.query as object, SORT_KEYS.devices),
       );
     },
   );
