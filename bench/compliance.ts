@@ -15,7 +15,7 @@ import {
   summarizeByCustomSeverity,
   summarizeByCustomSeverityNaive,
   summarizeNaive,
-} from '../src/store/repos/compliance.ts';
+} from '../src/store/repos/compliance-repo.ts';
 import { replaceCustomSeverities, setBulletinCustomSeverity } from '../src/services/catalog.ts';
 
 const DEVICES = Number(process.env.BENCH_COMPLIANCE_DEVICES ?? 20_000);

@@ -1,6 +1,6 @@
 // The agent's commands: enroll this machine, run the service loop, scan for a person at the terminal,
 // show the agent's status, and write a systemd unit. They live with the agent so its own entry (main.ts)
-// loads nothing of the server or the CLI; `patchline agent …` (cli/agent.ts) mounts the same commands.
+// loads nothing of the server or the CLI; `patchline agent …` (cli/agent-commands.ts) mounts the same commands.
 import { Command, Option } from 'commander';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

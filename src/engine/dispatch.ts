@@ -4,7 +4,7 @@ import {
   renewLease,
   setProgress,
   type TargetSpec,
-} from '../store/repos/tasks.ts';
+} from '../store/repos/tasks-repo.ts';
 import { LeaseLost, type Handler } from './handlers.ts';
 
 // Turns an instance's target devices into one job per device, in batches of device ids. Each batch is one

@@ -1,6 +1,6 @@
 import { createPolicy } from '../services/policies.ts';
 import type { Store } from '../store/db.ts';
-import { getInstance, renewLease, setProgress } from '../store/repos/tasks.ts';
+import { getInstance, renewLease, setProgress } from '../store/repos/tasks-repo.ts';
 import { instanceContext, LeaseLost, type Handler } from './handlers.ts';
 
 // Policy distribution (Altiris): creates the policy in the instance's organization. The policy and the

@@ -7,7 +7,7 @@ import {
   getInstance,
   releaseLeases,
   type InstanceRow,
-} from '../store/repos/tasks.ts';
+} from '../store/repos/tasks-repo.ts';
 import { distributePolicy } from './distribute.ts';
 import { dispatchDeviceJobs, JOB_KINDS } from './dispatch.ts';
 import { importCatalog } from './import.ts';

@@ -1,6 +1,6 @@
 import { Context, SYSTEM_ACTOR } from '../services/context.ts';
 import type { Store } from '../store/db.ts';
-import type { InstanceRow } from '../store/repos/tasks.ts';
+import type { InstanceRow } from '../store/repos/tasks-repo.ts';
 
 /** what a handler gets to run one claimed instance */
 export interface RunContext {

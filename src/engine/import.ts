@@ -13,7 +13,7 @@ import {
   importLookup,
   type ImportFormat,
 } from '../services/importers.ts';
-import { renewLease, setProgress } from '../store/repos/tasks.ts';
+import { renewLease, setProgress } from '../store/repos/tasks-repo.ts';
 import { instanceContext, LeaseLost, type Handler, type RunContext } from './handlers.ts';
 
 // Catalog import as a task: reads a file on the server or fetches a URL, then runs the advisory importer

@@ -4,7 +4,7 @@ import { effectiveZone } from '../core/schedule/zones.ts';
 import { systemContext } from '../services/context.ts';
 import { record } from '../services/events.ts';
 import type { Store } from '../store/db.ts';
-import { advanceSchedule, lockDueSchedules, materializeOccurrences } from '../store/repos/tasks.ts';
+import { advanceSchedule, lockDueSchedules, materializeOccurrences } from '../store/repos/tasks-repo.ts';
 
 // Turns due schedule occurrences into task instances. A schedule row is locked (SKIP LOCKED) while one
 // replica works on it, and (task, occurrence) is unique, so each occurrence becomes one instance.

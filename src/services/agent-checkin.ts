@@ -1,7 +1,7 @@
 import { conflict } from '../core/errors.ts';
-import * as repo from '../store/repos/agents.ts';
-import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates.ts';
-import { updateDevice } from '../store/repos/devices.ts';
+import * as repo from '../store/repos/agents-repo.ts';
+import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates-repo.ts';
+import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
 import { noteSeen, touchCached } from './agent-devices.ts';

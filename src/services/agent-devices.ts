@@ -1,7 +1,7 @@
 import { unauthenticated } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
-import * as repo from '../store/repos/agents.ts';
-import { updateDevice } from '../store/repos/devices.ts';
+import * as repo from '../store/repos/agents-repo.ts';
+import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
 import { deviceCache, forgetDevice, type CachedDevice } from './device-cache.ts';

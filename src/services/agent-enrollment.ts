@@ -1,9 +1,9 @@
 import { invalid, notFound, unauthenticated } from '../core/errors.ts';
 import type { Store } from '../store/db.ts';
-import * as repo from '../store/repos/agents.ts';
-import { insertDevice } from '../store/repos/devices.ts';
-import { getGroup } from '../store/repos/groups.ts';
-import { getOrganization } from '../store/repos/organizations.ts';
+import * as repo from '../store/repos/agents-repo.ts';
+import { insertDevice } from '../store/repos/devices-repo.ts';
+import { getGroup } from '../store/repos/groups-repo.ts';
+import { getOrganization } from '../store/repos/organizations-repo.ts';
 import type { EnrollRequest, EnrollResponse } from '../wire/agent.ts';
 import { deviceActor } from './agent-devices.ts';
 import { Context } from './context.ts';

@@ -1,8 +1,8 @@
 import { invalid, notFound } from '../core/errors.ts';
 import { canTransition, IN_FLIGHT, type UpdateStatus } from '../core/status.ts';
 import type { Db } from '../store/db.ts';
-import * as repo from '../store/repos/agents.ts';
-import { deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates.ts';
+import * as repo from '../store/repos/agents-repo.ts';
+import { deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { JobProgressRequest, JobResultRequest, JobUpdate } from '../wire/agent.ts';
 import type { Context } from './context.ts';

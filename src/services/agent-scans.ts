@@ -1,4 +1,4 @@
-import { getDevice, updateDevice } from '../store/repos/devices.ts';
+import { getDevice, updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { ScanRequest } from '../wire/agent.ts';
 import { touchCached } from './agent-devices.ts';

@@ -9,16 +9,16 @@ import {
   upsertDecision,
   type ApprovalRow,
   type DecisionTarget,
-} from '../store/repos/approvals.ts';
-import { devicesInGroups } from '../store/repos/devices.ts';
-import { groupTree } from '../store/repos/groups.ts';
+} from '../store/repos/approvals-repo.ts';
+import { devicesInGroups } from '../store/repos/devices-repo.ts';
+import { groupTree } from '../store/repos/groups-repo.ts';
 import {
   deviceUpdateStates,
   existingUpdateIds,
   organizationUpdateStates,
   setDeviceUpdateStatus,
   type DeviceUpdateState,
-} from '../store/repos/updates.ts';
+} from '../store/repos/updates-repo.ts';
 import { descendantsOf } from '../core/access.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';

@@ -2,7 +2,7 @@ import { buildAccess } from '../core/access.ts';
 import { DomainError, unauthenticated } from '../core/errors.ts';
 import { isPrivilege, type Privilege } from '../core/privileges.ts';
 import type { Store } from '../store/db.ts';
-import { groupTree } from '../store/repos/groups.ts';
+import { groupTree } from '../store/repos/groups-repo.ts';
 import {
   useNonce,
   clearLoginAttempts,
@@ -20,7 +20,7 @@ import {
   updateApiKey,
   updateSession,
   type AttemptCount,
-} from '../store/repos/identity.ts';
+} from '../store/repos/identity-repo.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
 import { record } from './events.ts';

@@ -1,6 +1,6 @@
 import { BUILTIN_ROLES } from '../core/privileges.ts';
 import type { Store } from '../store/db.ts';
-import * as repo from '../store/repos/identity.ts';
+import * as repo from '../store/repos/identity-repo.ts';
 import { systemContext } from './context.ts';
 import { record } from './events.ts';
 import { kaseyaVerifier } from './identity.ts';

@@ -2,22 +2,22 @@ import { CVE_ID, type Bulletin } from '../core/advisories/index.ts';
 import { invalid, notFound } from '../core/errors.ts';
 import { isSeverity, validateCustomSeverities, type CustomSeverity } from '../core/severity.ts';
 import type { Page } from '../store/paging.ts';
-import * as repo from '../store/repos/bulletins.ts';
+import * as repo from '../store/repos/bulletins-repo.ts';
 import {
   exposedDevices,
   linkUpdatesToAdvisories,
   listCatalogUpdates,
   updateIdsForBulletins,
   type UpdateFilter,
-} from '../store/repos/catalog.ts';
+} from '../store/repos/catalog-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 
 // The patch catalog: bulletins, CVEs and updates are global (every organization sees the same catalog);
 // custom severities belong to an organization.
 
-export type { BulletinFilter, CveFilter } from '../store/repos/bulletins.ts';
-export type { UpdateFilter } from '../store/repos/catalog.ts';
+export type { BulletinFilter, CveFilter } from '../store/repos/bulletins-repo.ts';
+export type { UpdateFilter } from '../store/repos/catalog-repo.ts';
 
 /** Upserts normalized bulletins (idempotent) and links updates to them. */
 export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly Bulletin[]) {

@@ -12,8 +12,8 @@ import {
   type OrganizationPlan,
 } from '../demo-data/plan.ts';
 import type { Store } from '../store/db.ts';
-import { getDevice as getDeviceRow } from '../store/repos/devices.ts';
-import { getRoleByName, getUserByName } from '../store/repos/identity.ts';
+import { getDevice as getDeviceRow } from '../store/repos/devices-repo.ts';
+import { getRoleByName, getUserByName } from '../store/repos/identity-repo.ts';
 import {
   AGENT_PROTOCOL_VERSION,
   checkIn,

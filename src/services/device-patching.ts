@@ -5,16 +5,16 @@ import { firstDue } from '../core/schedule/occurrences.ts';
 import { isValidZoneName } from '../core/schedule/zones.ts';
 import type { ListQuery, Listed } from '../core/query.ts';
 import { inGroup, INSTALLABLE } from '../core/status.ts';
-import { cancelPendingJobs } from '../store/repos/agents.ts';
-import { listDecisions } from '../store/repos/approvals.ts';
+import { cancelPendingJobs } from '../store/repos/agents-repo.ts';
+import { listDecisions } from '../store/repos/approvals-repo.ts';
 import {
   devicePatchSummary as summaryOf,
   queryMissingUpdates as missingRows,
   queryUpdateHistory as historyRows,
   type DeviceUpdateEntry,
-} from '../store/repos/device-patch-views.ts';
-import type { DeviceRow } from '../store/repos/devices.ts';
-import { getOrganization } from '../store/repos/organizations.ts';
+} from '../store/repos/device-patch-views-repo.ts';
+import type { DeviceRow } from '../store/repos/devices-repo.ts';
+import { getOrganization } from '../store/repos/organizations-repo.ts';
 import {
   cancelInstance as cancelInstanceRow,
   deleteSchedule,
@@ -24,8 +24,8 @@ import {
   setTaskSchedule,
   setWaitingInstanceParameters,
   waitingInstancesNaming,
-} from '../store/repos/tasks.ts';
-import { deviceUpdateStates, existingUpdateIds } from '../store/repos/updates.ts';
+} from '../store/repos/tasks-repo.ts';
+import { deviceUpdateStates, existingUpdateIds } from '../store/repos/updates-repo.ts';
 import { applyApproval, effectiveApprovals } from './approvals.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
@@ -350,7 +350,7 @@ export type { DeviceUpdateEntry };
 
 /**
  * The updates a device does not have installed (outstanding, or ignored), as a list query over the
- * fields of an update on a device (store/repos/device-patch-views.ts).
+ * fields of an update on a device (store/repos/device-patch-views-repo.ts).
  */
 export async function queryMissingUpdates(
   ctx: Context,

@@ -1,5 +1,5 @@
 import type { Page } from '../store/paging.ts';
-import { listDeviceUpdates, type DeviceUpdateFilter } from '../store/repos/updates.ts';
+import { listDeviceUpdates, type DeviceUpdateFilter } from '../store/repos/updates-repo.ts';
 import { effectiveApprovals } from './approvals.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';

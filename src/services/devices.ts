@@ -8,8 +8,8 @@ import {
   updateDevice as updateRow,
   type DeviceFilter,
   type DeviceRow,
-} from '../store/repos/devices.ts';
-import { getOrganization as getOrgRow } from '../store/repos/organizations.ts';
+} from '../store/repos/devices-repo.ts';
+import { getOrganization as getOrgRow } from '../store/repos/organizations-repo.ts';
 import type { Context } from './context.ts';
 import { forgetDevice } from './device-cache.ts';
 import { record } from './events.ts';

@@ -1,10 +1,10 @@
 import { notFound } from '../core/errors.ts';
 import { byField, type ListQuery, type Listed } from '../core/query.ts';
-import * as repo from '../store/repos/directory.ts';
+import * as repo from '../store/repos/directory-repo.ts';
 import {
   queryInstalledSoftware as softwareRows,
   type InstalledSoftwareEntry,
-} from '../store/repos/installed-software.ts';
+} from '../store/repos/installed-software-repo.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { authorizeDirectory, getRole, getUser } from './identity.ts';
@@ -12,7 +12,7 @@ import { authorizeDirectory, getRole, getUser } from './identity.ts';
 // The directory as queryable lists (core/query.ts): organizations, groups, devices, users and roles,
 // and the software installed on a device, for the faces whose clients filter, sort and page them
 // (OData options, say). Each list is the caller's scope; the fields a query may name are
-// the repository's (store/repos/directory.ts).
+// the repository's (store/repos/directory-repo.ts).
 
 export type {
   DeviceEntry,
@@ -20,7 +20,7 @@ export type {
   OrganizationEntry,
   RoleEntry,
   UserEntry,
-} from '../store/repos/directory.ts';
+} from '../store/repos/directory-repo.ts';
 export type { InstalledSoftwareEntry, Listed };
 
 export async function queryOrganizations(ctx: Context, q: ListQuery) {

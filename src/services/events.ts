@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.ts';
-import { appendEvents, listEvents, type EventFilter } from '../store/repos/events.ts';
+import { appendEvents, listEvents, type EventFilter } from '../store/repos/events-repo.ts';
 import type { Page } from '../store/paging.ts';
 import type { Context } from './context.ts';
 

@@ -10,8 +10,8 @@ import {
   listGroups as listRows,
   updateGroup as updateRow,
   type GroupRow,
-} from '../store/repos/groups.ts';
-import { getOrganization as getOrgRow } from '../store/repos/organizations.ts';
+} from '../store/repos/groups-repo.ts';
+import { getOrganization as getOrgRow } from '../store/repos/organizations-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 import { checkName } from './validate.ts';

@@ -1,9 +1,9 @@
 import { conflict, forbidden, invalid, notFound } from '../core/errors.ts';
 import { isPrivilege, PRIVILEGES } from '../core/privileges.ts';
 import { isUniqueViolation, type Page } from '../store/paging.ts';
-import * as repo from '../store/repos/identity.ts';
-import { getGroup } from '../store/repos/groups.ts';
-import { getOrganization } from '../store/repos/organizations.ts';
+import * as repo from '../store/repos/identity-repo.ts';
+import { getGroup } from '../store/repos/groups-repo.ts';
+import { getOrganization } from '../store/repos/organizations-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { Context } from './context.ts';
 import { createHash } from 'node:crypto';

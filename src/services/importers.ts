@@ -15,8 +15,8 @@ import {
   type ParseItem,
 } from '../core/advisories/index.ts';
 import { invalid } from '../core/errors.ts';
-import * as repo from '../store/repos/bulletins.ts';
-import { linkUpdatesToAdvisories } from '../store/repos/catalog.ts';
+import * as repo from '../store/repos/bulletins-repo.ts';
+import { linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
 import type { Db } from '../store/db.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';

@@ -8,8 +8,8 @@ import {
   listOrganizations as listRows,
   updateOrganization as updateRow,
   type OrganizationRow,
-} from '../store/repos/organizations.ts';
-import { insertGroup, updateGroup as updateGroupRow } from '../store/repos/groups.ts';
+} from '../store/repos/organizations-repo.ts';
+import { insertGroup, updateGroup as updateGroupRow } from '../store/repos/groups-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 import { checkName, checkTimeZone } from './validate.ts';

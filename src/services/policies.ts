@@ -6,9 +6,9 @@ import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
-import { deviceIdsInGroups, groupsOfDevices } from '../store/repos/devices.ts';
-import { groupTree } from '../store/repos/groups.ts';
-import { organizationZone } from '../store/repos/organizations.ts';
+import { deviceIdsInGroups, groupsOfDevices } from '../store/repos/devices-repo.ts';
+import { groupTree } from '../store/repos/groups-repo.ts';
+import { organizationZone } from '../store/repos/organizations-repo.ts';
 import {
   deletePolicyRow,
   deletePolicyTask,
@@ -23,7 +23,7 @@ import {
   updatePolicyRow,
   type PolicyRow,
   type PolicyTargetIds,
-} from '../store/repos/policies.ts';
+} from '../store/repos/policies-repo.ts';
 import {
   insertSchedule,
   insertTask,
@@ -31,7 +31,7 @@ import {
   missingGroups,
   setTaskSchedule,
   type TargetSpec,
-} from '../store/repos/tasks.ts';
+} from '../store/repos/tasks-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 

@@ -13,9 +13,9 @@ import {
   setDeviceUpdateStatus,
   upsertDeviceUpdate,
   upsertUpdates,
-} from '../store/repos/updates.ts';
-import { updateDevice as updateDeviceRow } from '../store/repos/devices.ts';
-import { linkUpdateCves, linkUpdatesToAdvisories } from '../store/repos/catalog.ts';
+} from '../store/repos/updates-repo.ts';
+import { updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
+import { linkUpdateCves, linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { effectiveApprovals } from './approvals.ts';

@@ -1,10 +1,10 @@
-import { bulletinSort, cveSort } from '../store/repos/bulletins.ts';
-import { updateSort } from '../store/repos/catalog.ts';
-import { deviceSort } from '../store/repos/devices.ts';
-import { groupSort } from '../store/repos/groups.ts';
-import { apiKeySort, roleSort, scopeSort, userSort } from '../store/repos/identity.ts';
-import { organizationSort } from '../store/repos/organizations.ts';
-import { stagingSort } from '../store/repos/staging.ts';
+import { bulletinSort, cveSort } from '../store/repos/bulletins-repo.ts';
+import { updateSort } from '../store/repos/catalog-repo.ts';
+import { deviceSort } from '../store/repos/devices-repo.ts';
+import { groupSort } from '../store/repos/groups-repo.ts';
+import { apiKeySort, roleSort, scopeSort, userSort } from '../store/repos/identity-repo.ts';
+import { organizationSort } from '../store/repos/organizations-repo.ts';
+import { stagingSort } from '../store/repos/staging-repo.ts';
 
 // The fields each list can be sorted by, as the repositories define them (their SQL columns stay in the
 // store): the faces offer these names to their clients and refuse the others before calling a service.

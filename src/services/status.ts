@@ -1,7 +1,7 @@
 import { OUTSTANDING } from '../core/status.ts';
-import { countVisibleDevices } from '../store/repos/devices.ts';
-import { countVisibleOrganizations } from '../store/repos/organizations.ts';
-import { countDeviceUpdates } from '../store/repos/updates.ts';
+import { countVisibleDevices } from '../store/repos/devices-repo.ts';
+import { countVisibleOrganizations } from '../store/repos/organizations-repo.ts';
+import { countDeviceUpdates } from '../store/repos/updates-repo.ts';
 import type { Context } from './context.ts';
 
 /** Counts for `patchline status` and the dashboard: organizations, devices, missing updates in scope. */

@@ -23,9 +23,9 @@ import {
   type InstanceRow,
   type TargetSpec,
   type TaskRow,
-} from '../store/repos/tasks.ts';
+} from '../store/repos/tasks-repo.ts';
 import type { Db } from '../store/db.ts';
-import { organizationZone } from '../store/repos/organizations.ts';
+import { organizationZone } from '../store/repos/organizations-repo.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { record } from './events.ts';

@@ -10,8 +10,8 @@ import {
 } from '../core/windows/index.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
-import { missingPolicies } from '../store/repos/policies.ts';
-import { missingGroups } from '../store/repos/tasks.ts';
+import { missingPolicies } from '../store/repos/policies-repo.ts';
+import { missingGroups } from '../store/repos/tasks-repo.ts';
 import {
   deleteWindowRow,
   getWindow as getWindowRow,
@@ -21,7 +21,7 @@ import {
   updateWindowRow,
   windowAssignments,
   type WindowRow,
-} from '../store/repos/windows.ts';
+} from '../store/repos/windows-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 

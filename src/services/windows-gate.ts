@@ -4,10 +4,10 @@ import { isWithinWindow } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
 import { installSchedule, PATCH_CLASSES, type MaintenanceWindowSettings } from '../core/windows/index.ts';
 import type { Db } from '../store/db.ts';
-import { policiesTargeting } from '../store/repos/agents.ts';
-import { groupTree } from '../store/repos/groups.ts';
-import { getPolicy } from '../store/repos/policies.ts';
-import { deviceZones, windowsAssignedTo } from '../store/repos/windows.ts';
+import { policiesTargeting } from '../store/repos/agents-repo.ts';
+import { groupTree } from '../store/repos/groups-repo.ts';
+import { getPolicy } from '../store/repos/policies-repo.ts';
+import { deviceZones, windowsAssignedTo } from '../store/repos/windows-repo.ts';
 import { serverZone } from './policies.ts';
 import { storedSettings } from './windows-crud.ts';
 

@@ -3,7 +3,7 @@ import type { Schedule } from '../core/schedule/model.ts';
 import { occurrencesBetween, windowAt } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
 import { installSchedule, PATCH_CLASSES, type PatchClass } from '../core/windows/index.ts';
-import { getOrganization } from '../store/repos/organizations.ts';
+import { getOrganization } from '../store/repos/organizations-repo.ts';
 import type { Context } from './context.ts';
 import { serverZone } from './policies.ts';
 import { storedSettings, visibleWindow } from './windows-crud.ts';

@@ -6,7 +6,7 @@ import { createEngine } from '../../src/engine/engine.ts';
 import { Abandoned, type Handler, type RunContext } from '../../src/engine/handlers.ts';
 import { listPolicies } from '../../src/services/policies.ts';
 import { getInstance, parseTaskParameters, runNow } from '../../src/services/tasks.ts';
-import { claimInstances, getInstance as getInstanceRow } from '../../src/store/repos/tasks.ts';
+import { claimInstances, getInstance as getInstanceRow } from '../../src/store/repos/tasks-repo.ts';
 import { eachDriver } from '../support/store.ts';
 import { at, orgWithDevices } from './support.ts';
 

@@ -8,7 +8,7 @@ import {
   insertTask,
   materializeOccurrences,
   renewLease,
-} from '../../src/store/repos/tasks.ts';
+} from '../../src/store/repos/tasks-repo.ts';
 import { eachDriver } from '../support/store.ts';
 import { orgWithDevices, sleep } from './support.ts';
 

@@ -8,7 +8,7 @@ import { eachDriver } from '../support/store.ts';
 import { migrate, openStore } from '../../src/store/db.ts';
 import { migrationNames } from '../../src/store/migrations/index.ts';
 import { DataDirInUseError } from '../../src/store/lock.ts';
-import { useNonce } from '../../src/store/repos/identity.ts';
+import { useNonce } from '../../src/store/repos/identity-repo.ts';
 
 eachDriver('store', (h) => {
   test('the schema covers the whole domain model and migrating again changes nothing', async () => {

@@ -5,7 +5,7 @@ import type { Store } from '../../store/db.ts';
 import { bearerToken } from '../native/auth.ts';
 
 // The device credential of an agent request: the agent protocol's routes and the package downloads
-// (faces/native/staging.ts) both authenticate with it.
+// (faces/native/staging-routes.ts) both authenticate with it.
 
 /** the device behind the request's credential (every agent route but enrollment) */
 export async function authenticatedDevice(store: Store, req: FastifyRequest) {

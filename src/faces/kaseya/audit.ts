@@ -5,7 +5,7 @@ import { installedAppFields } from './fields.ts';
 
 // The audit of an agent's software (seed 004, "Get Installed Applications"):
 // GET /assetmgmt/audit/{agentId}/software/installedapplications, from what Patchline really knows of the
-// machine (store/repos/installed-software.ts): the packages of the agent's inventory, or the updates
+// machine (store/repos/installed-software-repo.ts): the packages of the agent's inventory, or the updates
 // its scans found installed. ApplicationName is the package (or KB) name; Manufacturer and ProductName
 // come from the catalog when an installed update of that package and version is linked to a product;
 // LastModifiedDate is when Patchline recorded that version installed. Description, DirectoryPath and

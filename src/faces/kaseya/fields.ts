@@ -15,7 +15,7 @@ import { UPDATE_STATUSES } from '../../core/status.ts';
 import type { FieldMap, FieldSpec, FieldType } from '../shared/odata/index.ts';
 
 // The seed's field names of each list, and what each is in domain terms: a domain field of the list
-// (store/repos/directory.ts, device-patch-views.ts, installed-software.ts), or a code of the product's
+// (store/repos/directory-repo.ts, device-patch-views-repo.ts, installed-software-repo.ts), or a code of the product's
 // computed from domain fields. A $filter or $orderby on a code runs in SQL through the same expression
 // that renders it (core/query.ts evaluate), so a client filters on the numbers it reads.
 

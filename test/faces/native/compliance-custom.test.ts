@@ -8,7 +8,7 @@ import {
   summarizeByCustomSeverity,
   summarizeByCustomSeverityNaive,
   type DeviceSet,
-} from '../../../src/store/repos/compliance.ts';
+} from '../../../src/store/repos/compliance-repo.ts';
 import { eachDriver } from '../../support/store.ts';
 import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../../support/api.ts';
 import { buildWorld, scopedUser, type World } from '../../support/world.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { systemContext } from '../../../src/services/context.ts';
 import { ingestScan } from '../../../src/services/scans.ts';
 import { ALL_ACCESS } from '../../../src/core/access.ts';
-import { summarize, summarizeNaive } from '../../../src/store/repos/compliance.ts';
+import { summarize, summarizeNaive } from '../../../src/store/repos/compliance-repo.ts';
 import { eachDriver } from '../../support/store.ts';
 import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../../support/api.ts';
 import { buildWorld, scopedUser, type World } from '../../support/world.ts';

@@ -2,7 +2,7 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkIn, deviceActor } from '../../../src/services/agents.ts';
 import { Context } from '../../../src/services/context.ts';
-import { getDevice as getDeviceRow } from '../../../src/store/repos/devices.ts';
+import { getDevice as getDeviceRow } from '../../../src/store/repos/devices-repo.ts';
 import type { FastifyInstance } from 'fastify';
 import { eachDriver } from '../../support/store.ts';
 import { ADMIN_PASSWORD, signIn, type Client } from '../../support/api.ts';

@@ -311,7 +311,7 @@ eachDriver('catalog services', (h) => {
         },
       ])
       .execute();
-    const { linkUpdatesToAdvisories } = await import('../../../src/store/repos/catalog.ts');
+    const { linkUpdatesToAdvisories } = await import('../../../src/store/repos/catalog-repo.ts');
     const r = await linkUpdatesToAdvisories(db, [openssl, curl]);
     assert.deepEqual(r, { updates: 2, linkedBulletins: 1, linkedCves: 2 });
     const listed = await catalog.listUpdates(

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { registerPolicyCommands } from '../../../src/cli/policies.ts';
+import { registerPolicyCommands } from '../../../src/cli/policy-commands.ts';
 import { openStore } from '../../../src/store/db.ts';
 import { bootstrap } from '../../../src/services/bootstrap.ts';
 import { systemContext } from '../../../src/services/context.ts';

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import type { NewRow, Row, RowPatch } from '../schema.ts';
 
-export * from './windows.ts';
+export * from './windows-repo.ts';
 
 // Patch policies with their targets, and the install task a scheduled policy owns (found by
 // `parameters.policyId`, the link the engine's payload carries too). Maintenance windows: windows.ts

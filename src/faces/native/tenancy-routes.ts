@@ -22,7 +22,7 @@ import {
   pageOf,
   PageQuery,
 } from './schemas.ts';
-import { Instance } from './tasks.ts';
+import { Instance } from './task-routes.ts';
 
 const TimeZone = Type.String({ minLength: 1, maxLength: 64 });
 const Attributes = Type.Record(Type.String(), Type.Unknown());
