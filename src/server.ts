@@ -10,6 +10,7 @@ import { validatorCompiler } from './faces/shared/validation.ts';
 import { registerMetrics } from './faces/shared/metrics.ts';
 import { registerAuthorizationBackstop } from './faces/shared/authz-backstop.ts';
 import { registerInputGuard } from './faces/shared/guard.ts';
+import { registerRouteTable } from './faces/shared/route-table.ts';
 import { registerNativeAuth } from './faces/native/auth.ts';
 import { sessionRoutes } from './faces/native/session-routes.ts';
 import { tenancyRoutes } from './faces/native/tenancy-routes.ts';
@@ -53,6 +54,8 @@ export async function buildServer({ config, store, logger = true }: ServerOption
     ...https,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
+  // first: every route registered after this is in the table the tenancy matrix and the fuzz suite walk
+  registerRouteTable(app);
   // before any face: its hooks reach every route, and each face's error handler renders its refusals
   registerInputGuard(app);
   app.setErrorHandler((err, req, reply) => {
