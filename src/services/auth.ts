@@ -261,7 +261,27 @@ export async function authenticate(
   return { ...(await userActor(store, user)), sessionId: session.id };
 }
 
+/** who the caller is: its identity, privileges and scope (every signed-in actor may ask about itself) */
+export function whoAmI(ctx: Context) {
+  ctx.authorizeSelf();
+  const a = ctx.actor;
+  return {
+    type: a.type,
+    userId: a.userId ?? null,
+    name: a.name,
+    roleId: a.roleId ?? null,
+    scopeId: a.scopeId ?? null,
+    privileges: [...a.privileges],
+    scope: {
+      allOrganizations: a.access.all,
+      organizations: [...a.access.organizations],
+      groups: [...a.access.groups].map(([organizationId, g]) => ({ organizationId, groupIds: [...g] })),
+    },
+  };
+}
+
 export async function logout(ctx: Context) {
+  ctx.authorizeSelf(); // ending one's own session needs no privilege
   if (!ctx.actor.sessionId) return false;
   await updateSession(ctx.store.db, ctx.actor.sessionId, { revoked_at: ctx.now() });
   await record(ctx, ctx.store.db, {

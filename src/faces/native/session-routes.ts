@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { login, logout, Throttled, type LoginThrottle } from '../../services/auth.ts';
+import { login, logout, Throttled, whoAmI, type LoginThrottle } from '../../services/auth.ts';
 import type { Store } from '../../store/db.ts';
 import { DateTime, errors, Id, Nullable } from './schemas.ts';
 
@@ -77,21 +77,6 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
         },
       },
     },
-    async (req) => {
-      const a = req.ctx.actor;
-      return {
-        type: a.type,
-        userId: a.userId ?? null,
-        name: a.name,
-        roleId: a.roleId ?? null,
-        scopeId: a.scopeId ?? null,
-        privileges: [...a.privileges],
-        scope: {
-          allOrganizations: a.access.all,
-          organizations: [...a.access.organizations],
-          groups: [...a.access.groups].map(([organizationId, g]) => ({ organizationId, groupIds: [...g] })),
-        },
-      };
-    },
+    async (req) => whoAmI(req.ctx),
   );
 }
