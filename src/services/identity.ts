@@ -85,6 +85,7 @@ export async function listUsers(
 
 export async function getUser(ctx: Context, id: number) {
   if (ctx.actor.userId !== id) ctx.authorizeGlobal();
+  else ctx.authorizeSelf(); // a user reads their own record
   const u = await repo.getUser(ctx.store.db, id);
   if (!u) throw notFound('user', id);
   return userView(u);
@@ -142,6 +143,7 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
     ['password', 'displayName', 'email', 'timeZone'].includes(k),
   );
   if (!(self && onlyOwn)) ctx.authorizeGlobal();
+  else ctx.authorizeSelf(); // a user changes their own password, name, e-mail and zone
   const before = await repo.getUser(ctx.store.db, id);
   if (!before) throw notFound('user', id);
   if (patch.username !== undefined) checkUsername(patch.username);
@@ -235,6 +237,7 @@ export async function listRoles(ctx: Context, page: Page) {
 }
 export async function getRole(ctx: Context, id: number) {
   if (ctx.actor.roleId !== id) ctx.authorizeGlobal();
+  else ctx.authorizeSelf(); // a user reads the role they have
   const r = await repo.getRole(ctx.store.db, id);
   if (!r) throw notFound('role', id);
   return roleView(r);
@@ -479,6 +482,7 @@ function ownerOf(ctx: Context, userId?: number): number {
   const me = ctx.actor.userId;
   if (userId === undefined || userId === me) {
     if (me === undefined) throw forbidden('only users have API keys');
+    ctx.authorizeSelf(); // a user's own keys need no privilege
     return me;
   }
   ctx.authorizeGlobal();
@@ -493,8 +497,10 @@ export async function listApiKeys(ctx: Context, f: { userId?: number }, page: Pa
 
 async function visibleKey(ctx: Context, id: number) {
   const k = await repo.getApiKey(ctx.store.db, id);
-  const mine = k && k.user_id === ctx.actor.userId;
-  if (!k || !(mine || (ctx.can('administer') && ctx.access.all))) throw notFound('API key', id);
+  if (!k) throw notFound('API key', id);
+  if (k.user_id === ctx.actor.userId)
+    ctx.authorizeSelf(); // a user's own keys need no privilege
+  else if (!(ctx.can('administer') && ctx.access.all)) throw notFound('API key', id);
   return k;
 }
 

@@ -13,6 +13,7 @@ const eslint = new ESLint({
   cwd: root,
   overrideConfigFile: true,
   overrideConfig: [
+    { linterOptions: { reportUnusedDisableDirectives: 'off' } },
     {
       files: ['**/*.ts', '**/*.tsx'],
       languageOptions: { parser: tseslint.parser },

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors.ts';
-import { authenticate, Throttled } from '../../services/auth.ts';
+import { authenticate, Throttled, whoAmI } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
 import { parseDecimalId } from '../shared/ids.ts';
@@ -96,7 +96,7 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   });
   app.get('/echo', async (req, reply) => ok(req, reply, {}));
   app.get('/echoauth', async (req, reply) => {
-    await ctxOf(req);
+    whoAmI(await ctxOf(req)); // signed in is all it checks
     return ok(req, reply, {});
   });
 

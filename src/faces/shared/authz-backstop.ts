@@ -27,6 +27,7 @@ export function registerAuthorizationBackstop(app: FastifyInstance): void {
       req.log.error({ route: what }, 'no authorization check ran for this request');
       return payload;
     }
+    if (process.env.PATCHLINE_AUTHZ_DEBUG) console.error('BACKSTOP', what);
     throw new MissingAuthorizationError(
       `no authorization check ran for ${what}: a service forgot ctx.authorize`,
     );
