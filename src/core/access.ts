@@ -113,7 +113,8 @@ export function joinReach(reaches: readonly Reach[]): Reach {
 /**
  * Whether an actor's scope covers everything an object of an organization reaches: the actor owns the
  * organization, or the object reaches only groups the actor sees. An object reaching the whole
- * organization is covered only for its owners.
+ * organization is covered only for its owners; nothing of an organization the actor does not see is.
  */
 export const coversReach = (a: Access, org: number, r: Reach): boolean =>
-  ownsOrganization(a, org) || (!r.organization && r.groups.every((g) => seesGroup(a, org, g)));
+  ownsOrganization(a, org) ||
+  (seesOrganization(a, org) && !r.organization && r.groups.every((g) => seesGroup(a, org, g)));

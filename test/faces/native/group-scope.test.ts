@@ -303,7 +303,20 @@ eachDriver('group scope of tasks, policies and windows through the native API', 
       assert.equal(out.status, 403, `${JSON.stringify(assignments)}: ${JSON.stringify(out.body)}`);
     }
     assert.deepEqual((await admin.get(base)).body.assignments.groups, [w.subA.id]);
+    // a policy of hers reaches her group only: the window may be assigned to it
+    const p = await mk(gina, '/api/v1/policies', {
+      organizationId: w.orgA.id,
+      name: 'web nights policy',
+      rule: { kind: 'all' },
+      targets: { devices: [w.deviceA.id] },
+    });
+    const withPolicy = await gina.call('PATCH', base, {
+      assignments: { groups: [w.subA.id], policies: [p.id] },
+    });
+    assert.equal(withPolicy.status, 200, JSON.stringify(withPolicy.body));
+    assert.ok(ids((await gina.get('/api/v1/maintenance-windows')).body.items).includes(win.id));
     assert.equal((await gina.call('DELETE', base)).status, 204);
+    assert.equal((await gina.call('DELETE', `/api/v1/policies/${p.id}`)).status, 204);
   });
 
   test('an operator owning the organization may do all of it', async () => {
