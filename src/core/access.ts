@@ -84,3 +84,37 @@ export interface Principal {
   readonly privileges: ReadonlySet<Privilege>;
   readonly access: Access;
 }
+
+/**
+ * What an object (a task, a task instance, a policy, a maintenance window) reaches, resolved to groups:
+ * the whole organization, or some groups, each with everything below it (a device stands for its group).
+ */
+export type Reach =
+  { readonly organization: true } | { readonly organization: false; readonly groups: readonly number[] };
+
+export const WHOLE_ORGANIZATION: Reach = { organization: true };
+
+/** what an object reaches, named by the groups it targets and the groups of the devices it names */
+export const reachOfGroups = (groups: Iterable<number>): Reach => ({
+  organization: false,
+  groups: [...new Set(groups)],
+});
+
+/** what several targets reach together */
+export function joinReach(reaches: readonly Reach[]): Reach {
+  const groups: number[] = [];
+  for (const r of reaches) {
+    if (r.organization) return WHOLE_ORGANIZATION;
+    groups.push(...r.groups);
+  }
+  return reachOfGroups(groups);
+}
+
+/**
+ * Whether an actor's scope covers everything an object of an organization reaches: the actor owns the
+ * organization, or the object reaches only groups the actor sees. An object reaching the whole
+ * organization is covered only for its owners; nothing of an organization the actor does not see is.
+ */
+export const coversReach = (a: Access, org: number, r: Reach): boolean =>
+  ownsOrganization(a, org) ||
+  (seesOrganization(a, org) && !r.organization && r.groups.every((g) => seesGroup(a, org, g)));

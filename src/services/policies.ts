@@ -1,12 +1,12 @@
 import { descendantsOf, seesOrganization } from '../core/access.ts';
-import { conflict, forbidden, invalid, isDomainError, notFound } from '../core/errors.ts';
+import { conflict, invalid, isDomainError, notFound } from '../core/errors.ts';
 import { parsePolicy, type PatchPolicy } from '../core/policies/index.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
-import { deviceIdsInGroups, groupsOfDevices } from '../store/repos/devices-repo.ts';
+import { deviceIdsInGroups } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
 import { organizationZone } from '../store/repos/organizations-repo.ts';
 import {
@@ -34,6 +34,7 @@ import {
 } from '../store/repos/tasks-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { authorizeTargets, inTargetScope, policyTargetsOf } from './targets.ts';
 
 // Patch policies: a selection rule, targets, a schedule and behaviour per organization. The body is the
 // native policy shape validated by core `parsePolicy`; the schedule is the canonical model validated by
@@ -105,15 +106,22 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
   };
 }
 
-/** a policy the actor can see (its organization is in scope), or not found */
+/** a policy the actor can see (its organization is in scope, and everything it targets), or not found */
 export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow> {
-  const row = await getPolicyRow(ctx.store.db, id);
+  const db = ctx.store.db;
+  const row = await getPolicyRow(db, id);
   if (!row || row.kind !== 'patch' || !seesOrganization(ctx.access, row.organization_id))
     throw notFound('policy', id);
+  if (!ctx.ownsOrganization(row.organization_id)) {
+    const targets = (await policyTargets(db, [id])).get(id)!;
+    await authorizeTargets(ctx, db, row.organization_id, policyTargetsOf(targets), {
+      existing: 'policy',
+      id,
+    });
+  }
   return row;
 }
 
-/** the organizations the actor sees, null for all */
 /** validates the body with the core parsers; schedule issues are reported under `schedule.…` */
 export function parsePolicyBody(body: Record<string, unknown>): {
   policy: PatchPolicy;
@@ -166,14 +174,8 @@ async function checkTargets(ctx: Context, db: Db, orgId: number, p: PatchPolicy)
       `invalid policy targets: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
       issues,
     );
-  if (ctx.ownsOrganization(orgId)) return;
   // an actor scoped to some groups may target only devices and groups inside them
-  const deviceGroups = await groupsOfDevices(db, devices);
-  const ok =
-    filters.length === 0 &&
-    groups.every((g) => ctx.seesGroup(orgId, g)) &&
-    deviceGroups.every((d) => ctx.seesGroup(orgId, d.group_id));
-  if (!ok) throw forbidden(`your scope covers only some groups of organization ${orgId}: target only those`);
+  await authorizeTargets(ctx, db, orgId, policyTargetsOf(targetIds(p)), 'new');
 }
 
 /**
@@ -272,11 +274,15 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
 export async function listPolicies(ctx: Context, f: { organizationId?: number; q?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listPolicyRows(ctx.store.db, ctx.access, f);
+  const all = await listPolicyRows(ctx.store.db, ctx.access, f);
   const targets = await policyTargets(
     ctx.store.db,
-    rows.map((r) => r.id),
+    all.map((r) => r.id),
   );
+  const rows = await inTargetScope(ctx, ctx.store.db, all, (r) => ({
+    orgId: r.organization_id,
+    targets: policyTargetsOf(targets.get(r.id)!),
+  }));
   const items = [];
   for (const r of rows) items.push(await view(ctx.store.db, r, targets.get(r.id)));
   return items;

@@ -1,6 +1,6 @@
 import { seesOrganization } from '../core/access.ts';
 import { isAbsolute } from 'node:path';
-import { forbidden, invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
+import { invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
@@ -31,6 +31,7 @@ import { visibleDevice } from './devices.ts';
 import { record } from './events.ts';
 import { IMPORT_FORMATS } from './importers.ts';
 import { parsePolicyBody, serverZone } from './policies.ts';
+import { authorizeTargets, inTargetScope, taskTargets } from './targets.ts';
 
 // Tasks and task instances: run now, schedule, stop, cancel, watch. The engine (src/engine) does the work.
 
@@ -295,26 +296,29 @@ async function checkTarget(db: Db, orgId: number, t: TargetSpec) {
     ]);
 }
 
+/** a task the actor sees: its organization in scope, and everything it targets (services/targets.ts) */
 async function visibleTask(ctx: Context, id: number): Promise<TaskRow> {
   const t = await getTaskRow(ctx.store.db, id);
   if (!t) throw notFound('task', id);
   if (t.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, t.organization_id))
     throw notFound('task', id);
+  await authorizeTargets(ctx, ctx.store.db, t.organization_id, taskTargets(t.parameters), {
+    existing: 'task',
+    id,
+  });
   return t;
 }
 
-/** an actor scoped to some groups of an organization may target only those groups */
-function checkTargetScope(ctx: Context, orgId: number, t: TargetSpec) {
-  if (ctx.ownsOrganization(orgId)) return;
-  if (t.kind === 'groups' && t.ids.every((g) => ctx.seesGroup(orgId, g))) return;
-  throw forbidden(`your scope covers only some groups of organization ${orgId}: target those groups`);
-}
-
+/** an instance the actor sees: its organization in scope, and everything its own copy of the target names */
 async function visibleInstance(ctx: Context, id: number): Promise<InstanceRow> {
   const r = await getInstanceRow(ctx.store.db, id);
   if (!r) throw notFound('task instance', id);
   if (r.organization_id === null ? !ctx.access.all : !seesOrganization(ctx.access, r.organization_id))
     throw notFound('task instance', id);
+  await authorizeTargets(ctx, ctx.store.db, r.organization_id, taskTargets(r.parameters), {
+    existing: 'task instance',
+    id,
+  });
   return r;
 }
 
@@ -330,7 +334,8 @@ export async function createTask(ctx: Context, input: TaskInput): Promise<TaskVi
     // reading a file on the server is an administrator's act: anyone else imports from a URL
     if (parameters.path !== undefined) ctx.authorize('administer');
   }
-  checkTargetScope(ctx, input.organizationId, parameters.target);
+  // an actor scoped to some groups of the organization may target only those groups and their devices
+  await authorizeTargets(ctx, ctx.store.db, input.organizationId, taskTargets(parameters), 'new');
   const schedule = input.schedule === undefined ? undefined : parseSchedule(input.schedule);
   const name = input.name?.trim() || `${kind} task`;
   return ctx.store.transaction(async (tx) => {
@@ -477,14 +482,23 @@ export async function listRunningInstances(
 ): Promise<InstanceView[]> {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  return (await listOpenInstances(ctx.store.db, ctx.access, f)).map(instanceView);
+  const rows = await listOpenInstances(ctx.store.db, ctx.access, f);
+  const inScope = await inTargetScope(ctx, ctx.store.db, rows, (r) => ({
+    orgId: r.organization_id,
+    targets: taskTargets(r.parameters),
+  }));
+  return inScope.map(instanceView);
 }
 
 /** tasks in the caller's scope, with when each fires next */
 export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const rows = await listTaskRows(ctx.store.db, ctx.access, f);
+  const all = await listTaskRows(ctx.store.db, ctx.access, f);
+  const rows = await inTargetScope(ctx, ctx.store.db, all, (r) => ({
+    orgId: r.organization_id,
+    targets: taskTargets(r.parameters),
+  }));
   return rows.map((r) => ({
     id: r.id,
     organizationId: r.organization_id,
@@ -506,7 +520,11 @@ export async function getInstance(
 ): Promise<InstanceView & { devices: DeviceResultView[] }> {
   ctx.authorize('read');
   const r = await visibleInstance(ctx, id);
-  const devices = await instanceDevices(ctx.store.db, id);
+  // defence in depth: a device moved out of the actor's groups since keeps its row; it is not shown
+  const owned = r.organization_id === null ? ctx.access.all : ctx.ownsOrganization(r.organization_id);
+  const devices = (await instanceDevices(ctx.store.db, id)).filter(
+    (d) => owned || ctx.seesGroup(d.device_organization_id, d.device_group_id),
+  );
   return {
     ...instanceView(r),
     devices: devices.map((d) => ({

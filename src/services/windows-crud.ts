@@ -24,6 +24,7 @@ import {
 } from '../store/repos/windows-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { authorizeTargets, inTargetScope, windowTargets } from './targets.ts';
 
 // Maintenance windows: named settings per organization, assigned to policies or groups.
 //
@@ -66,10 +67,21 @@ async function view(db: Db, row: WindowRow): Promise<WindowView> {
   };
 }
 
-/** the window if the actor sees its organization, else not found */
+/**
+ * The window if the actor sees its organization and everything it is assigned to, else not found. A
+ * window assigned to nothing is the organization's (only an owner creates one).
+ */
 export async function visibleWindow(ctx: Context, id: number): Promise<WindowRow> {
-  const row = await getWindowRow(ctx.store.db, id);
+  const db = ctx.store.db;
+  const row = await getWindowRow(db, id);
   if (!row || !seesOrganization(ctx.access, row.organization_id)) throw notFound('maintenance window', id);
+  if (!ctx.ownsOrganization(row.organization_id)) {
+    const a = (await windowAssignments(db, [id])).get(id)!;
+    await authorizeTargets(ctx, db, row.organization_id, windowTargets(a), {
+      existing: 'maintenance window',
+      id,
+    });
+  }
   return row;
 }
 
@@ -136,7 +148,15 @@ export async function listWindows(ctx: Context, f: { organizationId?: number } =
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
   const db = ctx.store.db;
-  const rows = await listWindowRows(db, ctx.access, f);
+  const all = await listWindowRows(db, ctx.access, f);
+  const assigned = await windowAssignments(
+    db,
+    all.map((r) => r.id),
+  );
+  const rows = await inTargetScope(ctx, db, all, (r) => ({
+    orgId: r.organization_id,
+    targets: windowTargets(assigned.get(r.id)!),
+  }));
   const out = [];
   for (const r of rows) out.push(await view(db, r));
   return out;
@@ -163,12 +183,12 @@ export async function updateWindow(
         ...(name !== undefined ? { name } : {}),
         ...(settings ? { settings: asJson(settings) } : {}),
       });
-      if (patch.assignments)
-        await replaceWindowAssignments(
-          tx,
-          id,
-          await checkAssignments(tx, row.organization_id, patch.assignments),
-        );
+      if (patch.assignments) {
+        const a = await checkAssignments(tx, row.organization_id, patch.assignments);
+        // re-assigning: the new assignments must lie inside the actor's scope too
+        await authorizeTargets(ctx, tx, row.organization_id, windowTargets(a), 'new');
+        await replaceWindowAssignments(tx, id, a);
+      }
       await record(ctx, tx, {
         kind: 'window.updated',
         organizationId: row.organization_id,

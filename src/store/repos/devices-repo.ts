@@ -131,3 +131,13 @@ export function activeDevicesTargeted(
     .orderBy('d.id')
     .execute();
 }
+
+/** the organization and group of each of some devices (what a target naming them reaches) */
+export const devicePlacements = (db: Db, ids: readonly number[]) =>
+  ids.length
+    ? db
+        .selectFrom('devices')
+        .select(['id', 'organization_id', 'group_id'])
+        .where('id', 'in', [...ids])
+        .execute()
+    : Promise.resolve([]);

@@ -73,15 +73,18 @@ export function listTasks(
   return q.orderBy('t.id').limit(limit).execute();
 }
 
-/** the per-device rows of an instance with the job each device got */
+/** the per-device rows of an instance with the job each device got and where the device is now */
 export const instanceDevices = (db: Db, instanceId: number) =>
   db
     .selectFrom('task_instance_devices as d')
+    .innerJoin('devices as dev', 'dev.id', 'd.device_id')
     .leftJoin('jobs as j', (j) =>
       j.onRef('j.instance_id', '=', 'd.instance_id').onRef('j.device_id', '=', 'd.device_id'),
     )
     .select([
       'd.device_id',
+      'dev.organization_id as device_organization_id',
+      'dev.group_id as device_group_id',
       'd.status',
       'd.result',
       'd.updated_at',
