@@ -140,7 +140,7 @@ export async function applyApproval(
   }
   ctx.authorize('approve');
   const ids = [...new Set(updateIds)];
-  const known = new Set(await existingUpdateIds(ctx.store.db, ids));
+  const known = new Set(await existingUpdateIds(ctx.store.db, ids, ctx.access));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length) throw notFound(unknown.length === 1 ? 'update' : 'updates', unknown.join(', '));
 

@@ -13,8 +13,11 @@ import {
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 
-// The patch catalog: bulletins, CVEs and updates are global (every organization sees the same catalog);
-// custom severities belong to an organization.
+// The patch catalog. What vendor advisories say (bulletins, the updates and CVEs an import knows) is shared
+// by every organization; an update or CVE that only devices reported is seen by their organizations alone
+// (store/repos/catalog-repo.ts, migration 0012). Changing the shared catalog (imports, enabling or
+// disabling a bulletin) spans every tenant: it needs `administer` over every organization. Custom
+// severities belong to an organization.
 
 export type { BulletinFilter, CveFilter } from '../store/repos/bulletins-repo.ts';
 export type { UpdateFilter } from '../store/repos/catalog-repo.ts';
@@ -22,6 +25,7 @@ export type { UpdateFilter } from '../store/repos/catalog-repo.ts';
 /** Upserts normalized bulletins (idempotent) and links updates to them. */
 export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly Bulletin[]) {
   ctx.authorize('import_catalog');
+  ctx.authorizeGlobal();
   const r = await ctx.store.transaction(async (tx) => {
     const up = await repo.upsertBulletins(tx, bulletins);
     if (up.changed) await repo.linkSupersedence(tx);
@@ -65,7 +69,11 @@ export interface BulletinView {
   aliases: string[];
 }
 
-export function bulletinView(r: repo.BulletinRow): BulletinView {
+/**
+ * A bulletin as `ctx` may see it: who enabled or disabled it (a user or key, of whichever organization) is
+ * named only to a caller whose scope covers every organization.
+ */
+export function bulletinView(r: repo.BulletinRow, ctx: Context): BulletinView {
   return {
     id: r.id,
     source: r.source,
@@ -79,7 +87,7 @@ export function bulletinView(r: repo.BulletinRow): BulletinView {
     modifiedAt: r.modified_at,
     url: r.url,
     enabled: r.enabled,
-    enabledChangedBy: r.enabled_changed_by,
+    enabledChangedBy: ctx.access.all ? r.enabled_changed_by : null,
     enabledChangedAt: r.enabled_changed_at,
     cves: r.cves,
     aliases: Array.isArray(r.data.aliases) ? (r.data.aliases as string[]) : [],
@@ -117,7 +125,14 @@ export async function listBulletins(
   if (f.cve) f = { ...f, cve: checkCve(f.cve) };
   if (view.organizationId !== undefined) ctx.seeOrganization(view.organizationId);
   const r = await repo.listBulletins(ctx.store.db, f, page);
-  return { ...r, items: await withCustomSeverity(ctx, view, r.items.map(bulletinView)) };
+  return {
+    ...r,
+    items: await withCustomSeverity(
+      ctx,
+      view,
+      r.items.map((b) => bulletinView(b, ctx)),
+    ),
+  };
 }
 
 export async function getBulletin(ctx: Context, id: number, view: CatalogView = {}) {
@@ -130,7 +145,7 @@ export async function getBulletin(ctx: Context, id: number, view: CatalogView = 
     repo.supersedenceOf(ctx.store.db, id),
     updateIdsForBulletins(ctx.store.db, [id]),
   ]);
-  const [shown] = await withCustomSeverity(ctx, view, [bulletinView(b)]);
+  const [shown] = await withCustomSeverity(ctx, view, [bulletinView(b, ctx)]);
   return {
     ...shown!,
     packages: packages.map((p) => ({
@@ -149,6 +164,7 @@ export async function getBulletin(ctx: Context, id: number, view: CatalogView = 
 /** Enables or disables a bulletin for every organization, recording who did it. */
 export async function setBulletinEnabled(ctx: Context, id: number, enabled: boolean) {
   ctx.authorize('import_catalog');
+  ctx.authorizeGlobal();
   await ctx.store.transaction(async (tx) => {
     const before = await repo.getBulletin(tx, id);
     if (!before) throw notFound('bulletin', id);
@@ -166,7 +182,7 @@ export async function setBulletinEnabled(ctx: Context, id: number, enabled: bool
 export async function listUpdates(ctx: Context, f: UpdateFilter, page: Page) {
   ctx.authorize('read');
   if (f.cve) f = { ...f, cve: checkCve(f.cve) };
-  const r = await listCatalogUpdates(ctx.store.db, f, page);
+  const r = await listCatalogUpdates(ctx.store.db, ctx.access, f, page);
   return {
     ...r,
     items: r.items.map((u) => ({
@@ -232,7 +248,7 @@ export async function listCves(ctx: Context, f: repo.CveFilter, page: Page) {
   checkSeverities(f.severity);
   if (f.epssAtLeast !== undefined && !(f.epssAtLeast >= 0 && f.epssAtLeast <= 1))
     throw invalid('epssAtLeast must be between 0 and 1', [{ path: '/epssAtLeast', message: 'must be 0..1' }]);
-  const r = await repo.listCves(ctx.store.db, f, page);
+  const r = await repo.listCves(ctx.store.db, ctx.access, f, page);
   return { ...r, items: r.items.map(cveView) };
 }
 
@@ -254,6 +270,8 @@ export async function resolveBulletinsToUpdates(ctx: Context, bulletinIds: reado
 export async function devicesExposedToCve(ctx: Context, cve: string) {
   ctx.authorize('read');
   const id = checkCve(cve);
+  // a CVE another organization's devices reported is not there for this caller
+  if (!(await repo.getCve(ctx.store.db, ctx.access, id))) return [];
   const rows = await exposedDevices(ctx.store.db, ctx.access, id);
   return rows.map((r) => ({
     deviceId: r.device_id,
@@ -276,7 +294,7 @@ export async function devicesExposedToCve(ctx: Context, cve: string) {
 export async function getCve(ctx: Context, cve: string) {
   ctx.authorize('read');
   const id = checkCve(cve, '/id');
-  const c = await repo.getCve(ctx.store.db, id);
+  const c = await repo.getCve(ctx.store.db, ctx.access, id);
   if (!c) throw notFound('CVE', id);
   const bulletinIds = await repo.bulletinIdsForCves(ctx.store.db, [id]);
   const [initial, bulletins, exposed] = await Promise.all([
@@ -286,7 +304,7 @@ export async function getCve(ctx: Context, cve: string) {
   ]);
   return {
     ...cveView(c),
-    bulletins: bulletins.items.map(bulletinView),
+    bulletins: bulletins.items.map((b) => bulletinView(b, ctx)),
     initialSet: initial,
     exposedDevices: exposed,
   };

@@ -158,7 +158,7 @@ export async function installOnDevices(
   const named = input.updateIds?.length ? [...new Set(input.updateIds)] : undefined;
   if (named) {
     ctx.authorize('approve');
-    const known = new Set(await existingUpdateIds(ctx.store.db, named));
+    const known = new Set(await existingUpdateIds(ctx.store.db, named, ctx.access));
     const unknown = named.filter((id) => !known.has(id));
     if (unknown.length) throw notFound(unknown.length === 1 ? 'patch' : 'patches', unknown.join(', '));
   }
@@ -327,7 +327,7 @@ export async function clearDeviceIgnore(ctx: Context, deviceId: number, updateId
   const device = await visibleDevice(ctx, deviceId);
   ctx.authorize('approve');
   const ids = [...new Set(updateIds)];
-  const known = new Set(await existingUpdateIds(ctx.store.db, ids));
+  const known = new Set(await existingUpdateIds(ctx.store.db, ids, ctx.access));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length) throw notFound(unknown.length === 1 ? 'patch' : 'patches', unknown.join(', '));
   const ignored = (

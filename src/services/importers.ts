@@ -100,6 +100,7 @@ export async function importAdvisories(
   onProgress?: (p: ImportProgress) => void,
 ): Promise<ImportReport> {
   ctx.authorize('import_catalog');
+  ctx.authorizeGlobal(); // the catalog is every organization's: importing into it spans every tenant
   if (!(IMPORT_FORMATS as readonly string[]).includes(input.format))
     throw invalid(`unknown import format '${String(input.format)}'`, [
       { path: '/format', message: `must be one of ${IMPORT_FORMATS.join(', ')}` },

@@ -15,7 +15,7 @@ import {
   upsertUpdates,
 } from '../store/repos/updates-repo.ts';
 import { updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
-import { linkUpdateCves, linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
+import { linkUpdateCves, linkUpdatesToAdvisories, recordLearned } from '../store/repos/catalog-repo.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { effectiveApprovals } from './approvals.ts';
@@ -79,6 +79,13 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
       for (const c of u.cves ?? []) links.push({ updateId: id, cve: normalizeCve(c) });
     });
     await linkUpdateCves(tx, links);
+    // what the device reported is its organization's until an advisory knows it (migration 0012)
+    await recordLearned(
+      tx,
+      device.organization_id,
+      [...ids.values()],
+      links.map((l) => l.cve),
+    );
 
     const current = new Map((await deviceUpdateStates(tx, [deviceId])).map((s) => [s.update_id, s]));
     const reported = report.updates.map((u, i) => ({ u, updateId: ids.get(rows[i]!.natural_key)! }));

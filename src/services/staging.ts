@@ -115,12 +115,13 @@ export async function ensureStaged(
   options: StagingOptions,
 ): Promise<StagingResult> {
   ctx.authorize('import_catalog');
+  ctx.authorizeGlobal(); // the server's package cache is every organization's
   if (!target.updateIds?.length && !target.bulletinIds?.length)
     throw invalid('nothing to stage', [{ path: '/updateIds', message: 'give updateIds or bulletinIds' }]);
   const ids = new Set(target.updateIds ?? []);
   if (target.bulletinIds?.length)
     for (const id of await updateIdsForBulletins(ctx.store.db, target.bulletinIds)) ids.add(id);
-  const updates = await repo.updatesForStaging(ctx.store.db, [...ids]);
+  const updates = await repo.updatesForStaging(ctx.store.db, ctx.access, [...ids]);
   const unknown = [...(target.updateIds ?? [])].filter((id) => !updates.some((u) => u.id === id));
   if (unknown.length)
     throw invalid(
@@ -220,7 +221,7 @@ export async function ensureStaged(
 /** Whether an update's package is in the cache, and which files. */
 export async function stagingOf(ctx: Context, updateId: number, options: Pick<StagingOptions, 'dir'>) {
   ctx.authorize('read');
-  const [u] = await repo.updatesForStaging(ctx.store.db, [updateId]);
+  const [u] = await repo.updatesForStaging(ctx.store.db, ctx.access, [updateId]);
   if (!u) throw notFound('update', updateId);
   const packages = [];
   for (const p of await repo.stagedPackagesOf(ctx.store.db, [updateId]))
@@ -241,7 +242,7 @@ export async function isStaged(ctx: Context, updateId: number, options: Pick<Sta
 /** updates whose package is staged, or (staged false) those that are not */
 export async function listStagingUpdates(ctx: Context, f: repo.StagingFilter, page: Page) {
   ctx.authorize('read');
-  const r = await repo.listStagingUpdates(ctx.store.db, f, page);
+  const r = await repo.listStagingUpdates(ctx.store.db, ctx.access, f, page);
   return {
     ...r,
     items: r.items.map((u) => ({

@@ -177,6 +177,17 @@ export interface CvesTable {
   published_at: StampNull;
   modified_at: StampNull;
   updated_at: Stamp;
+  /** an import knows it: shared by every organization (migration 0012) */
+  vendor_known: Def<boolean>;
+}
+/** organizations whose devices reported an update / a CVE no advisory knows (migration 0012) */
+export interface UpdateLearnedByTable {
+  update_id: number;
+  organization_id: number;
+}
+export interface CveLearnedByTable {
+  cve_id: string;
+  organization_id: number;
 }
 export interface BulletinsTable {
   id: Id;
@@ -455,6 +466,8 @@ export interface Database {
   bulletin_packages: BulletinPackagesTable;
   updates: UpdatesTable;
   update_cves: UpdateCvesTable;
+  update_learned_by: UpdateLearnedByTable;
+  cve_learned_by: CveLearnedByTable;
   update_supersedence: UpdateSupersedenceTable;
   custom_severities: CustomSeveritiesTable;
   bulletin_custom_severities: BulletinCustomSeveritiesTable;

@@ -7,6 +7,7 @@ import * as m0008 from './0008_custom_severity_compliance.ts';
 import * as m0009 from './0009_agent_settings.ts';
 import * as m0010 from './0010_window_schedule.ts';
 import * as m0011 from './0011_auth_hardening.ts';
+import * as m0012 from './0012_catalog_tenancy.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0009_agent_settings': m0009,
   '0010_window_schedule': m0010,
   '0011_auth_hardening': m0011,
+  '0012_catalog_tenancy': m0012,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

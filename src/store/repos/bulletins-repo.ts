@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Bulletin, CveRecord, EpssRecord, KevRecord } from '../../core/advisories/index.ts';
 import { versionScheme } from '../../core/advisories/index.ts';
+import type { Access } from '../../core/access.ts';
 import type { Db } from '../db.ts';
+import { cveVisible } from './catalog-repo.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
 import type { BulletinPackagesTable, Row } from '../schema.ts';
 
@@ -46,14 +48,19 @@ export async function upsertProducts(db: Db, products: readonly { vendorId: numb
     .execute();
 }
 
-/** Ensures CVE rows exist (bare ids); existing rows are left alone. */
+/**
+ * Ensures CVE rows exist (bare ids) for what an advisory names: they are shared from now on (a CVE only a
+ * device had reported becomes vendor-known); their other columns are left alone.
+ */
 export async function ensureCves(db: Db, ids: readonly string[]) {
   const unique = [...new Set(ids)];
   for (let i = 0; i < unique.length; i += 5000)
     await db
       .insertInto('cves')
-      .values(unique.slice(i, i + 5000).map((id) => ({ id })))
-      .onConflict((oc) => oc.column('id').doNothing())
+      .values(unique.slice(i, i + 5000).map((id) => ({ id, vendor_known: true })))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({ vendor_known: true }).where('cves.vendor_known', '=', false),
+      )
       .execute();
 }
 
@@ -118,12 +125,14 @@ export async function upsertEpss(db: Db, records: readonly EpssRecord[]): Promis
 async function upsertCveRows(
   db: Db,
   rows: readonly ({ id: string } & Record<string, unknown>)[],
-  merged: Record<string, ReturnType<typeof sql>>,
+  fields: Record<string, ReturnType<typeof sql>>,
 ): Promise<Set<string>> {
   const changed = new Set<string>();
+  // whatever an import says about a CVE makes it shared (migration 0012)
+  const merged: Record<string, ReturnType<typeof sql>> = { ...fields, vendor_known: sql`true` };
   const columns = Object.keys(merged);
   for (let i = 0; i < rows.length; i += 2000) {
-    const chunk = rows.slice(i, i + 2000);
+    const chunk = rows.slice(i, i + 2000).map((r) => ({ ...r, vendor_known: true }));
     // write only when the merged values differ from the stored ones, so updated_at means "changed"
     const oldTuple = sql.join(columns.map((c) => sql.ref(`cves.${c}`)));
     const newTuple = sql.join(columns.map((c) => merged[c]!));
@@ -474,8 +483,9 @@ export const cveSort = {
   kevAddedAt: 'c.kev_added_at',
 };
 
-export async function listCves(db: Db, f: CveFilter, page: Page) {
-  let q = db.selectFrom('cves as c').selectAll('c');
+/** CVEs the scope sees: those an import knows, and those its organizations' devices reported */
+export async function listCves(db: Db, access: Access, f: CveFilter, page: Page) {
+  let q = db.selectFrom('cves as c').selectAll('c').where(cveVisible(access));
   if (f.q) q = q.where('c.id', 'ilike', containsPattern(f.q));
   if (f.ids) q = q.where('c.id', 'in', f.ids.length ? f.ids : ['']);
   if (f.knownExploited !== undefined) q = q.where('c.known_exploited', '=', f.knownExploited);
@@ -484,8 +494,14 @@ export async function listCves(db: Db, f: CveFilter, page: Page) {
   return paginate(q, page, cveSort, 'c.id', (r) => r as Row<'cves'>);
 }
 
-export async function getCve(db: Db, id: string) {
-  return db.selectFrom('cves').selectAll().where('id', '=', id).executeTakeFirst();
+/** one CVE, when the scope sees it */
+export async function getCve(db: Db, access: Access, id: string) {
+  return db
+    .selectFrom('cves as c')
+    .selectAll('c')
+    .where('c.id', '=', id)
+    .where(cveVisible(access))
+    .executeTakeFirst();
 }
 
 // ---- custom severities -----------------------------------------------------------------------------

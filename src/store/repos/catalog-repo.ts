@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { compareVersions, type VersionScheme } from '../../core/advisories/index.ts';
 import { SETTLED } from '../../core/status.ts';
@@ -7,14 +7,89 @@ import type { Db } from '../db.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
 import type { Row } from '../schema.ts';
 
-/** links updates to CVEs, creating CVE rows that are not known yet */
-export async function linkUpdateCves(db: Db, links: { updateId: number; cve: string }[]) {
+// ---- tenancy of the catalog (migration 0012) ------------------------------------------------------------
+// Vendor advisories are shared; what a tenant's devices report is that tenant's. An update is shared once an
+// advisory knows it (bulletin_id, set by the linker below), a CVE once an import knows it (vendor_known);
+// otherwise each is seen by the organizations that reported it (update_learned_by, cve_learned_by). A caller
+// whose scope covers every organization sees everything. Each test is one primary-key probe per candidate
+// row into a table of one row per (row, organization), never a scan of device_updates.
+
+/** the organizations whose learned catalog rows the scope sees: whole ones and those it sees groups of */
+function learnedOrgs(access: Access): number[] {
+  return [...access.organizations, ...access.groups.keys()];
+}
+
+/** updates (alias `u`, or the columns given) that the scope sees */
+export function updateVisible(
+  access: Access,
+  id = 'u.id',
+  bulletinId = 'u.bulletin_id',
+): RawBuilder<SqlBool> {
+  if (access.all) return sql<SqlBool>`true`;
+  const orgs = learnedOrgs(access);
+  if (!orgs.length) return sql<SqlBool>`${sql.ref(bulletinId)} is not null`;
+  return sql<SqlBool>`(${sql.ref(bulletinId)} is not null or exists (select 1 from update_learned_by l
+    where l.update_id = ${sql.ref(id)} and l.organization_id in (${sql.join(orgs)})))`;
+}
+
+/** CVEs (the id column given, of a row of `cves` aliased by `vendorKnown`'s table) that the scope sees */
+export function cveVisible(access: Access, id = 'c.id', vendorKnown = 'c.vendor_known'): RawBuilder<SqlBool> {
+  if (access.all) return sql<SqlBool>`true`;
+  const orgs = learnedOrgs(access);
+  if (!orgs.length) return sql<SqlBool>`${sql.ref(vendorKnown)}`;
+  return sql<SqlBool>`(${sql.ref(vendorKnown)} or exists (select 1 from cve_learned_by l
+    where l.cve_id = ${sql.ref(id)} and l.organization_id in (${sql.join(orgs)})))`;
+}
+
+/** CVEs seen by one organization (a device's own updates show the CVEs its organization may see) */
+export function cveVisibleToOrganization(orgColumn: string, id = 'c.id', vendorKnown = 'c.vendor_known') {
+  return sql<SqlBool>`(${sql.ref(vendorKnown)} or exists (select 1 from cve_learned_by l
+    where l.cve_id = ${sql.ref(id)} and l.organization_id = ${sql.ref(orgColumn)}))`;
+}
+
+/** the CVE ids of update `u` that the scope sees, in order */
+export const visibleCvesOfUpdate = (access: Access, updateId = 'u.id') =>
+  sql<string[]>`array(select uc.cve_id from update_cves uc join cves c on c.id = uc.cve_id
+    where uc.update_id = ${sql.ref(updateId)} and ${cveVisible(access)} order by uc.cve_id)`;
+
+/** records that an organization's devices reported these updates and CVEs (idempotent) */
+export async function recordLearned(
+  db: Db,
+  organizationId: number,
+  updateIds: readonly number[],
+  cves: readonly string[],
+) {
+  const u = [...new Set(updateIds)];
+  for (let i = 0; i < u.length; i += 2000)
+    await db
+      .insertInto('update_learned_by')
+      .values(u.slice(i, i + 2000).map((update_id) => ({ update_id, organization_id: organizationId })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  const c = [...new Set(cves)];
+  for (let i = 0; i < c.length; i += 2000)
+    await db
+      .insertInto('cve_learned_by')
+      .values(c.slice(i, i + 2000).map((cve_id) => ({ cve_id, organization_id: organizationId })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+}
+
+/**
+ * Links updates to CVEs, creating CVE rows that are not known yet. `vendor`: the links come from an
+ * advisory, so the CVEs are shared (a CVE a device reported becomes shared when an advisory names it).
+ */
+export async function linkUpdateCves(db: Db, links: { updateId: number; cve: string }[], vendor = false) {
   if (!links.length) return;
   const cves = [...new Set(links.map((l) => l.cve))];
   await db
     .insertInto('cves')
-    .values(cves.map((id) => ({ id })))
-    .onConflict((oc) => oc.column('id').doNothing())
+    .values(cves.map((id) => ({ id, vendor_known: vendor })))
+    .onConflict((oc) =>
+      vendor
+        ? oc.column('id').doUpdateSet({ vendor_known: true }).where('cves.vendor_known', '=', false)
+        : oc.column('id').doNothing(),
+    )
     .execute();
   await db
     .insertInto('update_cves')
@@ -43,17 +118,15 @@ export const updateSort = {
 
 export type CatalogUpdateRow = Row<'updates'> & { cves: string[]; bulletin_external_id: string | null };
 
-export async function listCatalogUpdates(db: Db, f: UpdateFilter, page: Page) {
+/** the catalog's updates that the scope sees (shared ones and those its organizations reported) */
+export async function listCatalogUpdates(db: Db, access: Access, f: UpdateFilter, page: Page) {
   let q = db
     .selectFrom('updates as u')
     .leftJoin('bulletins as b', 'b.id', 'u.bulletin_id')
     .selectAll('u')
     .select('b.external_id as bulletin_external_id')
-    .select(
-      sql<
-        string[]
-      >`array(select uc.cve_id from update_cves uc where uc.update_id = u.id order by uc.cve_id)`.as('cves'),
-    );
+    .select(visibleCvesOfUpdate(access).as('cves'))
+    .where(updateVisible(access));
   if (f.q) q = q.where('u.name', 'ilike', containsPattern(f.q));
   if (f.kb) q = q.where(sql`upper(u.kb)`, '=', f.kb.toUpperCase());
   if (f.packageName) q = q.where('u.package_name', '=', f.packageName);
@@ -64,15 +137,17 @@ export async function listCatalogUpdates(db: Db, f: UpdateFilter, page: Page) {
       eb.exists(
         eb
           .selectFrom('update_cves as uc')
+          .innerJoin('cves as c', 'c.id', 'uc.cve_id')
           .whereRef('uc.update_id', '=', 'u.id')
           .where('uc.cve_id', '=', f.cve!.toUpperCase())
+          .where(cveVisible(access))
           .select(sql`1`.as('one')),
       ),
     );
   return paginate(q, page, updateSort, 'u.id', (r) => r as CatalogUpdateRow);
 }
 
-/** update ids of the bulletins (Altiris ResolveToUpdates) */
+/** update ids of the bulletins (Altiris ResolveToUpdates): shared, since an advisory knows them */
 export async function updateIdsForBulletins(db: Db, bulletinIds: readonly number[]): Promise<number[]> {
   if (!bulletinIds.length) return [];
   const rows = await db
@@ -184,7 +259,7 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
     result.linkedBulletins += bulletinOf.size;
     if (cveLinks.length) {
       const before = await countUpdateCves(db, [...new Set(cveLinks.map((l) => l.updateId))]);
-      await linkUpdateCves(db, cveLinks);
+      await linkUpdateCves(db, cveLinks, true);
       const after = await countUpdateCves(db, [...new Set(cveLinks.map((l) => l.updateId))]);
       result.linkedCves += after - before;
     }

@@ -1,19 +1,27 @@
 import { sql } from 'kysely';
+import type { Access } from '../../core/access.ts';
 import type { Db } from '../db.ts';
 import { paginate, type Page } from '../paging.ts';
 import type { Row } from '../schema.ts';
+import { updateVisible } from './catalog-repo.ts';
 
 // The package cache: `packages` holds each verified file once (by SHA-256), `update_packages` says which
 // update it belongs to. A row exists only for a file whose hash and size were checked.
 
 export type StagingCandidate = Pick<Row<'updates'>, 'id' | 'name' | 'sha256' | 'size_bytes' | 'source_url'>;
 
-export const updatesForStaging = (db: Db, ids: readonly number[]): Promise<StagingCandidate[]> =>
+/** the updates among `ids` that the scope sees (another tenant's learned update is not there) */
+export const updatesForStaging = (
+  db: Db,
+  access: Access,
+  ids: readonly number[],
+): Promise<StagingCandidate[]> =>
   db
-    .selectFrom('updates')
-    .select(['id', 'name', 'sha256', 'size_bytes', 'source_url'])
-    .where('id', 'in', ids.length ? [...ids] : [0])
-    .orderBy('id')
+    .selectFrom('updates as u')
+    .select(['u.id', 'u.name', 'u.sha256', 'u.size_bytes', 'u.source_url'])
+    .where('u.id', 'in', ids.length ? [...ids] : [0])
+    .where(updateVisible(access))
+    .orderBy('u.id')
     .execute();
 
 export const getPackage = (db: Db, sha256: string) =>
@@ -58,11 +66,13 @@ export const stagingSort = { name: 'u.name', id: 'u.id', releasedAt: 'u.released
 
 const isStaged = sql<boolean>`exists (select 1 from update_packages up join packages p on p.sha256 = up.sha256 where up.update_id = u.id)`;
 
-export function listStagingUpdates(db: Db, f: StagingFilter, page: Page) {
+/** the updates the scope sees, staged or not */
+export function listStagingUpdates(db: Db, access: Access, f: StagingFilter, page: Page) {
   let q = db
     .selectFrom('updates as u')
     .select(['u.id', 'u.name', 'u.kind', 'u.kb', 'u.version', 'u.sha256', 'u.size_bytes', 'u.source_url'])
-    .where(f.staged ? isStaged : sql<boolean>`not ${isStaged}`);
+    .where(f.staged ? isStaged : sql<boolean>`not ${isStaged}`)
+    .where(updateVisible(access));
   if (f.downloadable) q = q.where('u.source_url', 'is not', null);
   if (f.bulletinId !== undefined) q = q.where('u.bulletin_id', '=', f.bulletinId);
   return paginate(q, page, stagingSort, 'u.id', (r) => r);

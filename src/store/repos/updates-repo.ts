@@ -5,6 +5,7 @@ import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 import { paginate, type Page } from '../paging.ts';
 import type { NewRow } from '../schema.ts';
+import { cveVisibleToOrganization, updateVisible } from './catalog-repo.ts';
 
 // The catalog's installable updates and each device's state of them.
 
@@ -36,9 +37,17 @@ export async function upsertUpdates(db: Db, rows: NewRow<'updates'>[]): Promise<
 export const getUpdate = (db: Db, id: number) =>
   db.selectFrom('updates').selectAll().where('id', '=', id).executeTakeFirst();
 
-export const existingUpdateIds = async (db: Db, ids: number[]) =>
+/** the ids among `ids` that are updates (that the scope sees, when `access` is given) */
+export const existingUpdateIds = async (db: Db, ids: number[], access?: Access) =>
   ids.length
-    ? (await db.selectFrom('updates').select('id').where('id', 'in', ids).execute()).map((r) => r.id)
+    ? (
+        await db
+          .selectFrom('updates as u')
+          .select('u.id')
+          .where('u.id', 'in', ids)
+          .$if(access !== undefined, (q) => q.where(updateVisible(access!)))
+          .execute()
+      ).map((r) => r.id)
     : [];
 
 export type DeviceUpdateState = Awaited<ReturnType<typeof deviceUpdateStates>>[number];
@@ -124,7 +133,9 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
       'b.external_id as bulletin_external_id',
       'b.title as bulletin_title',
       'u.bulletin_id',
-      sql<string[]>`array(select cve_id from update_cves uc where uc.update_id = u.id
+      // a CVE another organization's devices reported with this update is not this device's to show
+      sql<string[]>`array(select uc.cve_id from update_cves uc join cves c on c.id = uc.cve_id
+          where uc.update_id = u.id and ${cveVisibleToOrganization('du.organization_id')}
         union select cve_id from bulletin_cves bc where bc.bulletin_id = u.bulletin_id order by 1)`.as(
         'cves',
       ),
@@ -146,9 +157,11 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
         eb.exists(
           eb
             .selectFrom('update_cves as uc')
+            .innerJoin('cves as c', 'c.id', 'uc.cve_id')
             .select('uc.cve_id')
             .whereRef('uc.update_id', '=', 'u.id')
-            .where('uc.cve_id', '=', cve),
+            .where('uc.cve_id', '=', cve)
+            .where(cveVisibleToOrganization('du.organization_id')),
         ),
         eb.exists(
           eb
