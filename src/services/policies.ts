@@ -1,6 +1,13 @@
 import { descendantsOf, seesOrganization } from '../core/access.ts';
 import { conflict, invalid, isDomainError, notFound } from '../core/errors.ts';
-import { parsePolicy, type PatchPolicy } from '../core/policies/index.ts';
+import {
+  formatBehaviour,
+  formatRule,
+  parsePolicy,
+  type BehaviourBody,
+  type PatchPolicy,
+  type RuleBody,
+} from '../core/policies/index.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
@@ -47,10 +54,11 @@ export interface PolicyView {
   name: string;
   notes: string;
   enabled: boolean;
-  rule: Record<string, unknown>;
+  /** the rule and behaviour in the shape of a body (core/policies/format.ts): GET's answer can be PUT back */
+  rule: RuleBody;
   targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
   schedule: Schedule | null;
-  behaviour: Record<string, unknown>;
+  behaviour: BehaviourBody;
   /** the install task the schedule fires; null without a schedule */
   taskId: number | null;
   /** the next time the engine fires the policy's task; null when unscheduled, disabled or over */
@@ -94,10 +102,10 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
     name: row.name,
     notes: row.notes,
     enabled: row.enabled,
-    rule: row.rule,
+    rule: formatRule(row.rule as unknown as PatchPolicy['rule']),
     targets: { groups: t.groups, devices: t.devices, deviceFilter: t.filters[0] ?? null },
     schedule: (row.schedule ?? null) as Schedule | null,
-    behaviour: row.behaviour,
+    behaviour: formatBehaviour(row.behaviour as unknown as PatchPolicy['behaviour']),
     taskId: task?.id ?? null,
     nextRunAt: task?.enabled ? (task.next_due_at ?? null) : null,
     createdBy: row.created_by,

@@ -115,12 +115,14 @@ export interface Policy {
   name: string;
   notes: string;
   enabled: boolean;
-  /** the parsed selection rule; a body sends it flat: {kind, ...match fields, classes, …} */
+  /** the selection rule as a body writes it (GET's answer can be PUT back): {kind, ...its fields, classes, …} */
   rule: {
-    match: { kind: string; severities?: string[]; [more: string]: unknown };
+    kind: string;
+    severities?: string[];
     vendorProducts: unknown;
     classes: unknown;
     includeOptional: boolean;
+    [more: string]: unknown;
   };
   targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
   schedule: CanonicalSchedule | null;

@@ -9,6 +9,14 @@ export {
   parseTimeOfDay,
   POLICY_LIMITS,
 } from './parse.ts';
+export {
+  formatRule,
+  formatBehaviour,
+  formatRebootPostponement,
+  type RuleBody,
+  type BehaviourBody,
+  type RebootPostponementBody,
+} from './format.ts';
 export { selectUpdates, compileRule, isTargeted } from './select.ts';
 export {
   ADVANCED_FIELDS,

@@ -145,7 +145,8 @@ function parseRule(obj: Json, path: string, issues: Issues): SelectionRule | und
     }
     match = parseMatch(k, obj, path, issues);
   }
-  const vp = readObject(obj, 'vendorProducts', path, issues);
+  // null, as a rule renders without a restriction (format.ts), is the same as leaving it out
+  const vp = obj['vendorProducts'] === null ? undefined : readObject(obj, 'vendorProducts', path, issues);
   const vendorProducts = vp ? parseVendorProducts(vp, at(path, 'vendorProducts'), issues) : null;
   const classesObj = readObject(obj, 'classes', path, issues);
   const classes = parseClasses(classesObj, at(path, 'classes'), issues);

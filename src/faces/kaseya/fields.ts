@@ -18,6 +18,9 @@ import type { FieldMap, FieldSpec, FieldType } from '../shared/odata/index.ts';
 // (store/repos/directory-repo.ts, device-patch-views-repo.ts, installed-software-repo.ts), or a code of the product's
 // computed from domain fields. A $filter or $orderby on a code runs in SQL through the same expression
 // that renders it (core/query.ts evaluate), so a client filters on the numbers it reads.
+// Every number of the seed's lists is an id (a bigint column), a count or an integer code: each is an
+// `integer` field, so `AgentId eq 1.5` or `AgentId eq 99999999999999999999M` is a 400 naming the field,
+// never a value PostgreSQL refuses.
 
 const spec = (expr: Expr | string, type: FieldType): FieldSpec => ({
   expr: typeof expr === 'string' ? field(expr) : expr,
@@ -31,21 +34,21 @@ export const valueOf = (fields: FieldMap, name: string, record: object): unknown
 // ---- organizations, machine groups, agents ------------------------------------------------------------
 
 export const orgFields: FieldMap = {
-  OrgId: spec('id', 'number'),
+  OrgId: spec('id', 'integer'),
   OrgName: spec('name', 'string'),
   OrgRef: spec('ref', 'string'),
   // the seed's organization fields Patchline keeps as free-form attributes of the organization
   OrgType: spec('attributes.OrgType', 'string'),
   DefaultMachineGroupName: spec('rootGroupName', 'string'),
-  ParentOrgId: spec('parentId', 'number'),
+  ParentOrgId: spec('parentId', 'integer'),
   Website: spec('attributes.Website', 'string'),
 };
 
 export const groupFields: FieldMap = {
-  MachineGroupId: spec('id', 'number'),
+  MachineGroupId: spec('id', 'integer'),
   MachineGroupName: spec('name', 'string'),
-  ParentMachineGroupId: spec('parentId', 'number'),
-  OrgId: spec('organizationId', 'number'),
+  ParentMachineGroupId: spec('parentId', 'integer'),
+  OrgId: spec('organizationId', 'integer'),
 };
 
 /**
@@ -72,13 +75,13 @@ const osType = cases(
 );
 
 export const agentFields: FieldMap = {
-  AgentId: spec('id', 'number'),
+  AgentId: spec('id', 'integer'),
   AgentName: spec('name', 'string'),
-  Online: spec(online, 'number'),
+  Online: spec(online, 'integer'),
   OSType: spec(osType, 'string'),
   OSInfo: spec('osName', 'string'),
-  OrgId: spec('organizationId', 'number'),
-  MachineGroupId: spec('groupId', 'number'),
+  OrgId: spec('organizationId', 'integer'),
+  MachineGroupId: spec('groupId', 'integer'),
   MachineGroup: spec('groupName', 'string'),
   ComputerName: spec('hostname', 'string'),
   OperatingSystem: spec('osName', 'string'),
@@ -91,7 +94,7 @@ export const agentFields: FieldMap = {
 // ---- users, roles, installed applications -------------------------------------------------------------
 
 export const userFields: FieldMap = {
-  UserId: spec('id', 'number'),
+  UserId: spec('id', 'integer'),
   AdminName: spec('username', 'string'),
   FirstName: spec('firstName', 'string'),
   LastName: spec('lastName', 'string'),
@@ -100,7 +103,7 @@ export const userFields: FieldMap = {
 };
 
 export const roleFields: FieldMap = {
-  RoleId: spec('id', 'number'),
+  RoleId: spec('id', 'integer'),
   RoleName: spec('name', 'string'),
 };
 
@@ -111,7 +114,7 @@ export const installedAppFields: FieldMap = {
   Manufacturer: spec('manufacturer', 'string'),
   ProductName: spec('productName', 'string'),
   DirectoryPath: spec(value(null), 'string'),
-  Size: spec(value(null), 'number'),
+  Size: spec(value(null), 'integer'),
   LastModifiedDate: spec('installedAt', 'datetime'),
 };
 
@@ -176,21 +179,21 @@ const zero = value(0);
 /** the fields of a patch record; `installDate` is the domain field of the list's InstallDate */
 export function patchFields(d: PatchDecisions, installDate: 'installedAt' | 'recordedAt'): FieldMap {
   return {
-    PatchDataId: spec('updateId', 'number'),
-    UpdateClassification: spec(updateClassification, 'number'),
-    UpdateCategory: spec(updateCategory, 'number'),
+    PatchDataId: spec('updateId', 'integer'),
+    UpdateClassification: spec(updateClassification, 'integer'),
+    UpdateCategory: spec(updateCategory, 'integer'),
     KBArticleId: spec('kb', 'string'),
     KBArticleLink: spec(kbLink, 'string'),
     SecurityBulletinId: spec(cases([[is('isSecurity', true), field('bulletinRef')]], null), 'string'),
     SecurityBulletinLink: spec(cases([[is('isSecurity', true), field('bulletinUrl')]], null), 'string'),
     UpdateTitle: spec(title, 'string'),
     LastPublishedDate: spec('releasedAt', 'datetime'),
-    LocationPending: spec(zero, 'number'),
-    LocationId: spec(zero, 'number'),
+    LocationPending: spec(zero, 'integer'),
+    LocationId: spec(zero, 'integer'),
     BulletinId: spec('bulletinRef', 'string'),
-    PatchState: spec(patchState, 'number'),
-    Ignore: spec(cases([[oneOf('updateId', d.ignored), 1]], 0), 'number'),
-    ProductId: spec('productId', 'number'),
+    PatchState: spec(patchState, 'integer'),
+    Ignore: spec(cases([[oneOf('updateId', d.ignored), 1]], 0), 'integer'),
+    ProductId: spec('productId', 'integer'),
     ApprovalStatus: spec(
       cases(
         [
@@ -199,22 +202,22 @@ export function patchFields(d: PatchDecisions, installDate: 'installedAt' | 'rec
         ],
         2,
       ),
-      'number',
+      'integer',
     ),
     Location: spec('sourceUrl', 'string'),
-    WuaOverrideFlag: spec(zero, 'number'),
+    WuaOverrideFlag: spec(zero, 'integer'),
     Switches: spec('installSwitches', 'string'),
     ProductName: spec(product, 'string'),
     IsSuperseded: spec('superseded', 'boolean'),
-    WuaProductId: spec(zero, 'number'),
+    WuaProductId: spec(zero, 'integer'),
     // the names the seed's sample response uses for the same things (see seeds/README.md)
     Description: spec(title, 'string'),
     KBArticle: spec('kb', 'string'),
     Product: spec(product, 'string'),
     ReleaseDate: spec('releasedAt', 'datetime'),
-    Status: spec(patchState, 'number'),
-    manualUpdateFlag: spec(zero, 'number'),
-    schedTogether: spec(zero, 'number'),
+    Status: spec(patchState, 'integer'),
+    manualUpdateFlag: spec(zero, 'integer'),
+    schedTogether: spec(zero, 'integer'),
     InstallDate: spec(installDate, 'datetime'),
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { invalid } from '../../core/errors.ts';
 import { Type, type TSchema } from 'typebox';
 import * as policies from '../../services/policies.ts';
 import * as windows from '../../services/windows.ts';
@@ -33,6 +34,21 @@ const Policy = Type.Object({
 const Items = <T extends TSchema>(t: T) => Type.Object({ items: Type.Array(t) });
 // the policy body is validated by core parsePolicy (precise, all issues at once): only its envelope here
 const PolicyBody = Type.Object({ organizationId: Id }, { additionalProperties: true });
+/**
+ * PUT takes what GET answers: the fields the server keeps (id, organizationId, taskId, nextRunAt,
+ * createdBy, createdAt, updatedAt) may come along and are ignored, except that an id or an organization
+ * other than the policy's is refused (a body copied from another policy)
+ */
+const READ_ONLY = {
+  id: Type.Optional(Id),
+  organizationId: Type.Optional(Id),
+  taskId: Type.Optional(Nullable(Id)),
+  nextRunAt: Type.Optional(Nullable(DateTime)),
+  createdBy: Type.Optional(Type.String({ maxLength: 200 })),
+  createdAt: Type.Optional(DateTime),
+  updatedAt: Type.Optional(DateTime),
+};
+const ReplaceBody = Type.Object(READ_ONLY, { additionalProperties: true });
 const Assignments = Type.Object(
   {
     policies: Type.Optional(Type.Array(Id, { maxItems: 10_000 })),
@@ -133,12 +149,30 @@ export function policyRoutes(app: FastifyInstance) {
       schema: {
         tags: ['policies'],
         summary: 'Replace a patch policy (the body of create; organizationId may be omitted)',
+        description:
+          "What GET answers is a body PUT takes unchanged: the server's own fields (id, taskId, nextRunAt, " +
+          'createdBy, createdAt, updatedAt) are ignored; an id or organizationId other than the policy’s is refused.',
         params: IdParam,
-        body: Type.Object({}, { additionalProperties: true }),
+        body: ReplaceBody,
         response: { 200: Policy, ...errors },
       },
     },
-    async (req) => policies.updatePolicy(req.ctx, idOf(req), req.body as Record<string, unknown>),
+    async (req) => {
+      const {
+        id,
+        taskId: _task,
+        nextRunAt: _next,
+        createdBy: _by,
+        createdAt: _at,
+        updatedAt: _updated,
+        ...body
+      } = req.body as Record<string, unknown>;
+      if (id !== undefined && id !== idOf(req))
+        throw invalid(`the body is policy ${String(id)}, not policy ${idOf(req)}`, [
+          { path: 'id', message: `must be ${idOf(req)} or absent` },
+        ]);
+      return policies.updatePolicy(req.ctx, idOf(req), body);
+    },
   );
   for (const [action, enabled] of [
     ['enable', true],

@@ -56,18 +56,8 @@ const RULE_LABEL: Record<string, string> = {
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'none', 'unknown'];
 
 function ruleWords(rule: Policy['rule']): string {
-  const m = rule.match;
-  const base = RULE_LABEL[m.kind] ?? m.kind;
-  return m.kind === 'severity' && m.severities ? `${base}: ${m.severities.join(', ')}` : base;
-}
-/** the stored (parsed) rule as a request body's flat rule */
-function ruleBody(rule: Policy['rule']): Record<string, unknown> {
-  return {
-    ...rule.match,
-    ...(rule.vendorProducts ? { vendorProducts: rule.vendorProducts } : {}),
-    classes: rule.classes,
-    includeOptional: rule.includeOptional,
-  };
+  const base = RULE_LABEL[rule.kind] ?? rule.kind;
+  return rule.kind === 'severity' && rule.severities ? `${base}: ${rule.severities.join(', ')}` : base;
 }
 
 export function Policies() {
@@ -360,10 +350,8 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
   );
   const [name, setName] = useState(policy?.name ?? '');
   const [notes, setNotes] = useState(policy?.notes ?? '');
-  const [ruleKind, setRuleKind] = useState(policy?.rule.match.kind ?? 'all');
-  const [severities, setSeverities] = useState<string[]>(
-    policy?.rule.match.severities ?? ['critical', 'high'],
-  );
+  const [ruleKind, setRuleKind] = useState(policy?.rule.kind ?? 'all');
+  const [severities, setSeverities] = useState<string[]>(policy?.rule.severities ?? ['critical', 'high']);
   const [groups, setGroups] = useState<string[]>(policy?.targets.groups.map(String) ?? []);
   const existing = policy ? fromCanonical(policy.schedule) : null;
   const custom = !!policy?.schedule && !existing;
@@ -378,8 +366,8 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
 
   const schedule = !scheduled ? null : custom ? policy!.schedule : toCanonical(draft);
   const rule =
-    policy && policy.rule.match.kind === ruleKind
-      ? { ...ruleBody(policy.rule), ...(ruleKind === 'severity' ? { severities } : {}) }
+    policy && policy.rule.kind === ruleKind
+      ? { ...policy.rule, ...(ruleKind === 'severity' ? { severities } : {}) }
       : ruleKind === 'severity'
         ? { kind: 'severity', severities }
         : { kind: ruleKind };
@@ -455,7 +443,7 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
           <Select
             label="Updates to install"
             data={Object.entries(RULE_LABEL)
-              .filter(([k]) => ['all', 'severity', 'manual'].includes(k) || k === policy?.rule.match.kind)
+              .filter(([k]) => ['all', 'severity', 'manual'].includes(k) || k === policy?.rule.kind)
               .map(([value, label]) => ({ value, label }))}
             value={ruleKind}
             onChange={(v) => v && setRuleKind(v)}

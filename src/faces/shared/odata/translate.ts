@@ -15,7 +15,13 @@ export interface QueryOptions extends Paging {
   readonly orderby: readonly OrderByItem[];
 }
 
-export type FieldType = 'string' | 'number' | 'boolean' | 'datetime' | 'guid';
+/**
+ * What a field holds, which decides the literals it compares with. `integer` is a whole number within
+ * JavaScript's safe-integer range (ids, counts, product codes: bigint and integer columns), so a fraction
+ * or a larger number is refused here instead of failing in PostgreSQL; `number` is any number (a numeric
+ * column reads even a long decimal exactly).
+ */
+export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'datetime' | 'guid';
 
 export interface FieldSpec {
   /** what the field is in domain terms: a domain field, or an expression over domain fields */
@@ -43,6 +49,7 @@ export interface TranslateOptions {
 const TYPE_WORDS: Record<FieldType, string> = {
   string: 'a string',
   number: 'a number',
+  integer: 'an integer',
   boolean: 'a boolean',
   datetime: 'a date and time',
   guid: 'a guid',
@@ -50,6 +57,10 @@ const TYPE_WORDS: Record<FieldType, string> = {
 
 const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUMERIC_TEXT = /^-?\d+(?:\.\d+)?$/;
+// the instants a DATETIME may stand for, in UTC: what four-digit ISO text writes and PostgreSQL reads back
+// (it has no year 0, and reads `+010000-…` as no timestamp)
+const EARLIEST = DateTime.fromISO('0001-01-01T00:00:00Z', { zone: 'utc' });
+const LATEST = DateTime.fromISO('9999-12-31T23:59:59.999Z', { zone: 'utc' });
 
 /**
  * Finds the field a reference names: the exact spelling first, else the one name that matches
@@ -168,6 +179,7 @@ function translateMatch(n: MatchNode, fields: FieldMap, ci: boolean): Condition 
       `${n.fn} needs a string field, but '${name}' at position ${n.field.position} is ${TYPE_WORDS[spec.type]}`,
     );
   }
+  storableText(name, n.value);
   const at = n.fn === 'substringof' ? 'anywhere' : n.fn === 'startswith' ? 'start' : 'end';
   return { kind: 'match', left: spec.expr, at, text: n.value.value, ...(ci ? { ignoreCase: true } : {}) };
 }
@@ -212,7 +224,7 @@ function bindValue(
   };
   switch (spec.type) {
     case 'string':
-      if (value.kind === 'string') return value.value;
+      if (value.kind === 'string') return storableText(name, value);
       throw wrongType('is not a string: write it in single quotes');
     case 'number':
       if (value.kind === 'number') return numberParam(value.text, value.value);
@@ -221,12 +233,35 @@ function bindValue(
         return numberParam(value.value, Number(value.value));
       }
       throw wrongType('is not a number');
+    case 'integer': {
+      const text =
+        value.kind === 'number'
+          ? value.text
+          : value.kind === 'string' && NUMERIC_TEXT.test(value.value)
+            ? value.value
+            : undefined;
+      if (text === undefined) throw wrongType('is not a number');
+      const whole = integerOf(text);
+      if (whole === 'fraction') throw wrongType('is not a whole number');
+      if (whole === 'range') {
+        throw wrongType(`is out of range (from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER})`);
+      }
+      return whole;
+    }
     case 'boolean':
       if (value.kind !== 'boolean') throw wrongType('is not true or false');
       equalityOnly();
       return value.value;
     case 'datetime':
-      if (value.kind === 'datetime') return instant(value, options.zone);
+      if (value.kind === 'datetime') {
+        const at = instant(value, options.zone);
+        if (at < EARLIEST || at > LATEST) {
+          throw wrongType(
+            `is out of range: the store holds instants from ${EARLIEST.toISO()} to ${LATEST.toISO()} (UTC)`,
+          );
+        }
+        return at.toISO() as string;
+      }
       throw wrongType("is not a date and time: write DATETIME'yyyy-MM-ddTHH:mm:ss'");
     case 'guid':
       if (value.kind === 'guid' || (value.kind === 'string' && GUID_TEXT.test(value.value))) {
@@ -248,12 +283,45 @@ function numberParam(text: string, value: number): number | string {
   return digits.length <= 15 ? value : text;
 }
 
-function instant(value: Extract<Literal, { kind: 'datetime' }>, zone = 'UTC'): string {
+/** A string literal's text, unless it holds NUL, which PostgreSQL's text cannot (no record matches it). */
+function storableText(name: string, value: Extract<Literal, { kind: 'string' }>): string {
+  if (value.value.includes('\u0000')) {
+    throw syntaxError(
+      '$filter',
+      `field '${name}': the string at position ${value.position} contains a NUL character (\\u0000), which no text holds`,
+    );
+  }
+  return value.value;
+}
+
+/**
+ * The whole number a decimal text (`12`, `-1.50`, `1e3`, `2.5E1`) writes exactly, read digit by digit
+ * (a double would round `1.0000000000000001` to 1): `fraction` if it is not whole, `range` beyond the
+ * safe integers.
+ */
+function integerOf(text: string): number | 'fraction' | 'range' {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return 'fraction';
+  const fraction = m[3] ?? '';
+  let digits = ((m[2] as string) + fraction).replace(/^0+/, '');
+  if (digits === '') return 0;
+  let exponent = Number(m[4] ?? 0) - fraction.length;
+  const trailing = /0*$/.exec(digits)?.[0].length ?? 0;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  if (exponent < 0) return 'fraction';
+  if (digits.length + exponent > 16) return 'range';
+  const whole = BigInt(digits) * 10n ** BigInt(exponent);
+  if (whole > BigInt(Number.MAX_SAFE_INTEGER)) return 'range';
+  return (m[1] === '-' ? -1 : 1) * Number(whole);
+}
+
+function instant(value: Extract<Literal, { kind: 'datetime' }>, zone = 'UTC'): DateTime {
   const { year, month, day, hour, minute, second, millisecond } = value;
   const at = DateTime.fromObject(
     { year, month, day, hour, minute, second, millisecond },
     { zone: value.offsetMinutes === null ? zone : FixedOffsetZone.instance(value.offsetMinutes) },
   );
   if (!at.isValid) throw new Error(`toCondition: cannot place DATETIME'${value.text}' in zone '${zone}'`);
-  return at.toUTC().toISO() as string;
+  return at.toUTC();
 }
