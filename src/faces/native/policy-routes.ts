@@ -85,6 +85,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'List patch policies in scope',
@@ -102,6 +103,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.post(
     '/policies',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Create a patch policy (rule, targets, schedule, behaviour)',
@@ -118,6 +120,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Get a patch policy',
@@ -130,6 +133,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.put(
     '/policies/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Replace a patch policy (the body of create; organizationId may be omitted)',
@@ -147,6 +151,7 @@ export function policyRoutes(app: FastifyInstance) {
     app.post(
       `/policies/:id/${action}`,
       {
+        config: { scope: 'group' },
         schema: {
           tags: ['policies'],
           summary: `${action === 'enable' ? 'Enable' : 'Disable'} a patch policy (and its scheduled task)`,
@@ -159,6 +164,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.delete(
     '/policies/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Delete a patch policy and its task',
@@ -174,6 +180,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies/:id/occurrences',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: "The next occurrences of a policy's schedule (in its organization's time zone)",
@@ -195,6 +202,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies/:id/preview',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary:
@@ -210,6 +218,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/maintenance-windows',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'List maintenance windows in scope',
@@ -222,6 +231,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.post(
     '/maintenance-windows',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Create a maintenance window (name unique per organization, 1–80 characters)',
@@ -243,6 +253,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/maintenance-windows/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Get a maintenance window',
@@ -255,6 +266,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.patch(
     '/maintenance-windows/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Rename a window, replace its settings or its assignments',
@@ -275,6 +287,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.delete(
     '/maintenance-windows/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Delete a maintenance window',
@@ -290,6 +303,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/maintenance-windows/:id/occurrences',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary:
@@ -330,6 +344,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.post(
     '/schedules/convert',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['schedules'],
         summary: 'Convert a schedule between formats and list its next occurrences',
