@@ -10,7 +10,7 @@ import { validatorCompiler } from './faces/shared/validation.ts';
 import { registerMetrics } from './faces/shared/metrics.ts';
 import { registerAuthorizationBackstop } from './faces/shared/authz-backstop.ts';
 import { registerInputGuard } from './faces/shared/guard.ts';
-import { registerRouteTable } from './faces/shared/route-table.ts';
+import { declareScope, registerRouteTable } from './faces/shared/route-table.ts';
 import { registerNativeAuth } from './faces/native/auth.ts';
 import { sessionRoutes } from './faces/native/session-routes.ts';
 import { tenancyRoutes } from './faces/native/tenancy-routes.ts';
@@ -75,20 +75,24 @@ export async function buildServer({ config, store, logger = true }: ServerOption
 
   registerMetrics(app);
   registerAuthorizationBackstop(app);
-  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({
+  app.get('/healthz', { config: { public: true, scope: 'public' }, schema: { hide: true } }, async () => ({
     status: 'ok',
     version: VERSION,
   }));
-  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
-    try {
-      await store.ping();
-      return { status: 'ready', store: store.driver };
-    } catch (e) {
-      return reply
-        .status(503)
-        .send({ status: 'unavailable', store: store.driver, error: (e as Error).message });
-    }
-  });
+  app.get(
+    '/readyz',
+    { config: { public: true, scope: 'public' }, schema: { hide: true } },
+    async (_req, reply) => {
+      try {
+        await store.ping();
+        return { status: 'ready', store: store.driver };
+      } catch (e) {
+        return reply
+          .status(503)
+          .send({ status: 'unavailable', store: store.driver, error: (e as Error).message });
+      }
+    },
+  );
 
   const throttle = new LoginThrottle();
   const packages = { dir: config.packageDir ?? defaultPackageDir(config.dataDir ?? './data') };
@@ -110,9 +114,15 @@ export async function buildServer({ config, store, logger = true }: ServerOption
         },
         exposeHeadRoutes: false,
       });
-      await api.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
-      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
-        api.swagger(),
+      // the documentation UI's routes take no config from us: they are public (native/auth.ts lets them by)
+      await api.register(async (docs) => {
+        declareScope(docs, 'public');
+        await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+      });
+      api.get(
+        '/openapi.json',
+        { config: { public: true, scope: 'public' }, schema: { hide: true } },
+        async () => api.swagger(),
       );
       registerNativeAuth(api, store);
       sessionRoutes(api, store, throttle);

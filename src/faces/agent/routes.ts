@@ -26,7 +26,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
   app.post(
     '/enroll',
     {
-      config: { public: true },
+      config: { public: true, scope: 'public' },
       schema: {
         tags,
         summary: "Enroll a device with an organization's install token; returns the device credential once",
@@ -40,6 +40,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
   app.post(
     '/checkin',
     {
+      config: { scope: 'device' },
       schema: {
         tags,
         summary: 'Heartbeat with what changed; returns pending jobs and current settings',
@@ -59,6 +60,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
   app.post(
     '/scans',
     {
+      config: { scope: 'device' },
       schema: {
         tags,
         summary: 'A scan report: a full snapshot or a delta following the last applied sequence number',
@@ -77,6 +79,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
   app.post(
     '/jobs/:id/progress',
     {
+      config: { scope: 'device' },
       schema: {
         tags,
         summary: 'The agent started a job: the job is running, its queued updates are installing; idempotent',
@@ -101,6 +104,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
   app.post(
     '/jobs/:id/result',
     {
+      config: { scope: 'device' },
       schema: {
         tags,
         summary: "A job's outcome; idempotent by job id",
@@ -118,6 +122,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
   app.post(
     '/credential/rotate',
     {
+      config: { scope: 'device' },
       schema: {
         tags,
         summary: 'Replace the device credential; the old one stops working',

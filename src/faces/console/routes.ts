@@ -104,7 +104,7 @@ export function consoleRoutes(app: FastifyInstance, { distDir }: ConsoleOptions)
     return sendIndex(reply);
   };
 
-  const opts = { config: { public: true }, schema: { hide: true } };
+  const opts = { config: { public: true, scope: 'public' as const }, schema: { hide: true } };
   app.get('/', opts, handler);
   app.get('/*', opts, handler);
 }

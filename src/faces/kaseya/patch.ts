@@ -172,13 +172,13 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
   const { ctxOf, ok, listed, options } = deps;
   const done = (req: FastifyRequest, reply: FastifyReply) => ok(req, reply, true);
 
-  app.put('/assetmgmt/patch/:agentId/scannow', async (req, reply) => {
+  app.put('/assetmgmt/patch/:agentId/scannow', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     await scanDevicesNow(ctx, [agentId(req)]);
     return done(req, reply);
   });
 
-  app.put('/assetmgmt/patch/:agentId/schedule', async (req, reply) => {
+  app.put('/assetmgmt/patch/:agentId/schedule', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = agentId(req);
     const body = bodyOf(req);
@@ -187,7 +187,7 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     return done(req, reply);
   });
 
-  app.get('/assetmgmt/patch/:agentId/status', async (req, reply) => {
+  app.get('/assetmgmt/patch/:agentId/status', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = agentId(req);
     options(req); // accepted by the seed; one record, so they are only checked
@@ -255,10 +255,14 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const r = await seedNotFound('agent', id, () => queryMissingUpdates(ctx, id, { ...q, filter }));
     return listed(req, reply, { records: r.records.map(renderPatch(fields)), total: r.total }, 'Patch');
   };
-  app.get('/assetmgmt/patch/:agentId/machineupdate/:hideDeniedPatches', missing);
-  app.get('/assetmgmt/patch/:agentId/machineupdate', missing);
+  app.get(
+    '/assetmgmt/patch/:agentId/machineupdate/:hideDeniedPatches',
+    { config: { scope: 'group' } },
+    missing,
+  );
+  app.get('/assetmgmt/patch/:agentId/machineupdate', { config: { scope: 'group' } }, missing);
 
-  app.get('/assetmgmt/patch/:agentId/history', async (req, reply) => {
+  app.get('/assetmgmt/patch/:agentId/history', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = agentId(req);
     const opts = options(req);
@@ -267,7 +271,7 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     return listed(req, reply, { records: r.records.map(renderPatch(fields)), total: r.total }, 'Patch');
   });
 
-  app.put('/assetmgmt/patch/runnow', async (req, reply) => {
+  app.put('/assetmgmt/patch/runnow', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const body = bodyOf(req);
     const deviceIds = agentIds(req, body);
@@ -283,31 +287,39 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     return done(req, reply);
   });
 
-  app.delete('/assetmgmt/patch/:agentId/cancelschedule', async (req, reply) => {
-    const ctx = await ctxOf(req);
-    await cancelDeviceInstalls(ctx, [agentId(req)]);
-    return done(req, reply);
-  });
+  app.delete(
+    '/assetmgmt/patch/:agentId/cancelschedule',
+    { config: { scope: 'group' } },
+    async (req, reply) => {
+      const ctx = await ctxOf(req);
+      await cancelDeviceInstalls(ctx, [agentId(req)]);
+      return done(req, reply);
+    },
+  );
 
-  app.delete('/assetmgmt/patch', async (req, reply) => {
+  app.delete('/assetmgmt/patch', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     await cancelDeviceInstalls(ctx, agentIds(req, bodyOf(req)));
     return done(req, reply);
   });
 
-  app.put('/assetmgmt/patch/:agentId/setignore', async (req, reply) => {
+  app.put('/assetmgmt/patch/:agentId/setignore', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = agentId(req);
     await applyApproval(ctx, { deviceId: id }, patchIds(bodyOf(req), true), 'ignore');
     return done(req, reply);
   });
 
-  app.delete('/assetmgmt/patch/:agentId/:patchId/setignore', async (req, reply) => {
-    const ctx = await ctxOf(req);
-    const id = agentId(req);
-    const text = (req.params as Params).patchId ?? '';
-    if (!/^\d{1,15}$/.test(text) || Number(text) === 0) throw notFound('patch', text);
-    await clearDeviceIgnore(ctx, id, [Number(text)]);
-    return done(req, reply);
-  });
+  app.delete(
+    '/assetmgmt/patch/:agentId/:patchId/setignore',
+    { config: { scope: 'group' } },
+    async (req, reply) => {
+      const ctx = await ctxOf(req);
+      const id = agentId(req);
+      const text = (req.params as Params).patchId ?? '';
+      if (!/^\d{1,15}$/.test(text) || Number(text) === 0) throw notFound('patch', text);
+      await clearDeviceIgnore(ctx, id, [Number(text)]);
+      return done(req, reply);
+    },
+  );
 }

@@ -79,7 +79,7 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     );
   app.setNotFoundHandler(noRoute);
   // the web console's catch-all GET /* would otherwise answer unknown paths under this prefix
-  app.all('/*', noRoute);
+  app.all('/*', { config: { scope: 'public' } }, noRoute);
 
   const ok = (req: FastifyRequest, reply: FastifyReply, result: unknown, item?: string) =>
     sendEnvelope(req, reply, 200, success(result), item);
@@ -90,112 +90,126 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     parseDecimalId((req.params as Params)[param] ?? '', what);
   patchRoutes(app, { ctxOf, ok, listed, options });
 
-  app.get('/auth', async (req, reply) => {
+  app.get('/auth', { config: { scope: 'public' } }, async (req, reply) => {
     const r = await kaseyaLogin(store, req.headers.authorization, { ...opts, client: req.ip });
     return ok(req, reply, authResult(r));
   });
-  app.get('/echo', async (req, reply) => ok(req, reply, {}));
-  app.get('/echoauth', async (req, reply) => {
+  app.get('/echo', { config: { scope: 'public' } }, async (req, reply) => ok(req, reply, {}));
+  app.get('/echoauth', { config: { scope: 'self' } }, async (req, reply) => {
     whoAmI(await ctxOf(req)); // signed in is all it checks
     return ok(req, reply, {});
   });
 
-  app.get('/system/orgs', async (req, reply) =>
+  app.get('/system/orgs', { config: { scope: 'organization' } }, async (req, reply) =>
     listed(req, reply, await listOrgs(await ctxOf(req), options(req)), 'Org'),
   );
-  app.get('/system/orgs/:orgId', async (req, reply) => {
+  app.get('/system/orgs/:orgId', { config: { scope: 'organization' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).orgId ?? '', 'organization');
     return ok(req, reply, await getOrg(ctx, id));
   });
-  app.get('/system/orgs/:orgId/machinegroups', async (req, reply) => {
+  app.get('/system/orgs/:orgId/machinegroups', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).orgId ?? '', 'organization');
     return listed(req, reply, await listMachineGroups(ctx, options(req), id), 'MachineGroup');
   });
-  app.get('/system/machinegroups', async (req, reply) =>
+  app.get('/system/machinegroups', { config: { scope: 'group' } }, async (req, reply) =>
     listed(req, reply, await listMachineGroups(await ctxOf(req), options(req)), 'MachineGroup'),
   );
-  app.get('/system/machinegroups/:machineGroupId', async (req, reply) => {
+  app.get('/system/machinegroups/:machineGroupId', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).machineGroupId ?? '', 'machine group');
     // the seed's sample wraps the one record in an array
     return ok(req, reply, [await getMachineGroup(ctx, id)], 'MachineGroup');
   });
-  app.get('/assetmgmt/agents', async (req, reply) =>
+  app.get('/assetmgmt/agents', { config: { scope: 'group' } }, async (req, reply) =>
     listed(req, reply, await listAgents(await ctxOf(req), options(req)), 'Agent'),
   );
-  app.get('/assetmgmt/agents/:agentId', async (req, reply) => {
+  app.get('/assetmgmt/agents/:agentId', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).agentId ?? '', 'agent');
     return ok(req, reply, await getAgent(ctx, id));
   });
 
   // ---- writes of organizations, machine groups and agents: Result is the new id, or true ----
-  app.post('/system/orgs', async (req, reply) => ok(req, reply, await addOrg(await ctxOf(req), req.body)));
-  app.put('/system/orgs', async (req, reply) =>
+  app.post('/system/orgs', { config: { scope: 'global' } }, async (req, reply) =>
+    ok(req, reply, await addOrg(await ctxOf(req), req.body)),
+  );
+  app.put('/system/orgs', { config: { scope: 'organization' } }, async (req, reply) =>
     ok(req, reply, await updateOrgNamedInBody(await ctxOf(req), req.body)),
   );
-  app.put('/system/orgs/:orgId', async (req, reply) => {
+  app.put('/system/orgs/:orgId', { config: { scope: 'organization' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await updateOrg(ctx, idOf(req, 'orgId', 'organization'), req.body));
   });
-  app.delete('/system/orgs/:orgId', async (req, reply) => {
+  app.delete('/system/orgs/:orgId', { config: { scope: 'organization' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await deleteOrg(ctx, idOf(req, 'orgId', 'organization')));
   });
-  app.post('/system/orgs/:orgId/machinegroups', async (req, reply) => {
+  app.post('/system/orgs/:orgId/machinegroups', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await addMachineGroup(ctx, idOf(req, 'orgId', 'organization'), req.body));
   });
-  app.put('/system/machinegroups/:machineGroupId', async (req, reply) => {
+  app.put('/system/machinegroups/:machineGroupId', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = idOf(req, 'machineGroupId', 'machine group');
     return ok(req, reply, await updateMachineGroup(ctx, id, req.body));
   });
-  app.delete('/system/machinegroups/:machineGroupId', async (req, reply) => {
+  app.delete('/system/machinegroups/:machineGroupId', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await deleteMachineGroup(ctx, idOf(req, 'machineGroupId', 'machine group')));
   });
-  app.put('/assetmgmt/agents/:agentId/rename/:newName', async (req, reply) => {
-    const ctx = await ctxOf(req);
-    const id = idOf(req, 'agentId', 'agent');
-    return ok(req, reply, await renameAgent(ctx, id, (req.params as Params).newName ?? ''));
-  });
-  app.delete('/assetmgmt/agents/:agentId/:uninstallFirst', async (req, reply) => {
-    const ctx = await ctxOf(req);
-    const id = idOf(req, 'agentId', 'agent');
-    return ok(req, reply, await deleteAgent(ctx, id, (req.params as Params).uninstallFirst ?? ''));
-  });
+  app.put(
+    '/assetmgmt/agents/:agentId/rename/:newName',
+    { config: { scope: 'group' } },
+    async (req, reply) => {
+      const ctx = await ctxOf(req);
+      const id = idOf(req, 'agentId', 'agent');
+      return ok(req, reply, await renameAgent(ctx, id, (req.params as Params).newName ?? ''));
+    },
+  );
+  app.delete(
+    '/assetmgmt/agents/:agentId/:uninstallFirst',
+    { config: { scope: 'group' } },
+    async (req, reply) => {
+      const ctx = await ctxOf(req);
+      const id = idOf(req, 'agentId', 'agent');
+      return ok(req, reply, await deleteAgent(ctx, id, (req.params as Params).uninstallFirst ?? ''));
+    },
+  );
 
   // ---- agent views (Patchline has none), users, roles, installed applications ----
-  app.get('/system/views', async (req, reply) => {
+  app.get('/system/views', { config: { scope: 'organization' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     options(req); // a malformed option is still an error
     return listed(req, reply, listViews(ctx), 'View');
   });
-  app.get('/assetmgmt/agentsinview/:viewId', async (req) => {
+  app.get('/assetmgmt/agentsinview/:viewId', { config: { scope: 'organization' } }, async (req) => {
     const ctx = await ctxOf(req);
     options(req);
     agentsInView(ctx, idOf(req, 'viewId', 'agent view'));
   });
-  app.get('/system/users', async (req, reply) =>
+  app.get('/system/users', { config: { scope: 'global' } }, async (req, reply) =>
     listed(req, reply, await listUsers(await ctxOf(req), options(req)), 'User'),
   );
-  app.get('/system/users/:userId', async (req, reply) => {
+  app.get('/system/users/:userId', { config: { scope: 'global' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await getUserRecord(ctx, idOf(req, 'userId', 'user')));
   });
-  app.get('/system/roles', async (req, reply) =>
+  app.get('/system/roles', { config: { scope: 'global' } }, async (req, reply) =>
     listed(req, reply, await listRoles(await ctxOf(req), options(req)), 'Role'),
   );
-  app.get('/system/roles/:roleId', async (req, reply) => {
+  app.get('/system/roles/:roleId', { config: { scope: 'global' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await getRoleRecord(ctx, idOf(req, 'roleId', 'role')));
   });
-  app.get('/assetmgmt/audit/:agentId/software/installedapplications', async (req, reply) => {
-    const ctx = await ctxOf(req);
-    const id = idOf(req, 'agentId', 'agent');
-    return listed(req, reply, await listInstalledApps(ctx, id, options(req)), 'InstalledApplication');
-  });
+  app.get(
+    '/assetmgmt/audit/:agentId/software/installedapplications',
+    { config: { scope: 'group' } },
+    async (req, reply) => {
+      const ctx = await ctxOf(req);
+      const id = idOf(req, 'agentId', 'agent');
+      return listed(req, reply, await listInstalledApps(ctx, id, options(req)), 'InstalledApplication');
+    },
+  );
 }

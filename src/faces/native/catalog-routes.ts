@@ -27,6 +27,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.get(
     '/bulletins',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags: ['catalog'],
         summary: 'Search bulletins',
@@ -70,6 +71,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.get(
     '/bulletins/:id',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags: ['catalog'],
         summary: 'Get a bulletin with packages, supersedence and updates',
@@ -91,6 +93,7 @@ export function catalogRoutes(app: FastifyInstance) {
     app.post(
       `/bulletins/:id/${action}`,
       {
+        config: { scope: 'global' },
         schema: {
           tags: ['catalog'],
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} a bulletin for every organization`,
@@ -104,6 +107,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.get(
     '/updates',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags: ['catalog'],
         summary: 'Search updates in the catalog',
@@ -128,6 +132,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.get(
     '/cves',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags: ['catalog'],
         summary: 'Search CVEs',
@@ -166,6 +171,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.get(
     '/cves/:id',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags: ['catalog'],
         summary:
@@ -179,6 +185,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.post(
     '/catalog/import',
     {
+      config: { scope: 'global' },
       schema: {
         tags: ['catalog'],
         summary: 'Import an advisory file (OSV json or zip, Debian tracker, CSAF, KEV, EPSS, CVE JSON 5)',
@@ -209,6 +216,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.get(
     '/organizations/:id/custom-severities',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['catalog'],
         summary: "An organization's custom severities",
@@ -221,6 +229,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.put(
     '/organizations/:id/custom-severities',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['catalog'],
         summary: "Replace an organization's custom severities",
@@ -239,6 +248,7 @@ export function catalogRoutes(app: FastifyInstance) {
   app.put(
     '/organizations/:id/bulletin-custom-severities',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['catalog'],
         summary:

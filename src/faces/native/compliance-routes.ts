@@ -59,6 +59,7 @@ export function complianceRoutes(app: FastifyInstance) {
   app.get(
     '/compliance',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['compliance'],
         summary:

@@ -63,6 +63,7 @@ function crud<B>(
   app.post(
     path,
     {
+      config: { scope: 'global' },
       schema: {
         tags: [tag],
         summary: `Create a ${tag.replace(/s$/, '')}`,
@@ -75,6 +76,7 @@ function crud<B>(
   app.get(
     `${path}/:id`,
     {
+      config: { scope: 'global' },
       schema: {
         tags: [tag],
         summary: `Get a ${tag.replace(/s$/, '')}`,
@@ -87,6 +89,7 @@ function crud<B>(
   app.patch(
     `${path}/:id`,
     {
+      config: { scope: 'global' },
       schema: {
         tags: [tag],
         summary: `Change a ${tag.replace(/s$/, '')}`,
@@ -100,6 +103,7 @@ function crud<B>(
   app.delete(
     `${path}/:id`,
     {
+      config: { scope: 'global' },
       schema: {
         tags: [tag],
         summary: `Delete a ${tag.replace(/s$/, '')}`,
@@ -118,6 +122,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/users',
     {
+      config: { scope: 'global' },
       schema: {
         tags: ['users'],
         summary: 'List users (administrators with a scope over every organization)',
@@ -143,6 +148,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/roles',
     {
+      config: { scope: 'global' },
       schema: {
         tags: ['roles'],
         summary: 'List roles and their privileges',
@@ -162,6 +168,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/scopes',
     {
+      config: { scope: 'global' },
       schema: {
         tags: ['scopes'],
         summary: 'List scopes (which organizations and groups users may see)',
@@ -188,6 +195,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/api-keys',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['api-keys'],
         summary: 'List API keys (your own; administrators see all)',
@@ -205,6 +213,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.post(
     '/api-keys',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key; its secret is in this response only',
@@ -238,6 +247,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/api-keys/:id',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['api-keys'],
         summary: 'Get an API key (never its secret)',
@@ -249,7 +259,10 @@ export function identityRoutes(app: FastifyInstance) {
   );
   app.delete(
     '/api-keys/:id',
-    { schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParam, response: noContent } },
+    {
+      config: { scope: 'self' },
+      schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParam, response: noContent },
+    },
     async (req, reply) => {
       await identity.revokeApiKey(req.ctx, id(req));
       return reply.status(204).send();
@@ -259,6 +272,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/events',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['events'],
         summary: 'The event log: audit trail and patch history, newest first',
@@ -305,6 +319,7 @@ export function identityRoutes(app: FastifyInstance) {
   app.get(
     '/status',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['status'],
         summary: 'Counts of organizations, devices and missing updates in scope',

@@ -101,6 +101,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'List patch policies in scope',
@@ -118,6 +119,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.post(
     '/policies',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Create a patch policy (rule, targets, schedule, behaviour)',
@@ -134,6 +136,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Get a patch policy',
@@ -146,6 +149,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.put(
     '/policies/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Replace a patch policy (the body of create; organizationId may be omitted)',
@@ -181,6 +185,7 @@ export function policyRoutes(app: FastifyInstance) {
     app.post(
       `/policies/:id/${action}`,
       {
+        config: { scope: 'group' },
         schema: {
           tags: ['policies'],
           summary: `${action === 'enable' ? 'Enable' : 'Disable'} a patch policy (and its scheduled task)`,
@@ -193,6 +198,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.delete(
     '/policies/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: 'Delete a patch policy and its task',
@@ -208,6 +214,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies/:id/occurrences',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary: "The next occurrences of a policy's schedule (in its organization's time zone)",
@@ -229,6 +236,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/policies/:id/preview',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['policies'],
         summary:
@@ -244,6 +252,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/maintenance-windows',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'List maintenance windows in scope',
@@ -256,6 +265,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.post(
     '/maintenance-windows',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Create a maintenance window (name unique per organization, 1–80 characters)',
@@ -277,6 +287,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/maintenance-windows/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Get a maintenance window',
@@ -289,6 +300,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.patch(
     '/maintenance-windows/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Rename a window, replace its settings or its assignments',
@@ -309,6 +321,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.delete(
     '/maintenance-windows/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary: 'Delete a maintenance window',
@@ -324,6 +337,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.get(
     '/maintenance-windows/:id/occurrences',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['maintenance windows'],
         summary:
@@ -364,6 +378,7 @@ export function policyRoutes(app: FastifyInstance) {
   app.post(
     '/schedules/convert',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['schedules'],
         summary: 'Convert a schedule between formats and list its next occurrences',

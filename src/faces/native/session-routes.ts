@@ -8,7 +8,7 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
   app.post(
     '/auth/login',
     {
-      config: { public: true },
+      config: { public: true, scope: 'public' },
       schema: {
         tags: ['auth'],
         summary: 'Sign in with a user name and password; returns a session token',
@@ -41,6 +41,7 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
   app.post(
     '/auth/logout',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['auth'],
         summary: 'End the current session',
@@ -56,6 +57,7 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
   app.get(
     '/me',
     {
+      config: { scope: 'self' },
       schema: {
         tags: ['auth'],
         summary: 'The caller: identity, privileges and scope',

@@ -66,6 +66,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
   app.post(
     '/staging/ensure',
     {
+      config: { scope: 'global' },
       schema: {
         tags,
         summary:
@@ -82,6 +83,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
   app.get(
     '/staging/updates',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags,
         summary: 'Updates whose package is staged (staged=true, the default) or not staged (staged=false)',
@@ -113,6 +115,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
   app.get(
     '/staging/updates/:id',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags,
         summary: "Whether an update's package is staged",
@@ -125,6 +128,7 @@ export function stagingRoutes(app: FastifyInstance, options: staging.StagingOpti
   app.get(
     '/devices/:id/package-sources',
     {
+      config: { scope: 'group' },
       schema: {
         tags,
         summary:
@@ -147,6 +151,7 @@ export function agentPackageRoutes(
   app.get(
     '/packages/:sha256',
     {
+      config: { scope: 'device' },
       schema: {
         tags: ['agent protocol'],
         summary: 'Download a staged, verified package by its SHA-256 (device credential)',

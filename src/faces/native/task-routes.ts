@@ -57,6 +57,7 @@ export function taskRoutes(app: FastifyInstance) {
   app.get(
     '/tasks',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['tasks'],
         summary: 'List tasks in scope (at most 1000, oldest first)',
@@ -74,6 +75,7 @@ export function taskRoutes(app: FastifyInstance) {
   app.post(
     '/tasks',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['tasks'],
         summary: 'Create a task, scheduled when a (canonical) schedule is given',
@@ -96,6 +98,7 @@ export function taskRoutes(app: FastifyInstance) {
   app.get(
     '/tasks/:id',
     {
+      config: { scope: 'group' },
       schema: { tags: ['tasks'], summary: 'Get a task', params: IdParam, response: { 200: Task, ...errors } },
     },
     async (req) => tasks.getTask(req.ctx, idOf(req)),
@@ -103,6 +106,7 @@ export function taskRoutes(app: FastifyInstance) {
   app.post(
     '/tasks/:id/run',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['tasks'],
         summary: 'Start an instance of a task now',
@@ -115,6 +119,7 @@ export function taskRoutes(app: FastifyInstance) {
   app.get(
     '/task-instances',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['tasks'],
         summary: 'List unfinished task instances (NotStarted, Started, StopRequested)',
@@ -141,6 +146,7 @@ export function taskRoutes(app: FastifyInstance) {
   app.get(
     '/task-instances/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['tasks'],
         summary: 'A task instance with its per-device results',
@@ -156,7 +162,10 @@ export function taskRoutes(app: FastifyInstance) {
   ] as const)
     app.post(
       `/task-instances/:id/${action}`,
-      { schema: { tags: ['tasks'], summary, params: IdParam, response: { 200: Instance, ...errors } } },
+      {
+        config: { scope: 'group' },
+        schema: { tags: ['tasks'], summary, params: IdParam, response: { 200: Instance, ...errors } },
+      },
       async (req) => fn(req.ctx, idOf(req)),
     );
 }

@@ -23,6 +23,7 @@ import {
   PageQuery,
 } from './schemas.ts';
 import { Instance } from './task-routes.ts';
+import type { RouteScope } from '../shared/route-table.ts';
 
 const TimeZone = Type.String({ minLength: 1, maxLength: 64 });
 const Attributes = Type.Record(Type.String(), Type.Unknown());
@@ -83,6 +84,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/organizations',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['organizations'],
         summary: 'List organizations in scope',
@@ -112,6 +114,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.post(
     '/organizations',
     {
+      config: { scope: 'global' },
       schema: {
         tags: ['organizations'],
         summary: 'Create an organization (with its root group)',
@@ -125,6 +128,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/organizations/:id',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['organizations'],
         summary: 'Get an organization',
@@ -137,6 +141,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.patch(
     '/organizations/:id',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['organizations'],
         summary: 'Change an organization',
@@ -155,6 +160,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.delete(
     '/organizations/:id',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['organizations'],
         summary: 'Delete an empty organization',
@@ -171,6 +177,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.post(
     '/organizations/:id/install-tokens',
     {
+      config: { scope: 'organization' },
       schema: {
         tags: ['organizations', 'agent protocol'],
         summary: 'Create an install token with which agents enroll into this organization (shown once)',
@@ -211,6 +218,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/groups',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['groups'],
         summary: 'List groups in scope',
@@ -231,6 +239,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.post(
     '/groups',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['groups'],
         summary: 'Create a group (under the root group unless a parent is given)',
@@ -244,6 +253,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/groups/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['groups'],
         summary: 'Get a group',
@@ -256,6 +266,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.patch(
     '/groups/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['groups'],
         summary: 'Rename, describe or move a group',
@@ -277,6 +288,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.delete(
     '/groups/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['groups'],
         summary: 'Delete an empty group',
@@ -294,6 +306,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/devices',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices'],
         summary: 'List devices in scope',
@@ -330,6 +343,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.post(
     '/devices',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices'],
         summary: 'Register a device by hand (agents enroll themselves)',
@@ -343,6 +357,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/devices/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices'],
         summary: 'Get a device',
@@ -355,6 +370,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.patch(
     '/devices/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices'],
         summary: 'Change a device (name, group, tags, …)',
@@ -369,6 +385,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.delete(
     '/devices/:id',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices'],
         summary: 'Delete a device and its state',
@@ -384,6 +401,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.get(
     '/devices/:id/updates',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices'],
         summary:
@@ -418,6 +436,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.post(
     '/devices/:id/scan',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices', 'tasks'],
         summary: 'Scan now: a task instance that asks the device to scan (needs manage_devices)',
@@ -432,6 +451,7 @@ export function tenancyRoutes(app: FastifyInstance) {
   app.post(
     '/devices/:id/install',
     {
+      config: { scope: 'group' },
       schema: {
         tags: ['devices', 'tasks'],
         summary:
@@ -455,10 +475,17 @@ export function tenancyRoutes(app: FastifyInstance) {
   );
 
   // ---- approvals on a device, a group, an organization ----
-  const approvalRoute = (path: string, where: string, scopeOf: (id: number) => ApprovalScope, tag: string) =>
+  const approvalRoute = (
+    path: string,
+    where: string,
+    scopeOf: (id: number) => ApprovalScope,
+    tag: string,
+    scope: RouteScope = 'group',
+  ) =>
     app.post(
       path,
       {
+        config: { scope },
         schema: {
           tags: [tag, 'approvals'],
           ...actionDoc(where),
@@ -489,5 +516,6 @@ export function tenancyRoutes(app: FastifyInstance) {
     'a whole organization',
     (organizationId) => ({ organizationId }),
     'organizations',
+    'organization',
   );
 }

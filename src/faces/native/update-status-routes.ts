@@ -10,6 +10,7 @@ export function updateStatusRoutes(app: FastifyInstance) {
   app.get(
     '/update-statuses',
     {
+      config: { scope: 'catalog' },
       schema: {
         tags: ['devices'],
         summary: "The statuses of a device's update and their named groups (outstanding, installed, …)",

@@ -94,8 +94,10 @@ export function registerMetrics(app: FastifyInstance) {
     if (route !== '/metrics') requests.add(req.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
+  app.get(
+    '/metrics',
+    { config: { public: true, scope: 'public' }, schema: { hide: true } },
+    async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
   return registry;
 }

@@ -1,0 +1,695 @@
+import { before, after, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { eachDriver } from '../support/store.ts';
+import { ADMIN_PASSWORD, client, signIn, startApp, type Client } from '../support/api.ts';
+import { scopedUser } from '../support/world.ts';
+import { routeTable, scopeOf, type RouteEntry, type RouteScope } from '../../src/faces/shared/route-table.ts';
+import { createEngine } from '../../src/engine/engine.ts';
+import { authenticate } from '../../src/services/auth.ts';
+import { Context, systemContext } from '../../src/services/context.ts';
+import { createApiKey } from '../../src/services/identity.ts';
+import { ingestScan } from '../../src/services/scans.ts';
+import type { Store } from '../../src/store/db.ts';
+
+// The tenancy matrix: every route of every face (from the route table, so a route is covered the day it is
+// added) × every kind of caller × the objects of the OTHER tenant. Each route declares its rule in its config
+// (`config: { scope }`, faces/shared/route-table.ts); a route without one fails the first test.
+//
+// The world: organization Alpha with groups alpha1 and alpha2 (an enrolled device, a policy, a window, a task
+// and its instance, an agent job in each), organization Bravo with the same in bravo1; Bravo's device
+// reported a package no other device has ("bravoonly"). Callers: the global administrator, Alpha's
+// administrator, operator and viewer, an operator scoped to group alpha1, Bravo's administrator, nobody (no
+// credentials) and Bravo's enrolled device (agent protocol). Every object of a tenant carries its name
+// ("alpha1-…", "bravo1-…"), so any answer that shows another tenant's row is caught by its name.
+//
+// Per rule, for each caller of another tenant, with the path and body naming the other tenant's objects:
+//   public        no credentials needed (not 401/403)
+//   self          path ids of someone else's objects → 403/404, never 2xx; otherwise answered
+//   global        403 for every caller without a scope over every organization
+//   organization  path or body ids of the other organization → 403/404, never 2xx, the objects unchanged
+//                 (a snapshot through the API as the global administrator); lists never show its rows
+//   group         as organization, and the alpha1 operator with alpha2's objects the same
+//   catalog       answered to every signed-in caller; rows the other tenant's devices taught are not shown
+//   device        the device credential only (a user's key is 401); another device's jobs → 404, unchanged
+// and on every non-public route no credentials → 401; no answer is ever 5xx.
+
+/**
+ * Gaps other changes of the same issue ("Hardening") close: each entry is a route whose expectations fail
+ * today, with the callers that break it and why. The test fails when an entry is no longer needed: empty
+ * this list as the fixes land.
+ */
+const TENANTS = ['alpha admin', 'alpha operator', 'alpha viewer', 'alpha1 operator', 'bravo admin'];
+const SIGNED_IN = ['global admin', ...TENANTS];
+const GROUP_SCOPE =
+  'a caller scoped to a group reads and changes policies, maintenance windows, tasks and task instances of ' +
+  'other groups of its organization (services/tasks.ts, policies.ts, windows*.ts check the organization only)';
+const CATALOG_TENANCY =
+  "the catalog shows every tenant the updates another tenant's devices reported (tenant-learned rows)";
+const CATALOG_WIDE =
+  'a caller scoped to some organizations changes the catalog of every organization (import_catalog is not ' +
+  'checked as global administration): bulletins enabled or disabled, advisories imported, packages staged; ' +
+  "staging also names the other tenant's updates in its answer";
+const SELF_UNCHECKED =
+  "the caller's own profile, session and keys run no authorization check: the backstop answers 500 " +
+  '(services/auth.ts logout, services/identity.ts getUser/getApiKey/createApiKey of oneself, GET /me, Kaseya /echoauth)';
+const KNOWN_GAPS: Record<string, { actors: readonly string[]; issue: string }> = {
+  'GET /api/v1/policies': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/policies/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'POST /api/v1/policies/:id/enable': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'POST /api/v1/policies/:id/disable': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'DELETE /api/v1/policies/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/maintenance-windows': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/maintenance-windows/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'PATCH /api/v1/maintenance-windows/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'DELETE /api/v1/maintenance-windows/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/tasks': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/tasks/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'POST /api/v1/tasks/:id/run': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/task-instances/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'POST /api/v1/task-instances/:id/stop': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'POST /api/v1/task-instances/:id/cancel': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
+  'GET /api/v1/updates': { actors: TENANTS, issue: CATALOG_TENANCY },
+  'POST /api/v1/bulletins/:id/enable': { actors: TENANTS, issue: CATALOG_WIDE },
+  'POST /api/v1/bulletins/:id/disable': { actors: TENANTS, issue: CATALOG_WIDE },
+  'POST /api/v1/catalog/import': { actors: TENANTS, issue: CATALOG_WIDE },
+  'POST /api/v1/staging/ensure': { actors: TENANTS, issue: CATALOG_WIDE },
+  'GET /api/v1/me': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
+  'POST /api/v1/auth/logout': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
+  'POST /api/v1/api-keys': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
+  'GET /api/v1/api-keys/:id': { actors: ['global admin'], issue: SELF_UNCHECKED },
+  'GET /api/v1/users/:id': { actors: ['global admin'], issue: SELF_UNCHECKED },
+  'GET /api/v1.0/echoauth': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
+  'GET /api/v1.0/system/users/:userId': { actors: ['global admin'], issue: SELF_UNCHECKED },
+};
+
+/** routes this matrix cannot exercise as it does the others, and why (an explicit reason, never a silent skip) */
+const EXEMPT: Record<string, string> = {};
+
+interface Victims {
+  label: string;
+  /** how the objects' names start: any answer containing it shows the victim's rows */
+  marker: RegExp;
+  org: number;
+  group: number;
+  device: number;
+  policy: number;
+  window: number;
+  task: number;
+  instance: number;
+  job: number;
+  update: number;
+}
+interface Globals {
+  user: number;
+  role: number;
+  scope: number;
+  apiKey: number;
+}
+
+interface Actor {
+  name: string;
+  kind: 'global' | 'user' | 'none' | 'device';
+  auth?: string;
+  /** the other tenant's objects this caller tries; `groupOnly` passes apply to `group` routes only */
+  passes: { victims: Victims; groupOnly?: boolean }[];
+}
+
+const SHA = 'ab'.repeat(32);
+const isId = (k: string) => /^(organizationId|groupId|parentId|deviceId|policyId|updateId)$/.test(k);
+
+/** a minimal value for a JSON schema, naming the victims' objects where a property holds an id */
+function sample(s: unknown, key: string, v: Victims): unknown {
+  const sc = s as Record<string, unknown> | undefined;
+  if (!sc) return undefined;
+  if (Array.isArray(sc.anyOf))
+    return sample(
+      (sc.anyOf as Record<string, unknown>[]).find((x) => x.type !== 'null') ?? sc.anyOf[0],
+      key,
+      v,
+    );
+  if (Array.isArray(sc.enum)) return sc.enum[0];
+  if (sc.const !== undefined) return sc.const;
+  switch (sc.type) {
+    case 'object': {
+      const props = (sc.properties ?? {}) as Record<string, unknown>;
+      const req = new Set((sc.required ?? []) as string[]);
+      const o: Record<string, unknown> = {};
+      for (const [k, p] of Object.entries(props)) if (req.has(k) || isId(k)) o[k] = sample(p, k, v);
+      return o;
+    }
+    case 'array':
+      if (/updateIds/.test(key)) return [v.update];
+      if (/deviceIds/.test(key)) return [v.device];
+      if (/groupIds/.test(key)) return [v.group];
+      return (sc.minItems as number | undefined) ? [sample(sc.items, key, v)] : [];
+    case 'integer':
+    case 'number':
+      return (
+        { organizationId: v.org, groupId: v.group, parentId: v.group, deviceId: v.device }[key] ??
+        (sc.minimum as number | undefined) ??
+        1
+      );
+    case 'boolean':
+      return false;
+    case 'string':
+      if (sc.format === 'date-time') return '2030-01-01T00:00:00Z';
+      return `matrix-${key || 'x'}`.slice(0, Math.max(1, (sc.maxLength as number | undefined) ?? 50));
+    default:
+      return undefined;
+  }
+}
+
+const weekly = {
+  recurrence: { kind: 'weekly', every: 1, days: ['tue'] },
+  start: '2026-01-05T22:00',
+  zone: { kind: 'named', name: 'Europe/Berlin' },
+  end: { kind: 'never' },
+};
+
+const windowSettings = {
+  scan: {
+    enabled: true,
+    scheduleFormat: 'current',
+    sameScheduleForAll: true,
+    schedule: {
+      format: 'gravityzone-scheduler',
+      value: {
+        recurrence: 3,
+        startDate: 1767225600,
+        between: { startHour: 1, startMinute: 0, endHour: 5, endMinute: 0 },
+        weeklyRecurrence: { every: 1, days: [2] },
+      },
+    },
+  },
+  install: {
+    enabled: true,
+    security: { enabled: true },
+    nonSecurity: { enabled: false },
+    manuallyApproved: { enabled: false },
+    rebootPostponement: { mode: 'user-may-postpone' },
+  },
+};
+
+/** bodies the schema alone cannot make valid (or that a face reads without a schema), by route */
+const BODIES: Record<string, (v: Victims) => unknown> = {
+  'POST /api/v1/groups': (v) => ({ organizationId: v.org, parentId: v.group, name: 'intruders' }),
+  'POST /api/v1/devices': (v) => ({ organizationId: v.org, groupId: v.group, name: 'intruder' }),
+  'POST /api/v1/policies': (v) => ({
+    organizationId: v.org,
+    name: 'intruding policy',
+    rule: { kind: 'all' },
+    targets: { groups: [v.group] },
+    schedule: weekly,
+  }),
+  'PUT /api/v1/policies/:id': (v) => ({
+    name: 'taken',
+    rule: { kind: 'all' },
+    targets: { groups: [v.group] },
+  }),
+  'POST /api/v1/maintenance-windows': (v) => ({
+    organizationId: v.org,
+    name: 'intruding window',
+    settings: windowSettings,
+    assignments: { groups: [v.group] },
+  }),
+  'PATCH /api/v1/maintenance-windows/:id': (v) => ({ name: 'taken', assignments: { groups: [v.group] } }),
+  'POST /api/v1/tasks': (v) => ({
+    organizationId: v.org,
+    kind: 'scan',
+    name: 'intruding task',
+    parameters: { target: { kind: 'groups', ids: [v.group] } },
+  }),
+  'POST /api/v1/staging/ensure': (v) => ({ updateIds: [v.update] }),
+  'POST /api/v1/schedules/convert': () => ({
+    from: 'rrule',
+    to: 'canonical',
+    value: 'DTSTART;TZID=Europe/Berlin:20260105T220000\nRRULE:FREQ=WEEKLY;BYDAY=TU',
+  }),
+  'PUT /api/v1/organizations/:id/custom-severities': () => [],
+  'POST /agent/v1/checkin': () => ({}),
+  'POST /agent/v1/scans': () => ({ sequence: 1, full: false, updates: [] }),
+  'POST /agent/v1/jobs/:id/progress': () => ({ stage: 'installing' }),
+  'POST /agent/v1/jobs/:id/result': () => ({ status: 'failed' }),
+  'PUT /api/v1.0/system/orgs': (v) => ({ OrgId: String(v.org), OrgName: 'taken' }),
+  'PUT /api/v1.0/system/orgs/:orgId': (v) => ({ OrgId: String(v.org), OrgName: 'taken' }),
+  'POST /api/v1.0/system/orgs': () => ({ OrgName: 'intruders', OrgRef: 'intruders' }),
+  'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
+  'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
+  'PUT /api/v1.0/assetmgmt/patch/runnow': (v) => ({ AgentGuids: [String(v.device)] }),
+  'DELETE /api/v1.0/assetmgmt/patch': (v) => ({ AgentGuids: [String(v.device)] }),
+  'PUT /api/v1.0/assetmgmt/patch/:agentId/setignore': (v) => ({ PatchIds: [String(v.update)] }),
+  'PUT /api/v1.0/assetmgmt/patch/:agentId/schedule': () => ({
+    PatchIds: [0],
+    Recurrence: { Repeat: 'Weeks', Times: 1, DaysOfWeek: 'Monday', EndAt: 'T0000', EndAfterIntervalTimes: 0 },
+    Distribution: { Interval: 'Minutes', Magnitude: 0 },
+    Start: { StartOn: '2030-01-07T00:00:00.000Z', StartAt: 'T0300' },
+    Exclusion: { From: 'T0000', To: 'T0000' },
+    Attributes: {},
+  }),
+};
+
+/** the value of a path parameter, by the segment before it (a new kind of parameter fails the test) */
+function param(route: string, name: string, v: Victims, g: Globals): string {
+  const before = route.split(`:${name}`)[0]!.replace(/\/$/, '');
+  const seg = before.slice(before.lastIndexOf('/') + 1);
+  const byName: Record<string, string> = {
+    orgId: String(v.org),
+    machineGroupId: String(v.group),
+    agentId: String(v.device),
+    patchId: String(v.update),
+    userId: String(g.user),
+    roleId: String(g.role),
+    viewId: '1',
+    hideDeniedPatches: 'true',
+    uninstallFirst: 'false',
+    newName: 'renamed',
+    action: 'approve',
+    sha256: SHA,
+    '*': 'matrix',
+  };
+  if (name !== 'id') {
+    const p = byName[name];
+    if (p === undefined) throw new Error(`${route}: no value for the path parameter :${name} (add it here)`);
+    return p;
+  }
+  const bySegment: Record<string, number | string> = {
+    organizations: v.org,
+    groups: v.group,
+    devices: v.device,
+    policies: v.policy,
+    'maintenance-windows': v.window,
+    tasks: v.task,
+    'task-instances': v.instance,
+    jobs: v.job,
+    updates: v.update,
+    bulletins: 1,
+    cves: 'CVE-2026-0001',
+    users: g.user,
+    roles: g.role,
+    scopes: g.scope,
+    'api-keys': g.apiKey,
+  };
+  const p = bySegment[seg];
+  if (p === undefined) throw new Error(`${route}: no value for :id after /${seg} (add it here)`);
+  return String(p);
+}
+
+function fill(route: string, v: Victims, g: Globals): string {
+  return route
+    .replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => param(route, n, v, g))
+    .replace(/\*$/, () => param(route, '*', v, g));
+}
+
+const hasParams = (url: string) => /[:*]/.test(url);
+/** a route whose only path parameter is an organization: for a caller scoped to a group of it, a list */
+const orgOnly = (url: string) =>
+  (url.match(/:[A-Za-z0-9_]+/g) ?? []).every((p, i, all) =>
+    p === ':orgId' ? true : p === ':id' && url.includes('/organizations/:id') && all.length === 1,
+  );
+const mutating = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method);
+
+eachDriver('tenancy matrix over every route of every face', (h) => {
+  let app: FastifyInstance;
+  let admin: Client;
+  let store: Store;
+  let routes: readonly RouteEntry[];
+  let actors: Actor[];
+  let A1: Victims, A2: Victims, B1: Victims;
+  let g: Globals;
+  let adminKey: string;
+  let publicFixtures: Record<string, Partial<InjectOptions>>;
+
+  /** a user's own API key (works on the native and the Kaseya faces) */
+  async function keyOf(
+    username: string,
+    password: string,
+  ): Promise<{ key: string; id: number; userId: number }> {
+    const r = await client(app).post('/api/v1/auth/login', { username, password });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const ctx = new Context(store, await authenticate(store, r.body.token));
+    const k = await createApiKey(ctx, { name: `${username}-matrix` });
+    return { key: k.key, id: k.id, userId: ctx.actor.userId ?? 0 };
+  }
+
+  before(async () => {
+    store = h.store();
+    app = await startApp(store);
+    routes = routeTable(app);
+    admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+    const mk = async (path: string, body: unknown) => {
+      const r = await admin.post(path, body);
+      assert.equal(r.status, 201, `${path}: ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    const sys = systemContext(store, 'matrix');
+    const enroll = async (org: number, group: number, name: string) => {
+      const t = await mk(`/api/v1/organizations/${org}/install-tokens`, { name, groupId: group });
+      const e = await client(app).post('/agent/v1/enroll', { token: t.token, name, osFamily: 'linux' });
+      assert.equal(e.status, 201, JSON.stringify(e.body));
+      return { id: e.body.deviceId as number, credential: e.body.credential as string };
+    };
+    const tenant = async (org: { id: number }, groupName: string, marker: RegExp, pkg: string) => {
+      const group = await mk('/api/v1/groups', { organizationId: org.id, name: `${groupName}-grp` });
+      const dev = await enroll(org.id, group.id, `${groupName}-dev`);
+      await ingestScan(sys, dev.id, {
+        full: true,
+        updates: [
+          { kind: 'deb', name: 'openssl', version: '3.0.22-1', detection: 'missing', isSecurity: true },
+          { kind: 'deb', name: pkg, version: '1.0-1', detection: 'missing' },
+        ],
+      });
+      const ups = await admin.get(`/api/v1/devices/${dev.id}/updates?sort=name`);
+      const update = ups.body.items.find((u: { name: string }) => u.name === pkg).updateId as number;
+      const policy = await mk('/api/v1/policies', {
+        organizationId: org.id,
+        name: `${groupName}-policy`,
+        rule: { kind: 'all' },
+        targets: { groups: [group.id] },
+        schedule: weekly,
+      });
+      const window = await mk('/api/v1/maintenance-windows', {
+        organizationId: org.id,
+        name: `${groupName}-window`,
+        settings: windowSettings,
+        assignments: { groups: [group.id] },
+      });
+      const task = await mk('/api/v1/tasks', {
+        organizationId: org.id,
+        kind: 'scan',
+        name: `${groupName}-task`,
+        parameters: { target: { kind: 'groups', ids: [group.id] } },
+      });
+      const instance = await mk(`/api/v1/tasks/${task.id}/run`, {});
+      const engine = createEngine({ store, owner: 'matrix', pollMs: 10 });
+      await engine.tick();
+      await engine.stop();
+      const c = await client(app, dev.credential).post('/agent/v1/checkin', {});
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      const job = c.body.jobs[0]?.id as number;
+      assert.ok(job, `${groupName}: the device has a job`);
+      const v: Victims = {
+        label: groupName,
+        marker,
+        org: org.id,
+        group: group.id,
+        device: dev.id,
+        policy: policy.id,
+        window: window.id,
+        task: task.id,
+        instance: instance.id,
+        job,
+        update,
+      };
+      return { v, credential: dev.credential };
+    };
+    const orgA = await mk('/api/v1/organizations', { name: 'Alpha', ref: 'alpha' });
+    const orgB = await mk('/api/v1/organizations', { name: 'Bravo', ref: 'bravo' });
+    const orgC = await mk('/api/v1/organizations', { name: 'Charlie', ref: 'charlie' });
+    A1 = (await tenant(orgA, 'alpha1', /alpha/i, 'alpha1only')).v;
+    A2 = (await tenant(orgA, 'alpha2', /alpha2/i, 'alpha2only')).v;
+    const b = await tenant(orgB, 'bravo1', /bravo/i, 'bravoonly');
+    B1 = b.v;
+
+    const role = await mk('/api/v1/roles', { name: 'matrix-role', privileges: ['read'] });
+    const scope = await mk('/api/v1/scopes', {
+      name: 'matrix-scope',
+      entries: [{ organizationId: orgC.id, groupId: null }],
+    });
+    const ak = await keyOf('admin', ADMIN_PASSWORD);
+    adminKey = ak.key;
+    g = { user: ak.userId, role: role.id, scope: scope.id, apiKey: ak.id };
+    assert.ok(g.user);
+
+    const user = async (name: string, org: number, roleName: string, group: number | null = null) => {
+      const u = await scopedUser(admin, name, org, roleName, group);
+      return (await keyOf(name, u.password)).key;
+    };
+    actors = [
+      { name: 'global admin', kind: 'global', auth: adminKey, passes: [] },
+      {
+        name: 'alpha admin',
+        kind: 'user',
+        auth: await user('alpha-admin', orgA.id, 'Administrator'),
+        passes: [{ victims: B1 }],
+      },
+      {
+        name: 'alpha operator',
+        kind: 'user',
+        auth: await user('alpha-op', orgA.id, 'Operator'),
+        passes: [{ victims: B1 }],
+      },
+      {
+        name: 'alpha viewer',
+        kind: 'user',
+        auth: await user('alpha-viewer', orgA.id, 'Viewer'),
+        passes: [{ victims: B1 }],
+      },
+      {
+        name: 'alpha1 operator',
+        kind: 'user',
+        auth: await user('alpha1-op', orgA.id, 'Operator', A1.group),
+        passes: [{ victims: B1 }, { victims: A2, groupOnly: true }],
+      },
+      {
+        name: 'bravo admin',
+        kind: 'user',
+        auth: await user('bravo-admin', orgB.id, 'Administrator'),
+        passes: [{ victims: A1 }],
+      },
+      { name: 'nobody', kind: 'none', passes: [{ victims: A1 }] },
+      { name: 'bravo device', kind: 'device', auth: b.credential, passes: [{ victims: A1 }] },
+    ];
+
+    // what a public route needs to answer a caller without credentials
+    const token = await mk(`/api/v1/organizations/${orgC.id}/install-tokens`, { name: 'public' });
+    await scopedUser(admin, 'matrix-public', orgC.id, 'Viewer');
+    publicFixtures = {
+      'POST /api/v1/auth/login': {
+        payload: { username: 'matrix-public', password: 'matrix-public-password' },
+      },
+      'POST /agent/v1/enroll': { payload: { token: token.token, name: 'charlie-dev' } },
+      'GET /api/v1.0/auth': {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${adminKey}`).toString('base64')}` },
+      },
+    };
+  });
+  after(async () => app?.close());
+
+  test('every route of every face declares its scope rule', () => {
+    const missing = routes.filter((r) => !scopeOf(r)).map((r) => `${r.method} ${r.url}`);
+    assert.deepEqual(
+      missing,
+      [],
+      `routes without config.scope (faces/shared/route-table.ts):\n${missing.join('\n')}`,
+    );
+    assert.ok(routes.length > 100, `the route table has ${routes.length} routes`);
+  });
+
+  async function send(
+    method: string,
+    url: string,
+    auth: string | undefined,
+    body: unknown,
+    extra: Partial<InjectOptions> = {},
+  ) {
+    const r = await app.inject({
+      method: method as InjectOptions['method'],
+      url,
+      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(extra.headers ?? {}) },
+      ...(extra.payload !== undefined
+        ? { payload: extra.payload as object }
+        : body === undefined
+          ? {}
+          : { payload: body as object }),
+    });
+    return { status: r.statusCode, text: r.body };
+  }
+
+  /** the victims' objects as the global administrator sees them */
+  async function snapshot(v: Victims): Promise<string> {
+    const paths = [
+      `/api/v1/organizations/${v.org}`,
+      `/api/v1/groups/${v.group}`,
+      `/api/v1/devices/${v.device}`,
+      `/api/v1/devices/${v.device}/updates?limit=500`,
+      `/api/v1/policies/${v.policy}`,
+      `/api/v1/maintenance-windows/${v.window}`,
+      `/api/v1/tasks/${v.task}`,
+      `/api/v1/task-instances/${v.instance}`,
+      `/api/v1/organizations/${v.org}/custom-severities`,
+      `/api/v1/groups?organizationId=${v.org}&limit=1`,
+      `/api/v1/devices?organizationId=${v.org}&limit=1`,
+      `/api/v1/events?organizationId=${v.org}&limit=1`,
+      `/api/v1/policies?organizationId=${v.org}`,
+      `/api/v1/maintenance-windows?organizationId=${v.org}`,
+      `/api/v1/tasks?organizationId=${v.org}`,
+      `/api/v1/roles/${g.role}`,
+      `/api/v1/scopes/${g.scope}`,
+      `/api/v1/organizations?limit=1`,
+      `/api/v1/users?limit=500`,
+      `/api/v1/api-keys?limit=500`,
+      `/api/v1/bulletins?limit=500`,
+    ];
+    // in parallel: the PostgreSQL store answers them on several connections
+    const answers = await Promise.all(paths.map((p) => send('GET', p, adminKey, undefined)));
+    const out: string[] = [];
+    for (const [n, p] of paths.entries()) {
+      const r = answers[n]!;
+      let body: unknown = r.text;
+      try {
+        body = JSON.parse(r.text);
+      } catch {
+        /* not JSON */
+      }
+      // the callers' own keys come and go (self routes); the victim is the administrator's key
+      if (p.startsWith('/api/v1/api-keys') && r.status === 200)
+        body = (body as { items: { userId: number }[] }).items.filter((k) => k.userId === g.user);
+      const text = JSON.stringify(body, (k, val: unknown) =>
+        k === 'lastUsedAt' || k === 'lastSeenAt' ? undefined : val,
+      );
+      out.push(`${p} ${r.status} ${text}`);
+    }
+    return out.join('\n');
+  }
+
+  interface Attempt {
+    actor: Actor;
+    victims: Victims;
+    groupOnly: boolean;
+  }
+
+  /** one route for every caller; returns the problems found, each starting with the caller's name */
+  async function checkRoute(r: RouteEntry, scope: RouteScope): Promise<string[]> {
+    const key = `${r.method} ${r.url}`;
+    const problems: string[] = [];
+    const bodyFor = (v: Victims) =>
+      BODIES[key]?.(v) ??
+      (r.schema?.body ? sample(r.schema.body, '', v) : mutating(r.method) ? {} : undefined);
+    const tenants: Attempt[] = [];
+
+    for (const actor of actors) {
+      const say = (what: string) => problems.push(`${actor.name}: ${what}`);
+      const first = actor.passes[0]?.victims ?? A1;
+      if (actor.kind === 'none') {
+        const res = await send(
+          r.method,
+          fill(r.url, first, g),
+          undefined,
+          bodyFor(first),
+          publicFixtures[key],
+        );
+        if (scope === 'public') {
+          if (res.status === 401 || res.status === 403)
+            say(`a public route answered ${res.status} without credentials`);
+          // 503 is a public answer (not ready, the console not built)
+          if (res.status >= 500 && res.status !== 503) say(`${res.status} ${res.text.slice(0, 200)}`);
+        } else if (res.status !== 401) say(`no credentials → ${res.status}, not 401`);
+      } else if (scope === 'public') {
+        continue; // answered to everyone; the caller without credentials checks it
+      } else if (actor.kind === 'global') {
+        if (mutating(r.method)) continue; // the positive control only reads: it must not change the world
+        const res = await send(r.method, fill(r.url, A1, g), actor.auth, undefined);
+        if (scope === 'device') {
+          if (res.status !== 401) say(`a user's key on a device route → ${res.status}, not 401`);
+        } else if (res.status === 401 || res.status === 403 || res.status >= 500)
+          say(`the global administrator got ${res.status} ${res.text.slice(0, 200)}`);
+      } else if (actor.kind === 'device' ? scope !== 'device' : scope === 'device') {
+        const res = await send(r.method, fill(r.url, first, g), actor.auth, bodyFor(first));
+        if (res.status !== 401)
+          say(
+            `${actor.kind === 'device' ? 'a device credential on a user route' : "a user's key on a device route"} → ${res.status}, not 401`,
+          );
+      } else
+        for (const p of actor.passes)
+          if (!p.groupOnly || scope === 'group')
+            tenants.push({ actor, victims: p.victims, groupOnly: p.groupOnly ?? false });
+    }
+
+    // the other tenant's callers, grouped by victims: one snapshot before and after each group
+    const byVictims = new Map<Victims, Attempt[]>();
+    for (const a of tenants) byVictims.set(a.victims, [...(byVictims.get(a.victims) ?? []), a]);
+    for (const [v, attempts] of byVictims) {
+      const watch = mutating(r.method);
+      const before = watch ? await snapshot(v) : '';
+      const succeeded: string[] = [];
+      for (const { actor, groupOnly } of attempts) {
+        const say = (what: string) => problems.push(`${actor.name}: ${what}`);
+        const url = fill(r.url, v, g);
+        const res = await send(r.method, url, actor.auth, bodyFor(v));
+        if (res.status < 300) succeeded.push(`${actor.name} ${res.status}`);
+        if (actor.kind === 'device' && r.url.endsWith('/credential/rotate') && res.status === 200)
+          actor.auth = JSON.parse(res.text).credential as string;
+        const at = `${r.method} ${url} (${v.label}'s objects)`;
+        if (res.status >= 500) say(`${at} → ${res.status} ${res.text.slice(0, 200)}`);
+        if (v.marker.test(res.text))
+          say(`${at} → ${res.status} shows ${v.label}'s rows: ${res.text.slice(0, 200)}`);
+        // a path naming another tenant's object, or a write naming it in its body
+        const names = hasParams(r.url)
+          ? mutating(r.method) || !(groupOnly && orgOnly(r.url))
+          : mutating(r.method);
+        const denied = res.status === 404 || res.status === 403;
+        const refused = res.status === 401 || res.status === 403;
+        switch (scope) {
+          case 'global':
+            if (res.status !== 403) say(`${at} → ${res.status}, not 403`);
+            break;
+          case 'organization':
+          case 'group':
+            if (names ? !denied : refused) say(`${at} → ${res.status}${names ? ', not 404/403' : ''}`);
+            break;
+          case 'self':
+          case 'device':
+            // without a path id the route acts on the caller itself
+            if (hasParams(r.url) ? !denied : refused)
+              say(`${at} → ${res.status}${hasParams(r.url) ? ', not 404/403' : ''}`);
+            break;
+          case 'catalog':
+            if (refused) say(`${at} → ${res.status}`);
+            break;
+        }
+      }
+      if (watch) {
+        const after = await snapshot(v);
+        if (after !== before) {
+          const a = after.split('\n');
+          const changed = before
+            .split('\n')
+            .filter((l, i) => l !== a[i])
+            .map((l) => l.split(' ')[0]);
+          const who = attempts.map((x) => x.actor.name);
+          problems.push(
+            ...who.map(
+              (n) =>
+                `${n}: ${r.method} ${fill(r.url, v, g)} changed ${v.label}'s objects (${changed.join(', ')}; ` +
+                `answered 2xx: ${succeeded.join(', ') || 'none'})`,
+            ),
+          );
+        }
+      }
+    }
+    return problems;
+  }
+
+  test('every route × every caller keeps to its rule', async (t: TestContext) => {
+    const all: string[] = [];
+    const stale: string[] = [];
+    for (const r of routes) {
+      const key = `${r.method} ${r.url}`;
+      const scope = scopeOf(r);
+      if (!scope) continue; // the test above names it
+      if (EXEMPT[key]) {
+        t.diagnostic(`exempt ${key}: ${EXEMPT[key]}`);
+        continue;
+      }
+      const problems = await checkRoute(r, scope);
+      const gap = KNOWN_GAPS[key];
+      const known = gap ? problems.filter((p) => gap.actors.some((a) => p.startsWith(`${a}:`))) : [];
+      if (gap && !known.length)
+        stale.push(`${key}: no longer fails (${gap.issue}); remove it from KNOWN_GAPS`);
+      for (const p of known) t.diagnostic(`known gap ${key} [${scope}] ${p.slice(0, 160)}`);
+      all.push(...problems.filter((p) => !known.includes(p)).map((p) => `${key} [${scope}] ${p}`));
+    }
+    assert.deepEqual([...all, ...stale], [], `\n${[...all, ...stale].join('\n')}`);
+  });
+});
