@@ -35,52 +35,11 @@ import type { Store } from '../../src/store/db.ts';
 // and on every non-public route no credentials → 401; no answer is ever 5xx.
 
 /**
- * Gaps other changes of the same issue ("Hardening") close: each entry is a route whose expectations fail
- * today, with the callers that break it and why. The test fails when an entry is no longer needed: empty
- * this list as the fixes land.
+ * Gaps known and not yet closed: each entry is a route whose expectations fail today, with the callers that
+ * break it and why. The test fails when an entry is no longer needed. Empty since the Hardening issue's
+ * fixes landed (group scopes, catalog tenancy, global catalog actions, explicit self checks).
  */
-const TENANTS = ['alpha admin', 'alpha operator', 'alpha viewer', 'alpha1 operator', 'bravo admin'];
-const SIGNED_IN = ['global admin', ...TENANTS];
-const GROUP_SCOPE =
-  'a caller scoped to a group reads and changes policies, maintenance windows, tasks and task instances of ' +
-  'other groups of its organization (services/tasks.ts, policies.ts, windows*.ts check the organization only)';
-const CATALOG_TENANCY =
-  "the catalog shows every tenant the updates another tenant's devices reported (tenant-learned rows)";
-const CATALOG_WIDE =
-  'a caller scoped to some organizations changes the catalog of every organization (import_catalog is not ' +
-  'checked as global administration): bulletins enabled or disabled, advisories imported, packages staged; ' +
-  "staging also names the other tenant's updates in its answer";
-const SELF_UNCHECKED =
-  "the caller's own profile, session and keys run no authorization check: the backstop answers 500 " +
-  '(services/auth.ts logout, services/identity.ts getUser/getApiKey/createApiKey of oneself, GET /me, Kaseya /echoauth)';
 const KNOWN_GAPS: Record<string, { actors: readonly string[]; issue: string }> = {
-  'GET /api/v1/policies': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/policies/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'POST /api/v1/policies/:id/enable': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'POST /api/v1/policies/:id/disable': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'DELETE /api/v1/policies/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/maintenance-windows': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/maintenance-windows/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'PATCH /api/v1/maintenance-windows/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'DELETE /api/v1/maintenance-windows/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/tasks': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/tasks/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'POST /api/v1/tasks/:id/run': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/task-instances/:id': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'POST /api/v1/task-instances/:id/stop': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'POST /api/v1/task-instances/:id/cancel': { actors: ['alpha1 operator'], issue: GROUP_SCOPE },
-  'GET /api/v1/updates': { actors: TENANTS, issue: CATALOG_TENANCY },
-  'POST /api/v1/bulletins/:id/enable': { actors: TENANTS, issue: CATALOG_WIDE },
-  'POST /api/v1/bulletins/:id/disable': { actors: TENANTS, issue: CATALOG_WIDE },
-  'POST /api/v1/catalog/import': { actors: TENANTS, issue: CATALOG_WIDE },
-  'POST /api/v1/staging/ensure': { actors: TENANTS, issue: CATALOG_WIDE },
-  'GET /api/v1/me': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
-  'POST /api/v1/auth/logout': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
-  'POST /api/v1/api-keys': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
-  'GET /api/v1/api-keys/:id': { actors: ['global admin'], issue: SELF_UNCHECKED },
-  'GET /api/v1/users/:id': { actors: ['global admin'], issue: SELF_UNCHECKED },
-  'GET /api/v1.0/echoauth': { actors: SIGNED_IN, issue: SELF_UNCHECKED },
-  'GET /api/v1.0/system/users/:userId': { actors: ['global admin'], issue: SELF_UNCHECKED },
 };
 
 /** routes this matrix cannot exercise as it does the others, and why (an explicit reason, never a silent skip) */
