@@ -39,8 +39,7 @@ import type { Store } from '../../src/store/db.ts';
  * break it and why. The test fails when an entry is no longer needed. Empty since the Hardening issue's
  * fixes landed (group scopes, catalog tenancy, global catalog actions, explicit self checks).
  */
-const KNOWN_GAPS: Record<string, { actors: readonly string[]; issue: string }> = {
-};
+const KNOWN_GAPS: Record<string, { actors: readonly string[]; issue: string }> = {};
 
 /** routes this matrix cannot exercise as it does the others, and why (an explicit reason, never a silent skip) */
 const EXEMPT: Record<string, string> = {};
