@@ -56,7 +56,8 @@ test('serve answers /healthz on the embedded default; the CLI waits its turn, th
   server.stderr.on('data', (d) => (output += d));
   try {
     let health: unknown;
-    for (let i = 0; i < 120 && !health; i++) {
+    // a hang guard, not a budget: a fresh data folder runs initdb and every migration first (slow on a busy machine)
+    for (let i = 0; i < 480 && !health; i++) {
       health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
         (r) => r.json(),
         () => undefined,
