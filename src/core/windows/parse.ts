@@ -35,6 +35,7 @@ import {
   readPostponement,
   readVendorPairs,
   vendorProductPair,
+  type PostponementFieldNames,
 } from './read.ts';
 
 // The native API's window settings (the shape a GET returns), validated into the stored settings with
@@ -163,7 +164,11 @@ function readReboot(i: Json, ip: string, issues: Issues): RebootPostponement | u
   );
 }
 
-const POSTPONE_FIELDS = { afterMinutes: 'afterMinutes', message: 'message', between: 'between' };
+const POSTPONE_FIELDS: PostponementFieldNames = {
+  afterMinutes: 'afterMinutes',
+  message: 'message',
+  between: 'between',
+};
 
 function readBetween(v: unknown, bp: string, issues: Issues): TimeOfDayRange | undefined {
   if (!isRecord(v)) {

@@ -30,6 +30,7 @@ import {
   type GzWindowSchedule,
   type MaintenanceWindowSettings,
   type PatchClassWindowOf,
+  type PostponementFieldNames,
   type SwitchValues,
   type WindowFieldNames,
 } from '../../core/windows/index.ts';
@@ -374,7 +375,7 @@ function readPostponeReboot(obj: Json, path: string, issues: Issues): RebootPost
   );
 }
 
-const GZ_POSTPONE_FIELDS = {
+const GZ_POSTPONE_FIELDS: PostponementFieldNames = {
   afterMinutes: 'afterMinutes',
   message: 'afterCustomMessage',
   between: 'between',
