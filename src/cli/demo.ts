@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { configFromEnv } from '../config.ts';
 import { DomainError } from '../core/errors.ts';
 import { createEngine } from '../engine/engine.ts';
@@ -8,39 +8,28 @@ import { bootstrap } from '../services/bootstrap.ts';
 import { systemContext } from '../services/context.ts';
 import { buildDemo, demoCanFill, DEMO_DEVICES, MAX_DEMO_DEVICES } from '../services/demo.ts';
 import { randomPassword } from '../services/secrets.ts';
-import { openStore, type Store } from '../store/db.ts';
+import { openStoreOf, storeOptions, type StoreCliOptions } from './store-options.ts';
 
 // `patchline demo`: fills an empty instance (the data folder `npm start` uses, or --data-dir, or a
 // PostgreSQL database) with the demo data set of services/demo.ts, then prints how to sign in.
 
 const env = configFromEnv();
 
-interface DemoCliOptions {
-  dataDir: string;
-  databaseUrl?: string;
+interface DemoCliOptions extends StoreCliOptions {
   devices: string;
   force?: boolean;
 }
 
 const fail = (message: string) => new DomainError('conflict', message);
 
-async function open(o: DemoCliOptions): Promise<Store> {
-  return openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
-}
-
 export function registerDemoCommand(program: Command) {
-  program
-    .command('demo')
-    .description(
-      'fill an empty instance with a demo data set: organizations, groups, devices, bulletins, policies, windows',
-    )
-    .addOption(new Option('--data-dir <dir>', 'folder of the embedded store').default(env.dataDir))
-    .addOption(
-      new Option(
-        '--database-url <url>',
-        'a PostgreSQL server instead of the embedded store (env DATABASE_URL)',
-      ).default(env.databaseUrl),
-    )
+  storeOptions(
+    program
+      .command('demo')
+      .description(
+        'fill an empty instance with a demo data set: organizations, groups, devices, bulletins, policies, windows',
+      ),
+  )
     .option('--devices <n>', `simulated devices, ${9} to ${MAX_DEMO_DEVICES}`, String(DEMO_DEVICES))
     .option('--force', 'an embedded data folder that already has data is deleted and filled anew')
     .action(async (o: DemoCliOptions) => {
@@ -50,7 +39,7 @@ export function registerDemoCommand(program: Command) {
       const started = Date.now();
       const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
       const where = o.databaseUrl ? 'the PostgreSQL database' : `the embedded store in ${resolve(o.dataDir)}`;
-      let store = await open(o);
+      let store = await openStoreOf(o);
       if (!(await demoCanFill(systemContext(store, 'demo')))) {
         if (!o.force) {
           await store.close();
@@ -68,7 +57,7 @@ export function registerDemoCommand(program: Command) {
         // only the store's own folder: the lock file and the package cache stay
         rmSync(join(resolve(o.dataDir), 'pglite'), { recursive: true, force: true });
         console.log(`deleted the data of ${where}`);
-        store = await open(o);
+        store = await openStoreOf(o);
       }
       const adminPassword = env.adminPassword ?? randomPassword();
       const operatorPassword = randomPassword();

@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { configFromEnv, type Config } from '../config.ts';
-import { openStore, migrate, type Store } from '../store/db.ts';
+import { migrate } from '../store/db.ts';
 import { buildServer, VERSION } from '../server.ts';
-import { bootstrap } from '../services/bootstrap.ts';
 import { systemContext } from '../services/context.ts';
 import { createApiKey, createUser } from '../services/identity.ts';
 import { createOrganization } from '../services/organizations.ts';
@@ -14,6 +13,7 @@ import { DataDirInUseError } from '../store/lock.ts';
 import { registerPolicyCommands } from './policy-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
+import { bootstrapStore, openStoreOf, storeOptions, withStore } from './store-options.ts';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { startEngine } from '../engine/engine.ts';
@@ -26,39 +26,6 @@ const program = new Command('patchline')
   .description('Patchline: self-hosted, multi-tenant patch management')
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)');
-
-/** options every command that opens the store understands */
-function storeOptions(cmd: Command) {
-  return cmd
-    .addOption(new Option('--data-dir <dir>', 'folder of the embedded store').default(env.dataDir))
-    .addOption(
-      new Option(
-        '--database-url <url>',
-        'a PostgreSQL server instead of the embedded store (env DATABASE_URL)',
-      ).default(env.databaseUrl),
-    );
-}
-
-async function withStore<T>(
-  opts: { dataDir: string; databaseUrl?: string },
-  fn: (store: Store) => Promise<T>,
-): Promise<T> {
-  const store = await openStore({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir });
-  try {
-    await bootstrap(store, env.adminPassword).then(
-      (b) => b.generatedPassword && printAdmin(b.generatedPassword),
-    );
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
-
-function printAdmin(password: string) {
-  console.log(
-    `\n  First start: created user 'admin' with password: ${password}\n  (shown once; set PATCHLINE_ADMIN_PASSWORD to choose it)\n`,
-  );
-}
 
 storeOptions(
   program
@@ -86,9 +53,8 @@ storeOptions(
     databaseUrl?: string;
   }) => {
     const config: Config = { ...env, ...o, port: Number(o.port) };
-    const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    const b = await bootstrap(store, config.adminPassword);
-    if (b.generatedPassword) printAdmin(b.generatedPassword);
+    const store = await openStoreOf(config);
+    await bootstrapStore(store);
     const app = await buildServer({ config, store });
     // every replica runs the task engine: work is claimed in the database, so each occurrence fires once
     const engine = startEngine({
@@ -115,7 +81,7 @@ storeOptions(
 
 storeOptions(program.command('migrate').description('bring the database schema up to date and exit')).action(
   async (o) => {
-    const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, migrate: false });
+    const store = await openStoreOf(o, false);
     try {
       const applied = await migrate(store.db);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');

@@ -1,44 +1,22 @@
-import { Option, type Command } from 'commander';
-import { configFromEnv } from '../config.ts';
-import { bootstrap } from '../services/bootstrap.ts';
+import type { Command } from 'commander';
 import { systemContext, type Context } from '../services/context.ts';
 import { getPolicy, listPolicies } from '../services/policies.ts';
 import { previewPolicy } from '../services/preview.ts';
 import { listRunningInstances, listTasks, runTask, stopInstance } from '../services/tasks.ts';
-import { openStore } from '../store/db.ts';
+import { storeOptions as storeCliOptions, withStore, type StoreCliOptions } from './store-options.ts';
 
 // `patchline policy list|show|preview` and `patchline task list|run|stop`: the services through a store
-// opened as main.ts's withStore does (the CLI acts as the system; it holds the data folder's lock).
+// opened by store-options.ts's withStore (the CLI acts as the system; it holds the data folder's lock).
 
-const env = configFromEnv();
-
-interface StoreOpts {
-  dataDir: string;
-  databaseUrl?: string;
+interface StoreOpts extends StoreCliOptions {
   json?: boolean;
 }
 
-function storeOptions(cmd: Command) {
-  return cmd
-    .addOption(new Option('--data-dir <dir>', 'folder of the embedded store').default(env.dataDir))
-    .addOption(
-      new Option(
-        '--database-url <url>',
-        'a PostgreSQL server instead of the embedded store (env DATABASE_URL)',
-      ).default(env.databaseUrl),
-    )
-    .option('--json', 'print JSON instead of text');
-}
+const storeOptions = (cmd: Command) => storeCliOptions(cmd).option('--json', 'print JSON instead of text');
 
-async function withContext<T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
-  try {
-    await bootstrap(store, env.adminPassword);
-    return await fn(systemContext(store, 'cli'));
-  } finally {
-    await store.close();
-  }
-}
+/** the system's context on the store (quiet: the output may have to stay JSON) */
+const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>
+  withStore(o, (store) => fn(systemContext(store, 'cli')), { quiet: true });
 
 const print = (o: StoreOpts, value: unknown, text: () => string) =>
   console.log(o.json ? JSON.stringify(value, null, 2) : text());

@@ -14,6 +14,7 @@ import {
 } from './apt-parse.ts';
 import type { AptRoot } from './apt-root.ts';
 import { compareDebianVersions } from '../../core/advisories/versions.ts';
+import { exitWarning, failedInstall, succeededInstall } from './results.ts';
 import { spawnRunner, wallNotify } from './runner.ts';
 import {
   CommandFailedError,
@@ -87,8 +88,7 @@ export class AptBackend implements Backend {
     if (options.refresh !== false) {
       const r = await this.apt(['update', '-q']);
       // a dead mirror should not hide what the other sources offer: report and go on with the lists we have
-      if (r.code !== 0)
-        warnings.push(`apt-get update exited with ${r.code}: ${lastMeaningfulLine(r.stderr)}`);
+      if (r.code !== 0) warnings.push(exitWarning('apt-get update', r));
       for (const w of r.stderr.split('\n').filter((l) => l.startsWith('W: ') || l.startsWith('E: ')))
         warnings.push(w);
     }
@@ -186,19 +186,8 @@ export class AptBackend implements Backend {
   }
 
   private async installOne(u: InstallRequest, file?: string): Promise<InstallResult> {
-    const fail = (
-      message: string,
-      exitCode: number | null,
-      newVersion: string | null = null,
-    ): InstallResult => ({
-      id: u.id,
-      name: u.name,
-      status: 'failed',
-      exitCode,
-      message,
-      newVersion,
-      rebootRequired: false,
-    });
+    const fail = (message: string, exitCode: number | null, newVersion: string | null = null) =>
+      failedInstall(u, message, exitCode, newVersion);
     if (!PACKAGE_NAME.test(u.name)) return fail(`"${u.name}" is not a Debian package name`, null);
     if (u.version !== undefined && !VERSION.test(u.version))
       return fail(`"${u.version}" is not a Debian version`, null);
@@ -245,15 +234,7 @@ export class AptBackend implements Backend {
         newVersion,
       );
     }
-    return {
-      id: u.id,
-      name: u.name,
-      status: 'succeeded',
-      exitCode: r.code,
-      message: `${u.name} ${found.version} installed`,
-      newVersion,
-      rebootRequired,
-    };
+    return succeededInstall(u, r.code, `${u.name} ${found.version} installed`, newVersion, rebootRequired);
   }
 
   /** a message to every terminal (`wall`) */

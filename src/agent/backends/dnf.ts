@@ -8,10 +8,13 @@ import {
   parseAdvisoryListText,
   parseCheckUpdate,
   parseNeedsRestarting,
+  parseRpmInstalledVersions,
   parseRpmQuery,
   parseUpdateinfoList,
+  rpmInstalledVersions,
   type AdvisoryEntry,
 } from './rpm-parse.ts';
+import { exitWarning, failedInstall, succeededInstall } from './results.ts';
 import { spawnRunner, wallNotify } from './runner.ts';
 import {
   CommandFailedError,
@@ -67,8 +70,7 @@ export function dnfCommands(flavour: DnfFlavour) {
     inventory: ['rpm', ['-qa', '--qf', RPM_QUERY_FORMAT]] as const,
     upgrade: (nevra: string) => [tool, ['-y', '-q', 'upgrade', nevra]] as const,
     upgradeAdvisory: (id: string) => [tool, ['-y', '-q', 'upgrade', `--advisory=${id}`]] as const,
-    installedVersion: (nameArch: string) =>
-      ['rpm', ['-q', '--qf', '%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n', nameArch]] as const,
+    installedVersion: rpmInstalledVersions,
   };
 }
 
@@ -141,8 +143,7 @@ export class DnfBackend implements Backend {
     const warnings: string[] = [];
     if (options.refresh !== false) {
       const r = await this.exec(c.refresh);
-      if (r.code !== 0)
-        warnings.push(`${c.tool} makecache exited with ${r.code}: ${lastMeaningfulLine(r.stderr)}`);
+      if (r.code !== 0) warnings.push(exitWarning(`${c.tool} makecache`, r));
     }
     const cu = await this.exec(c.checkUpdate);
     // check-update: 100 = updates available, 0 = none, anything else is an error
@@ -201,19 +202,8 @@ export class DnfBackend implements Backend {
     const c = dnfCommands(this.flavour);
     const results: InstallResult[] = [];
     for (const u of requests) {
-      const fail = (
-        message: string,
-        exitCode: number | null,
-        newVersion: string | null = null,
-      ): InstallResult => ({
-        id: u.id,
-        name: u.name,
-        status: 'failed',
-        exitCode,
-        message,
-        newVersion,
-        rebootRequired: false,
-      });
+      const fail = (message: string, exitCode: number | null, newVersion: string | null = null) =>
+        failedInstall(u, message, exitCode, newVersion);
       if (!NAME.test(u.name)) {
         results.push(fail(`"${u.name}" is not an rpm package name`, null));
         continue;
@@ -229,7 +219,7 @@ export class DnfBackend implements Backend {
       const spec = `${u.name}${u.version ? `-${u.version}` : ''}${u.arch ? `.${u.arch}` : ''}`;
       const r = await this.exec(c.upgrade(spec));
       const q = await this.exec(c.installedVersion(u.arch ? `${u.name}.${u.arch}` : u.name));
-      const versions = q.code === 0 ? q.stdout.split('\n').filter((l) => l.trim() !== '') : [];
+      const versions = parseRpmInstalledVersions(q.code, q.stdout);
       const newVersion = versions.at(-1) ?? null;
       if (r.code !== 0) {
         results.push(
@@ -252,15 +242,9 @@ export class DnfBackend implements Backend {
         );
         continue;
       }
-      results.push({
-        id: u.id,
-        name: u.name,
-        status: 'succeeded',
-        exitCode: r.code,
-        message: `${u.name} ${want || newVersion} installed`,
-        newVersion: want || newVersion,
-        rebootRequired: false,
-      });
+      results.push(
+        succeededInstall(u, r.code, `${u.name} ${want || newVersion} installed`, want || newVersion, false),
+      );
     }
     if (!results.some((r) => r.status === 'succeeded')) return results;
     const reboot = await this.rebootRequired();

@@ -1,5 +1,6 @@
 // The macOS backend: `softwareupdate --list` / `--install LABEL`. Apple publishes no classification in the
 // tool's output, only "Recommended" and "Action: restart|shut down".
+import { failedInstall, succeededInstall } from './results.ts';
 import { spawnRunner } from './runner.ts';
 import {
   CommandFailedError,
@@ -158,30 +159,16 @@ export class MacOsBackend implements Backend {
       const still = remaining.get(req.name);
       const restart =
         /restart|Please restart immediately/i.test(out) && !/No updates are available/i.test(out);
-      if (code !== 0 || still) {
-        return {
-          id: req.id,
-          name: req.name,
-          status: 'failed',
-          exitCode: code,
-          message:
-            code !== 0
-              ? lastMeaningfulLine(out) || `softwareupdate exited with ${code}`
-              : `${req.name} is still offered after installing${lastMeaningfulLine(out) ? `: ${lastMeaningfulLine(out)}` : ''}`,
-          newVersion: null,
-          rebootRequired: false,
-        } satisfies InstallResult;
-      }
+      if (code !== 0 || still)
+        return failedInstall(
+          req,
+          code !== 0
+            ? lastMeaningfulLine(out) || `softwareupdate exited with ${code}`
+            : `${req.name} is still offered after installing${lastMeaningfulLine(out) ? `: ${lastMeaningfulLine(out)}` : ''}`,
+          code,
+        );
       if (restart) this.restarts.push({ label: req.name, at: this.now() });
-      return {
-        id: req.id,
-        name: req.name,
-        status: 'succeeded',
-        exitCode: code,
-        message: `${req.name} installed`,
-        newVersion: req.version ?? null,
-        rebootRequired: restart,
-      } satisfies InstallResult;
+      return succeededInstall(req, code, `${req.name} installed`, req.version ?? null, restart);
     });
   }
 

@@ -227,6 +227,15 @@ export function parseNeedsRestartingJson(text: string): RebootState {
 export const RPM_QUERY_FORMAT =
   '\\{"architecture":"%{ARCH}","package":"%{NAME}","source_name":"%{SOURCERPM}","version":"%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}"\\}\\n';
 
+/** `rpm -q` of one `name[.arch]`: the `[epoch:]version-release` of each installed one, a line each. */
+export const rpmInstalledVersions = (nameArch: string) =>
+  ['rpm', ['-q', '--qf', '%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n', nameArch]] as const;
+
+/** The versions `rpmInstalledVersions` printed; none when rpm failed (not installed). */
+export function parseRpmInstalledVersions(code: number, stdout: string): string[] {
+  return code === 0 ? stdout.split('\n').filter((l) => l.trim() !== '') : [];
+}
+
 /** Parses the JSON-lines inventory; drops `gpg-pubkey` pseudo-packages. */
 export function parseRpmQuery(text: string): InstalledPackage[] {
   const out: InstalledPackage[] = [];

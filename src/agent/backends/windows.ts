@@ -1,5 +1,6 @@
 // The Windows Update Agent backend: a PowerShell script drives the COM API (Microsoft.Update.Session)
 // and prints one JSON document, which this module parses. Nothing here needs Windows except running it.
+import { failedInstall, succeededInstall } from './results.ts';
 import { spawnRunner } from './runner.ts';
 import {
   CommandFailedError,
@@ -314,17 +315,9 @@ export class WindowsUpdateBackend implements Backend {
   async install(requests: readonly InstallRequest[]): Promise<InstallResult[]> {
     const bad = requests.filter((r) => !GUID.test(r.id));
     const good = requests.filter((r) => GUID.test(r.id));
-    const failed = (r: InstallRequest, message: string, exitCode: number | null): InstallResult => ({
-      id: r.id,
-      name: r.name,
-      status: 'failed',
-      exitCode,
-      message,
-      newVersion: null,
-      rebootRequired: false,
-    });
     const results = new Map<string, InstallResult>();
-    for (const r of bad) results.set(r.id, failed(r, `"${r.id}" is not a Windows Update UpdateID`, null));
+    for (const r of bad)
+      results.set(r.id, failedInstall(r, `"${r.id}" is not a Windows Update UpdateID`, null));
     if (good.length > 0) {
       const out = await this.invoke(
         'install',
@@ -336,28 +329,33 @@ export class WindowsUpdateBackend implements Backend {
         if (out.error && !x) {
           results.set(
             r.id,
-            failed(r, `Windows Update failed (${hex(out.hResult ?? 0)}): ${out.error}`, out.hResult ?? null),
+            failedInstall(
+              r,
+              `Windows Update failed (${hex(out.hResult ?? 0)}): ${out.error}`,
+              out.hResult ?? null,
+            ),
           );
         } else if (!x) {
           results.set(
             r.id,
-            failed(r, 'no longer offered by Windows Update (installed, superseded or hidden)', null),
+            failedInstall(r, 'no longer offered by Windows Update (installed, superseded or hidden)', null),
           );
         } else if (x.resultCode === 2 || x.resultCode === 3) {
-          results.set(r.id, {
-            id: r.id,
-            name: r.name,
-            status: 'succeeded',
-            exitCode: x.hResult,
-            message: `${x.title}: ${RESULT_TEXT[x.resultCode]}`,
-            newVersion: r.version ?? null,
-            rebootRequired: x.rebootRequired,
-          });
+          results.set(
+            r.id,
+            succeededInstall(
+              r,
+              x.hResult,
+              `${x.title}: ${RESULT_TEXT[x.resultCode]}`,
+              r.version ?? null,
+              x.rebootRequired,
+            ),
+          );
         } else {
           const stage = x.downloadResultCode !== 2 && x.downloadResultCode !== 3 ? 'download' : 'install';
           results.set(
             r.id,
-            failed(
+            failedInstall(
               r,
               `${x.title}: ${stage} ${RESULT_TEXT[x.resultCode] ?? `result ${x.resultCode}`} (${hex(x.hResult)})`,
               x.hResult,

@@ -1,7 +1,15 @@
 // The zypper backend (SLES, openSUSE): patches with category/severity/CVE ids, and plain package updates.
 import { access } from 'node:fs/promises';
 import { XMLParser } from 'fast-xml-parser';
-import { RPM_QUERY_FORMAT, normaliseEvr, parseRpmQuery, severityOf } from './rpm-parse.ts';
+import {
+  RPM_QUERY_FORMAT,
+  normaliseEvr,
+  parseRpmInstalledVersions,
+  parseRpmQuery,
+  rpmInstalledVersions,
+  severityOf,
+} from './rpm-parse.ts';
+import { exitWarning, failedInstall, succeededInstall } from './results.ts';
 import { spawnRunner, wallNotify } from './runner.ts';
 import {
   CommandFailedError,
@@ -213,8 +221,7 @@ export class ZypperBackend implements Backend {
     const warnings: string[] = [];
     if (options.refresh !== false) {
       const r = await this.zypper(['refresh']);
-      if (r.code !== 0)
-        warnings.push(`zypper refresh exited with ${r.code}: ${lastMeaningfulLine(r.stderr)}`);
+      if (r.code !== 0) warnings.push(exitWarning('zypper refresh', r));
     }
     const lu = await this.xml(['list-updates']);
     if (!INSTALLED_CODES.has(lu.code))
@@ -279,19 +286,8 @@ export class ZypperBackend implements Backend {
   }
 
   private async installOne(u: InstallRequest): Promise<InstallResult> {
-    const fail = (
-      message: string,
-      exitCode: number | null,
-      newVersion: string | null = null,
-    ): InstallResult => ({
-      id: u.id,
-      name: u.name,
-      status: 'failed',
-      exitCode,
-      message,
-      newVersion,
-      rebootRequired: false,
-    });
+    const fail = (message: string, exitCode: number | null, newVersion: string | null = null) =>
+      failedInstall(u, message, exitCode, newVersion);
     if (!NAME.test(u.name)) return fail(`"${u.name}" is not a zypper package or patch name`, null);
     if (u.version !== undefined && !VERSION.test(u.version))
       return fail(`"${u.version}" is not an edition`, null);
@@ -325,23 +321,16 @@ export class ZypperBackend implements Backend {
       const hit = parseZypperSearch(s.stdout).find((x) => x.name === u.name);
       if (!hit || hit.status !== 'installed')
         return fail(`patch ${u.name} is not installed after zypper exited with ${r.code}`, r.code);
-      return {
-        id: u.id,
-        name: u.name,
-        status: 'succeeded',
-        exitCode: r.code,
-        message: `patch ${u.name} installed${note}`,
-        newVersion: u.version ?? '1',
+      return succeededInstall(
+        u,
+        r.code,
+        `patch ${u.name} installed${note}`,
+        u.version ?? '1',
         rebootRequired,
-      };
+      );
     }
-    const q = await this.run('rpm', [
-      '-q',
-      '--qf',
-      '%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\\n',
-      u.arch ? `${u.name}.${u.arch}` : u.name,
-    ]);
-    const versions = q.code === 0 ? q.stdout.split('\n').filter((l) => l.trim() !== '') : [];
+    const q = await this.run(...rpmInstalledVersions(u.arch ? `${u.name}.${u.arch}` : u.name));
+    const versions = parseRpmInstalledVersions(q.code, q.stdout);
     if (versions.length === 0) return fail(`${u.name} is not installed after the install`, r.code);
     if (u.version && !versions.some((v) => normaliseEvr(v) === normaliseEvr(u.version!)))
       return fail(
@@ -349,15 +338,13 @@ export class ZypperBackend implements Backend {
         r.code,
         versions.at(-1)!,
       );
-    return {
-      id: u.id,
-      name: u.name,
-      status: 'succeeded',
-      exitCode: r.code,
-      message: `${u.name} ${u.version ?? versions.at(-1)} installed${note}`,
-      newVersion: u.version ?? versions.at(-1)!,
+    return succeededInstall(
+      u,
+      r.code,
+      `${u.name} ${u.version ?? versions.at(-1)} installed${note}`,
+      u.version ?? versions.at(-1)!,
       rebootRequired,
-    };
+    );
   }
 
   /** `zypper needs-rebooting`: 102 = reboot needed, 0 = not; older zypper lacks it, then libzypp's flag file. */

@@ -5,6 +5,7 @@
 import { Agent } from '../agent.ts';
 import { SimulatedBackend, type OsFamily } from '../backends/simulated.ts';
 import { ProtocolClient } from '../client.ts';
+import type { AgentOptions } from '../runtime.ts';
 import { MemoryStorage } from '../storage.ts';
 import { ErrorCounts, Latencies, type LatencySummary } from './stats.ts';
 
@@ -209,18 +210,7 @@ export class Fleet {
           agentVersion: 'simulated',
         });
         client.credential = e.credential;
-        const agent = new Agent({
-          client,
-          backend: new SimulatedBackend({
-            seed: i + 1,
-            os: { family: os.family, version: os.version },
-            packageCount: 25,
-          }),
-          storage: new MemoryStorage(),
-          intervalSeconds: this.o.intervalSeconds ?? 300,
-          sendInventory: false,
-          reboot: async () => undefined,
-        });
+        const agent = this.simulatedAgent(i, client, { reboot: async () => undefined });
         if (this.o.initialScan !== false) {
           await agent.scanAndQueue(false);
           await agent.flush();
@@ -246,25 +236,30 @@ export class Fleet {
   /** takes over devices enrolled some other way (a benchmark that provisions them in bulk) */
   adopt(devices: readonly { deviceId: number; organizationId: number; credential: string }[]) {
     devices.forEach((d, i) => {
-      const os = OS_MIX[i % OS_MIX.length]!;
       const client = new ProtocolClient({
         server: this.o.server,
         credential: d.credential,
         fetch: this.measuredFetch,
         timeoutMs: 60_000,
       });
-      const agent = new Agent({
-        client,
-        backend: new SimulatedBackend({
-          seed: i + 1,
-          os: { family: os.family, version: os.version },
-          packageCount: 25,
-        }),
-        storage: new MemoryStorage(),
-        intervalSeconds: this.o.intervalSeconds ?? 300,
-        sendInventory: false,
-      });
-      this.devices.push({ ...d, agent });
+      this.devices.push({ ...d, agent: this.simulatedAgent(i, client) });
+    });
+  }
+
+  /** the agent of device `i`: a simulated machine of its OS, in memory, without inventory */
+  private simulatedAgent(i: number, client: ProtocolClient, extra: Pick<AgentOptions, 'reboot'> = {}): Agent {
+    const os = OS_MIX[i % OS_MIX.length]!;
+    return new Agent({
+      client,
+      backend: new SimulatedBackend({
+        seed: i + 1,
+        os: { family: os.family, version: os.version },
+        packageCount: 25,
+      }),
+      storage: new MemoryStorage(),
+      intervalSeconds: this.o.intervalSeconds ?? 300,
+      sendInventory: false,
+      ...extra,
     });
   }
 

@@ -53,17 +53,31 @@ export interface DebianVersion {
   readonly revision: string;
 }
 
-/** Splits `epoch:upstream-revision`: the epoch before the first `:`, the revision after the last `-`. */
-export function parseDebianVersion(version: string): DebianVersion {
+/**
+ * Splits `[epoch:]main[-tail]` as dpkg and rpm both do: the epoch (digits, 0 when absent) before the first
+ * `:`, the tail after the last `-`. Throws RangeError on a malformed epoch or an empty main part, naming
+ * them as the scheme does (`Debian version "…" has an empty upstream version`).
+ */
+function splitVersion(
+  version: string,
+  scheme: string,
+  mainName: string,
+): { epoch: number; main: string; tail: string | undefined } {
   const text = version.trim();
   const colon = text.indexOf(':');
   const epochText = colon >= 0 ? text.slice(0, colon) : '0';
-  if (!/^\d+$/.test(epochText)) throw new RangeError(`Debian version "${version}" has a non-numeric epoch`);
+  if (!/^\d+$/.test(epochText)) throw new RangeError(`${scheme} "${version}" has a non-numeric epoch`);
   const rest = colon >= 0 ? text.slice(colon + 1) : text;
   const dash = rest.lastIndexOf('-');
-  const upstream = dash >= 0 ? rest.slice(0, dash) : rest;
-  if (upstream === '') throw new RangeError(`Debian version "${version}" has an empty upstream version`);
-  return { epoch: Number(epochText), upstream, revision: dash >= 0 ? rest.slice(dash + 1) : '' };
+  const main = dash >= 0 ? rest.slice(0, dash) : rest;
+  if (main === '') throw new RangeError(`${scheme} "${version}" has an empty ${mainName}`);
+  return { epoch: Number(epochText), main, tail: dash >= 0 ? rest.slice(dash + 1) : undefined };
+}
+
+/** Splits `epoch:upstream-revision`: the epoch before the first `:`, the revision after the last `-`. */
+export function parseDebianVersion(version: string): DebianVersion {
+  const v = splitVersion(version, 'Debian version', 'upstream version');
+  return { epoch: v.epoch, upstream: v.main, revision: v.tail ?? '' };
 }
 
 /** dpkg --compare-versions: -1, 0 or 1. Throws RangeError on a malformed epoch or empty upstream part. */
@@ -124,17 +138,10 @@ export interface RpmVersion {
 
 /** Splits `[epoch:]version[-release]`. */
 export function parseRpmVersion(evr: string): RpmVersion {
-  const text = evr.trim();
-  const colon = text.indexOf(':');
-  const epochText = colon >= 0 ? text.slice(0, colon) : '0';
-  if (!/^\d+$/.test(epochText)) throw new RangeError(`RPM version "${evr}" has a non-numeric epoch`);
-  const rest = colon >= 0 ? text.slice(colon + 1) : text;
-  const dash = rest.lastIndexOf('-');
-  const version = dash >= 0 ? rest.slice(0, dash) : rest;
-  if (version === '') throw new RangeError(`RPM version "${evr}" has an empty version`);
-  return dash >= 0
-    ? { epoch: Number(epochText), version, release: rest.slice(dash + 1) }
-    : { epoch: Number(epochText), version };
+  const v = splitVersion(evr, 'RPM version', 'version');
+  return v.tail === undefined
+    ? { epoch: v.epoch, version: v.main }
+    : { epoch: v.epoch, version: v.main, release: v.tail };
 }
 
 /** Compares `[epoch:]version[-release]` as rpm does; a missing epoch is 0, a missing release is not compared. */

@@ -1,7 +1,8 @@
-// Maintenance windows: the stored settings (canonical schedules), the native reader, and the
-// GravityZone form of the settings with its schedule objects.
+// Maintenance windows: the stored settings (canonical schedules), the rules every face reads them by,
+// the native reader, and the GravityZone form of the settings with its schedule objects.
 export * from './model.ts';
 export { parseWindowSettings } from './parse.ts';
+export * from './read.ts';
 export {
   canonicalOfGz,
   gzFormOf,

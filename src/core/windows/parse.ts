@@ -1,16 +1,14 @@
-import {
-  REBOOT_AFTER_MINUTES,
-  REBOOT_MESSAGE_MAX,
-  type DownloadSettings,
-  type RebootPostponement,
-  type TimeOfDay,
+import type {
+  DownloadSettings,
+  RebootPostponement,
+  TimeOfDay,
+  TimeOfDayRange,
 } from '../policies/behaviour.ts';
 import {
   Issues,
   at,
   checkInt,
   checkString,
-  checkUnique,
   got,
   isRecord,
   readArray,
@@ -18,21 +16,27 @@ import {
   readObject,
   type Json,
 } from '../policies/fields.ts';
-import type { OsFamily, VendorProductPair } from '../policies/model.ts';
+import type { OsFamily } from '../policies/model.ts';
 import type { Schedule } from '../schedule/model.ts';
 import { canonicalOfGz, type GzWindowSchedule } from './gz-form.ts';
 import { parseGzOldScheduler, parseGzScheduler } from './gz-schedule.ts';
 import {
   checkSwitches,
-  classScheduleNeed,
-  normalPatchId,
   PATCH_CLASSES,
   type MaintenanceWindowSettings,
   type PatchClass,
-  type PatchClassWindow,
   type SwitchValues,
   type WindowFieldNames,
 } from './model.ts';
+import {
+  checkCachingServers,
+  checkPatchIds,
+  readClassWindows,
+  readPostponement,
+  readVendorPairs,
+  vendorProductPair,
+  type PostponementFieldNames,
+} from './read.ts';
 
 // The native API's window settings (the shape a GET returns), validated into the stored settings with
 // canonical schedules. Each schedule is `{format, value}` with one of GravityZone's schedule objects as
@@ -155,39 +159,29 @@ function readReboot(i: Json, ip: string, issues: Issues): RebootPostponement | u
     return undefined;
   }
   if (mode === 'user-may-postpone') return { mode };
-  const why = `when mode is "${mode}"`;
-  let afterMinutes: (typeof REBOOT_AFTER_MINUTES)[number] | undefined;
-  if (v.afterMinutes === undefined) issues.add(at(path, 'afterMinutes'), `is required ${why}`);
-  else if (!(REBOOT_AFTER_MINUTES as readonly unknown[]).includes(v.afterMinutes))
-    issues.add(
-      at(path, 'afterMinutes'),
-      `must be one of ${REBOOT_AFTER_MINUTES.join(', ')}, ${got(v.afterMinutes)}`,
-    );
-  else afterMinutes = v.afterMinutes as (typeof REBOOT_AFTER_MINUTES)[number];
-  const message = needed(
-    v.message,
-    at(path, 'message'),
-    issues,
-    () => checkString(v.message, at(path, 'message'), issues, { max: REBOOT_MESSAGE_MAX }),
-    why,
+  return readPostponement(mode, `when mode is "${mode}"`, v, path, POSTPONE_FIELDS, issues, (b, bp) =>
+    readBetween(b, bp, issues),
   );
-  if (mode === 'automatic-after')
-    return afterMinutes !== undefined && message !== undefined ? { mode, afterMinutes, message } : undefined;
-  const bp = at(path, 'between');
-  let between: { start: TimeOfDay; end: TimeOfDay } | undefined;
-  if (v.between === undefined) issues.add(bp, `is required ${why}`);
-  else if (!isRecord(v.between)) issues.add(bp, `must be an object {start, end}, ${got(v.between)}`);
-  else {
-    only(v.between, ['start', 'end'], bp, issues);
-    const start = readTime(v.between.start, at(bp, 'start'), issues);
-    const end = readTime(v.between.end, at(bp, 'end'), issues);
-    if (start && end && start.hour * 60 + start.minute >= end.hour * 60 + end.minute)
-      issues.add(bp, 'start must be before end (the same day)');
-    else if (start && end) between = { start, end };
+}
+
+const POSTPONE_FIELDS: PostponementFieldNames = {
+  afterMinutes: 'afterMinutes',
+  message: 'message',
+  between: 'between',
+};
+
+function readBetween(v: unknown, bp: string, issues: Issues): TimeOfDayRange | undefined {
+  if (!isRecord(v)) {
+    issues.add(bp, `must be an object {start, end}, ${got(v)}`);
+    return undefined;
   }
-  return afterMinutes !== undefined && message !== undefined && between
-    ? { mode, afterMinutes, message, between }
-    : undefined;
+  only(v, ['start', 'end'], bp, issues);
+  const start = readTime(v.start, at(bp, 'start'), issues);
+  const end = readTime(v.end, at(bp, 'end'), issues);
+  if (start && end && start.hour * 60 + start.minute >= end.hour * 60 + end.minute)
+    issues.add(bp, 'start must be before end (the same day)');
+  else if (start && end) return { start, end };
+  return undefined;
 }
 
 function readVendorProducts(i: Json, ip: string, issues: Issues) {
@@ -201,13 +195,7 @@ function readVendorProducts(i: Json, ip: string, issues: Issues) {
   } else if (v.mode !== 'include' && v.mode !== 'exclude')
     issues.add(at(path, 'mode'), `must be "include" or "exclude", got ${JSON.stringify(v.mode)}`);
   const list = readArray(v, 'pairs', path, issues) ?? [];
-  const lp = at(path, 'pairs');
-  const pairs = list.map((p, k): VendorProductPair | undefined => {
-    const pp = at(lp, k);
-    if (!isRecord(p)) {
-      issues.add(pp, `must be an object {os, vendor, products}, ${got(p)}`);
-      return undefined;
-    }
+  const pairs = readVendorPairs(list, at(path, 'pairs'), issues, (p, pp) => {
     only(p, ['os', 'vendor', 'products'], pp, issues);
     const vendor = needed(p.vendor, at(pp, 'vendor'), issues, () =>
       checkString(p.vendor, at(pp, 'vendor'), issues, { min: 1, notBlank: true }),
@@ -217,45 +205,23 @@ function readVendorProducts(i: Json, ip: string, issues: Issues) {
       if (!OS.includes(p.os as OsFamily))
         issues.add(at(pp, 'os'), `must be one of ${OS.join(', ')}, ${got(p.os)}`);
       else os = p.os as OsFamily;
-    } else if (vendor !== undefined) os = /^[0-9]+$/.test(vendor) ? 'windows' : 'linux';
+    }
     const products = readArray(p, 'products', pp, issues, true);
-    const prp = at(pp, 'products');
-    if (products?.length === 0) issues.add(prp, 'must include one or more products');
-    const ids = (products ?? []).map((x, j) =>
-      checkString(x, at(prp, j), issues, { min: 1, notBlank: true }),
+    return vendorProductPair(vendor, os, products, at(pp, 'products'), issues, (x, xp) =>
+      checkString(x, xp, issues, { min: 1, notBlank: true }),
     );
-    if (vendor === undefined || !os || !products?.length || !ids.every((x) => x !== undefined))
-      return undefined;
-    return { os, vendor, products: ids as string[] };
   });
   return {
     enabled: enabled === true,
     mode: v.mode === 'exclude' ? ('exclude' as const) : ('include' as const),
-    pairs: pairs.filter((p): p is VendorProductPair => p !== undefined),
+    pairs,
   };
 }
 
 function readPatches(i: Json, ip: string, issues: Issues): string[] | undefined {
   const list = readArray(i, 'manuallyApprovedPatches', ip, issues);
   if (!list) return i.manuallyApprovedPatches === undefined ? [] : undefined;
-  const p = at(ip, 'manuallyApprovedPatches');
-  const ids = list.map((x, k) => {
-    const id = normalPatchId(x);
-    if (id === undefined)
-      issues.add(
-        at(p, k),
-        `must be a patch id (a GUID such as {0001354A-0000-0000-0000-000000000000}), ${got(x)}`,
-      );
-    return id;
-  });
-  checkUnique(
-    ids,
-    p,
-    issues,
-    (s) => s,
-    (s) => `patch id ${s}`,
-  );
-  return ids.every((x) => x !== undefined) ? (ids as string[]) : undefined;
+  return checkPatchIds(list, at(ip, 'manuallyApprovedPatches'), issues);
 }
 
 function readDownload(obj: Json, path: string, issues: Issues): DownloadSettings {
@@ -265,15 +231,8 @@ function readDownload(obj: Json, path: string, issues: Issues): DownloadSettings
   const list = readArray(d, 'cachingServers', dp, issues) ?? [];
   const cp = at(dp, 'cachingServers');
   const ids = list.map((s, k) => checkString(s, at(cp, k), issues, { min: 1, notBlank: true }));
-  checkUnique(
-    ids,
-    cp,
-    issues,
-    (s) => s,
-    (s) => `caching server ${JSON.stringify(s)}, which can have one priority only`,
-  );
   return {
-    cachingServers: ids.filter((s): s is string => s !== undefined),
+    cachingServers: checkCachingServers(ids, cp, issues),
     directDownloadFallback: readBoolean(d, 'directDownloadFallback', dp, issues) ?? true,
   };
 }
@@ -362,25 +321,16 @@ function readSettings(v: unknown, path: string, issues: Issues): MaintenanceWind
     },
     same,
   };
-  const classWindow = (cls: PatchClass): PatchClassWindow => {
-    const need = classScheduleNeed(cls, switches, n);
-    return {
-      enabled: objs[cls].enabled === true,
-      schedule: need.ignored
-        ? null
-        : readSchedule(
-            objs[cls].obj.schedule,
-            at(at(ip, cls), 'schedule'),
-            issues,
-            'install',
-            same === undefined ? undefined : want,
-            need,
-          ),
-    };
-  };
-  const security = classWindow('security');
-  const nonSecurity = classWindow('nonSecurity');
-  const manuallyApproved = classWindow('manuallyApproved');
+  const { security, nonSecurity, manuallyApproved } = readClassWindows(switches, n, (cls, need) =>
+    readSchedule(
+      objs[cls].obj.schedule,
+      at(at(ip, cls), 'schedule'),
+      issues,
+      'install',
+      same === undefined ? undefined : want,
+      need,
+    ),
+  );
   checkSwitches(switches, n, issues);
 
   if (issues.count) return undefined;

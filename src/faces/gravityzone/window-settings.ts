@@ -1,14 +1,7 @@
-import {
-  REBOOT_AFTER_MINUTES,
-  REBOOT_MESSAGE_MAX,
-  type DownloadSettings,
-  type RebootPostponement,
-} from '../../core/policies/behaviour.ts';
+import type { DownloadSettings, RebootPostponement } from '../../core/policies/behaviour.ts';
 import {
   Issues,
   at,
-  checkString,
-  checkUnique,
   got,
   isRecord,
   readArray,
@@ -18,22 +11,26 @@ import {
   readString,
   type Json,
 } from '../../core/policies/fields.ts';
-import type { OsFamily, VendorProductPair } from '../../core/policies/model.ts';
+import type { OsFamily } from '../../core/policies/model.ts';
 import {
+  checkCachingServers,
+  checkPatchIds,
   checkSwitches,
   checkWindowName,
-  classScheduleNeed,
   gzFormOf,
-  normalPatchId,
   parseGzBetween,
   parseGzOldScheduler,
   parseGzScheduler,
+  readClassWindows,
+  readPostponement,
+  readVendorPairs,
   settingsFromGzForm,
+  vendorProductPair,
   type GzFormWindowSettings,
   type GzWindowSchedule,
   type MaintenanceWindowSettings,
-  type PatchClass,
   type PatchClassWindowOf,
+  type PostponementFieldNames,
   type SwitchValues,
   type WindowFieldNames,
 } from '../../core/windows/index.ts';
@@ -189,32 +186,29 @@ function readSettings(v: unknown, path: string, issues: Issues): GzFormWindowSet
       enabled: o ? readBoolean(o, 'enabled', at(up, key), issues, true) : false,
     };
   };
-  const sec = classObj('securityPatchesSettings');
-  const non = classObj('nonSecurityPatchesSettings');
-  const man = classObj('manuallyApprovedPatchesSettings');
+  const classes = {
+    security: classObj('securityPatchesSettings'),
+    nonSecurity: classObj('nonSecurityPatchesSettings'),
+    manuallyApproved: classObj('manuallyApprovedPatchesSettings'),
+  };
   const switches: SwitchValues = {
     scan: scanEnabled,
     install: installEnabled,
-    classes: { security: sec.enabled, nonSecurity: non.enabled, manuallyApproved: man.enabled },
+    classes: {
+      security: classes.security.enabled,
+      nonSecurity: classes.nonSecurity.enabled,
+      manuallyApproved: classes.manuallyApproved.enabled,
+    },
     same,
   };
   const names = gzNames(sp, up);
-  const classWindow = (c: typeof sec, cls: PatchClass): PatchClassWindowOf<GzWindowSchedule> => {
-    const need = classScheduleNeed(cls, switches, names);
-    return {
-      enabled: c.enabled === true,
-      schedule: need.ignored
-        ? null
-        : readSchedules(c.obj, c.path, issues, 'install', {
-            fallback,
-            required: need.required,
-            because: need.because,
-          }),
-    };
-  };
-  const security = classWindow(sec, 'security');
-  const nonSecurity = classWindow(non, 'nonSecurity');
-  const manuallyApproved = classWindow(man, 'manuallyApproved');
+  const { security, nonSecurity, manuallyApproved } = readClassWindows(switches, names, (cls, need) =>
+    readSchedules(classes[cls].obj, classes[cls].path, issues, 'install', {
+      fallback,
+      required: need.required,
+      because: need.because,
+    }),
+  );
   const manuallyApprovedPatches = readPatchIds(installObj, ip, updateType, up, issues);
   checkSwitches(switches, names, issues);
 
@@ -311,15 +305,8 @@ function readDownload(obj: Json, path: string, issues: Issues): DownloadSettings
     }
     return readString(s, 'id', at(cp, i), issues, { min: 1, notBlank: true }, true);
   });
-  checkUnique(
-    ids,
-    cp,
-    issues,
-    (s) => s,
-    (s) => `caching server ${JSON.stringify(s)}, which can have one priority only`,
-  );
   return {
-    cachingServers: ids.filter((s): s is string => s !== undefined),
+    cachingServers: checkCachingServers(ids, cp, issues),
     directDownloadFallback: readBoolean(d, 'fallbackOnDirectDownload', dp, issues) ?? true,
   };
 }
@@ -333,41 +320,31 @@ function readVendorProducts(obj: Json, path: string, issues: Issues) {
   const enabled = readBoolean(v, 'enabled', vp, issues, true);
   const type = readCode(v, 'type', vp, issues, [1, 2] as const, enabled === true);
   const list = readArray(v, 'vendorProductsPairs', vp, issues) ?? [];
-  const lp = at(vp, 'vendorProductsPairs');
-  const pairs = list.map((p, i): VendorProductPair | undefined => {
-    const pp = at(lp, i);
-    if (!isRecord(p)) {
-      issues.add(pp, `must be an object {os, vendor, products}, ${got(p)}`);
-      return undefined;
-    }
+  const pairs = readVendorPairs(list, at(vp, 'vendorProductsPairs'), issues, (p, pp) => {
     const vendorObj = readObject(p, 'vendor', pp, issues, true);
     const vendor =
       vendorObj && readString(vendorObj, 'id', at(pp, 'vendor'), issues, { min: 1, notBlank: true }, true);
     const osCode = readCode(p, 'os', pp, issues, [1, 2, 3] as const);
-    // the seed's default: 1 (Windows) when the vendor id has only digits, 2 (Linux) when it has letters
-    const os =
-      osCode !== undefined
-        ? GZ_OS[osCode]!
-        : vendor !== undefined && /^[0-9]+$/.test(vendor)
-          ? 'windows'
-          : 'linux';
     const products = readArray(p, 'products', pp, issues, true);
-    const prp = at(pp, 'products');
-    if (products?.length === 0) issues.add(prp, 'must include one or more products');
-    const ids = (products ?? []).map((x, j) => {
-      if (!isRecord(x)) {
-        issues.add(at(prp, j), `must be an object {id}, ${got(x)}`);
-        return undefined;
-      }
-      return readString(x, 'id', at(prp, j), issues, { min: 1, notBlank: true }, true);
-    });
-    if (vendor === undefined || !products?.length || !ids.every((x) => x !== undefined)) return undefined;
-    return { os, vendor, products: ids as string[] };
+    return vendorProductPair(
+      vendor,
+      osCode === undefined ? undefined : GZ_OS[osCode],
+      products,
+      at(pp, 'products'),
+      issues,
+      (x, xp) => {
+        if (!isRecord(x)) {
+          issues.add(xp, `must be an object {id}, ${got(x)}`);
+          return undefined;
+        }
+        return readString(x, 'id', xp, issues, { min: 1, notBlank: true }, true);
+      },
+    );
   });
   return {
     enabled: enabled === true,
     mode: type === 2 ? ('exclude' as const) : ('include' as const),
-    pairs: pairs.filter((p): p is VendorProductPair => p !== undefined),
+    pairs,
   };
 }
 
@@ -379,33 +356,30 @@ function readPostponeReboot(obj: Json, path: string, issues: Issues): RebootPost
   if (option === undefined) return undefined;
   if (option === 0) return { mode: 'user-may-postpone' };
   const why = `when option is ${option} (${option === 1 ? 'postpone only within an interval' : 'restart automatically after some minutes'})`;
-  let afterMinutes: (typeof REBOOT_AFTER_MINUTES)[number] | undefined;
-  if (v['afterMinutes'] === undefined) issues.add(at(pp, 'afterMinutes'), `is required ${why}`);
-  else afterMinutes = readCode(v, 'afterMinutes', pp, issues, REBOOT_AFTER_MINUTES);
-  let message: string | undefined;
-  if (v['afterCustomMessage'] === undefined) issues.add(at(pp, 'afterCustomMessage'), `is required ${why}`);
-  else
-    message = checkString(v['afterCustomMessage'], at(pp, 'afterCustomMessage'), issues, {
-      max: REBOOT_MESSAGE_MAX,
-    });
-  if (option === 2)
-    return afterMinutes !== undefined && message !== undefined
-      ? { mode: 'automatic-after', afterMinutes, message }
-      : undefined;
-  let between: ReturnType<typeof parseGzBetween>;
-  if (v['between'] === undefined) issues.add(at(pp, 'between'), `is required ${why}`);
-  else between = parseGzBetween(v['between'], at(pp, 'between'), issues);
-  if (afterMinutes === undefined || message === undefined || !between) return undefined;
-  return {
-    mode: 'within-interval',
-    afterMinutes,
-    message,
-    between: {
-      start: { hour: between.startHour, minute: between.startMinute },
-      end: { hour: between.endHour, minute: between.endMinute },
+  return readPostponement(
+    option === 1 ? 'within-interval' : 'automatic-after',
+    why,
+    v,
+    pp,
+    GZ_POSTPONE_FIELDS,
+    issues,
+    (b, bp) => {
+      const between = parseGzBetween(b, bp, issues);
+      return between
+        ? {
+            start: { hour: between.startHour, minute: between.startMinute },
+            end: { hour: between.endHour, minute: between.endMinute },
+          }
+        : undefined;
     },
-  };
+  );
 }
+
+const GZ_POSTPONE_FIELDS: PostponementFieldNames = {
+  afterMinutes: 'afterMinutes',
+  message: 'afterCustomMessage',
+  between: 'between',
+};
 
 /** Patch ids are GUIDs (`{0001354A-0000-0000-0000-000000000000}`), each at most once; kept braced, upper case. */
 function readPatchIds(
@@ -427,24 +401,7 @@ function readPatchIds(
   const [obj, path] = inUpdateType ? [updateType, up] : [install, ip];
   const list = readArray(obj, 'manuallyApprovedPatchIds', path, issues);
   if (!list) return obj['manuallyApprovedPatchIds'] === undefined ? [] : undefined;
-  const p = at(path, 'manuallyApprovedPatchIds');
-  const ids = list.map((x, i) => {
-    const id = normalPatchId(x);
-    if (id === undefined)
-      issues.add(
-        at(p, i),
-        `must be a patch id (a GUID such as {0001354A-0000-0000-0000-000000000000}), ${got(x)}`,
-      );
-    return id;
-  });
-  checkUnique(
-    ids,
-    p,
-    issues,
-    (s) => s,
-    (s) => `patch id ${s}`,
-  );
-  return ids.every((x) => x !== undefined) ? (ids as string[]) : undefined;
+  return checkPatchIds(list, at(path, 'manuallyApprovedPatchIds'), issues);
 }
 
 // ---- to and from the stored settings ------------------------------------------------------------------
