@@ -262,6 +262,7 @@ export async function authenticate(
 }
 
 export async function logout(ctx: Context) {
+  ctx.authorizeSelf(); // anyone may end their own session
   if (!ctx.actor.sessionId) return false;
   await updateSession(ctx.store.db, ctx.actor.sessionId, { revoked_at: ctx.now() });
   await record(ctx, ctx.store.db, {

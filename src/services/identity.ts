@@ -479,6 +479,7 @@ function ownerOf(ctx: Context, userId?: number): number {
   const me = ctx.actor.userId;
   if (userId === undefined || userId === me) {
     if (me === undefined) throw forbidden('only users have API keys');
+    ctx.authorizeSelf(); // a user's own keys
     return me;
   }
   ctx.authorizeGlobal();
@@ -494,6 +495,7 @@ export async function listApiKeys(ctx: Context, f: { userId?: number }, page: Pa
 async function visibleKey(ctx: Context, id: number) {
   const k = await repo.getApiKey(ctx.store.db, id);
   const mine = k && k.user_id === ctx.actor.userId;
+  if (mine) ctx.authorizeSelf(); // a user's own key
   if (!k || !(mine || (ctx.can('administer') && ctx.access.all))) throw notFound('API key', id);
   return k;
 }

@@ -78,6 +78,7 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
       },
     },
     async (req) => {
+      req.ctx.authorizeSelf(); // every signed-in actor may read itself
       const a = req.ctx.actor;
       return {
         type: a.type,
