@@ -96,7 +96,8 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   });
   app.get('/echo', async (req, reply) => ok(req, reply, {}));
   app.get('/echoauth', async (req, reply) => {
-    await ctxOf(req);
+    // checks the caller's token and nothing else: every signed-in caller may
+    (await ctxOf(req)).authorizeSelf();
     return ok(req, reply, {});
   });
 
