@@ -84,7 +84,9 @@ export async function listUsers(
 }
 
 export async function getUser(ctx: Context, id: number) {
-  if (ctx.actor.userId !== id) ctx.authorizeGlobal();
+  // one's own user: anyone signed in may read it
+  if (ctx.actor.userId === id) ctx.authorizeSelf();
+  else ctx.authorizeGlobal();
   const u = await repo.getUser(ctx.store.db, id);
   if (!u) throw notFound('user', id);
   return userView(u);
@@ -141,7 +143,9 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
   const onlyOwn = Object.keys(patch).every((k) =>
     ['password', 'displayName', 'email', 'timeZone'].includes(k),
   );
-  if (!(self && onlyOwn)) ctx.authorizeGlobal();
+  // one's own profile: anyone signed in may edit it
+  if (self && onlyOwn) ctx.authorizeSelf();
+  else ctx.authorizeGlobal();
   const before = await repo.getUser(ctx.store.db, id);
   if (!before) throw notFound('user', id);
   if (patch.username !== undefined) checkUsername(patch.username);
@@ -234,7 +238,9 @@ export async function listRoles(ctx: Context, page: Page) {
   return { ...r, items: r.items.map(roleView) };
 }
 export async function getRole(ctx: Context, id: number) {
-  if (ctx.actor.roleId !== id) ctx.authorizeGlobal();
+  // one's own role: anyone signed in may read it
+  if (ctx.actor.roleId === id) ctx.authorizeSelf();
+  else ctx.authorizeGlobal();
   const r = await repo.getRole(ctx.store.db, id);
   if (!r) throw notFound('role', id);
   return roleView(r);
