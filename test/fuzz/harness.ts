@@ -4,7 +4,7 @@ import { routeTable, type RouteEntry } from '../../src/faces/shared/route-table.
 import type { Store } from '../../src/store/db.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildServer } from '../../src/server.ts';
+import { buildServer, warmDocs } from '../../src/server.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
 import { ADMIN_PASSWORD } from '../support/api.ts';
 import { buildWorld } from '../support/world.ts';
@@ -155,6 +155,7 @@ export async function startFuzzApp(store: Store): Promise<FastifyInstance> {
     lastError = err;
   });
   await app.ready();
+  await warmDocs(app); // as `patchline serve` does before it listens
   return app;
 }
 
