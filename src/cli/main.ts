@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { configFromEnv, type Config } from '../config.ts';
 import { migrate } from '../store/db.ts';
-import { buildServer, VERSION } from '../server.ts';
+import { buildServer, VERSION, warmDocs } from '../server.ts';
 import { systemContext } from '../services/context.ts';
 import { createApiKey, createUser } from '../services/identity.ts';
 import { createOrganization } from '../services/organizations.ts';
@@ -72,6 +72,7 @@ storeOptions(
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+    await warmDocs(app);
     await app.listen({ port: config.port, host: config.host });
     app.log.info(
       `Patchline ${VERSION} on ${store.driver === 'pglite' ? `the embedded store in ${config.dataDir}` : 'PostgreSQL'}; API docs at /api/v1/docs`,

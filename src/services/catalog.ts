@@ -3,6 +3,7 @@ import { invalid, notFound } from '../core/errors.ts';
 import { isSeverity, validateCustomSeverities, type CustomSeverity } from '../core/severity.ts';
 import type { Page } from '../store/paging.ts';
 import * as repo from '../store/repos/bulletins-repo.ts';
+import { getOrganization } from '../store/repos/organizations-repo.ts';
 import {
   exposedDevices,
   linkUpdatesToAdvisories,
@@ -319,10 +320,16 @@ export async function listCustomSeverities(ctx: Context, orgId: number): Promise
   return rows.map((r) => ({ order: r.position, name: r.name, level: r.level as CustomSeverity['level'] }));
 }
 
+/** an administrator's scope covers ids of organizations that do not exist: their settings are not found */
+async function requireOrganization(ctx: Context, orgId: number) {
+  if (!(await getOrganization(ctx.store.db, orgId))) throw notFound('organization', orgId);
+}
+
 export async function replaceCustomSeverities(ctx: Context, orgId: number, list: readonly CustomSeverity[]) {
   ctx.authorize('import_catalog');
   ctx.seeOrganization(orgId);
   if (!ctx.ownsOrganization(orgId)) throw notFound('organization', orgId); // settings of an organization need the whole organization
+  await requireOrganization(ctx, orgId);
   const valid = validateCustomSeverities(list);
   await ctx.store.transaction(async (tx) => {
     await repo.replaceCustomSeverities(
@@ -360,6 +367,7 @@ export async function setBulletinCustomSeverity(
   ctx.authorize('import_catalog');
   ctx.seeOrganization(orgId);
   if (!ctx.ownsOrganization(orgId)) throw notFound('organization', orgId);
+  await requireOrganization(ctx, orgId);
   const ids = [...new Set(bulletinIds)];
   if (!ids.length)
     throw invalid('no bulletin given', [{ path: '/bulletinIds', message: 'must list a bulletin' }]);

@@ -4,6 +4,7 @@
 // error of the caller); every value is a bound parameter, except numbers and booleans that a face wrote
 // into an expression of its own (a code table), which are inlined so that PostgreSQL types them.
 import { sql, type Expression, type RawBuilder, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { invalid } from '../core/errors.ts';
 import {
   holds,
   type CompareOp,
@@ -181,9 +182,29 @@ export async function pageThrough<DB, TB extends keyof DB, O, T = O>(
   const counted = applyFilter(base, q.filter, columns)
     .clearSelect()
     .select(sql<number>`count(*)::int`.as('n'));
-  const { n } = (await counted.executeTakeFirstOrThrow()) as unknown as { n: number };
+  const { n } = (await filterValues(counted.executeTakeFirstOrThrow())) as unknown as { n: number };
   let page = applySort(applyFilter(base, q.filter, columns), q.sort, columns);
   for (const column of tiebreak) page = page.orderBy(sql.ref(column));
-  const rows = await applyPage(page, q).execute();
+  const rows = await filterValues(applyPage(page, q).execute());
   return { records: rows.map(render), total: n };
+}
+
+// PostgreSQL's data exceptions for a bound value its column's type cannot read: invalid text (`0.5` or
+// `1e-7` for a bigint), out of range (a 26-digit decimal for a bigint), a date out of range
+const VALUE_ERRORS = new Set(['22P02', '22003', '22008', '22007']);
+
+/**
+ * A list query's only bound values are the caller's filter values, so a value PostgreSQL cannot read
+ * as its field's column type (`OrgId lt 0.5` over a bigint id) is the caller's mistake: invalid, not 500.
+ */
+async function filterValues<T>(run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } catch (e) {
+    if (!VALUE_ERRORS.has((e as { code?: string })?.code ?? '')) throw e;
+    throw invalid(
+      'a value of the filter does not fit the field it is compared with (out of its range or of another kind)',
+      [{ path: 'filter', message: 'holds a value its field cannot hold' }],
+    );
+  }
 }

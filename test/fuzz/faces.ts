@@ -1,0 +1,352 @@
+import fc from 'fast-check';
+import type { RouteEntry } from '../../src/faces/shared/route-table.ts';
+import { KASEYA_DAY_NAMES, KASEYA_DAY_OF_MONTH, KASEYA_REPEATS } from '../../src/core/schedule/kaseya.ts';
+import {
+  agentFields,
+  groupFields,
+  installedAppFields,
+  orgFields,
+  patchFields,
+  roleFields,
+  userFields,
+} from '../../src/faces/kaseya/fields.ts';
+import type { FieldMap } from '../../src/faces/shared/odata/index.ts';
+import {
+  contentType,
+  jsonBody,
+  nastyText,
+  queryPairs,
+  type JsonSchema,
+  type QueryPair,
+} from './generators.ts';
+import { odataPairs } from './odata.ts';
+import { xmlBody } from './xml.ts';
+
+// The faces the fuzz knows, one entry each: which routes of the route table are theirs, which
+// credentials their requests carry, and the arbitraries of their grammar (query language, body formats).
+// Every route of the table must belong to exactly one face (test/fuzz/fuzz.test.ts checks it), so a
+// new face's routes fail the fuzz suite until the face registers here.
+//
+// To register a face: add an entry to FACES (before `native` if its prefix starts with /api/v1). The
+// JSON-RPC and SOAP faces do not exist yet; when they arrive, each adds one entry whose `body` builds
+// its envelopes from its grammar (a JSON-RPC 2.0 request over the face's method names with params from
+// their schemas, batches, ids of every type, notifications; a SOAP 1.1/1.2 envelope over its operations,
+// with the XML mutations of xml.ts) and whose `owns` matches its prefix.
+
+/**
+ * The credential a request carries, resolved by the runner when it sends (credentials are re-made when
+ * a request revokes them): a kind below, or `raw:<Authorization header>`.
+ */
+export type AuthKind =
+  | 'admin-key'
+  | 'admin-session'
+  | 'scoped'
+  | 'none'
+  | 'device'
+  | 'kaseya-admin'
+  | 'kaseya-scoped'
+  | `raw:${string}`;
+
+/** the body of a request and its Content-Type */
+export interface BodyPart {
+  readonly payload?: string;
+  readonly contentType?: string;
+}
+
+export interface FaceFuzz {
+  readonly name: string;
+  /** whether the route belongs to this face */
+  owns(route: RouteEntry): boolean;
+  /** the credentials its requests carry */
+  auth(route: RouteEntry): fc.Arbitrary<AuthKind>;
+  /** query pairs (raw, percent-encoded) */
+  query(route: RouteEntry): fc.Arbitrary<QueryPair[]>;
+  /** bodies (for methods that take one) */
+  body(route: RouteEntry): fc.Arbitrary<BodyPart>;
+}
+
+/** Authorization headers no face issued */
+export const garbageAuth: fc.Arbitrary<AuthKind> = fc
+  .oneof(
+    fc.constantFrom(
+      'Bearer',
+      'Bearer ',
+      'Bearer x',
+      'Bearer plk_' + 'a'.repeat(40),
+      'Bearer ' + 'x'.repeat(8_000),
+      'bearer  x  y',
+      'Basic',
+      'Basic %%%',
+      'Basic ' + Buffer.from('admin:').toString('base64'),
+      'Basic ' + Buffer.from(':x').toString('base64'),
+      'Basic ' + Buffer.from('a\u0000b:x').toString('base64'),
+      'Basic ' + Buffer.from('user=admin,pass2=' + '0'.repeat(64) + ',rand2=1').toString('base64'),
+      'Negotiate abc',
+      'Bearer ' + Buffer.from('\uD800').toString('latin1'),
+    ),
+    nastyText.map(
+      (t) =>
+        `Bearer ${Buffer.from(t)
+          .toString('latin1')
+          .replace(/[\r\n]/g, '')}`,
+    ),
+  )
+  .map((h): AuthKind => `raw:${h}`);
+
+const weighted = (...kinds: [AuthKind | fc.Arbitrary<AuthKind>, number][]) =>
+  fc.oneof(
+    ...kinds.map(([k, weight]) => ({ arbitrary: typeof k === 'string' ? fc.constant(k) : k, weight })),
+  );
+
+const hasBody = (r: RouteEntry) => r.method !== 'GET' && r.method !== 'DELETE' && r.method !== 'OPTIONS';
+
+/** JSON bodies from the route's body schema, with the Content-Type sometimes wrong */
+function schemaBody(route: RouteEntry): fc.Arbitrary<BodyPart> {
+  if (!hasBody(route))
+    return fc.oneof(
+      { arbitrary: fc.constant<BodyPart>({}), weight: 9 },
+      {
+        arbitrary: jsonBody(undefined).map((payload): BodyPart => ({
+          payload,
+          contentType: 'application/json',
+        })),
+        weight: 1,
+      },
+    );
+  return fc
+    .tuple(jsonBody(route.schema?.body as JsonSchema | undefined), contentType)
+    .map(([payload, ct]): BodyPart =>
+      payload === undefined ? { contentType: ct } : { payload, contentType: ct },
+    );
+}
+
+const schemaQuery = (route: RouteEntry) => queryPairs(route.schema?.querystring as JsonSchema | undefined);
+
+// ---- the native API, the agent protocol, the rest ------------------------------------------------
+
+const native: FaceFuzz = {
+  name: 'native',
+  owns: (r) => r.url.startsWith('/api/v1/'),
+  auth: () => weighted(['admin-key', 4], ['admin-session', 3], ['scoped', 3], ['none', 1], [garbageAuth, 1]),
+  query: schemaQuery,
+  body: schemaBody,
+};
+
+const agent: FaceFuzz = {
+  name: 'agent',
+  owns: (r) => r.url.startsWith('/agent/v1/'),
+  auth: () => weighted(['device', 8], ['none', 1], ['admin-key', 1], [garbageAuth, 1]),
+  query: schemaQuery,
+  body: schemaBody,
+};
+
+/** health, metrics and the console's files */
+const root: FaceFuzz = {
+  name: 'root',
+  owns: (r) => ['/metrics', '/healthz', '/readyz', '/', '/*'].includes(r.url),
+  auth: () => weighted(['none', 3], ['admin-key', 1], [garbageAuth, 1]),
+  query: schemaQuery,
+  body: schemaBody,
+};
+
+// ---- Kaseya VSA (seed 004): OData query options, JSON and XML bodies -------------------------------
+
+const KASEYA = '/api/v1.0';
+
+/** the list fields of each Kaseya list route (src/faces/kaseya/fields.ts) */
+function kaseyaFields(url: string): FieldMap {
+  const u = url.slice(KASEYA.length);
+  if (u.startsWith('/system/orgs') && !u.endsWith('machinegroups')) return orgFields;
+  if (u.includes('machinegroups')) return groupFields;
+  if (u.startsWith('/assetmgmt/agents')) return agentFields;
+  if (u.startsWith('/system/users')) return userFields;
+  if (u.startsWith('/system/roles')) return roleFields;
+  if (u.includes('installedapplications')) return installedAppFields;
+  if (u.startsWith('/assetmgmt/patch'))
+    return patchFields({ approved: [], denied: [], ignored: [] }, 'installedAt');
+  return { ...orgFields, ...agentFields };
+}
+
+const text = (maxLength = 60): JsonSchema => ({ type: ['string', 'null'], maxLength });
+const kid: JsonSchema = {
+  anyOf: [
+    { type: 'integer', minimum: 0, maximum: 60 },
+    { type: 'string', pattern: '^[0-9]{1,3}$' },
+    { type: 'null' },
+  ],
+};
+const ktime: JsonSchema = { type: 'string', pattern: '^T([01][0-9]|2[0-3])(00|15|30|45)$' };
+
+const ORG_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    OrgId: kid,
+    OrgName: text(),
+    OrgRef: { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,20}$' },
+    OrgType: text(),
+    DefaultDepartmentName: text(),
+    DefaultMachineGroupName: text(),
+    ParentOrgId: kid,
+    Website: text(),
+    NoOfEmployees: { type: ['integer', 'string', 'null'], minimum: 0, maximum: 100_000 },
+    AnnualRevenue: { type: ['number', 'null'], minimum: 0, maximum: 1e9 },
+    ContactInfo: {
+      type: ['object', 'null'],
+      properties: { PrimaryEmail: text(), PrimaryPhone: text(), Country: text(), City: text() },
+    },
+    CustomFields: {
+      type: ['array', 'null'],
+      items: { type: 'object', properties: { FieldName: text(), FieldValue: text() } },
+      maxItems: 3,
+    },
+    Attributes: { type: ['object', 'null'], properties: { a: text(), b: { type: 'integer' } } },
+  },
+};
+
+const GROUP_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    MachineGroupId: kid,
+    MachineGroupName: text(),
+    ParentMachineGroupId: kid,
+    OrgId: kid,
+    Attributes: { type: ['object', 'null'], properties: { a: text() } },
+  },
+};
+
+const PATCH_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    PatchIds: {
+      type: ['array', 'null'],
+      items: {
+        anyOf: [
+          { type: 'integer', minimum: 0, maximum: 60 },
+          { type: 'string', pattern: '^[0-9]{1,2}$' },
+        ],
+      },
+      maxItems: 4,
+    },
+    AgentGuids: {
+      type: ['array', 'string', 'null'],
+      items: kid,
+      maxItems: 4,
+      pattern: '^[0-9]{1,2}(,[0-9]{1,2})*$',
+    },
+    SkipIfOffLine: { type: ['boolean', 'string'], enum: [true, false, 'true', 'false', 'yes'] },
+    PowerUpIfOffLine: { type: 'boolean' },
+    ServerTimeZone: { type: 'boolean' },
+    Recurrence: {
+      type: ['object', 'null'],
+      required: ['Repeat'],
+      properties: {
+        Repeat: { enum: [...KASEYA_REPEATS, 'Fortnightly'] },
+        Times: { type: 'integer', minimum: 0, maximum: 100 },
+        DaysOfWeek: { enum: ['Monday', 'Monday,Friday', KASEYA_DAY_NAMES.join(','), '', 'Funday'] },
+        DayOfMonth: { enum: [...KASEYA_DAY_OF_MONTH.slice(0, 6), 'FifthDay'] },
+        SpecificDayOfMonth: { type: 'integer', minimum: -1, maximum: 32 },
+        MonthOfYear: { enum: ['January', 'Smarch', ''] },
+        EndAt: ktime,
+        EndOn: { type: 'string', format: 'date-time' },
+        EndAfterIntervalTimes: { type: 'integer', minimum: -1, maximum: 1000 },
+      },
+    },
+    Distribution: {
+      type: 'object',
+      properties: {
+        Interval: { enum: ['Minutes', 'Hours', 'Days'] },
+        Magnitude: { type: 'integer', minimum: -1, maximum: 1000 },
+      },
+    },
+    Start: {
+      type: 'object',
+      required: ['StartOn', 'StartAt'],
+      properties: { StartOn: { type: 'string', format: 'date-time' }, StartAt: ktime },
+    },
+    Exclusion: { type: 'object', properties: { From: ktime, To: ktime } },
+  },
+};
+
+function kaseyaBodySchema(url: string): JsonSchema {
+  const u = url.slice(KASEYA.length);
+  if (u.startsWith('/assetmgmt/patch')) return PATCH_BODY;
+  if (u.includes('machinegroups')) return GROUP_BODY;
+  return ORG_BODY;
+}
+
+/** Basic credentials for GET /auth: both forms, well-formed or not (the runner adds the real ones) */
+const kaseyaBasic: fc.Arbitrary<AuthKind> = fc
+  .tuple(
+    fc.constantFrom('admin', 'fuzz-admin', 'nobody', '', 'a\u0000', 'ADMIN'),
+    fc.oneof(
+      fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }),
+      fc.string({ maxLength: 70 }),
+    ),
+    fc.oneof(fc.integer({ min: 0 }).map(String), nastyText),
+    fc.boolean(),
+  )
+  .map(([user, pass2, rand, hashed]): AuthKind => {
+    const t = hashed ? `user=${user},pass2=${pass2},pass1=x,rand2=${rand}` : `${user}:${pass2}`;
+    return `raw:Basic ${Buffer.from(t).toString('base64')}`;
+  });
+
+const kaseya: FaceFuzz = {
+  name: 'kaseya',
+  owns: (r) => r.url === KASEYA || r.url.startsWith(`${KASEYA}/`),
+  auth: (r) =>
+    r.url === `${KASEYA}/auth`
+      ? weighted([kaseyaBasic, 6], ['none', 1], [garbageAuth, 1], ['kaseya-admin', 1])
+      : weighted(['kaseya-admin', 5], ['kaseya-scoped', 3], ['none', 1], ['admin-key', 1], [garbageAuth, 1]),
+  query: (r) =>
+    r.method === 'GET'
+      ? odataPairs(kaseyaFields(r.url))
+      : fc.oneof(
+          { arbitrary: fc.constant<QueryPair[]>([]), weight: 4 },
+          {
+            arbitrary: fc.constantFrom<QueryPair[]>(
+              [['agentGuids', '1,2']],
+              [['agentGuids', '%00']],
+              [['agentGuids', '99999999999999999999']],
+              [['agentGuids', ',,,']],
+            ),
+            weight: 1,
+          },
+        ),
+  body: (r) => {
+    if (!hasBody(r)) return fc.constant<BodyPart>({});
+    const schema = kaseyaBodySchema(r.url);
+    const fields = Object.keys(schema.properties ?? {});
+    return fc.oneof(
+      {
+        arbitrary: jsonBody(schema).map((payload): BodyPart => ({
+          payload,
+          contentType: 'application/json',
+        })),
+        weight: 5,
+      },
+      {
+        arbitrary: fc
+          .tuple(
+            xmlBody(fields),
+            fc.constantFrom('application/xml', 'text/xml', 'application/xml; charset=utf-8'),
+          )
+          .map(([payload, contentType]): BodyPart => ({ payload, contentType })),
+        weight: 4,
+      },
+      {
+        arbitrary: jsonBody(schema).map((p): BodyPart => ({
+          payload: p ? `${p.slice(0, -1)},}` : p,
+          contentType: 'application/json',
+        })),
+        weight: 1,
+      },
+      { arbitrary: fc.constant<BodyPart>({}), weight: 1 },
+    );
+  },
+};
+
+/** every face, first match wins */
+export const FACES: readonly FaceFuzz[] = [kaseya, native, agent, root];
+
+/** the face of a route (undefined: a face nobody registered) */
+export const faceOf = (route: RouteEntry) => FACES.find((f) => f.owns(route));
