@@ -9,7 +9,7 @@ import type { Db } from '../db.ts';
 // device_custom_compliance, migration 0008) are kept by triggers whose literal lists must match the
 // groups in core/status.ts (test/store/status-groups.test.ts checks them); the naive aggregates here use
 // the groups themselves.
-// Re-exported for the modules that still import them from here (services, faces, kaseya-patch); they
+// Re-exported for the modules that still import them from here (services and their tests); they
 // are core's groups, not copies.
 export { BUCKETS, COMPLIANCE_BUCKETS, type ComplianceBucket };
 export const OUTSTANDING_STATUSES = OUTSTANDING;

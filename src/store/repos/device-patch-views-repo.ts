@@ -5,6 +5,7 @@ import { HISTORY, NOT_INSTALLED, type UpdateStatus } from '../../core/status.ts'
 import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 import { pageThrough, type Columns } from '../query.ts';
+import { OPEN_JOB_STATUSES } from './agents-repo.ts';
 
 // What a device's patching looks like from the device: the updates it still misses, the history of
 // its installs and failures (both as queryable lists over the domain fields of an update on a device),
@@ -167,7 +168,7 @@ export async function devicePatchSummary(db: Db, access: Access, deviceId: numbe
       .select('id')
       .where('device_id', '=', deviceId)
       .where('kind', '=', 'scan')
-      .where('status', 'in', ['pending', 'delivered', 'running'])
+      .where('status', 'in', [...OPEN_JOB_STATUSES])
       .limit(1)
       .executeTakeFirst(),
     db
