@@ -37,8 +37,8 @@ import { authorizeTargets, inTargetScope, taskTargets } from './targets.ts';
 
 export const TASK_KINDS = ['scan', 'install', 'stage', 'import', 'reboot', 'distribute'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
-export const INSTANCE_STATUSES = ['NotStarted', 'Started', 'Completed', 'Failed', 'StopRequested'] as const;
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
+import type { InstanceStatus } from '../core/task-instances.ts';
+export { INSTANCE_STATUSES, type InstanceStatus } from '../core/task-instances.ts';
 
 /**
  * Parameters every task kind understands. `target` selects the devices (default: the whole organization);

@@ -1,6 +1,13 @@
-import { Type, type Static } from 'typebox';
-import { SEVERITIES } from '../core/severity.ts';
-import { COMPLIANCE_BUCKETS, DETECTIONS, UPDATE_STATUSES } from '../core/status.ts';
+import { Type, type Static, type TSchema } from 'typebox';
+import { SEVERITIES, type Severity } from '../core/severity.ts';
+import { INSTANCE_STATUSES } from '../core/task-instances.ts';
+import {
+  BUCKETS,
+  COMPLIANCE_BUCKETS,
+  DETECTIONS,
+  UPDATE_STATUSES,
+  type ComplianceBucket,
+} from '../core/status.ts';
 import { DateTime, Id, Nullable, NullableDateTime } from './common.ts';
 
 // The native API's resources as it answers with them: the routes' response schemas (faces/native), and
@@ -182,3 +189,224 @@ export const UpdateStatuses = Type.Object({
   }),
 });
 export type UpdateStatuses = Static<typeof UpdateStatuses>;
+
+// ---- a page of a list (GET /devices, /users, …) ----
+export const ListOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer(),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  });
+/** a page of T as ListOf answers it (T given as a type: the console names the item, not its schema) */
+export type PageOf<T> = Omit<Static<ReturnType<typeof ListOf<TSchema>>>, 'items'> & { items: T[] };
+
+// ---- the caller and the counts (session-routes.ts, identity-routes.ts) ----
+/** GET /me */
+export const Me = Type.Object({
+  type: Type.String(),
+  userId: Nullable(Id),
+  name: Type.String(),
+  roleId: Nullable(Id),
+  scopeId: Nullable(Id),
+  privileges: Type.Array(Type.String()),
+  scope: Type.Object({
+    allOrganizations: Type.Boolean(),
+    organizations: Type.Array(Id),
+    groups: Type.Array(Type.Object({ organizationId: Id, groupIds: Type.Array(Id) })),
+  }),
+});
+export type Me = Static<typeof Me>;
+/** GET /status */
+export const StatusCounts = Type.Object({
+  organizations: Type.Integer(),
+  devices: Type.Integer(),
+  missingUpdates: Type.Integer(),
+});
+export type StatusCounts = Static<typeof StatusCounts>;
+
+// ---- policies, maintenance windows, preview, schedules (policy-routes.ts) ----
+const Loose = Type.Record(Type.String(), Type.Unknown());
+export const Policy = Type.Object({
+  id: Id,
+  organizationId: Id,
+  name: Type.String(),
+  notes: Type.String(),
+  enabled: Type.Boolean(),
+  rule: Loose,
+  targets: Type.Object({ groups: Type.Array(Id), devices: Type.Array(Id), deviceFilter: Nullable(Id) }),
+  schedule: Nullable(Loose),
+  behaviour: Loose,
+  taskId: Nullable(Id),
+  nextRunAt: Nullable(DateTime),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export type Policy = Static<typeof Policy>;
+export const MaintenanceWindow = Type.Object({
+  id: Id,
+  organizationId: Id,
+  name: Type.String(),
+  settings: Loose,
+  assignments: Type.Object({ policies: Type.Array(Id), groups: Type.Array(Id) }),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export type MaintenanceWindow = Static<typeof MaintenanceWindow>;
+const PreviewUpdate = Type.Object({
+  updateId: Id,
+  name: Type.String(),
+  version: Nullable(Type.String()),
+  severity: Type.String(),
+  isSecurity: Type.Boolean(),
+  approval: Nullable(Type.String()),
+});
+/** GET /policies/:id/preview */
+export const PolicyPreview = Type.Object({
+  policyId: Id,
+  enabled: Type.Boolean(),
+  scheduled: Type.Boolean(),
+  devices: Type.Array(
+    Type.Object({
+      deviceId: Id,
+      name: Type.String(),
+      timeZone: Type.String(),
+      nextOccurrence: Nullable(DateTime),
+      nextOccurrenceLocal: Nullable(Type.String()),
+      windowAllows: Nullable(Type.Boolean()),
+      updates: Type.Array(PreviewUpdate),
+      excluded: Type.Array(
+        Type.Object({ updateId: Id, name: Type.String(), reason: Type.String(), detail: Type.String() }),
+      ),
+    }),
+  ),
+});
+export type PolicyPreview = Static<typeof PolicyPreview>;
+/** GET /maintenance-windows/:id/occurrences */
+export const WindowOccurrences = Type.Object({
+  windowId: Id,
+  zone: Type.String(),
+  from: DateTime,
+  to: DateTime,
+  occurrences: Type.Array(
+    Type.Object({ start: DateTime, end: Nullable(DateTime), uses: Type.Array(Type.String()) }),
+  ),
+  alwaysOpen: Type.Array(Type.String()),
+});
+export type WindowOccurrences = Static<typeof WindowOccurrences>;
+/** POST /schedules/convert */
+export const Converted = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  canonical: Loose,
+  value: Type.Unknown(),
+  occurrences: Type.Array(DateTime),
+});
+export type Converted = Static<typeof Converted>;
+
+// ---- tasks and task instances (task-routes.ts) ----
+export const Task = Type.Object({
+  id: Id,
+  organizationId: Nullable(Id),
+  kind: Type.String(),
+  name: Type.String(),
+  parameters: Loose,
+  scheduleId: Nullable(Id),
+  nextDueAt: Nullable(DateTime),
+  enabled: Type.Boolean(),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+});
+export type Task = Static<typeof Task>;
+const instanceFields = {
+  id: Id,
+  taskId: Nullable(Id),
+  organizationId: Nullable(Id),
+  kind: Type.String(),
+  occurrenceAt: Nullable(DateTime),
+  status: Type.Enum([...INSTANCE_STATUSES]),
+  progress: Type.Number(),
+  outputs: Loose,
+  error: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  leaseOwner: Nullable(Type.String()),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+  startedAt: Nullable(DateTime),
+  finishedAt: Nullable(DateTime),
+};
+export const TaskInstance = Type.Object(instanceFields);
+export type TaskInstance = Static<typeof TaskInstance>;
+export const TaskInstanceDetail = Type.Object({
+  ...instanceFields,
+  devices: Type.Array(
+    Type.Object({
+      deviceId: Id,
+      status: Type.String(),
+      result: Loose,
+      job: Nullable(
+        Type.Object({ id: Id, kind: Type.String(), status: Type.String(), result: Type.Unknown() }),
+      ),
+      updatedAt: DateTime,
+    }),
+  ),
+});
+export type TaskInstanceDetail = Static<typeof TaskInstanceDetail>;
+
+// ---- compliance (compliance-routes.ts) ----
+const Count = Type.Integer({ minimum: 0 });
+/** update counts in the four buckets (missing; pending = approved, queued, installing; failed; installed) */
+const buckets = (description?: string) =>
+  Type.Object(
+    // built from core's bucket names; the cast only names the keys for the static type
+    Object.fromEntries(BUCKETS.map((b) => [b, Count])) as Record<ComplianceBucket, typeof Count>,
+    description ? { description } : {},
+  );
+const Buckets = buckets();
+/** GET /compliance?organizationId=…|groupId=…|deviceId=… */
+export const Compliance = Type.Object({
+  scope: Type.Object({
+    kind: Type.Enum(['organization', 'group', 'device']),
+    id: Id,
+    organizationId: Id,
+  }),
+  devices: Type.Object({
+    devices: Count,
+    scanned: Count,
+    fullyPatched: Count,
+    needingReboot: Count,
+    notSeenRecently: Count,
+  }),
+  updates: Type.Object({
+    totals: Buckets,
+    bySeverity: Type.Object(
+      Object.fromEntries(SEVERITIES.map((s) => [s, Buckets])) as Record<Severity, typeof Buckets>,
+    ),
+    byCustomSeverity: Type.Array(
+      Type.Object({
+        order: Type.Integer(),
+        name: Type.String(),
+        level: Type.Enum([...SEVERITIES]),
+        counts: Buckets,
+      }),
+      { description: "the organization's custom severities in their order, with their updates' counts" },
+    ),
+    withoutCustomSeverity: buckets("updates whose bulletin has none of the organization's custom severities"),
+  }),
+  cves: Type.Object({
+    open: Count,
+    top: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        severity: Type.String(),
+        cvssScore: Nullable(Type.Number()),
+        knownExploited: Type.Boolean(),
+        epssProbability: Nullable(Type.Number()),
+        devices: Count,
+      }),
+    ),
+  }),
+  notSeenSince: DateTime,
+});
+export type Compliance = Static<typeof Compliance>;

@@ -1,38 +1,30 @@
 // The console's only way to the server: the native API at /api/v1 with a Bearer session token.
+import type * as wire from '../../src/wire/native.ts';
 import type { DeviceUpdate, Role } from '../../src/wire/native.ts';
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-export interface Me {
-  type: string;
-  userId: number | null;
-  name: string;
-  privileges: string[];
-  scope: { allOrganizations: boolean; organizations: number[] };
-}
 // the resources' types are the server's response schemas (src/wire/native.ts): types only, nothing of
 // the server is bundled
 export type {
   ApiKey,
+  Converted,
   Device,
   DeviceUpdate,
   Event as PatchEvent,
   Group,
+  Me,
   Organization,
+  PageOf as Page,
+  PolicyPreview,
   Role,
   Scope,
+  StatusCounts as Status,
+  Task,
+  TaskInstance,
+  TaskInstanceDetail,
   User,
+  WindowOccurrences,
 } from '../../src/wire/native.ts';
 export type Severity = DeviceUpdate['severity'];
-export interface Status {
-  organizations: number;
-  devices: number;
-  missingUpdates: number;
-}
 
 export class ApiError extends Error {
   constructor(
@@ -109,12 +101,12 @@ export interface CanonicalSchedule {
   end: { kind: string };
   [more: string]: unknown;
 }
-export interface Policy {
-  id: number;
-  organizationId: number;
-  name: string;
-  notes: string;
-  enabled: boolean;
+/**
+ * The server answers a policy's rule and schedule as open records (it serializes what core's parsers
+ * made, and a precise schema would drop fields a new rule kind adds): the console names the fields it
+ * reads
+ */
+export interface Policy extends Omit<wire.Policy, 'rule' | 'schedule'> {
   /** the selection rule as a body writes it (GET's answer can be PUT back): {kind, ...its fields, classes, …} */
   rule: {
     kind: string;
@@ -124,91 +116,16 @@ export interface Policy {
     includeOptional: boolean;
     [more: string]: unknown;
   };
-  targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
   schedule: CanonicalSchedule | null;
-  behaviour: Record<string, unknown>;
-  taskId: number | null;
-  nextRunAt: string | null;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
 }
-export interface PolicyPreview {
-  policyId: number;
-  enabled: boolean;
-  scheduled: boolean;
-  devices: {
-    deviceId: number;
-    name: string;
-    timeZone: string;
-    nextOccurrence: string | null;
-    nextOccurrenceLocal: string | null;
-    windowAllows: boolean | null;
-    updates: {
-      updateId: number;
-      name: string;
-      version: string | null;
-      severity: string;
-      isSecurity: boolean;
-      approval: string | null;
-    }[];
-    excluded: { updateId: number; name: string; reason: string; detail: string }[];
-  }[];
-}
-export interface MaintenanceWindow {
-  id: number;
-  organizationId: number;
-  name: string;
+/** the window's settings are an open record on the server (core/windows parses them): the fields read here */
+export interface MaintenanceWindow extends Omit<wire.MaintenanceWindow, 'settings'> {
   settings: {
     scan?: { sameScheduleForAll?: boolean; schedule?: { format: string; value: unknown } | null };
     [more: string]: unknown;
   };
-  assignments: { policies: number[]; groups: number[] };
-  createdAt: string;
-  updatedAt: string;
 }
-export interface Converted {
-  from: string;
-  to: string;
-  canonical: Record<string, unknown>;
-  value: unknown;
-  occurrences: string[];
-}
-export interface TaskInstance {
-  id: number;
-  taskId: number | null;
-  organizationId: number | null;
-  kind: string;
-  occurrenceAt: string | null;
-  status: 'NotStarted' | 'Started' | 'Completed' | 'Failed' | 'StopRequested';
-  progress: number;
-  outputs: Record<string, unknown>;
-  error: string | null;
-  attempts: number;
-  leaseOwner: string | null;
-  createdBy: string;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-export interface TaskInstanceDetail extends TaskInstance {
-  devices: {
-    deviceId: number;
-    status: string;
-    result: Record<string, unknown>;
-    job: { id: number; kind: string; status: string; result: unknown } | null;
-    updatedAt: string;
-  }[];
-}
-export interface Task {
-  id: number;
-  organizationId: number | null;
-  kind: string;
-  name: string;
-  scheduleId: number | null;
-  nextDueAt: string | null;
-  enabled: boolean;
-}
+// no response schema on the catalog routes yet: the console's own view of their answers
 export interface Bulletin {
   id: number;
   source: string;
@@ -241,42 +158,15 @@ export interface Cve {
     status: string;
   }[];
 }
-
-export type ComplianceBucket = 'missing' | 'pending' | 'failed' | 'installed';
-/** GET /compliance?organizationId=… (services/compliance.ts) */
-export interface Compliance {
-  scope: { kind: string; id: number; organizationId: number };
-  devices: {
-    devices: number;
-    scanned: number;
-    fullyPatched: number;
-    needingReboot: number;
-    notSeenRecently: number;
+export type { ComplianceBucket } from '../../src/core/status.ts';
+/**
+ * GET /compliance: the schema documents a top CVE's severity as a plain string (the OpenAPI document
+ * stays as it is); the service answers a core Severity, which the console's badge takes
+ */
+export interface Compliance extends Omit<wire.Compliance, 'cves'> {
+  cves: Omit<wire.Compliance['cves'], 'top'> & {
+    top: (Omit<wire.Compliance['cves']['top'][number], 'severity'> & { severity: Severity })[];
   };
-  updates: {
-    totals: Record<ComplianceBucket, number>;
-    bySeverity: Record<Severity, Record<ComplianceBucket, number>>;
-  };
-  cves: {
-    open: number;
-    top: {
-      id: string;
-      severity: Severity;
-      cvssScore: number | null;
-      knownExploited: boolean;
-      devices: number;
-    }[];
-  };
-  notSeenSince: string;
-}
-/** GET /maintenance-windows/:id/occurrences */
-export interface WindowOccurrences {
-  windowId: number;
-  zone: string;
-  from: string;
-  to: string;
-  occurrences: { start: string; end: string | null; uses: string[] }[];
-  alwaysOpen: string[];
 }
 /** a role with everything the server says of it (the schema's Role has it all) */
 export type RoleDetail = Role;

@@ -2,59 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { invalid } from '../../core/errors.ts';
 import { complianceSummary, type ComplianceTarget } from '../../services/compliance.ts';
-import { SEVERITIES } from '../../core/severity.ts';
-import { BUCKETS } from '../../core/status.ts';
-import { DateTime, errors, Id, Nullable } from './schemas.ts';
+import { Compliance } from '../../wire/native.ts';
+import { errors, Id } from './schemas.ts';
 
 // Compliance views: GET /compliance?organizationId=…|groupId=…|deviceId=…
 
-const Count = Type.Integer({ minimum: 0 });
-/** update counts in the four buckets (missing; pending = approved, queued, installing; failed; installed) */
-const buckets = (description?: string) =>
-  Type.Object(Object.fromEntries(BUCKETS.map((b) => [b, Count])), description ? { description } : {});
-const Buckets = buckets();
-const Summary = Type.Object({
-  scope: Type.Object({
-    kind: Type.Enum(['organization', 'group', 'device']),
-    id: Id,
-    organizationId: Id,
-  }),
-  devices: Type.Object({
-    devices: Count,
-    scanned: Count,
-    fullyPatched: Count,
-    needingReboot: Count,
-    notSeenRecently: Count,
-  }),
-  updates: Type.Object({
-    totals: Buckets,
-    bySeverity: Type.Object(Object.fromEntries(SEVERITIES.map((s) => [s, Buckets]))),
-    byCustomSeverity: Type.Array(
-      Type.Object({
-        order: Type.Integer(),
-        name: Type.String(),
-        level: Type.Enum([...SEVERITIES]),
-        counts: Buckets,
-      }),
-      { description: "the organization's custom severities in their order, with their updates' counts" },
-    ),
-    withoutCustomSeverity: buckets("updates whose bulletin has none of the organization's custom severities"),
-  }),
-  cves: Type.Object({
-    open: Count,
-    top: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        severity: Type.String(),
-        cvssScore: Nullable(Type.Number()),
-        knownExploited: Type.Boolean(),
-        epssProbability: Nullable(Type.Number()),
-        devices: Count,
-      }),
-    ),
-  }),
-  notSeenSince: DateTime,
-});
 export function complianceRoutes(app: FastifyInstance) {
   app.get(
     '/compliance',
@@ -75,7 +27,7 @@ export function complianceRoutes(app: FastifyInstance) {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Summary, ...errors },
+        response: { 200: Compliance, ...errors },
       },
     },
     async (req) => {

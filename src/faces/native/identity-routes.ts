@@ -21,6 +21,7 @@ import {
   ScopeEntry,
   User,
 } from './schemas.ts';
+import { StatusCounts } from '../../wire/native.ts';
 
 const UserBody = {
   username: Type.String({ minLength: 1, maxLength: 100 }),
@@ -324,11 +325,7 @@ export function identityRoutes(app: FastifyInstance) {
         tags: ['status'],
         summary: 'Counts of organizations, devices and missing updates in scope',
         response: {
-          200: Type.Object({
-            organizations: Type.Integer(),
-            devices: Type.Integer(),
-            missingUpdates: Type.Integer(),
-          }),
+          200: StatusCounts,
           ...errors,
         },
       },

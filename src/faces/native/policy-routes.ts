@@ -9,28 +9,12 @@ import {
   SCHEDULE_FORMATS,
   type ConvertRequest,
 } from '../../services/preview.ts';
+import { Converted, MaintenanceWindow, Policy, PolicyPreview, WindowOccurrences } from '../../wire/native.ts';
 import { DateTime, errors, Id, IdParam, Nullable } from './schemas.ts';
 
 // Patch policies, maintenance windows, policy preview and schedule conversion. Translation only: the
 // services validate (core parsers) and check access.
 
-const Loose = Type.Record(Type.String(), Type.Unknown());
-const Policy = Type.Object({
-  id: Id,
-  organizationId: Id,
-  name: Type.String(),
-  notes: Type.String(),
-  enabled: Type.Boolean(),
-  rule: Loose,
-  targets: Type.Object({ groups: Type.Array(Id), devices: Type.Array(Id), deviceFilter: Nullable(Id) }),
-  schedule: Nullable(Loose),
-  behaviour: Loose,
-  taskId: Nullable(Id),
-  nextRunAt: Nullable(DateTime),
-  createdBy: Type.String(),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
 const Items = <T extends TSchema>(t: T) => Type.Object({ items: Type.Array(t) });
 // the policy body is validated by core parsePolicy (precise, all issues at once): only its envelope here
 const PolicyBody = Type.Object({ organizationId: Id }, { additionalProperties: true });
@@ -56,42 +40,6 @@ const Assignments = Type.Object(
   },
   { additionalProperties: false },
 );
-const Window = Type.Object({
-  id: Id,
-  organizationId: Id,
-  name: Type.String(),
-  settings: Loose,
-  assignments: Type.Object({ policies: Type.Array(Id), groups: Type.Array(Id) }),
-  createdAt: DateTime,
-  updatedAt: DateTime,
-});
-const PreviewUpdate = Type.Object({
-  updateId: Id,
-  name: Type.String(),
-  version: Nullable(Type.String()),
-  severity: Type.String(),
-  isSecurity: Type.Boolean(),
-  approval: Nullable(Type.String()),
-});
-const Preview = Type.Object({
-  policyId: Id,
-  enabled: Type.Boolean(),
-  scheduled: Type.Boolean(),
-  devices: Type.Array(
-    Type.Object({
-      deviceId: Id,
-      name: Type.String(),
-      timeZone: Type.String(),
-      nextOccurrence: Nullable(DateTime),
-      nextOccurrenceLocal: Nullable(Type.String()),
-      windowAllows: Nullable(Type.Boolean()),
-      updates: Type.Array(PreviewUpdate),
-      excluded: Type.Array(
-        Type.Object({ updateId: Id, name: Type.String(), reason: Type.String(), detail: Type.String() }),
-      ),
-    }),
-  ),
-});
 const Format = Type.Enum([...SCHEDULE_FORMATS]);
 
 const idOf = (req: { params: unknown }) => (req.params as { id: number }).id;
@@ -242,7 +190,7 @@ export function policyRoutes(app: FastifyInstance) {
         summary:
           'Dry run: the devices a policy targets, what it would install on each, and when (device time)',
         params: IdParam,
-        response: { 200: Preview, ...errors },
+        response: { 200: PolicyPreview, ...errors },
       },
     },
     async (req) => previewPolicy(req.ctx, idOf(req)),
@@ -257,7 +205,7 @@ export function policyRoutes(app: FastifyInstance) {
         tags: ['maintenance windows'],
         summary: 'List maintenance windows in scope',
         querystring: Type.Object({ organizationId: Type.Optional(Id) }),
-        response: { 200: Items(Window), ...errors },
+        response: { 200: Items(MaintenanceWindow), ...errors },
       },
     },
     async (req) => ({ items: await windows.listWindows(req.ctx, req.query as { organizationId?: number }) }),
@@ -278,7 +226,7 @@ export function policyRoutes(app: FastifyInstance) {
           },
           { additionalProperties: false },
         ),
-        response: { 201: Window, ...errors },
+        response: { 201: MaintenanceWindow, ...errors },
       },
     },
     async (req, reply) =>
@@ -292,7 +240,7 @@ export function policyRoutes(app: FastifyInstance) {
         tags: ['maintenance windows'],
         summary: 'Get a maintenance window',
         params: IdParam,
-        response: { 200: Window, ...errors },
+        response: { 200: MaintenanceWindow, ...errors },
       },
     },
     async (req) => windows.getWindow(req.ctx, idOf(req)),
@@ -313,7 +261,7 @@ export function policyRoutes(app: FastifyInstance) {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Window, ...errors },
+        response: { 200: MaintenanceWindow, ...errors },
       },
     },
     async (req) => windows.updateWindow(req.ctx, idOf(req), req.body as { name?: string }),
@@ -351,16 +299,7 @@ export function policyRoutes(app: FastifyInstance) {
           ),
         }),
         response: {
-          200: Type.Object({
-            windowId: Id,
-            zone: Type.String(),
-            from: DateTime,
-            to: DateTime,
-            occurrences: Type.Array(
-              Type.Object({ start: DateTime, end: Nullable(DateTime), uses: Type.Array(Type.String()) }),
-            ),
-            alwaysOpen: Type.Array(Type.String()),
-          }),
+          200: WindowOccurrences,
           ...errors,
         },
       },
@@ -394,13 +333,7 @@ export function policyRoutes(app: FastifyInstance) {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            from: Type.String(),
-            to: Type.String(),
-            canonical: Loose,
-            value: Type.Unknown(),
-            occurrences: Type.Array(DateTime),
-          }),
+          200: Converted,
           ...errors,
         },
       },

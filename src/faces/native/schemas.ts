@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import type { Page } from '../../store/paging.ts';
 
 // Shared pieces of the native API's schemas (validation, types, serialization and OpenAPI from one place).
@@ -33,14 +33,6 @@ export function pageOf(
   return { limit: q.limit ?? 50, offset: q.offset ?? 0, sort };
 }
 
-export const ListOf = <T extends TSchema>(item: T) =>
-  Type.Object({
-    items: Type.Array(item),
-    total: Type.Integer(),
-    limit: Type.Integer(),
-    offset: Type.Integer(),
-  });
-
 export const Problem = Type.Object(
   {
     type: Type.String(),
@@ -64,6 +56,7 @@ export {
   DeviceUpdate,
   Event,
   Group,
+  ListOf,
   Organization,
   OsFamily,
   PrivilegeName,

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { login, logout, Throttled, whoAmI, type LoginThrottle } from '../../services/auth.ts';
 import type { Store } from '../../store/db.ts';
-import { DateTime, errors, Id, Nullable } from './schemas.ts';
+import { Me } from '../../wire/native.ts';
+import { DateTime, errors, Id } from './schemas.ts';
 
 export function sessionRoutes(app: FastifyInstance, store: Store, throttle: LoginThrottle) {
   app.post(
@@ -62,19 +63,7 @@ export function sessionRoutes(app: FastifyInstance, store: Store, throttle: Logi
         tags: ['auth'],
         summary: 'The caller: identity, privileges and scope',
         response: {
-          200: Type.Object({
-            type: Type.String(),
-            userId: Nullable(Id),
-            name: Type.String(),
-            roleId: Nullable(Id),
-            scopeId: Nullable(Id),
-            privileges: Type.Array(Type.String()),
-            scope: Type.Object({
-              allOrganizations: Type.Boolean(),
-              organizations: Type.Array(Id),
-              groups: Type.Array(Type.Object({ organizationId: Id, groupIds: Type.Array(Id) })),
-            }),
-          }),
+          200: Me,
           ...errors,
         },
       },

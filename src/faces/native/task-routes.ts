@@ -1,55 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import * as tasks from '../../services/tasks.ts';
-import { DateTime, errors, Id, IdParam, Nullable } from './schemas.ts';
+import { Task, TaskInstance, TaskInstanceDetail } from '../../wire/native.ts';
+import { errors, Id, IdParam } from './schemas.ts';
 
 // Tasks and task instances: create (optionally scheduled), run now, list running, watch, stop, cancel.
-
-const Loose = Type.Record(Type.String(), Type.Unknown());
-const Task = Type.Object({
-  id: Id,
-  organizationId: Nullable(Id),
-  kind: Type.String(),
-  name: Type.String(),
-  parameters: Loose,
-  scheduleId: Nullable(Id),
-  nextDueAt: Nullable(DateTime),
-  enabled: Type.Boolean(),
-  createdBy: Type.String(),
-  createdAt: DateTime,
-});
-const instanceFields = {
-  id: Id,
-  taskId: Nullable(Id),
-  organizationId: Nullable(Id),
-  kind: Type.String(),
-  occurrenceAt: Nullable(DateTime),
-  status: Type.Enum([...tasks.INSTANCE_STATUSES]),
-  progress: Type.Number(),
-  outputs: Loose,
-  error: Nullable(Type.String()),
-  attempts: Type.Integer(),
-  leaseOwner: Nullable(Type.String()),
-  createdBy: Type.String(),
-  createdAt: DateTime,
-  startedAt: Nullable(DateTime),
-  finishedAt: Nullable(DateTime),
-};
-export const Instance = Type.Object(instanceFields);
-const InstanceWithDevices = Type.Object({
-  ...instanceFields,
-  devices: Type.Array(
-    Type.Object({
-      deviceId: Id,
-      status: Type.String(),
-      result: Loose,
-      job: Nullable(
-        Type.Object({ id: Id, kind: Type.String(), status: Type.String(), result: Type.Unknown() }),
-      ),
-      updatedAt: DateTime,
-    }),
-  ),
-});
 
 const idOf = (req: { params: unknown }) => (req.params as { id: number }).id;
 
@@ -111,7 +66,7 @@ export function taskRoutes(app: FastifyInstance) {
         tags: ['tasks'],
         summary: 'Start an instance of a task now',
         params: IdParam,
-        response: { 201: Instance, ...errors },
+        response: { 201: TaskInstance, ...errors },
       },
     },
     async (req, reply) => reply.status(201).send(await tasks.runTask(req.ctx, idOf(req))),
@@ -128,7 +83,7 @@ export function taskRoutes(app: FastifyInstance) {
           running: Type.Optional(Type.Boolean({ default: true })),
           organizationId: Type.Optional(Id),
         }),
-        response: { 200: Type.Object({ items: Type.Array(Instance) }), ...errors },
+        response: { 200: Type.Object({ items: Type.Array(TaskInstance) }), ...errors },
       },
     },
     async (req) => {
@@ -151,7 +106,7 @@ export function taskRoutes(app: FastifyInstance) {
         tags: ['tasks'],
         summary: 'A task instance with its per-device results',
         params: IdParam,
-        response: { 200: InstanceWithDevices, ...errors },
+        response: { 200: TaskInstanceDetail, ...errors },
       },
     },
     async (req) => tasks.getInstance(req.ctx, idOf(req)),
@@ -164,7 +119,7 @@ export function taskRoutes(app: FastifyInstance) {
       `/task-instances/:id/${action}`,
       {
         config: { scope: 'group' },
-        schema: { tags: ['tasks'], summary, params: IdParam, response: { 200: Instance, ...errors } },
+        schema: { tags: ['tasks'], summary, params: IdParam, response: { 200: TaskInstance, ...errors } },
       },
       async (req) => fn(req.ctx, idOf(req)),
     );

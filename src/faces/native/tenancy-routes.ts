@@ -22,7 +22,7 @@ import {
   pageOf,
   PageQuery,
 } from './schemas.ts';
-import { Instance } from './task-routes.ts';
+import { TaskInstance } from '../../wire/native.ts';
 import type { RouteScope } from '../shared/route-table.ts';
 
 const TimeZone = Type.String({ minLength: 1, maxLength: 64 });
@@ -442,7 +442,7 @@ export function tenancyRoutes(app: FastifyInstance) {
         summary: 'Scan now: a task instance that asks the device to scan (needs manage_devices)',
         params: IdParam,
         body: Type.Optional(Type.Object({}, { additionalProperties: false })),
-        response: { 201: Instance, ...errors },
+        response: { 201: TaskInstance, ...errors },
       },
     },
     async (req, reply) =>
@@ -463,7 +463,7 @@ export function tenancyRoutes(app: FastifyInstance) {
             { additionalProperties: false },
           ),
         ),
-        response: { 201: Instance, ...errors },
+        response: { 201: TaskInstance, ...errors },
       },
     },
     async (req, reply) =>
