@@ -156,7 +156,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
 /**
  * Builds the API's OpenAPI document (JSON and YAML) once, ahead of the first request: @fastify/swagger
  * builds it on the first /api/v1/docs request and keeps it, which takes a second on a busy machine
- * (the fuzz suite's property is no answer slower than a second). `patchline serve` calls it before it
+ * (the fuzz suite's property is no answer slower than a second). `patchline serve` calls it once it
  * listens.
  */
 export async function warmDocs(app: FastifyInstance): Promise<void> {

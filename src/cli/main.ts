@@ -72,8 +72,9 @@ storeOptions(
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
-    await warmDocs(app);
     await app.listen({ port: config.port, host: config.host });
+    // after listening, so that start-up is not slower: the first docs request no longer pays for it
+    void warmDocs(app).catch((err: unknown) => app.log.warn({ err }, 'building the API docs'));
     app.log.info(
       `Patchline ${VERSION} on ${store.driver === 'pglite' ? `the embedded store in ${config.dataDir}` : 'PostgreSQL'}; API docs at /api/v1/docs`,
     );
