@@ -6,11 +6,12 @@
 // N times (default 3); the median must stay under the budget (PATCHLINE_FIRST_DATA_BUDGET_MS, default
 // 1000). The dashboard's charts come after its first data: their time is printed, not held to the budget.
 // The last line is one JSON object.
-import { chromium, type Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { createEngine } from '../src/engine/engine.ts';
 import { buildDemo, DEMO_DEVICES } from '../src/services/demo.ts';
 import { ADMIN_PASSWORD, signIn } from '../test/support/api.ts';
 import { freshStore } from '../test/support/store.ts';
+import { firstDataRound } from '../test/console/first-data.ts';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -23,20 +24,6 @@ import { arg, median } from './_support.ts';
 
 const BUDGET_MS = Number(process.env.PATCHLINE_FIRST_DATA_BUDGET_MS ?? 1000);
 const RUNS = Number(arg('runs', '3'));
-
-/** waits (every frame) until `ready` holds in the page; returns performance.now() at that frame */
-async function readyAt(page: Page, ready: string): Promise<number> {
-  const h = await page.waitForFunction(`(() => { ${ready} })() ? performance.now() : false`, undefined, {
-    polling: 'raf',
-    timeout: 60_000,
-  });
-  return (await h.jsonValue()) as number;
-}
-
-const DASHBOARD_FIRST = `const s = document.querySelector('[data-testid="stat-devices"]'); return !!s && /\\d/.test(s.textContent);`;
-const DASHBOARD_CHARTS = `return !!document.querySelector('[data-testid="chart-fully-patched"]') && !!document.querySelector('[data-testid="chart-severity"]');`;
-const DEVICES_FIRST = `return document.querySelectorAll('[data-testid="devices-table"] tbody tr').length > 0;`;
-const DEVICE_FIRST = `return document.querySelectorAll('[data-testid="updates-table"] tbody tr').length > 0 || !!document.querySelector('[data-testid="empty"]');`;
 
 if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing: set PATCHLINE_CHROMIUM to a chromium binary`);
 ensureConsoleBuilt();
@@ -64,23 +51,7 @@ try {
   page.setDefaultTimeout(60_000);
   await signInPage(page, url, 'admin', ADMIN_PASSWORD);
   for (let i = 0; i < RUNS; i++) {
-    await page.goto(`${url}/`);
-    note('dashboard (load)', await readyAt(page, DASHBOARD_FIRST));
-    note('dashboard charts (load)', await readyAt(page, DASHBOARD_CHARTS));
-
-    const clicked = (await page.evaluate('performance.now()')) as number;
-    await page.getByRole('link', { name: 'Devices', exact: true }).click();
-    note('devices (from the click)', (await readyAt(page, DEVICES_FIRST)) - clicked);
-
-    await page.goto(`${url}/devices`);
-    note('devices (load)', await readyAt(page, DEVICES_FIRST));
-
-    await page.goto(`${url}/devices/${worst.id}`);
-    note('device page (load)', await readyAt(page, DEVICE_FIRST));
-
-    const back = (await page.evaluate('performance.now()')) as number;
-    await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
-    note('dashboard (from the click)', (await readyAt(page, DASHBOARD_FIRST)) - back);
+    await firstDataRound(page, { url, deviceId: worst.id, timeout: 60_000, note });
   }
   await context.close();
 } finally {

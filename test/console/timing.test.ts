@@ -1,12 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { createEngine } from '../../src/engine/engine.ts';
 import { buildDemo, DEMO_DEVICES } from '../../src/services/demo.ts';
 import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
 import { freshStore } from '../support/store.ts';
+import { firstDataRound } from './first-data.ts';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -25,20 +26,6 @@ import {
 const RUNS = 3;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** waits (every frame) until `ready` holds in the page; returns performance.now() at that frame */
-async function readyAt(page: Page, ready: string): Promise<number> {
-  const h = await page.waitForFunction(`(() => { ${ready} })() ? performance.now() : false`, undefined, {
-    polling: 'raf',
-    timeout: 20_000,
-  });
-  return (await h.jsonValue()) as number;
-}
-
-const DASHBOARD_FIRST = `const s = document.querySelector('[data-testid="stat-devices"]'); return !!s && /\\d/.test(s.textContent);`;
-const DASHBOARD_CHARTS = `return !!document.querySelector('[data-testid="chart-fully-patched"]') && !!document.querySelector('[data-testid="chart-severity"]');`;
-const DEVICES_FIRST = `return document.querySelectorAll('[data-testid="devices-table"] tbody tr').length > 0;`;
-const DEVICE_FIRST = `return document.querySelectorAll('[data-testid="updates-table"] tbody tr').length > 0 || !!document.querySelector('[data-testid="empty"]');`;
 
 describe('console timing on the demo data set', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   let store: Store;
@@ -85,26 +72,14 @@ describe('console timing on the demo data set', { skip: SKIP_WITHOUT_CHROMIUM },
     page.setDefaultTimeout(20_000);
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     for (let i = 0; i < RUNS; i++) {
-      // a full load of each page (the browser caches the console's files after the first)
-      await page.goto(`${url}/`);
-      note('dashboard (load)', await readyAt(page, DASHBOARD_FIRST));
-      note('dashboard charts (load)', await readyAt(page, DASHBOARD_CHARTS));
-      assert.equal(await page.getByTestId('stat-devices').innerText(), String(DEMO_DEVICES));
-
-      // in the console: from the click on Devices to the first rows
-      const clicked = (await page.evaluate('performance.now()')) as number;
-      await page.getByRole('link', { name: 'Devices', exact: true }).click();
-      note('devices (from the click)', (await readyAt(page, DEVICES_FIRST)) - clicked);
-
-      await page.goto(`${url}/devices`);
-      note('devices (load)', await readyAt(page, DEVICES_FIRST));
-
-      await page.goto(`${url}/devices/${worst.id}`);
-      note('device page (load)', await readyAt(page, DEVICE_FIRST));
-
-      const back = (await page.evaluate('performance.now()')) as number;
-      await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
-      note('dashboard (from the click)', (await readyAt(page, DASHBOARD_FIRST)) - back);
+      await firstDataRound(page, {
+        url,
+        deviceId: worst.id,
+        timeout: 20_000,
+        note,
+        onDashboard: async () =>
+          assert.equal(await page.getByTestId('stat-devices').innerText(), String(DEMO_DEVICES)),
+      });
     }
     await context.close();
     assert.equal(Object.keys(figures).length, 6);
