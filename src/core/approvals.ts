@@ -39,3 +39,21 @@ export function effectiveDecision(decisions: readonly Decision[]): Decision | un
 export function effectiveApproval(decisions: readonly Decision[]): ApprovalAction | undefined {
   return effectiveDecision(decisions)?.action;
 }
+
+/**
+ * Where the decision governing an update on one device comes from, as the device-centred dialects
+ * (N-sight's policy codes) show it: `override` when a user decided on the device itself; anything else
+ * (a group's, the organization's, a policy rule's decision, or none) is inherited. Nobody deciding
+ * anything is "do nothing" (the update stays missing), inherited.
+ */
+export interface ApprovalOrigin {
+  readonly action: ApprovalAction;
+  readonly override: boolean;
+}
+
+export function approvalOrigin(
+  d: Pick<Decision, 'action' | 'level' | 'source'> | undefined | null,
+): ApprovalOrigin {
+  if (!d) return { action: 'none', override: false };
+  return { action: d.action, override: d.level === 'device' && d.source === 'user' };
+}

@@ -1,0 +1,162 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, unauthenticated, type ErrorKind } from '../../core/errors.ts';
+import { authenticate } from '../../services/auth.ts';
+import { Context } from '../../services/context.ts';
+import type { Store } from '../../store/db.ts';
+import { trackContext } from '../shared/authz-backstop.ts';
+import { classify } from '../shared/problem.ts';
+import { serviceNamed, SERVICES, type ServiceSpec } from './catalog.ts';
+import { describeParam, readParams, type Params } from './params.ts';
+import { el, fields, renderDocument, type XmlElement } from './xml.ts';
+
+// N-able N-sight RMM's Data Extraction API (seed 001, through its Python wrapper), at /api/:
+// `GET /api/?apikey=KEY&service=NAME&…` or the same pairs in a POST form body. Answers are XML in
+// ISO-8859-1 (xml.ts): `<result created host status="OK">…</result>`, or status="FAIL" with
+// `<error><errorcode>…</errorcode><message>…</message></error>`.
+//
+// Decided here (the seed and N-sight's pages are silent or do not fit Patchline):
+// - The key is a Patchline API key (`plk_…`), in `apikey`; `Authorization: Bearer <key>` works too
+//   (keeps the key out of access logs).
+// - Error codes: 1 unknown or missing service, 3 missing, unknown, expired or revoked key, 4 bad
+//   parameters, an id that names nothing the key can see included (a device of another organization
+//   answers exactly as one that does not exist), 5 not allowed (the key's role lacks the privilege),
+//   2 anything else (conflict, busy). The HTTP status is the failure's (401, 400, 404, 403…) so that
+//   HTTP clients see a failure too; the XML says the same in N-sight's words.
+// - patch_list_all's answer has <patches> as its root, as N-sight documents it, with the created, host
+//   and status attributes of <result> so that clients that read them find them.
+
+export const FACE = 'nable';
+
+const ERROR_CODE: Record<ErrorKind, number> = {
+  invalid: 4,
+  not_found: 4,
+  unauthenticated: 3,
+  forbidden: 5,
+  conflict: 2,
+  too_many: 2,
+  unavailable: 2,
+};
+const UNKNOWN_SERVICE = 1;
+
+/** the creation time as N-sight writes it: ISO 8601 to the second with the offset (+00:00) */
+const created = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+
+function send(req: FastifyRequest, reply: FastifyReply, status: number, root: XmlElement) {
+  return reply.status(status).type('text/xml; charset=ISO-8859-1').send(renderDocument(root));
+}
+
+const resultAttrs = (req: FastifyRequest, status: 'OK' | 'FAIL') => ({
+  created: created(new Date()),
+  host: req.hostname || 'localhost',
+  status,
+});
+
+function sendFailure(req: FastifyRequest, reply: FastifyReply, err: unknown) {
+  const f = classify(err);
+  if (f.status >= 500) req.log.error({ err }, 'request failed');
+  const code =
+    err instanceof UnknownService
+      ? UNKNOWN_SERVICE
+      : err instanceof DomainError
+        ? ERROR_CODE[err.kind]
+        : f.status === 401
+          ? 3
+          : f.status < 500
+            ? 4
+            : 2;
+  return send(
+    req,
+    reply,
+    f.status,
+    el('result', [el('error', fields({ errorcode: code, message: f.message }))], resultAttrs(req, 'FAIL')),
+  );
+}
+
+/** a call that names no service Patchline answers (error code 1) */
+class UnknownService extends DomainError {
+  constructor(message: string) {
+    super('invalid', message, [{ path: 'service', message: 'names no service' }]);
+  }
+}
+
+function serviceOf(p: Params): ServiceSpec {
+  const name = (p.service ?? '').trim();
+  const known = SERVICES.map((s) => s.name).join(', ');
+  if (!name) throw new UnknownService(`name the service: service=NAME (one of ${known})`);
+  const s = serviceNamed(name);
+  if (!s) throw new UnknownService(`unknown service '${name}'; Patchline answers ${known}`);
+  return s;
+}
+
+function description(s: ServiceSpec): XmlElement[] {
+  return [
+    el('service', [
+      el('name', s.name),
+      el('description', s.description),
+      el(
+        'parameters',
+        s.parameters.map((p) =>
+          el(
+            'parameter',
+            fields({
+              name: p.name,
+              type: p.type,
+              required: p.required ? 'yes' : 'no',
+              description: p.description,
+            }),
+          ),
+        ),
+      ),
+      el(
+        'output',
+        s.output.map((o) => el('field', fields({ name: o.name, type: o.type, description: o.description }))),
+      ),
+    ]),
+  ];
+}
+
+/** the API key of a call: `apikey`, else a Bearer token */
+function keyOf(p: Params, header: string | undefined): string {
+  const fromParam = p.apikey?.trim();
+  if (fromParam) return fromParam;
+  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (m?.[1]) return m[1];
+  throw unauthenticated('send your API key: apikey=KEY');
+}
+
+/** form bodies (application/x-www-form-urlencoded): every pair, a repeated name as a list */
+function formPairs(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : [...[prev].flat(), v];
+  }
+  return out;
+}
+
+export function nableRoutes(app: FastifyInstance, store: Store) {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, formPairs(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
+  app.setErrorHandler((err, req, reply) => sendFailure(req, reply, err));
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const p = readParams(req.query, req.body);
+    const service = serviceOf(p);
+    const describe = describeParam(p);
+    const actor = await authenticate(store, keyOf(p, req.headers.authorization), { face: FACE });
+    const ctx = trackContext(req, new Context(store, actor));
+    if (describe) {
+      ctx.authorizeSelf(); // a description needs a valid key only
+      return send(req, reply, 200, el('result', description(service), resultAttrs(req, 'OK')));
+    }
+    const content = await service.run(ctx, p);
+    return send(req, reply, 200, el(service.root ?? 'result', content, resultAttrs(req, 'OK')));
+  };
+  for (const url of ['/api/', '/api'])
+    app.route({ method: ['GET', 'POST'], url, config: { scope: 'group' }, handler: handle });
+}
