@@ -11,6 +11,7 @@ import {
   userFields,
 } from '../../src/faces/kaseya/fields.ts';
 import type { FieldMap } from '../../src/faces/shared/odata/index.ts';
+import { SERVICES as NABLE_SERVICES } from '../../src/faces/nable/catalog.ts';
 import {
   contentType,
   jsonBody,
@@ -345,8 +346,50 @@ const kaseya: FaceFuzz = {
   },
 };
 
+// ---- N-able N-sight (seed 001): service and parameters in the query string or a form body -------------
+
+const NABLE_PATHS = ['/api/', '/api'];
+const smallId: JsonSchema = { type: 'string', pattern: '^[0-9]{1,2}$' };
+
+/** the parameters of the Data Extraction API's services, as a querystring schema */
+const NABLE_QUERY: JsonSchema = {
+  type: 'object',
+  properties: {
+    service: { enum: [...NABLE_SERVICES.map((s) => s.name), 'list_everything', ''] },
+    deviceid: smallId,
+    clientid: smallId,
+    siteid: smallId,
+    patchids: { type: 'string', pattern: '^[0-9]{1,2}(,[0-9]{1,2}){0,3}$' },
+    devicetype: { enum: ['server', 'workstation', 'mobile_device', 'toaster'] },
+    describe: { enum: ['0', '1', 'true', 'maybe'] },
+    apikey: { type: 'string', maxLength: 60 },
+  },
+};
+
+const nable: FaceFuzz = {
+  name: 'nable',
+  owns: (r) => NABLE_PATHS.includes(r.url),
+  // the key goes as a Bearer header (which the face accepts besides apikey=): the runner knows it only there
+  auth: () => weighted(['admin-key', 5], ['scoped', 3], ['none', 1], [garbageAuth, 1]),
+  query: () => queryPairs(NABLE_QUERY),
+  body: (r) =>
+    r.method !== 'POST'
+      ? fc.constant<BodyPart>({})
+      : fc.oneof(
+          {
+            arbitrary: queryPairs(NABLE_QUERY).map((pairs): BodyPart => ({
+              payload: pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+              contentType: 'application/x-www-form-urlencoded',
+            })),
+            weight: 5,
+          },
+          { arbitrary: schemaBody(r), weight: 1 },
+          { arbitrary: fc.constant<BodyPart>({}), weight: 2 },
+        ),
+};
+
 /** every face, first match wins */
-export const FACES: readonly FaceFuzz[] = [kaseya, native, agent, root];
+export const FACES: readonly FaceFuzz[] = [kaseya, nable, native, agent, root];
 
 /** the face of a route (undefined: a face nobody registered) */
 export const faceOf = (route: RouteEntry) => FACES.find((f) => f.owns(route));
