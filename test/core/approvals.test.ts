@@ -33,3 +33,19 @@ test('the nearest group wins, and a user beats a policy at the same level', () =
   const byUser = d('device', 'ignore', { source: 'user', setBy: 'olga' });
   assert.equal(effectiveDecision([byPolicy, byUser])?.setBy, 'olga');
 });
+
+test('approvalOrigin: a user on the device itself overrides; everything else is inherited', async () => {
+  const { approvalOrigin } = await import('../../src/core/approvals.ts');
+  const cases: [Parameters<typeof approvalOrigin>[0], { action: string; override: boolean }][] = [
+    [undefined, { action: 'none', override: false }],
+    [null, { action: 'none', override: false }],
+    [d('device', 'approve'), { action: 'approve', override: true }],
+    [d('device', 'ignore'), { action: 'ignore', override: true }],
+    [d('device', 'none'), { action: 'none', override: true }],
+    [d('device', 'approve', { source: 'policy' }), { action: 'approve', override: false }],
+    [d('group', 'ignore', { depth: 0 }), { action: 'ignore', override: false }],
+    [d('organization', 'approve'), { action: 'approve', override: false }],
+    [d('policy', 'approve', { source: 'policy' }), { action: 'approve', override: false }],
+  ];
+  for (const [decision, expected] of cases) assert.deepEqual(approvalOrigin(decision), expected);
+});
