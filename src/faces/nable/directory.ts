@@ -88,8 +88,9 @@ export async function listClients(ctx: Context, p: Params): Promise<XmlElement[]
     const mine = devices.filter((d) => d.organizationId === o.id);
     const servers = mine.filter((d) => kindOf(d) === 'server').length;
     const workstations = mine.length - servers;
-    const count = type === 'server' ? servers : type === 'workstation' ? workstations : type ? 0 : 1;
-    if (type && count === 0) return [];
+    // with devicetype, only the clients that have devices of that type (Patchline has no mobile devices)
+    const ofType = { server: servers, workstation: workstations, mobile_device: 0 };
+    if (type && ofType[type] === 0) return [];
     return [
       el(
         'client',

@@ -116,6 +116,14 @@ eachDriver('N-sight Data Extraction API', (h) => {
   });
 
   test('directory: clients, sites, servers and workstations, devices at a client, device details', async () => {
+    const byType = async (devicetype: string) =>
+      (
+        (await nsight(app, { apikey: key, service: 'list_clients', devicetype })).doc.result.items?.client ??
+        []
+      ).map((c: { name: string }) => c.name);
+    assert.deepEqual(await byType('server'), ['Alpha', 'Bravo']);
+    assert.deepEqual(await byType('workstation'), []);
+    assert.deepEqual(await byType('mobile_device'), []);
     const sites = await nsight(app, { apikey: key, service: 'list_sites', clientid: w.orgA.id });
     assert.equal(sites.status, 200, sites.text);
     const siteList = sites.doc.result.items.site as { siteid: string; name: string }[];
