@@ -146,10 +146,11 @@ export function nableRoutes(app: FastifyInstance, store: Store) {
 
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const p = readParams(req.query, req.body);
-    const service = serviceOf(p);
-    const describe = describeParam(p);
+    // the key first: without a valid one, nothing else is told (not even which services exist)
     const actor = await authenticate(store, keyOf(p, req.headers.authorization), { face: FACE });
     const ctx = trackContext(req, new Context(store, actor));
+    const service = serviceOf(p);
+    const describe = describeParam(p);
     if (describe) {
       ctx.authorizeSelf(); // a description needs a valid key only
       return send(req, reply, 200, el('result', description(service), resultAttrs(req, 'OK')));

@@ -70,6 +70,8 @@ eachDriver('N-sight Data Extraction API', (h) => {
     assert.equal(errorCode(unknown), 1);
     assert.match(unknown.doc.result.error.message, /unknown service 'list_everything'/);
     assert.equal(errorCode(await nsight(app, { apikey: key })), 1);
+    // the key is checked first: a bad key with an unknown service is still a bad key
+    assert.equal(errorCode(await nsight(app, { apikey: 'nonsense', service: 'list_everything' })), 3);
 
     const d = await nsight(app, { apikey: key, service: 'patch_approve', describe: 1 });
     assert.equal(d.status, 200);
