@@ -204,6 +204,36 @@ eachDriver('N-sight Data Extraction API', (h) => {
     assert.equal(r.doc.result.msg, `Patches already applied: ${openssl},${tzdata}`);
   });
 
+  test('POST forms run the patch services too; a key without the approve privilege gets code 5', async () => {
+    const d = w.deviceA.id;
+    const { tzdata } = w.updates;
+    const post = await nsight(
+      app,
+      { apikey: key, service: 'patch_ignore', deviceid: d, patchids: String(tzdata) },
+      { method: 'POST' },
+    );
+    assert.equal(post.status, 200, post.text);
+    assert.equal((await patches(key, d)).get(tzdata)!.policy, '65');
+    const u = await scopedUser(admin, 'nsight-viewer', w.orgA.id, 'Viewer');
+    const viewerKey = await apiKeyOf(await signIn(app, 'nsight-viewer', u.password));
+    assert.equal((await patches(viewerKey, d)).size, 3, 'a viewer lists');
+    const denied = await nsight(app, {
+      apikey: viewerKey,
+      service: 'patch_inherit',
+      deviceid: d,
+      patchids: tzdata,
+    });
+    assert.equal(denied.status, 403);
+    assert.equal(errorCode(denied), 5);
+    assert.equal((await patches(key, d)).get(tzdata)!.policy, '65', 'unchanged');
+    await nsight(app, { apikey: key, service: 'patch_inherit', deviceid: d, patchids: tzdata });
+    // inherited again: the approval on its group (set in the codes test above) governs, by policy: 2
+    assert.deepEqual(
+      [(await patches(key, d)).get(tzdata)!.policy, (await patches(key, d)).get(tzdata)!.status],
+      ['2', '2'],
+    );
+  });
+
   test('bad input: missing deviceid, malformed patchids, unknown patch: FAIL 4 and nothing changes', async () => {
     const d = w.deviceA.id;
     const before = (await patches(key, d)).size ? await patches(key, d) : new Map();
