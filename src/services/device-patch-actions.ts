@@ -59,7 +59,10 @@ export async function listDevicePatches(ctx: Context, deviceId: number): Promise
 async function statesOnDevice(ctx: Context, deviceId: number, updateIds: readonly number[]) {
   const device = await visibleDevice(ctx, deviceId);
   const ids = [...new Set(updateIds)];
-  const states = await deviceUpdateStates(ctx.store.db, [device.id], ids);
+  // the patches the device lists (one not applicable to it is none of its patches)
+  const states = (await deviceUpdateStates(ctx.store.db, [device.id], ids)).filter((s) =>
+    LISTED.includes(s.status as UpdateStatus),
+  );
   const known = new Set(states.map((s) => s.update_id));
   const unknown = ids.filter((id) => !known.has(id));
   if (unknown.length)

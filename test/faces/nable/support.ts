@@ -30,7 +30,9 @@ export async function nsight(
   params: Record<string, string | number>,
   opts: { method?: 'GET' | 'POST'; path?: string } = {},
 ): Promise<NsightAnswer> {
-  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  const qs = new URLSearchParams(
+    Object.entries(params).map(([k, v]) => [k, String(v)] as [string, string]),
+  ).toString();
   const path = opts.path ?? '/api/';
   const r =
     opts.method === 'POST'
