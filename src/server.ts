@@ -26,6 +26,7 @@ import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 import { kaseyaRoutes } from './faces/kaseya/routes.ts';
+import { gravityzoneRoutes } from './faces/gravityzone/routes.ts';
 import { closeCheckins } from './services/agents.ts';
 
 export const VERSION = '0.1.0';
@@ -145,6 +146,8 @@ export async function buildServer({ config, store, logger = true }: ServerOption
     { prefix: '/agent/v1' },
   );
   await app.register(async (k) => kaseyaRoutes(k, store, { throttle }), { prefix: '/api/v1.0' });
+  // inside Kaseya's prefix: the more specific paths win, so no JSON-RPC path reaches Kaseya's catch-all
+  await app.register(async (g) => gravityzoneRoutes(g, store), { prefix: '/api/v1.0/jsonrpc' });
   // idle check-ins stamp last_seen_at in batches: write what is buffered before the store closes
   app.addHook('onClose', async () => {
     await closeCheckins(store);
