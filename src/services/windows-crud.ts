@@ -284,7 +284,11 @@ export async function assignWindowsToPolicy(
         organizationId: row.organization_id,
         subjectType: 'maintenance_window',
         subjectId: row.id,
-        data: { name: row.name, changed: ['assignments'], [assign ? 'assignedPolicy' : 'unassignedPolicy']: policyId },
+        data: {
+          name: row.name,
+          changed: ['assignments'],
+          [assign ? 'assignedPolicy' : 'unassignedPolicy']: policyId,
+        },
       });
     }
   });

@@ -39,8 +39,11 @@ export const companyMethods: Methods = {
     const p = new Params(params, 'getCompanyDetails');
     const text = p.string('companyId');
     p.done();
-    if (text === undefined) return companyView(await getOrganization(ctx, defaultOrganization(ctx, 'companyId')));
-    return companyView(await named('company', text, getOrganization(ctx, parseGzId('company', text, 'companyId'))));
+    if (text === undefined)
+      return companyView(await getOrganization(ctx, defaultOrganization(ctx, 'companyId')));
+    return companyView(
+      await named('company', text, getOrganization(ctx, parseGzId('company', text, 'companyId'))),
+    );
   },
   async getCompaniesList(ctx, params) {
     const p = new Params(params, 'getCompaniesList');
@@ -49,11 +52,11 @@ export const companyMethods: Methods = {
     const parentId = text === undefined ? undefined : parseGzId('company', text, 'parentId');
     const items = [];
     for (let offset = 0; ; offset += 500) {
-      const r = await listOrganizations(
-        ctx,
-        parentId === undefined ? {} : { parentId },
-        { limit: 500, offset, sort: ['name'] },
-      );
+      const r = await listOrganizations(ctx, parentId === undefined ? {} : { parentId }, {
+        limit: 500,
+        offset,
+        sort: ['name'],
+      });
       items.push(...r.items);
       if (items.length >= r.total || !r.items.length) break;
     }
@@ -109,8 +112,8 @@ export const generalMethods: Methods = {
       name: me.name,
       companies: me.scope.allOrganizations
         ? 'all'
-        : [...new Set([...me.scope.organizations, ...me.scope.groups.map((g) => g.organizationId)])].map((id) =>
-            gzId('company', id),
+        : [...new Set([...me.scope.organizations, ...me.scope.groups.map((g) => g.organizationId)])].map(
+            (id) => gzId('company', id),
           ),
     };
   },

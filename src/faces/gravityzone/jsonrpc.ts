@@ -97,7 +97,12 @@ export function readCall(v: unknown): RpcCall {
   const id = idOf(v);
   const bad = (details: string): RpcCall => ({ ok: false, answer: rpcError(id, 'request', details) });
   if (v.jsonrpc !== JSONRPC) return bad('"jsonrpc" must be "2.0"');
-  if ('id' in v && v.id !== null && typeof v.id !== 'string' && !(typeof v.id === 'number' && Number.isFinite(v.id)))
+  if (
+    'id' in v &&
+    v.id !== null &&
+    typeof v.id !== 'string' &&
+    !(typeof v.id === 'number' && Number.isFinite(v.id))
+  )
     return bad('"id" must be a string, a number or null');
   if (typeof v.method !== 'string' || v.method === '') return bad('"method" must be a non-empty string');
   const params = v.params === undefined ? {} : v.params;
@@ -227,6 +232,10 @@ export function paged<T>(all: readonly T[], { page, perPage }: { page: number; p
 }
 
 /** GravityZone's paged result of one page of `total` */
-export function pagedOf<T>(items: readonly T[], total: number, { page, perPage }: { page: number; perPage: number }) {
+export function pagedOf<T>(
+  items: readonly T[],
+  total: number,
+  { page, perPage }: { page: number; perPage: number },
+) {
   return { page, pagesCount: Math.max(1, Math.ceil(total / perPage)), perPage, total, items };
 }

@@ -74,11 +74,7 @@ export function gravityzoneRoutes(app: FastifyInstance, store: Store) {
         const method = Object.hasOwn(area.methods, call.method) ? area.methods[call.method] : undefined;
         let answer: RpcAnswer;
         if (!method)
-          answer = rpcError(
-            call.id,
-            'method',
-            `the ${name} API has no method "${call.method.slice(0, 80)}"`,
-          );
+          answer = rpcError(call.id, 'method', `the ${name} API has no method "${call.method.slice(0, 80)}"`);
         else
           try {
             answer = rpcResult(call.id, (await method(ctx, call.params)) ?? null);

@@ -53,7 +53,13 @@ async function checkPatchIds(ctx: Context, orgId: number, parsed: GzWindowParams
   if (!refs.length) return;
   const path = 'settings.installPatchesSettings.manuallyApprovedPatchIds';
   const ids = refs.map((r) => updateOfPatchGuid(r));
-  const unknown = new Set(await updatesUnknownTo(ctx, orgId, ids.filter((x): x is number => x !== undefined)));
+  const unknown = new Set(
+    await updatesUnknownTo(
+      ctx,
+      orgId,
+      ids.filter((x): x is number => x !== undefined),
+    ),
+  );
   const issues = refs
     .map((r, i) => ({ r, i, id: ids[i] }))
     .filter((x) => x.id === undefined || unknown.has(x.id))
@@ -221,7 +227,10 @@ async function assign(ctx: Context, params: Record<string, unknown>, method: str
   const list = p.list('maintenanceWindowIds', { required: true, max: MAX_IDS });
   p.done();
   const policyId = parseGzId('policy', policyText, 'policyId');
-  const windows = list!.map((t, i) => ({ text: t as string, id: parseGzId('window', t, `maintenanceWindowIds.${i}`) }));
+  const windows = list!.map((t, i) => ({
+    text: t as string,
+    id: parseGzId('window', t, `maintenanceWindowIds.${i}`),
+  }));
   // each id the caller sent that names nothing is reported with that id
   await named('policy', policyText!, getPolicy(ctx, policyId));
   for (const w of windows) await byWindow(w.text, getWindow(ctx, w.id));

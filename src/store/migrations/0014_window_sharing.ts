@@ -4,7 +4,9 @@ import { sql, type Kysely } from 'kysely';
 // its maintenance window methods). Kept on the window, beside its settings, so every face reads it back.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql
-    .raw(`alter table maintenance_windows add column allow_change_by_other_users boolean not null default false`)
+    .raw(
+      `alter table maintenance_windows add column allow_change_by_other_users boolean not null default false`,
+    )
     .execute(db);
 }
 

@@ -31,7 +31,12 @@ eachDriver('GravityZone JSON-RPC transport', (h) => {
     JSON.stringify({ id, jsonrpc: '2.0', method, params });
 
   it('answers a call with {id, jsonrpc, result}', async () => {
-    const r = await post(app, 'companies', call('getCompanyDetails', { companyId: gzId('company', world.orgA.id) }, 'x-1'), gzAuth(key));
+    const r = await post(
+      app,
+      'companies',
+      call('getCompanyDetails', { companyId: gzId('company', world.orgA.id) }, 'x-1'),
+      gzAuth(key),
+    );
     assert.equal(r.status, 200, r.text);
     assert.match(String(r.headers?.['content-type'] ?? 'application/json'), /json/);
     assert.deepEqual(Object.keys(r.body).sort(), ['id', 'jsonrpc', 'result']);
@@ -110,7 +115,12 @@ eachDriver('GravityZone JSON-RPC transport', (h) => {
     assert.equal(r.body.id, 9);
     assert.match(r.body.error.data.details, /no API area "nosuch"/);
     for (const url of [`${GZ}`, `${GZ}/`, `${GZ}/a/b/c`]) {
-      const x = await app.inject({ method: 'POST', url, payload: call('x'), headers: { 'content-type': 'application/json' } });
+      const x = await app.inject({
+        method: 'POST',
+        url,
+        payload: call('x'),
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(x.statusCode, 200, url);
       assert.equal(JSON.parse(x.body).error.code, -32601, url);
     }
@@ -133,9 +143,21 @@ eachDriver('GravityZone JSON-RPC transport', (h) => {
   });
 
   it('answers -32602 for params that are no object, malformed ids and wrong types', async () => {
-    const r = await post(app, 'companies', JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'getCompanyDetails', params: [1] }), gzAuth(key));
+    const r = await post(
+      app,
+      'companies',
+      JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'getCompanyDetails', params: [1] }),
+      gzAuth(key),
+    );
     assert.equal(r.body.error.code, -32602);
-    for (const companyId of ['xyz', '12', 42, null, 'g'.repeat(24), gzId('company', world.orgA.id).toUpperCase() + '0']) {
+    for (const companyId of [
+      'xyz',
+      '12',
+      42,
+      null,
+      'g'.repeat(24),
+      gzId('company', world.orgA.id).toUpperCase() + '0',
+    ]) {
       const e = await fails(app, key, 'companies', 'getCompanyDetails', { companyId });
       assert.equal(e.code, -32602, JSON.stringify(companyId));
       assert.equal(e.message, 'Invalid params');
@@ -144,9 +166,15 @@ eachDriver('GravityZone JSON-RPC transport', (h) => {
   });
 
   it('answers an id of another kind, of nothing, and of another tenant alike', async () => {
-    const nothing = await fails(app, scopedKey, 'companies', 'getCompanyDetails', { companyId: gzId('company', 987654) });
-    const other = await fails(app, scopedKey, 'companies', 'getCompanyDetails', { companyId: gzId('company', world.orgB.id) });
-    const kind = await fails(app, scopedKey, 'companies', 'getCompanyDetails', { companyId: gzId('policy', world.orgB.id) });
+    const nothing = await fails(app, scopedKey, 'companies', 'getCompanyDetails', {
+      companyId: gzId('company', 987654),
+    });
+    const other = await fails(app, scopedKey, 'companies', 'getCompanyDetails', {
+      companyId: gzId('company', world.orgB.id),
+    });
+    const kind = await fails(app, scopedKey, 'companies', 'getCompanyDetails', {
+      companyId: gzId('policy', world.orgB.id),
+    });
     const strip = (e: { code: number; message: string; data: { details: string } }) => ({
       ...e,
       data: { details: e.data.details.replace(/[0-9a-f]{24}/g, 'ID') },
@@ -159,7 +187,12 @@ eachDriver('GravityZone JSON-RPC transport', (h) => {
 
   it('answers a batch in order, notifications get no answer, and oversized or empty batches are refused', async () => {
     const batch = [
-      { id: 1, jsonrpc: '2.0', method: 'getCompanyDetails', params: { companyId: gzId('company', world.orgA.id) } },
+      {
+        id: 1,
+        jsonrpc: '2.0',
+        method: 'getCompanyDetails',
+        params: { companyId: gzId('company', world.orgA.id) },
+      },
       { id: 'two', jsonrpc: '2.0', method: 'nope' },
       { jsonrpc: '2.0', method: 'getCompaniesList' },
       { id: 3, jsonrpc: '2.0', method: 'getCompaniesList' },
@@ -177,13 +210,22 @@ eachDriver('GravityZone JSON-RPC transport', (h) => {
     assert.ok(Array.isArray(r.body[2].result));
     assert.equal(r.body[3].error.code, -32600);
 
-    const only = await post(app, 'companies', JSON.stringify({ jsonrpc: '2.0', method: 'getCompaniesList' }), gzAuth(key));
+    const only = await post(
+      app,
+      'companies',
+      JSON.stringify({ jsonrpc: '2.0', method: 'getCompaniesList' }),
+      gzAuth(key),
+    );
     assert.equal(only.status, 204);
     assert.equal(only.text, '');
 
     const empty = await post(app, 'companies', '[]', gzAuth(key));
     assert.equal(empty.body.error.code, -32600);
-    const big = Array.from({ length: MAX_BATCH + 1 }, (_, i) => ({ id: i, jsonrpc: '2.0', method: 'getCompaniesList' }));
+    const big = Array.from({ length: MAX_BATCH + 1 }, (_, i) => ({
+      id: i,
+      jsonrpc: '2.0',
+      method: 'getCompaniesList',
+    }));
     const tooBig = await post(app, 'companies', JSON.stringify(big), gzAuth(key));
     assert.equal(tooBig.status, 200);
     assert.equal(tooBig.body.error.code, -32600);

@@ -67,7 +67,13 @@ export async function rpc(
 }
 
 /** a call that must succeed: its result */
-export async function ok(app: FastifyInstance, key: string, area: string, method: string, params: unknown = {}) {
+export async function ok(
+  app: FastifyInstance,
+  key: string,
+  area: string,
+  method: string,
+  params: unknown = {},
+) {
   const r = await rpc(app, key, area, method, params);
   assert.ok(!('error' in r.body), `${method}: ${r.text}`);
   return r.body.result;
