@@ -23,6 +23,7 @@ export interface RpcRes {
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   text: string;
+  headers: Record<string, unknown>;
 }
 
 /** POSTs a raw body to an area */
@@ -45,7 +46,7 @@ export async function post(
   } catch {
     body = undefined;
   }
-  return { status: r.statusCode, body, text: r.body };
+  return { status: r.statusCode, body, text: r.body, headers: r.headers };
 }
 
 let seq = 0;
