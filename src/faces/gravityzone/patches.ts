@@ -5,6 +5,7 @@ import type { Context } from '../../services/context.ts';
 import { getDevice } from '../../services/devices.ts';
 import { getGroupEntry } from '../../services/directory.ts';
 import { queryDeviceUpdates, type DeviceUpdateView } from '../../services/device-updates.ts';
+import { installOnDevices } from '../../services/device-patching.ts';
 import { getInstance, runNow } from '../../services/tasks.ts';
 import { GZ_KINDS, gzId, named, parseGzId, parsePatchGuids, patchGuid } from './ids.ts';
 import { Params, describe, pagedOf, readPaging } from './jsonrpc.ts';
@@ -19,9 +20,11 @@ import type { Methods } from './methods.ts';
 //   `type` 1 security, 2 non-security, 3 manually approved; `severity` one of Patchline's severities.
 //   "Missing" is Patchline's OUTSTANDING statuses, "installed" its INSTALLED ones (core/status.ts).
 // - Tasks target endpoints and groups (`targetIds`, 1 to 100, each an endpoint's or a group's id, all of
-//   one company); createPatchInstallTask installs `patchIds` among the approved ones (all of them when
-//   left out). Each answers the task's id, which getTaskStatus reads: status 1 pending, 2 in progress,
-//   3 finished (with `failed` when it did not succeed).
+//   one company). createPatchInstallTask on endpoints approves the named `patchIds` on each endpoint and
+//   installs them (without patchIds: the endpoint's approved patches), one task per endpoint; on groups
+//   it installs their approved patches. Each answers the list of its tasks' ids, which getTaskStatus
+//   reads: status 1 pending, 2 in progress, 3 finished (with `failed` when it did not succeed). Installs
+//   wait for a maintenance window that allows them (services/windows-gate.ts).
 
 const MAX_TARGETS = 100;
 
@@ -129,20 +132,32 @@ async function startTask(
   params: Record<string, unknown>,
   method: string,
   kind: 'scan' | 'install',
-) {
+): Promise<string[]> {
   const p = new Params(params, method);
   const name = p.string('name', { max: 200 });
   const patchList = kind === 'install' ? p.list('patchIds', { max: 500 }) : undefined;
   const updateIds = patchList ? parsePatchGuids(patchList, 'patchIds') : undefined;
   const t = await targetsOf(ctx, p);
+  if (kind === 'install' && t.target.kind === 'devices') {
+    // the named patches are approved on each endpoint and installed there (services/device-patching.ts)
+    const out = await installOnDevices(ctx, {
+      deviceIds: t.target.ids,
+      ...(updateIds?.length ? { updateIds } : {}),
+    });
+    return out.flatMap((o) => (o.instance ? [gzId('task', o.instance.id)] : []));
+  }
+  if (updateIds?.length)
+    throw invalid('invalid params', [
+      { path: 'patchIds', message: 'name endpoints in targetIds to install patches by id' },
+    ]);
   const organizationId = t.organizationId ?? (await groupCompany(ctx, t.target.ids));
   const instance = await runNow(ctx, {
     organizationId,
     kind,
     name: name ?? `${kind === 'scan' ? 'Patch scan' : 'Patch install'} (GravityZone API)`,
-    parameters: { target: t.target, ...(updateIds?.length ? { updateIds } : {}) },
+    parameters: { target: t.target },
   });
-  return gzId('task', instance.id);
+  return [gzId('task', instance.id)];
 }
 
 async function groupCompany(ctx: Context, groupIds: readonly number[]): Promise<number> {
