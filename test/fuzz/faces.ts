@@ -20,6 +20,7 @@ import {
   type QueryPair,
 } from './generators.ts';
 import { odataPairs } from './odata.ts';
+import { gravityzone } from './jsonrpc.ts';
 import { xmlBody } from './xml.ts';
 
 // The faces the fuzz knows, one entry each: which routes of the route table are theirs, which
@@ -28,10 +29,10 @@ import { xmlBody } from './xml.ts';
 // new face's routes fail the fuzz suite until the face registers here.
 //
 // To register a face: add an entry to FACES (before `native` if its prefix starts with /api/v1). The
-// JSON-RPC and SOAP faces do not exist yet; when they arrive, each adds one entry whose `body` builds
-// its envelopes from its grammar (a JSON-RPC 2.0 request over the face's method names with params from
-// their schemas, batches, ids of every type, notifications; a SOAP 1.1/1.2 envelope over its operations,
-// with the XML mutations of xml.ts) and whose `owns` matches its prefix.
+// JSON-RPC face (GravityZone) is jsonrpc.ts: requests over each area's method names with params from its
+// grammar, batches, ids of every type, notifications. The SOAP face does not exist yet; when it arrives it
+// adds one entry whose `body` builds SOAP 1.1/1.2 envelopes over its operations, with the XML mutations
+// of xml.ts, and whose `owns` matches its prefix.
 
 /**
  * The credential a request carries, resolved by the runner when it sends (credentials are re-made when
@@ -45,6 +46,8 @@ export type AuthKind =
   | 'device'
   | 'kaseya-admin'
   | 'kaseya-scoped'
+  | 'gz-admin'
+  | 'gz-scoped'
   | `raw:${string}`;
 
 /** the body of a request and its Content-Type */
@@ -345,8 +348,8 @@ const kaseya: FaceFuzz = {
   },
 };
 
-/** every face, first match wins */
-export const FACES: readonly FaceFuzz[] = [kaseya, native, agent, root];
+/** every face, first match wins (GravityZone's paths lie inside Kaseya's prefix: it comes first) */
+export const FACES: readonly FaceFuzz[] = [gravityzone, kaseya, native, agent, root];
 
 /** the face of a route (undefined: a face nobody registered) */
 export const faceOf = (route: RouteEntry) => FACES.find((f) => f.owns(route));
