@@ -295,7 +295,8 @@ const kaseyaBasic: fc.Arbitrary<AuthKind> = fc
 
 const kaseya: FaceFuzz = {
   name: 'kaseya',
-  owns: (r) => r.url === KASEYA || r.url.startsWith(`${KASEYA}/`),
+  // GravityZone's /api/v1.0/jsonrpc lies inside this prefix and is not Kaseya's
+  owns: (r) => (r.url === KASEYA || r.url.startsWith(`${KASEYA}/`)) && !gravityzone.owns(r),
   auth: (r) =>
     r.url === `${KASEYA}/auth`
       ? weighted([kaseyaBasic, 6], ['none', 1], [garbageAuth, 1], ['kaseya-admin', 1])
