@@ -240,6 +240,7 @@ const RPC_CALLS: Record<string, ((v: Victims) => Record<string, unknown>)[]> = {
   ],
   getManuallyApprovedPatches: [(v) => ({ companyId: gzId('company', v.org) })],
   getMissingPatches: [(v) => ({ endpointId: gzId('endpoint', v.device) })],
+  getPatchInventory: [(v) => ({ companyId: gzId('company', v.org) })],
   getInstalledPatches: [(v) => ({ endpointId: gzId('endpoint', v.device) })],
   createPatchScanTask: [(v) => ({ targetIds: [gzId('endpoint', v.device)] })],
   createPatchInstallTask: [

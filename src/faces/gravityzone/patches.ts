@@ -4,7 +4,12 @@ import { INSTALLED, OUTSTANDING } from '../../core/status.ts';
 import type { Context } from '../../services/context.ts';
 import { getDevice } from '../../services/devices.ts';
 import { getGroupEntry } from '../../services/directory.ts';
-import { queryDeviceUpdates, type DeviceUpdateView } from '../../services/device-updates.ts';
+import {
+  organizationPatchInventory,
+  queryDeviceUpdates,
+  type DeviceUpdateView,
+} from '../../services/device-updates.ts';
+import { defaultOrganization } from '../../services/organizations.ts';
 import { installOnDevices } from '../../services/device-patching.ts';
 import { getInstance, runNow } from '../../services/tasks.ts';
 import { GZ_KINDS, gzId, named, parseGzId, parsePatchGuids, patchGuid } from './ids.ts';
@@ -174,7 +179,64 @@ async function groupCompany(ctx: Context, groupIds: readonly number[]): Promise<
 const TASK_STATUS = { pending: 1, running: 2, finished: 3 } as const;
 const FINISHED = ['Completed', 'Failed'];
 
+/** `companyId` (default: the key's), `filters` {vendor, product, severity}, paging */
+async function patchInventory(ctx: Context, params: Record<string, unknown>) {
+  const p = new Params(params, 'getPatchInventory');
+  const paging = readPaging(p);
+  const companyText = p.string('companyId');
+  const filters = p.object('filters') ?? {};
+  p.done();
+  const f = new Params(filters, 'getPatchInventory');
+  const vendor = f.string('vendor', { max: 200 });
+  const product = f.string('product', { max: 200 });
+  const severity = f.string('severity');
+  if (severity !== undefined && !(SEVERITIES as readonly string[]).includes(severity))
+    f.issues.push({
+      path: 'severity',
+      message: `must be one of ${SEVERITIES.join(', ')}, got ${describe(severity)}`,
+    });
+  for (const k of Object.keys(filters))
+    if (!['vendor', 'product', 'severity'].includes(k))
+      f.issues.push({ path: k, message: 'is not a filter; the filters are vendor, product, severity' });
+  f.issues.forEach((i) => (i.path = `filters.${i.path}`));
+  f.done();
+  const orgId =
+    companyText === undefined
+      ? defaultOrganization(ctx, 'companyId')
+      : parseGzId('company', companyText, 'companyId');
+  const all = await (companyText === undefined
+    ? organizationPatchInventory(ctx, orgId)
+    : named('company', companyText, organizationPatchInventory(ctx, orgId)));
+  const same = (a: string | null, b: string | undefined) =>
+    b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
+  const items = all
+    .filter(
+      (u) =>
+        same(u.vendor, vendor) &&
+        same(u.product, product) &&
+        (severity === undefined || u.severity === severity),
+    )
+    .map((u) => ({
+      id: patchGuid(u.updateId),
+      name: u.name,
+      kb: u.kb,
+      packageName: u.packageName,
+      vendor: u.vendor,
+      product: u.product,
+      severity: u.severity,
+      type: u.isSecurity ? 1 : 2,
+      affectedEndpoints: u.deviceIds.map((d) => gzId('endpoint', d)),
+      affectedEndpointsCount: u.deviceIds.length,
+    }));
+  return pagedOf(
+    items.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage),
+    items.length,
+    paging,
+  );
+}
+
 export const patchMethods: Methods = {
+  getPatchInventory: patchInventory,
   getMissingPatches: (ctx, params) => endpointPatches(ctx, params, 'getMissingPatches', OUTSTANDING),
   getInstalledPatches: (ctx, params) => endpointPatches(ctx, params, 'getInstalledPatches', INSTALLED),
   createPatchScanTask: (ctx, params) => startTask(ctx, params, 'createPatchScanTask', 'scan'),
