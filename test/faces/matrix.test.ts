@@ -738,6 +738,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       }
       for (const [n, params] of calls.entries()) {
         const what = `${method}#${n}`;
+        const tenants: { actor: Actor; victims: Victims; groupOnly: boolean }[] = [];
         for (const actor of actors) {
           const say = (x: string) => problems.push(`${actor.name}: ${what} ${x}`);
           const first = actor.passes[0]?.victims ?? A1;
@@ -749,34 +750,36 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
               actor.auth ? `Bearer ${actor.auth}` : undefined,
             );
             if (res.status !== 401) say(`→ ${res.status}, not 401`);
-            continue;
-          }
-          if (actor.kind === 'global') {
+          } else if (actor.kind === 'global') {
             if (!readsOnly(method)) continue;
             const res = await rpc(r.url, method, params(A1), basic(actor.auth!));
             if (res.status !== 200 || !('result' in JSON.parse(res.text)))
               say(`the global administrator got ${res.status} ${res.text.slice(0, 200)}`);
-            continue;
-          }
-          for (const p of actor.passes) {
-            if (p.groupOnly && AREAS[area]!.scope !== 'group') continue;
-            const v = p.victims;
-            const before = readsOnly(method) ? '' : await snapshot(v);
+          } else
+            for (const p of actor.passes)
+              if (!p.groupOnly || AREAS[area]!.scope === 'group')
+                tenants.push({ actor, victims: p.victims, groupOnly: p.groupOnly ?? false });
+        }
+        // the other tenant's callers, grouped by victims: one snapshot before and after each group
+        for (const v of new Set(tenants.map((x) => x.victims))) {
+          const before = readsOnly(method) ? '' : await snapshot(v);
+          for (const { actor, groupOnly } of tenants.filter((x) => x.victims === v)) {
+            const say = (x: string) => problems.push(`${actor.name}: ${what} ${x}`);
             const res = await rpc(r.url, method, params(v), basic(actor.auth!));
             const at = `(${v.label}'s objects)`;
             if (res.status !== 200) say(`${at} → HTTP ${res.status} ${res.text.slice(0, 200)}`);
             if (v.marker.test(res.text)) say(`${at} shows ${v.label}'s rows: ${res.text.slice(0, 200)}`);
-            if (!p.groupOnly) {
+            if (!groupOnly) {
               const none = await rpc(r.url, method, params(ghost), basic(actor.auth!));
               if (withoutIds(res.text) !== withoutIds(none.text))
                 say(
                   `${at} answers ${res.text.slice(0, 200)}, but for objects that do not exist ${none.text.slice(0, 200)}`,
                 );
             }
-            if (!readsOnly(method)) {
-              const after = await snapshot(v);
-              if (after !== before) say(`${at} changed ${v.label}'s objects: ${res.text.slice(0, 200)}`);
-            }
+          }
+          if (!readsOnly(method)) {
+            const after = await snapshot(v);
+            if (after !== before) problems.push(`${what} by another tenant changed ${v.label}'s objects`);
           }
         }
       }
