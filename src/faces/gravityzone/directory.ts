@@ -110,11 +110,10 @@ export const generalMethods: Methods = {
     return {
       enabledApis: [...AREA_NAMES],
       name: me.name,
-      companies: me.scope.allOrganizations
-        ? 'all'
-        : [...new Set([...me.scope.organizations, ...me.scope.groups.map((g) => g.organizationId)])].map(
-            (id) => gzId('company', id),
-          ),
+      allCompanies: me.scope.allOrganizations,
+      companies: [
+        ...new Set([...me.scope.organizations, ...me.scope.groups.map((g) => g.organizationId)]),
+      ].map((id) => gzId('company', id)),
     };
   },
 };

@@ -166,8 +166,7 @@ export const maintenanceWindowMethods: Methods = {
   async getMaintenanceWindowsList(ctx, params) {
     const p = new Params(params, 'getMaintenanceWindowsList');
     const paging = readPaging(p);
-    const type = p.integer('type', { min: 1, max: 1 });
-    void type;
+    p.integer('type', { min: WINDOW_TYPE_PATCH_MANAGEMENT, max: WINDOW_TYPE_PATCH_MANAGEMENT }); // checked only
     const companyText = p.string('companyId');
     p.done();
     const organizationId =
