@@ -184,12 +184,10 @@ const body = (route: RouteEntry): fc.Arbitrary<BodyPart> => {
       weight: 10,
     },
     {
-      arbitrary: fc
-        .tuple(requestOf(area), contentType)
-        .map(([v, ct]): BodyPart => ({
-          payload: JSON.stringify(v) ?? '',
-          ...(ct ? { contentType: ct } : {}),
-        })),
+      arbitrary: fc.tuple(requestOf(area), contentType).map(([v, ct]): BodyPart => ({
+        payload: JSON.stringify(v) ?? '',
+        ...(ct ? { contentType: ct } : {}),
+      })),
       weight: 1,
     },
     {
