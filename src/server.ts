@@ -27,6 +27,7 @@ import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 import { kaseyaRoutes } from './faces/kaseya/routes.ts';
 import { nableRoutes } from './faces/nable/routes.ts';
+import { gravityzoneRoutes } from './faces/gravityzone/routes.ts';
 import { closeCheckins } from './services/agents.ts';
 
 export const VERSION = '0.1.0';
@@ -148,6 +149,8 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   await app.register(async (k) => kaseyaRoutes(k, store, { throttle }), { prefix: '/api/v1.0' });
   // N-able N-sight's Data Extraction API: the exact paths /api/ and /api, every service a parameter
   await app.register(async (n) => nableRoutes(n, store));
+  // inside Kaseya's prefix: the more specific paths win, so no JSON-RPC path reaches Kaseya's catch-all
+  await app.register(async (g) => gravityzoneRoutes(g, store), { prefix: '/api/v1.0/jsonrpc' });
   // idle check-ins stamp last_seen_at in batches: write what is buffered before the store closes
   app.addHook('onClose', async () => {
     await closeCheckins(store);

@@ -11,6 +11,8 @@ import {
   updateIdsForBulletins,
   type UpdateFilter,
 } from '../store/repos/catalog-repo.ts';
+import { decisionsFor } from '../store/repos/approvals-repo.ts';
+import { existingUpdateIds, getUpdate } from '../store/repos/updates-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 
@@ -402,4 +404,43 @@ export async function setBulletinCustomSeverity(
     });
   });
   return { bulletinIds: ids, customSeverity: canonical };
+}
+
+/**
+ * The ids among `updateIds` that are no update an organization knows (neither an advisory's nor one its
+ * devices reported): what a window of that organization may not name as a manually approved patch.
+ */
+export async function updatesUnknownTo(ctx: Context, organizationId: number, updateIds: readonly number[]) {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  const orgAccess = { all: false, organizations: new Set([organizationId]), groups: new Map() };
+  const known = new Set(await existingUpdateIds(ctx.store.db, [...updateIds], orgAccess));
+  return updateIds.filter((id) => !known.has(id));
+}
+
+/** The updates approved by a user for a whole organization (GravityZone's manually approved patches). */
+export async function organizationApprovedUpdates(ctx: Context, organizationId: number) {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  const db = ctx.store.db;
+  const decisions = (await decisionsFor(db, organizationId, [], [])).filter(
+    (d) => d.level === 'organization' && d.action === 'approve',
+  );
+  const ids = [...new Set(decisions.map((d) => d.update_id))].sort((a, b) => a - b);
+  const out = [];
+  for (const id of ids) {
+    const u = await getUpdate(db, id);
+    if (u)
+      out.push({
+        id: u.id,
+        name: u.name,
+        kb: u.kb,
+        packageName: u.package_name,
+        version: u.version,
+        osFamily: u.os_family,
+        severity: u.severity,
+        isSecurity: u.is_security,
+      });
+  }
+  return out;
 }

@@ -1,5 +1,10 @@
 import type { Page } from '../store/paging.ts';
-import { listDeviceUpdates, type DeviceUpdateFilter } from '../store/repos/updates-repo.ts';
+import { OUTSTANDING } from '../core/status.ts';
+import {
+  listDeviceUpdates,
+  organizationInventory,
+  type DeviceUpdateFilter,
+} from '../store/repos/updates-repo.ts';
 import { effectiveApprovals } from './approvals.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
@@ -80,4 +85,25 @@ export async function queryDeviceUpdates(ctx: Context, deviceId: number, f: Devi
       };
     }),
   };
+}
+
+/**
+ * The patch inventory of an organization (GravityZone's getPatchInventory): every patch its devices in
+ * the caller's scope still miss, with vendor, product, severity and the devices that miss it.
+ */
+export async function organizationPatchInventory(ctx: Context, organizationId: number) {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  const rows = await organizationInventory(ctx.store.db, ctx.access, organizationId, OUTSTANDING);
+  return rows.map((r) => ({
+    updateId: r.id,
+    name: r.name,
+    kb: r.kb,
+    packageName: r.package_name,
+    vendor: r.vendor,
+    product: r.product,
+    severity: r.severity,
+    isSecurity: r.is_security,
+    deviceIds: r.deviceIds,
+  }));
 }

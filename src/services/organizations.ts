@@ -210,3 +210,23 @@ export async function deleteOrganization(ctx: Context, id: number): Promise<void
     await deleteRow(tx, id);
   });
 }
+
+/**
+ * The organization a caller means when it names none (GravityZone: "the company linked to the user who
+ * generated the API key"): the one organization its scope covers. A scope over every organization or over
+ * several names no single one, so the caller must say which.
+ */
+export function defaultOrganization(ctx: Context, param = 'organizationId'): number {
+  ctx.authorize('read');
+  const a = ctx.access;
+  const orgs = new Set([...a.organizations, ...a.groups.keys()]);
+  if (!a.all && orgs.size === 1) return [...orgs][0]!;
+  throw invalid(`${param} is required`, [
+    {
+      path: param,
+      message: a.all
+        ? 'is required: your key covers every organization'
+        : 'is required: your key covers several organizations',
+    },
+  ]);
+}

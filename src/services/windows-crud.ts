@@ -24,6 +24,7 @@ import {
 } from '../store/repos/windows-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { visiblePolicy } from './policies.ts';
 import { authorizeTargets, inTargetScope, windowTargets } from './targets.ts';
 
 // Maintenance windows: named settings per organization, assigned to policies or groups.
@@ -39,6 +40,8 @@ export interface WindowView {
   /** the native form of the settings */
   settings: GzFormWindowSettings;
   assignments: { policies: number[]; groups: number[] };
+  /** whether users other than its author may change it (GravityZone's allowChangeByOtherUsers) */
+  allowChangeByOtherUsers: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,7 +51,15 @@ export interface WindowInput {
   name: string;
   settings: unknown;
   assignments?: { policies?: number[]; groups?: number[] };
+  allowChangeByOtherUsers?: boolean;
 }
+
+/**
+ * How a face's settings become the stored ones: the native reader by default; a dialect passes its own
+ * (GravityZone's parameters, faces/gravityzone/window-settings.ts), which validates with the same core
+ * rules (core/windows/read.ts, model.ts). Called after the authorization checks.
+ */
+export type SettingsReader = (settings: unknown) => MaintenanceWindowSettings;
 
 /** the stored settings of a window row */
 export const storedSettings = (row: Pick<WindowRow, 'settings'>): MaintenanceWindowSettings =>
@@ -62,6 +73,7 @@ async function view(db: Db, row: WindowRow): Promise<WindowView> {
     name: row.name,
     settings: gzFormOf(storedSettings(row)),
     assignments: a,
+    allowChangeByOtherUsers: row.allow_change_by_other_users,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -113,13 +125,17 @@ const nameTaken = (name: string) =>
 
 const asJson = (s: MaintenanceWindowSettings) => s as unknown as Record<string, unknown>;
 
-export async function createWindow(ctx: Context, input: WindowInput): Promise<WindowView> {
+export async function createWindow(
+  ctx: Context,
+  input: WindowInput,
+  read: SettingsReader = parseWindowSettings,
+): Promise<WindowView> {
   ctx.authorize('manage_policies');
   ctx.seeOrganization(input.organizationId);
   if (!ctx.ownsOrganization(input.organizationId))
     throw forbidden(`your scope covers only some groups of organization ${input.organizationId}`);
   const name = parseName(input.name);
-  const settings = parseWindowSettings(input.settings);
+  const settings = read(input.settings);
   try {
     return await ctx.store.transaction(async (tx) => {
       const a = await checkAssignments(tx, input.organizationId, input.assignments ?? {});
@@ -127,6 +143,9 @@ export async function createWindow(ctx: Context, input: WindowInput): Promise<Wi
         organization_id: input.organizationId,
         name,
         settings: asJson(settings),
+        ...(input.allowChangeByOtherUsers !== undefined
+          ? { allow_change_by_other_users: input.allowChangeByOtherUsers }
+          : {}),
       });
       await replaceWindowAssignments(tx, row.id, a);
       await record(ctx, tx, {
@@ -171,17 +190,26 @@ export async function getWindow(ctx: Context, id: number): Promise<WindowView> {
 export async function updateWindow(
   ctx: Context,
   id: number,
-  patch: { name?: string; settings?: unknown; assignments?: { policies?: number[]; groups?: number[] } },
+  patch: {
+    name?: string;
+    settings?: unknown;
+    assignments?: { policies?: number[]; groups?: number[] };
+    allowChangeByOtherUsers?: boolean;
+  },
+  read: SettingsReader = parseWindowSettings,
 ): Promise<WindowView> {
   ctx.authorize('manage_policies');
   const before = await visibleWindow(ctx, id);
   const name = patch.name === undefined ? undefined : parseName(patch.name);
-  const settings = patch.settings === undefined ? undefined : parseWindowSettings(patch.settings);
+  const settings = patch.settings === undefined ? undefined : read(patch.settings);
   try {
     return await ctx.store.transaction(async (tx) => {
       const row = await updateWindowRow(tx, id, {
         ...(name !== undefined ? { name } : {}),
         ...(settings ? { settings: asJson(settings) } : {}),
+        ...(patch.allowChangeByOtherUsers !== undefined
+          ? { allow_change_by_other_users: patch.allowChangeByOtherUsers }
+          : {}),
       });
       if (patch.assignments) {
         const a = await checkAssignments(tx, row.organization_id, patch.assignments);
@@ -216,5 +244,52 @@ export async function deleteWindow(ctx: Context, id: number): Promise<void> {
       subjectId: id,
       data: { name: row.name },
     });
+  });
+}
+
+/**
+ * Adds windows to a policy's assignments or takes them off (GravityZone's assign / unassign methods).
+ * Every window and the policy must be visible and of one organization, else nothing changes; windows
+ * already (or not) assigned are left as they are.
+ */
+export async function assignWindowsToPolicy(
+  ctx: Context,
+  policyId: number,
+  windowIds: readonly number[],
+  assign: boolean,
+): Promise<void> {
+  ctx.authorize('manage_policies');
+  const policy = await visiblePolicy(ctx, policyId);
+  const rows: WindowRow[] = [];
+  for (const id of new Set(windowIds)) {
+    const row = await visibleWindow(ctx, id);
+    if (row.organization_id !== policy.organization_id)
+      throw invalid(`maintenance window ${id} is not in the organization of policy ${policyId}`);
+    rows.push(row);
+  }
+  const db = ctx.store.db;
+  const current = await windowAssignments(
+    db,
+    rows.map((r) => r.id),
+  );
+  await ctx.store.transaction(async (tx) => {
+    for (const row of rows) {
+      const a = current.get(row.id)!;
+      const has = a.policies.includes(policyId);
+      if (has === assign) continue;
+      const policies = assign ? [...a.policies, policyId] : a.policies.filter((p) => p !== policyId);
+      await replaceWindowAssignments(tx, row.id, { policies, groups: a.groups });
+      await record(ctx, tx, {
+        kind: 'window.updated',
+        organizationId: row.organization_id,
+        subjectType: 'maintenance_window',
+        subjectId: row.id,
+        data: {
+          name: row.name,
+          changed: ['assignments'],
+          [assign ? 'assignedPolicy' : 'unassignedPolicy']: policyId,
+        },
+      });
+    }
   });
 }

@@ -353,6 +353,8 @@ export interface MaintenanceWindowsTable {
   organization_id: number;
   name: string;
   settings: Json;
+  /** GravityZone's allowChangeByOtherUsers (migration 0014) */
+  allow_change_by_other_users: Generated<boolean>;
   created_at: Stamp;
   updated_at: Stamp;
 }

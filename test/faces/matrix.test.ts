@@ -11,6 +11,9 @@ import { Context, systemContext } from '../../src/services/context.ts';
 import { createApiKey } from '../../src/services/identity.ts';
 import { ingestScan } from '../../src/services/scans.ts';
 import type { Store } from '../../src/store/db.ts';
+import { AREAS } from '../../src/faces/gravityzone/areas.ts';
+import { gzId, patchGuid } from '../../src/faces/gravityzone/ids.ts';
+import { validParams } from '../core/windows/gz-helpers.ts';
 
 // The tenancy matrix: every route of every face (from the route table, so a route is covered the day it is
 // added) × every kind of caller × the objects of the OTHER tenant. Each route declares its rule in its config
@@ -235,6 +238,67 @@ const QUERIES: Record<string, (v: Victims) => string[]> = {
   'GET /api': (v) => nsightReads(v).slice(0, 1),
   'POST /api': (v) => nsightWrites(v).slice(0, 1),
 };
+
+// ---- the GravityZone face: one route per API area, the objects named in JSON-RPC params ----------------
+
+const JSONRPC = '/api/v1.0/jsonrpc/';
+const isRpcArea = (r: RouteEntry) => r.method === 'POST' && r.url.startsWith(JSONRPC) && !r.url.endsWith('*');
+
+/**
+ * Per JSON-RPC method, the params it is tried with, naming the victims' objects (a method without an entry
+ * fails the test). Each call is compared with the same call naming objects that do not exist: another
+ * tenant's objects must answer exactly as those (ids aside), and no answer may show the victims' rows.
+ */
+const RPC_CALLS: Record<string, ((v: Victims) => Record<string, unknown>)[]> = {
+  createPatchManagementMaintenanceWindow: [
+    (v) => {
+      const p = validParams();
+      p.settings.installPatchesSettings.manuallyApprovedPatchIds = [patchGuid(v.update)];
+      return { ...p, name: 'intruding window', companyId: gzId('company', v.org) };
+    },
+  ],
+  updatePatchManagementMaintenanceWindow: [(v) => ({ id: gzId('window', v.window), name: 'taken' })],
+  getMaintenanceWindowsList: [(v) => ({ companyId: gzId('company', v.org) }), () => ({ perPage: 100 })],
+  getMaintenanceWindowDetails: [(v) => ({ maintenanceWindowId: gzId('window', v.window) })],
+  deleteMaintenanceWindow: [(v) => ({ maintenanceWindowId: gzId('window', v.window) })],
+  assignMaintenanceWindows: [
+    (v) => ({ policyId: gzId('policy', v.policy), maintenanceWindowIds: [gzId('window', v.window)] }),
+  ],
+  unassignMaintenanceWindows: [
+    (v) => ({ policyId: gzId('policy', v.policy), maintenanceWindowIds: [gzId('window', v.window)] }),
+  ],
+  getManuallyApprovedPatches: [(v) => ({ companyId: gzId('company', v.org) })],
+  getMissingPatches: [(v) => ({ endpointId: gzId('endpoint', v.device) })],
+  getPatchInventory: [(v) => ({ companyId: gzId('company', v.org) })],
+  getInstalledPatches: [(v) => ({ endpointId: gzId('endpoint', v.device) })],
+  createPatchScanTask: [(v) => ({ targetIds: [gzId('endpoint', v.device)] })],
+  createPatchInstallTask: [
+    (v) => ({ targetIds: [gzId('endpoint', v.device)], patchIds: [patchGuid(v.update)] }),
+    (v) => ({ targetIds: [gzId('group', v.group)] }),
+  ],
+  getEndpointsList: [
+    (v) => ({ parentId: gzId('company', v.org) }),
+    (v) => ({ parentId: gzId('group', v.group) }),
+    () => ({ perPage: 100 }),
+  ],
+  getManagedEndpointDetails: [(v) => ({ endpointId: gzId('endpoint', v.device) })],
+  createScanTask: [
+    (v) => ({ targetIds: [gzId('endpoint', v.device)] }),
+    (v) => ({ targetIds: [gzId('group', v.group)] }),
+  ],
+  getTaskStatus: [(v) => ({ taskId: gzId('task', v.instance) })],
+  getCompanyDetails: [(v) => ({ companyId: gzId('company', v.org) })],
+  getCompaniesList: [(v) => ({ parentId: gzId('company', v.org) }), () => ({})],
+  getPoliciesList: [(v) => ({ companyId: gzId('company', v.org) }), () => ({ perPage: 100 })],
+  getPolicyDetails: [(v) => ({ policyId: gzId('policy', v.policy) })],
+  getApiKeyDetails: [() => ({})],
+};
+const readsOnly = (method: string) => method.startsWith('get');
+/** the same ids for objects that do not exist */
+const GHOST_ID = 987_654;
+/** ids (24 hex digits, patch GUIDs) replaced, to compare answers naming other objects */
+const withoutIds = (text: string) =>
+  text.replace(/[0-9a-f]{24}/g, 'ID').replace(/\{[0-9A-F]{8}-[0-9A-F]{4}-0000-0000-000000000000\}/g, 'PATCH');
 
 /** the value of a path parameter, by the segment before it (a new kind of parameter fails the test) */
 function param(route: string, name: string, v: Victims, g: Globals): string {
@@ -555,6 +619,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
     scope: RouteScope,
     query?: (v: Victims) => string,
   ): Promise<string[]> {
+    if (isRpcArea(r) && scope !== 'public') return checkRpcArea(r);
     const key = `${r.method} ${r.url}`;
     const problems: string[] = [];
     const bodyFor = (v: Victims) =>
@@ -661,6 +726,99 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
                 `answered 2xx: ${succeeded.join(', ') || 'none'})`,
             ),
           );
+        }
+      }
+    }
+    return problems;
+  }
+
+  /** a JSON-RPC call with GravityZone's credential (Basic base64(key + ":")), or another Authorization */
+  async function rpc(url: string, method: string, params: unknown, authorization: string | undefined) {
+    const r = await app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      payload: JSON.stringify({ id: 1, jsonrpc: '2.0', method, params }),
+    });
+    return { status: r.statusCode, text: r.body };
+  }
+  const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+
+  /**
+   * A GravityZone area: every method with the victims' objects in its params. Without credentials, or
+   * with a device's, 401; the global administrator reads A1's objects; a caller of another tenant gets
+   * exactly the answer it gets for objects that do not exist (ids aside) and nothing changes; a caller
+   * scoped to a group (alpha1) never sees alpha2's rows nor changes them.
+   */
+  async function checkRpcArea(r: RouteEntry): Promise<string[]> {
+    const area = r.url.slice(JSONRPC.length);
+    const methods = Object.keys(AREAS[area]?.methods ?? {});
+    const problems: string[] = [];
+    if (!methods.length) return [`no GravityZone area "${area}"`];
+    const ghost: Victims = {
+      ...B1,
+      label: 'nobody',
+      org: GHOST_ID,
+      group: GHOST_ID,
+      device: GHOST_ID,
+      policy: GHOST_ID,
+      window: GHOST_ID,
+      task: GHOST_ID,
+      instance: GHOST_ID,
+      job: GHOST_ID,
+      update: GHOST_ID,
+    };
+    for (const method of methods) {
+      const calls = RPC_CALLS[method];
+      if (!calls) {
+        problems.push(`${method}: no params for this method in RPC_CALLS (add them)`);
+        continue;
+      }
+      for (const [n, params] of calls.entries()) {
+        const what = `${method}#${n}`;
+        const tenants: { actor: Actor; victims: Victims; groupOnly: boolean }[] = [];
+        for (const actor of actors) {
+          const say = (x: string) => problems.push(`${actor.name}: ${what} ${x}`);
+          const first = actor.passes[0]?.victims ?? A1;
+          if (actor.kind === 'none' || actor.kind === 'device') {
+            const res = await rpc(
+              r.url,
+              method,
+              params(first),
+              actor.auth ? `Bearer ${actor.auth}` : undefined,
+            );
+            if (res.status !== 401) say(`→ ${res.status}, not 401`);
+          } else if (actor.kind === 'global') {
+            if (!readsOnly(method)) continue;
+            const res = await rpc(r.url, method, params(A1), basic(actor.auth!));
+            if (res.status !== 200 || !('result' in JSON.parse(res.text)))
+              say(`the global administrator got ${res.status} ${res.text.slice(0, 200)}`);
+          } else
+            for (const p of actor.passes)
+              if (!p.groupOnly || AREAS[area]!.scope === 'group')
+                tenants.push({ actor, victims: p.victims, groupOnly: p.groupOnly ?? false });
+        }
+        // the other tenant's callers, grouped by victims: one snapshot before and after each group
+        for (const v of new Set(tenants.map((x) => x.victims))) {
+          const before = readsOnly(method) ? '' : await snapshot(v);
+          for (const { actor, groupOnly } of tenants.filter((x) => x.victims === v)) {
+            const say = (x: string) => problems.push(`${actor.name}: ${what} ${x}`);
+            const res = await rpc(r.url, method, params(v), basic(actor.auth!));
+            const at = `(${v.label}'s objects)`;
+            if (res.status !== 200) say(`${at} → HTTP ${res.status} ${res.text.slice(0, 200)}`);
+            if (v.marker.test(res.text)) say(`${at} shows ${v.label}'s rows: ${res.text.slice(0, 200)}`);
+            if (!groupOnly) {
+              const none = await rpc(r.url, method, params(ghost), basic(actor.auth!));
+              if (withoutIds(res.text) !== withoutIds(none.text))
+                say(
+                  `${at} answers ${res.text.slice(0, 200)}, but for objects that do not exist ${none.text.slice(0, 200)}`,
+                );
+            }
+          }
+          if (!readsOnly(method)) {
+            const after = await snapshot(v);
+            if (after !== before) problems.push(`${what} by another tenant changed ${v.label}'s objects`);
+          }
         }
       }
     }

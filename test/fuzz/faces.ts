@@ -21,6 +21,7 @@ import {
   type QueryPair,
 } from './generators.ts';
 import { odataPairs } from './odata.ts';
+import { gravityzone } from './jsonrpc.ts';
 import { xmlBody } from './xml.ts';
 
 // The faces the fuzz knows, one entry each: which routes of the route table are theirs, which
@@ -29,10 +30,10 @@ import { xmlBody } from './xml.ts';
 // new face's routes fail the fuzz suite until the face registers here.
 //
 // To register a face: add an entry to FACES (before `native` if its prefix starts with /api/v1). The
-// JSON-RPC and SOAP faces do not exist yet; when they arrive, each adds one entry whose `body` builds
-// its envelopes from its grammar (a JSON-RPC 2.0 request over the face's method names with params from
-// their schemas, batches, ids of every type, notifications; a SOAP 1.1/1.2 envelope over its operations,
-// with the XML mutations of xml.ts) and whose `owns` matches its prefix.
+// JSON-RPC face (GravityZone) is jsonrpc.ts: requests over each area's method names with params from its
+// grammar, batches, ids of every type, notifications. The SOAP face does not exist yet; when it arrives it
+// adds one entry whose `body` builds SOAP 1.1/1.2 envelopes over its operations, with the XML mutations
+// of xml.ts, and whose `owns` matches its prefix.
 
 /**
  * The credential a request carries, resolved by the runner when it sends (credentials are re-made when
@@ -46,6 +47,8 @@ export type AuthKind =
   | 'device'
   | 'kaseya-admin'
   | 'kaseya-scoped'
+  | 'gz-admin'
+  | 'gz-scoped'
   | `raw:${string}`;
 
 /** the body of a request and its Content-Type */
@@ -293,7 +296,8 @@ const kaseyaBasic: fc.Arbitrary<AuthKind> = fc
 
 const kaseya: FaceFuzz = {
   name: 'kaseya',
-  owns: (r) => r.url === KASEYA || r.url.startsWith(`${KASEYA}/`),
+  // GravityZone's /api/v1.0/jsonrpc lies inside this prefix and is not Kaseya's
+  owns: (r) => (r.url === KASEYA || r.url.startsWith(`${KASEYA}/`)) && !gravityzone.owns(r),
   auth: (r) =>
     r.url === `${KASEYA}/auth`
       ? weighted([kaseyaBasic, 6], ['none', 1], [garbageAuth, 1], ['kaseya-admin', 1])
@@ -389,7 +393,8 @@ const nable: FaceFuzz = {
 };
 
 /** every face, first match wins */
-export const FACES: readonly FaceFuzz[] = [kaseya, nable, native, agent, root];
+/** (GravityZone's paths lie inside Kaseya's prefix: it comes first) */
+export const FACES: readonly FaceFuzz[] = [gravityzone, kaseya, nable, native, agent, root];
 
 /** the face of a route (undefined: a face nobody registered) */
 export const faceOf = (route: RouteEntry) => FACES.find((f) => f.owns(route));

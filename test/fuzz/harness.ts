@@ -63,6 +63,8 @@ interface Credentials {
   device: string;
   kaseyaAdmin: string;
   kaseyaScoped: string;
+  /** an API key of the scoped operator (GravityZone's credential is an API key) */
+  scopedKey: string;
 }
 
 /** the address the runner's own sign-ins come from: the fuzz's failed sign-ins throttle 127.0.0.1 */
@@ -343,6 +345,7 @@ export class Fuzzer {
       device: '',
       kaseyaAdmin: '',
       kaseyaScoped: '',
+      scopedKey: '',
     };
     await this.provisionAdmin();
     await this.provisionScoped();
@@ -388,6 +391,9 @@ export class Fuzzer {
     });
     this.creds.scoped = await this.login(username, password);
     this.creds.kaseyaScoped = await this.kaseyaLogin(username, password);
+    this.creds.scopedKey = (
+      await this.must('POST', '/api/v1/api-keys', this.creds.scoped, { name: `fuzz-operator-${n}` })
+    ).key as string;
   }
 
   private async provisionDevice() {
@@ -418,6 +424,7 @@ export class Fuzzer {
       }
       if (
         !(await ok('GET', '/api/v1/me', this.creds.scoped)) ||
+        !(await ok('GET', '/api/v1/me', this.creds.scopedKey)) ||
         !(await ok('GET', '/api/v1.0/echoauth', this.creds.kaseyaScoped))
       ) {
         this.stats.reprovisioned++;
@@ -453,6 +460,9 @@ export class Fuzzer {
 
   private authorization(auth: AuthKind | string): string | undefined {
     if (auth.startsWith('raw:')) return auth.slice(4);
+    // GravityZone: Basic base64(apiKey + ":")
+    const basicKey = { 'gz-admin': this.creds.adminKey, 'gz-scoped': this.creds.scopedKey }[auth];
+    if (basicKey) return `Basic ${Buffer.from(`${basicKey}:`).toString('base64')}`;
     const token = {
       'admin-key': this.creds.adminKey,
       'admin-session': this.creds.adminSession,

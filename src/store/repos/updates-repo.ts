@@ -236,3 +236,46 @@ export function installableUpdatesOf(db: Db, deviceIds: readonly number[]) {
     .orderBy('u.name')
     .execute();
 }
+
+/**
+ * The patch inventory of an organization: each update some visible device of it still needs (statuses
+ * among `statuses`), with its vendor and product and the devices that need it, by update name.
+ */
+export async function organizationInventory(
+  db: Db,
+  access: Access,
+  organizationId: number,
+  statuses: readonly UpdateStatus[],
+) {
+  const rows = await db
+    .selectFrom('device_updates as du')
+    .innerJoin('devices as d', 'd.id', 'du.device_id')
+    .innerJoin('updates as u', 'u.id', 'du.update_id')
+    .leftJoin('products as p', 'p.id', 'u.product_id')
+    .leftJoin('vendors as v', 'v.id', 'p.vendor_id')
+    .select([
+      'u.id',
+      'u.name',
+      'u.kb',
+      'u.package_name',
+      'u.severity',
+      'u.is_security',
+      'p.name as product',
+      'v.name as vendor',
+      'du.device_id',
+    ])
+    .where('du.organization_id', '=', organizationId)
+    .where('du.status', 'in', statuses.length ? [...statuses] : [''])
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .orderBy('u.name')
+    .orderBy('u.id')
+    .orderBy('du.device_id')
+    .execute();
+  const out = new Map<number, Omit<(typeof rows)[number], 'device_id'> & { deviceIds: number[] }>();
+  for (const { device_id, ...u } of rows) {
+    const e = out.get(u.id) ?? { ...u, deviceIds: [] };
+    e.deviceIds.push(device_id);
+    out.set(u.id, e);
+  }
+  return [...out.values()];
+}
