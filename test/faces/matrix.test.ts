@@ -195,6 +195,21 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
   'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
   'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
   'PUT /api/v1.0/assetmgmt/patch/runnow': (v) => ({ AgentGuids: [String(v.device)] }),
+  'POST /api/servergroups': (v) => ({
+    name: 'intruders',
+    refresh_interval: 1440,
+    parent_server_group_id: v.group,
+  }),
+  'PUT /api/servergroups/:id': (v) => ({
+    name: 'taken',
+    refresh_interval: 1440,
+    parent_server_group_id: v.group,
+  }),
+  'POST /api/servers/:id/queues': () => ({ command_type_name: 'InstallAllUpdates' }),
+  'PUT /api/servers/:id': (v) => ({ server_group_id: v.group, custom_name: 'taken' }),
+  'POST /api/servers/batch': (v) => ({ action: 'delete', batch: [v.device] }),
+  'POST /api/policies/:id/action': () => ({ action: 'remediateAll' }),
+  'PUT /api/approvals/:id': () => ({ status: 'approved' }),
   'DELETE /api/v1.0/assetmgmt/patch': (v) => ({ AgentGuids: [String(v.device)] }),
   'PUT /api/v1.0/assetmgmt/patch/:agentId/setignore': (v) => ({ PatchIds: [String(v.update)] }),
   'PUT /api/v1.0/assetmgmt/patch/:agentId/schedule': () => ({
@@ -247,16 +262,27 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     roles: g.role,
     scopes: g.scope,
     'api-keys': g.apiKey,
+    // the Automox face (/api/<resource>)
+    servers: v.device,
+    servergroups: v.group,
+    orgs: v.org,
+    approvals: v.update,
   };
   const p = bySegment[seg];
   if (p === undefined) throw new Error(`${route}: no value for :id after /${seg} (add it here)`);
   return String(p);
 }
 
+/** the Automox face names the organization in the `o` query parameter of every call */
+const AUTOMOX =
+  /^\/api\/(policies|policystats|servers|servergroups|orgs|approvals|users|events|reports)(\/|$)/;
+const namesOrgInQuery = (route: string) => AUTOMOX.test(route);
+
 function fill(route: string, v: Victims, g: Globals): string {
-  return route
+  const path = route
     .replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => param(route, n, v, g))
     .replace(/\*$/, () => param(route, '*', v, g));
+  return namesOrgInQuery(route) ? `${path}?o=${v.org}` : path;
 }
 
 const hasParams = (url: string) => /[:*]/.test(url);
@@ -583,9 +609,10 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         if (v.marker.test(res.text))
           say(`${at} → ${res.status} shows ${v.label}'s rows: ${res.text.slice(0, 200)}`);
         // a path naming another tenant's object, or a write naming it in its body
-        const names = hasParams(r.url)
-          ? mutating(r.method) || !(groupOnly && orgOnly(r.url))
-          : mutating(r.method);
+        const names =
+          hasParams(r.url) || namesOrgInQuery(r.url)
+            ? mutating(r.method) || !(groupOnly && orgOnly(r.url))
+            : mutating(r.method);
         const denied = res.status === 404 || res.status === 403;
         const refused = res.status === 401 || res.status === 403;
         switch (scope) {

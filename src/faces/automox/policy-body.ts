@@ -94,6 +94,12 @@ const NATIVE_TO_AUTOMOX: readonly [RegExp, string][] = [
 ];
 const CONFIG_SETTINGS = new Set<string>(SETTINGS);
 
+/** native field names that core messages mention */
+const MESSAGE_WORDS: Record<string, string> = {
+  deferralPeriodsHours: 'custom_notification_deferment_periods',
+  maxDeferrals: 'custom_notification_max_delays',
+};
+
 /** the Automox name of a native issue path, keeping an index suffix (`filters[2]`, `advanced_filter[0].right`) */
 export function automoxPath(path: string): string {
   for (const [re, name] of NATIVE_TO_AUTOMOX) {
@@ -110,7 +116,11 @@ export function automoxPath(path: string): string {
 /** a domain error whose issues name native fields, renamed to the Automox ones */
 export function renameIssues(e: unknown): unknown {
   if (!(e instanceof DomainError) || e.kind !== 'invalid' || !e.issues.length) return e;
-  const issues: FieldIssue[] = e.issues.map((i) => ({ ...i, path: automoxPath(i.path) }));
+  const issues: FieldIssue[] = e.issues.map((i) => ({
+    ...i,
+    path: automoxPath(i.path),
+    message: i.message.replace(/\b(deferralPeriodsHours|maxDeferrals)\b/g, (w) => MESSAGE_WORDS[w] ?? w),
+  }));
   return invalid(`invalid policy: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
 }
 

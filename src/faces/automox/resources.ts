@@ -231,6 +231,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const ctx = await kit.ctxOf(req);
     const o = kit.org(req, ctx);
     const id = kit.id(req);
+    const device = await serverIn(ctx, id, o);
     const b = req.body as unknown;
     const issues = new Issues();
     if (!isRecord(b)) issues.add('body', `must be a JSON object {"command_type_name": …}, ${got(b)}`);
@@ -245,7 +246,6 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     if ((cmd === 'InstallUpdate' || cmd === 'PolicyRemediate') && !(typeof args === 'string' && args.trim()))
       issues.add('args', `is required with ${String(cmd)}`);
     issues.throwIfAny('invalid command');
-    const device = await serverIn(ctx, id, o);
     const argText = typeof args === 'string' ? args.trim() : '';
     let instanceIds: number[] = [];
     switch (cmd) {
@@ -473,6 +473,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   // ---- organizations, packages, approvals ----
   app.get('/orgs', { config: { scope: 'organization' } }, async (req) => {
     const ctx = await kit.ctxOf(req);
+    kit.orgOptional(req, ctx); // an `o` outside the scope is refused here as everywhere
     const { limit, offset } = kit.page(req);
     const r = await listOrganizations(ctx, {}, { limit, offset, sort: [] });
     return r.items.map((org) => ({

@@ -402,14 +402,14 @@ eachDriver('Automox policies', (h) => {
         'periods without max delays',
         body({}, { custom_notification_max_delays: undefined }),
         [
-          'configuration.custom_notification_max_delays is required when deferralPeriodsHours are given (how many times may a user defer?)',
+          'configuration.custom_notification_max_delays is required when custom_notification_deferment_periods are given (how many times may a user defer?)',
         ],
       ],
       [
         'max delays without periods',
         body({}, { custom_notification_deferment_periods: undefined }),
         [
-          'configuration.custom_notification_deferment_periods must list at least one period when maxDeferrals is 3',
+          'configuration.custom_notification_deferment_periods must list at least one period when custom_notification_max_delays is 3',
         ],
       ],
       ['schedule_days missing', body({ schedule_days: undefined }), ['schedule_days is required']],
