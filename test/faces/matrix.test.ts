@@ -281,7 +281,8 @@ const namesOrgInQuery = (route: string) => AUTOMOX.test(route);
 function fill(route: string, v: Victims, g: Globals): string {
   const path = route
     .replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => param(route, n, v, g))
-    .replace(/\*$/, () => param(route, '*', v, g));
+    // an Automox resource's not-found route: one segment would reach the resource's `:id` route
+    .replace(/\*$/, () => (namesOrgInQuery(route) ? 'matrix/none' : param(route, '*', v, g)));
   return namesOrgInQuery(route) ? `${path}?o=${v.org}` : path;
 }
 
