@@ -80,7 +80,9 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal(q.body.response, 'queued');
     const native = await s.admin.get(`/api/v1/devices/${s.world.deviceA.id}/updates?sort=name`);
     const ssl = native.body.items.find((u: { name: string }) => u.name === 'openssl');
-    assert.equal(ssl.status, 'queued');
+    // approved on the device and an install job waits for the agent (queued when the agent takes it)
+    assert.equal(ssl.status, 'pending');
+    assert.equal(ssl.approval.level, 'device');
     const queues = await s.ax.get(`/api/servers/${s.world.deviceA.id}/queues?o=${A}`);
     assert.equal(queues.status, 200);
     assert.ok(queues.body.some((x: { command_type_name: string }) => x.command_type_name === 'install'));
