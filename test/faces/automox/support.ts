@@ -24,7 +24,7 @@ export function automox(app: FastifyInstance, key?: string) {
       },
       ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = r.body ? JSON.parse(r.body) : undefined;
     } catch {
