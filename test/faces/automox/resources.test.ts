@@ -202,4 +202,94 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     const orgPackages = await s.ax.get(`/api/orgs/${A}/packages?o=${A}`);
     assert.equal(orgPackages.body.length, 6);
   });
+
+  it('moves, renames and deletes servers, one or by batch, only within o', async () => {
+    const d = s.world.deviceA2.id;
+    const bad = await s.ax.put(`/api/servers/${d}?o=${A}`, { custom_name: 5 });
+    assert.deepEqual(bad.body.errors, ['custom_name must be a string, got 5', 'server_group_id is required']);
+    const moved = await s.ax.put(`/api/servers/${d}?o=${A}`, {
+      server_group_id: s.world.groupA.id,
+      custom_name: 'web-2-renamed',
+      tags: ['dmz'],
+    });
+    assert.equal(moved.status, 204, moved.text);
+    const native = await s.admin.get(`/api/v1/devices/${d}`);
+    assert.deepEqual(
+      [native.body.groupId, native.body.name, native.body.tags],
+      [s.world.groupA.id, 'web-2-renamed', ['dmz']],
+    );
+    const other = await s.ax.post(`/api/servers/batch?o=${A}`, {
+      action: 'delete',
+      batch: [d, s.world.deviceB.id],
+    });
+    assert.equal(other.status, 404, other.text);
+    assert.equal(
+      (await s.admin.get(`/api/v1/devices/${d}`)).status,
+      200,
+      'nothing deleted when one id is wrong',
+    );
+    const badBatch = await s.ax.post(`/api/servers/batch?o=${A}`, { action: 'explode', batch: [] });
+    assert.deepEqual(badBatch.body.errors, [
+      'action must be delete, got the string "explode"',
+      'batch must be an array of 1 to 500 server ids',
+    ]);
+    const ok = await s.ax.post(`/api/servers/batch?o=${A}`, { action: 'delete', batch: [d] });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await s.ax.get(`/api/servers/${d}?o=${A}`)).status, 404);
+  });
+
+  it('checks policy actions and previews what a policy would install per device', async () => {
+    const p = await s.ax.post(`/api/policies?o=${A}`, {
+      name: 'Critical',
+      policy_type_name: 'patch',
+      organization_id: A,
+      configuration: {
+        notify_user: false,
+        patch_rule: 'filter',
+        filter_type: 'severity',
+        severity_filter: ['critical'],
+      },
+      schedule_days: 2,
+      schedule_weeks_of_month: 62,
+      schedule_months: 8190,
+      schedule_time: '05:00',
+      server_groups: [s.world.groupA.id],
+    });
+    assert.equal(p.status, 201, p.text);
+    const id = p.body.id;
+    const bad = await s.ax.post(`/api/policies/${id}/action?o=${A}`, { action: 'remediateEverything' });
+    assert.deepEqual(bad.body.errors, [
+      'action must be remediateAll or remediateServer, got the string "remediateEverything"',
+    ]);
+    const noServer = await s.ax.post(`/api/policies/${id}/action?o=${A}`, { action: 'remediateServer' });
+    assert.deepEqual(noServer.body.errors, ['serverId must be a positive integer id, got nothing']);
+    const foreign = await s.ax.post(`/api/policies/${id}/action?o=${A}`, {
+      action: 'remediateServer',
+      serverId: s.world.deviceB.id,
+    });
+    assert.deepEqual(foreign.body.errors, [`serverId is not a device that policy ${id} targets`]);
+    const preview = await s.ax.post(`/api/policies/device-filters-preview?o=${A}`, { policy_id: id });
+    assert.equal(preview.status, 200, preview.text);
+    const dev = preview.body.find((x: { id: number }) => x.id === s.world.deviceA.id);
+    assert.deepEqual(
+      dev.packages.map((u: { name: string }) => u.name),
+      ['liblzma5'],
+    );
+    assert.match(dev.next_occurrence, /Z$/);
+    const queue = `/api/servers/${s.world.deviceA.id}/queues?o=${A}`;
+    const before = (await s.ax.get(queue)).body.length;
+    const run = await s.ax.post(`/api/policies/${id}/action?o=${A}`, {
+      action: 'remediateServer',
+      serverId: s.world.deviceA.id,
+    });
+    assert.equal(run.status, 204, run.text);
+    const u = (await s.admin.get(`/api/v1/devices/${s.world.deviceA.id}/updates`)).body.items.find(
+      (x: { name: string }) => x.name === 'liblzma5',
+    );
+    assert.equal(u.status, 'pending');
+    const after = (await s.ax.get(queue)).body;
+    assert.equal(after.length, before + 1, 'one install queued on the server');
+    assert.equal(after[0].command_type_name, 'install');
+    assert.equal(after[0].args, String(u.updateId));
+  });
 });
