@@ -91,7 +91,25 @@ const NATIVE_TO_AUTOMOX: readonly [RegExp, string][] = [
   [/^behaviour\.notifications\.deferralPeriodsHours/, 'custom_notification_deferment_periods'],
   [/^behaviour\.notifications\.maxDeferrals/, 'custom_notification_max_delays'],
   [/^schedule/, 'schedule'],
+  [/^kind/, 'policy_type_name'],
+  [/^worklet\.scripts\[\d+\]\.osFamily/, 'os_family'],
+  [/^worklet\.scripts\[\d+\]\.evaluation(\.code)?/, 'evaluation_code'],
+  [/^worklet\.scripts\[\d+\]\.remediation(\.code)?/, 'remediation_code'],
+  [/^worklet\.scripts/, 'os_family'],
+  [/^requiredSoftware\.osFamily/, 'os_family'],
+  [/^requiredSoftware\.packageName/, 'package_name'],
+  [/^requiredSoftware\.packageVersion/, 'package_version'],
+  [/^requiredSoftware\.installation(\.code)?/, 'installation_code'],
 ];
+/** configuration fields of worklets and required-software policies */
+const SCRIPT_FIELDS = new Set([
+  'os_family',
+  'evaluation_code',
+  'remediation_code',
+  'package_name',
+  'package_version',
+  'installation_code',
+]);
 const CONFIG_SETTINGS = new Set<string>(SETTINGS);
 
 /** native field names that core messages mention */
@@ -107,8 +125,10 @@ export function automoxPath(path: string): string {
     if (!m) continue;
     let rest = path.slice(m[0].length);
     if (name === 'advanced_filter') rest = rest.replace(/\.field$/, '.left').replace(/\.value$/, '.right');
+    // a script's own fields (shell, code) are the Automox field itself
+    if (SCRIPT_FIELDS.has(name)) rest = rest.replace(/^\.(code|shell)$/, '');
     const full = `${name}${rest}`;
-    return CONFIG_SETTINGS.has(name) ? `configuration.${full}` : full;
+    return CONFIG_SETTINGS.has(name) || SCRIPT_FIELDS.has(name) ? `configuration.${full}` : full;
   }
   return path;
 }
@@ -273,6 +293,12 @@ export function readAutomoxPolicy(
       );
   }
 
+  if (type && type !== 'patch') {
+    const os = config.os_family;
+    if (os === undefined) issues.add('configuration.os_family', 'is required');
+    else if (typeof os !== 'string' || !OS_OF[os.toLowerCase()])
+      issues.add('configuration.os_family', `must be one of Windows, Linux, Mac, ${got(os)}`);
+  }
   const name = raw.name;
   if (name === undefined) issues.add('name', 'is required');
   issues.throwIfAny('invalid policy');
@@ -290,7 +316,7 @@ export function readAutomoxPolicy(
   const body: Record<string, unknown> = {
     name,
     notes: raw.notes ?? '',
-    rule: rule ?? { kind: 'all' },
+    ...(type === 'patch' ? { rule: rule ?? { kind: 'all' } } : scriptBody(type!, typeFields)),
     targets: { groups },
     schedule,
     behaviour: {
@@ -303,11 +329,51 @@ export function readAutomoxPolicy(
   return { organizationId: organizationId!, type: type!, body, configuration: typeFields };
 }
 
-/** configuration fields of the other policy types (seed's response schema) */
+/**
+ * configuration fields of the other policy types (seed's response schema). `test_code` of the schema is
+ * not taken: Patchline's worklet has one evaluation, `evaluation_code`.
+ */
 export const TYPE_FIELDS: Record<Exclude<PolicyTypeName, 'patch'>, readonly string[]> = {
-  custom: ['os_family', 'evaluation_code', 'remediation_code', 'test_code'],
+  custom: ['os_family', 'evaluation_code', 'remediation_code'],
   required_software: ['os_family', 'package_name', 'package_version', 'installation_code'],
 };
+
+/** Automox's OS family names (Windows, Linux, Mac) ↔ the domain's */
+const OS_OF: Record<string, string> = { windows: 'windows', linux: 'linux', mac: 'macos', macos: 'macos' };
+const OS_NAME: Record<string, string> = { windows: 'Windows', linux: 'Linux', macos: 'Mac' };
+
+/**
+ * The native payload of a worklet (`custom`) or a required-software policy. Scripts run with the shell
+ * of their OS family (sh on Linux and macOS, PowerShell on Windows). Missing or malformed values are
+ * left to the core's parser, whose issues come back under the Automox names (automoxPath).
+ */
+function scriptBody(type: Exclude<PolicyTypeName, 'patch'>, c: Json): Json {
+  const rawOs = c.os_family;
+  const osFamily = typeof rawOs === 'string' ? (OS_OF[rawOs.toLowerCase()] ?? rawOs) : rawOs;
+  const script = (v: unknown) => (v === undefined || v === null ? v : { code: v });
+  if (type === 'custom')
+    return {
+      kind: 'worklet',
+      worklet: {
+        scripts: [
+          {
+            osFamily,
+            evaluation: script(c.evaluation_code) ?? null,
+            remediation: script(c.remediation_code),
+          },
+        ],
+      },
+    };
+  return {
+    kind: 'required-software',
+    requiredSoftware: {
+      osFamily,
+      packageName: c.package_name,
+      packageVersion: c.package_version ?? null,
+      installation: script(c.installation_code),
+    },
+  };
+}
 
 function readRule(
   type: PolicyTypeName | undefined,
