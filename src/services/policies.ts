@@ -6,8 +6,10 @@ import {
   parsePolicy,
   type BehaviourBody,
   type PatchPolicy,
+  type PolicyKind,
   type RuleBody,
 } from '../core/policies/index.ts';
+import type { RequiredSoftwarePolicy, WorkletPolicy } from '../core/scripts/index.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
@@ -51,11 +53,17 @@ import { authorizeTargets, inTargetScope, policyTargetsOf } from './targets.ts';
 export interface PolicyView {
   id: number;
   organizationId: number;
+  /** patch, worklet or required-software (core/policies/kinds.ts) */
+  kind: PolicyKind;
   name: string;
   notes: string;
   enabled: boolean;
-  /** the rule and behaviour in the shape of a body (core/policies/format.ts): GET's answer can be PUT back */
-  rule: RuleBody;
+  /** the rule and behaviour in the shape of a body (core/policies/format.ts): GET's answer can be PUT back; null unless patch */
+  rule: RuleBody | null;
+  /** a worklet's scripts per OS family (core/scripts); null unless worklet */
+  worklet: WorkletPolicy | null;
+  /** a required-software policy's package and installation script; null unless required-software */
+  requiredSoftware: RequiredSoftwarePolicy | null;
   targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
   schedule: Schedule | null;
   behaviour: BehaviourBody;
@@ -99,10 +107,14 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
   return {
     id: row.id,
     organizationId: row.organization_id,
+    kind: row.kind as PolicyKind,
     name: row.name,
     notes: row.notes,
     enabled: row.enabled,
-    rule: formatRule(row.rule as unknown as PatchPolicy['rule']),
+    rule: row.kind === 'patch' ? formatRule(row.rule as unknown as PatchPolicy['rule']) : null,
+    worklet: row.kind === 'worklet' ? (row.payload as unknown as WorkletPolicy) : null,
+    requiredSoftware:
+      row.kind === 'required-software' ? (row.payload as unknown as RequiredSoftwarePolicy) : null,
     targets: { groups: t.groups, devices: t.devices, deviceFilter: t.filters[0] ?? null },
     schedule: (row.schedule ?? null) as Schedule | null,
     behaviour: formatBehaviour(row.behaviour as unknown as PatchPolicy['behaviour']),

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { POLICY_KINDS } from '../core/policies/kinds.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
 import { INSTANCE_STATUSES } from '../core/task-instances.ts';
 import {
@@ -230,10 +231,15 @@ const Loose = Type.Record(Type.String(), Type.Unknown());
 export const Policy = Type.Object({
   id: Id,
   organizationId: Id,
+  kind: Type.Enum([...POLICY_KINDS], {
+    description: 'patch (rule), worklet (worklet) or required-software (requiredSoftware)',
+  }),
   name: Type.String(),
   notes: Type.String(),
   enabled: Type.Boolean(),
-  rule: Loose,
+  rule: Nullable(Loose),
+  worklet: Nullable(Loose),
+  requiredSoftware: Nullable(Loose),
   targets: Type.Object({ groups: Type.Array(Id), devices: Type.Array(Id), deviceFilter: Nullable(Id) }),
   schedule: Nullable(Loose),
   behaviour: Loose,
