@@ -191,6 +191,22 @@ export async function runSteps(
   return done;
 }
 
+/** runs `fn` in a folder of its own under the agent's script folder, removed afterwards */
+async function inPrivateFolder<T>(
+  rt: AgentRuntime,
+  jobId: number,
+  fn: (cwd: string) => Promise<T>,
+): Promise<T> {
+  const base = rt.o.scriptDir ?? join(tmpdir(), 'patchline-scripts');
+  await mkdir(base, { recursive: true, mode: 0o700 });
+  const cwd = await mkdtemp(join(base, `job-${jobId}-`));
+  try {
+    return await fn(cwd);
+  } finally {
+    await rm(cwd, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 const isPayload = (p: Record<string, unknown>): p is ScriptJobPayload & Record<string, unknown> =>
   Array.isArray(p.steps) &&
   typeof (p.limits as { timeLimitSeconds?: unknown } | undefined)?.timeLimitSeconds === 'number' &&
@@ -225,15 +241,11 @@ export async function scriptJob(rt: AgentRuntime, job: Job): Promise<boolean> {
       return true;
     }
     await reportProgress(rt, job.id, { stage: 'running' });
-    const base = rt.o.scriptDir ?? join(tmpdir(), 'patchline-scripts');
-    await mkdir(base, { recursive: true, mode: 0o700 });
-    const cwd = await mkdtemp(join(base, `job-${job.id}-`));
-    let steps: StepOutcome[];
-    try {
-      steps = await runSteps(job.payload, cwd, () => rt.now());
-    } finally {
-      await rm(cwd, { recursive: true, force: true }).catch(() => undefined);
-    }
+    const steps = rt.o.backend.runScripts
+      ? await rt.o.backend.runScripts(job.payload.steps, job.payload.limits)
+      : await inPrivateFolder(rt, job.id, (cwd) =>
+          runSteps(job.payload as ScriptJobPayload, cwd, () => rt.now()),
+        );
     const last = steps[steps.length - 1];
     rt.log(
       `script job ${job.id}: ${steps.map((s) => `${s.phase} ${s.status}${s.exitCode === null ? '' : ` (${s.exitCode})`}`).join(', ')}`,
