@@ -181,6 +181,7 @@ function firstRun(
     policy: PolicyRow | null;
     step: ScriptStep;
     limits: ScriptLimits;
+    by?: { name: string; id: string } | undefined;
   },
 ) {
   return {
@@ -196,11 +197,17 @@ function firstRun(
     code: p.step.script.code,
     time_limit_seconds: p.limits.timeLimitSeconds,
     output_cap_bytes: p.limits.outputCapBytes,
-    started_by: ctx.actor.name,
-    started_by_id: ctx.actor.id,
+    started_by: p.by?.name ?? ctx.actor.name,
+    started_by_id: p.by?.id ?? ctx.actor.id,
     created_at: ctx.now(),
   };
 }
+
+/** who started a scheduled policy's job: the task instance that dispatched it (not the device handing it out) */
+const dispatcher = (payload: Record<string, unknown>) =>
+  typeof payload.taskInstanceId === 'number'
+    ? { name: `task instance ${payload.taskInstanceId}`, id: `task_instance:${payload.taskInstanceId}` }
+    : undefined;
 
 /** queues one job per device with its first run row; returns the runs */
 async function queueJobs(
@@ -452,7 +459,14 @@ export async function handOutScriptJob(
         const s = policy && policySteps(policy, osOf(device.os_family));
         if (policy && s) {
           const row = await repo.insertScriptRun(tx, {
-            ...firstRun(ctx, { orgId, deviceId: device.id, jobId: job.id, policy, ...firstOf(s) }),
+            ...firstRun(ctx, {
+              orgId,
+              deviceId: device.id,
+              jobId: job.id,
+              policy,
+              ...firstOf(s),
+              by: dispatcher(job.payload),
+            }),
             status: 'refused',
             finished_at: ctx.now(),
           });
@@ -490,7 +504,14 @@ export async function handOutScriptJob(
     await setJobPayload(tx, job.id, full);
     const run = await repo.insertScriptRun(
       tx,
-      firstRun(ctx, { orgId, deviceId: device.id, jobId: job.id, policy, ...firstOf(s) }),
+      firstRun(ctx, {
+        orgId,
+        deviceId: device.id,
+        jobId: job.id,
+        policy,
+        ...firstOf(s),
+        by: dispatcher(job.payload),
+      }),
     );
     if (run) await record(ctx, tx, queuedEvent(run));
     return full;

@@ -141,6 +141,8 @@ export const KIND_PAYLOAD_FIELD = {
   'required-software': 'requiredSoftware',
 } as const satisfies Record<PolicyKind, string>;
 
+const PAYLOAD_FIELDS: readonly string[] = Object.values(KIND_PAYLOAD_FIELD);
+
 /**
  * Parses a native policy body of any kind: `kind` ('patch' when absent) decides which settings field
  * it carries (`rule`, `worklet` or `requiredSoftware`, see core/scripts); the other fields are common.
@@ -156,7 +158,13 @@ export function parseAnyPolicy(input: unknown): AnyPolicy {
     issues.add('kind', `must be one of ${POLICY_KINDS.join(', ')}, ${got(k)}`);
     throw issues.error('invalid policy');
   }
-  const { kind: _kind, ...rest } = input;
+  const { kind: _kind, ...given } = input;
+  // what GET answers can be sent back: the other kinds' settings fields come along as null
+  const rest = Object.fromEntries(
+    Object.entries(given).filter(
+      ([f, v]) => !(v === null && f !== KIND_PAYLOAD_FIELD[k] && PAYLOAD_FIELDS.includes(f)),
+    ),
+  );
   if (k === 'patch') return { kind: 'patch', ...parsePolicy(rest) };
   const field = KIND_PAYLOAD_FIELD[k];
   rejectUnknown(rest, [...POLICY_FIELDS.filter((f) => f !== 'rule'), field], '', issues);

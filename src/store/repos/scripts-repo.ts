@@ -64,13 +64,13 @@ export const settleOpenRuns = (db: Db, jobId: number, patch: RowPatch<'script_ru
     .returningAll()
     .execute();
 
-/** cancels a job no agent has started (pending or handed out); false when it already started or ended */
+/** cancels a job no agent has received yet; false when it was handed out, started or ended */
 export async function cancelScriptJob(db: Db, jobId: number, reason: string): Promise<boolean> {
   const r = await db
     .updateTable('jobs')
     .set({ status: 'cancelled', completed_at: sql<Date>`now()`, result: { error: reason } })
     .where('id', '=', jobId)
-    .where('status', 'in', ['pending', 'delivered'])
+    .where('status', '=', 'pending')
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
