@@ -16,6 +16,7 @@ import { sessionRoutes } from './faces/native/session-routes.ts';
 import { tenancyRoutes } from './faces/native/tenancy-routes.ts';
 import { identityRoutes } from './faces/native/identity-routes.ts';
 import { catalogRoutes } from './faces/native/catalog-routes.ts';
+import { scriptRoutes } from './faces/native/script-routes.ts';
 import { policyRoutes } from './faces/native/policy-routes.ts';
 import { taskRoutes } from './faces/native/task-routes.ts';
 import { complianceRoutes } from './faces/native/compliance-routes.ts';
@@ -131,6 +132,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       identityRoutes(api);
       catalogRoutes(api);
       policyRoutes(api);
+      scriptRoutes(api);
       taskRoutes(api);
       complianceRoutes(api);
       updateStatusRoutes(api);

@@ -57,6 +57,7 @@ interface Victims {
   instance: number;
   job: number;
   update: number;
+  scriptRun: number;
 }
 interface Globals {
   user: number;
@@ -191,6 +192,12 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
   'POST /agent/v1/jobs/:id/result': () => ({ status: 'failed' }),
   'PUT /api/v1.0/system/orgs': (v) => ({ OrgId: String(v.org), OrgName: 'taken' }),
   'PUT /api/v1.0/system/orgs/:orgId': (v) => ({ OrgId: String(v.org), OrgName: 'taken' }),
+  'POST /api/v1/script-runs': (v) => ({
+    organizationId: v.org,
+    deviceIds: [v.device],
+    script: { shell: 'sh', code: 'echo intruder' },
+  }),
+  'PUT /api/v1/organizations/:id/script-settings': () => ({ scriptsEnabled: false }),
   'POST /api/v1.0/system/orgs': () => ({ OrgName: 'intruders', OrgRef: 'intruders' }),
   'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
   'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
@@ -262,6 +269,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     roles: g.role,
     scopes: g.scope,
     'api-keys': g.apiKey,
+    'script-runs': v.scriptRun,
     // the Automox face (/api/<resource>)
     servers: v.device,
     servergroups: v.group,
@@ -373,6 +381,17 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       assert.equal(c.status, 200, JSON.stringify(c.body));
       const job = c.body.jobs[0]?.id as number;
       assert.ok(job, `${groupName}: the device has a job`);
+      // a script run (ad hoc) waiting for the device, with scripts turned on for the organization
+      const on = await admin.call('PUT', `/api/v1/organizations/${org.id}/script-settings`, {
+        scriptsEnabled: true,
+      });
+      assert.equal(on.status, 200, JSON.stringify(on.body));
+      const started = await admin.post('/api/v1/script-runs', {
+        organizationId: org.id,
+        deviceIds: [dev.id],
+        script: { shell: 'sh', code: `echo ${groupName}-script` },
+      });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
       const v: Victims = {
         label: groupName,
         marker,
@@ -385,6 +404,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         instance: instance.id,
         job,
         update,
+        scriptRun: started.body.runs[0].id as number,
       };
       return { v, credential: dev.credential };
     };
@@ -502,6 +522,9 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/maintenance-windows/${v.window}`,
       `/api/v1/tasks/${v.task}`,
       `/api/v1/task-instances/${v.instance}`,
+      `/api/v1/script-runs/${v.scriptRun}`,
+      `/api/v1/script-runs?organizationId=${v.org}`,
+      `/api/v1/organizations/${v.org}/script-settings`,
       `/api/v1/organizations/${v.org}/custom-severities`,
       `/api/v1/groups?organizationId=${v.org}&limit=1`,
       `/api/v1/devices?organizationId=${v.org}&limit=1`,

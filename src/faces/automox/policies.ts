@@ -12,7 +12,7 @@ import {
 import { authorizeTenant } from '../../services/organizations.ts';
 import { previewPolicy } from '../../services/preview.ts';
 import { policyCompliance, remediatePolicy } from '../../services/policy-runs.ts';
-import { readAutomoxPolicy, renameIssues, renderPolicy } from './policy-body.ts';
+import { readAutomoxPolicy, renameIssues, renderPolicy, typeName } from './policy-body.ts';
 import { readId, type AutomoxKit } from './routes.ts';
 
 // /api/policies, /api/policies/{id}, /api/policies/{id}/action, /api/policystats and
@@ -24,17 +24,6 @@ async function policyIn(ctx: Parameters<typeof getPolicy>[0], id: number, org: n
   const p = await getPolicy(ctx, id);
   if (p.organizationId !== org) throw notFound('policy', id);
   return p;
-}
-
-/** patch policies only until the worklet and required-software kinds exist */
-function refuseScriptKinds(type: string) {
-  if (type !== 'patch')
-    throw invalid(`policy_type_name ${type} is not available on this server`, [
-      {
-        path: 'policy_type_name',
-        message: `${type} policies need the script runner, which this server does not have yet`,
-      },
-    ]);
 }
 
 const translate = async <T>(f: () => Promise<T>): Promise<T> => {
@@ -58,7 +47,6 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const ctx = await kit.ctxOf(req);
     const o = kit.orgOptional(req, ctx);
     const input = readAutomoxPolicy(req.body, o);
-    refuseScriptKinds(input.type);
     if (o === undefined) authorizeTenant(ctx, input.organizationId);
     const p = await translate(() =>
       createPolicy(ctx, { organizationId: input.organizationId, ...input.body }),
@@ -78,7 +66,6 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const id = kit.id(req);
     await policyIn(ctx, id, o);
     const input = readAutomoxPolicy(req.body, o, id);
-    refuseScriptKinds(input.type);
     return renderPolicy(await translate(() => updatePolicy(ctx, id, input.body)));
   });
 
@@ -110,7 +97,7 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     issues.throwIfAny('invalid policy action');
     const serverId = action === 'remediateServer' ? readId(b.serverId, 'serverId') : undefined;
     await policyIn(ctx, id, o);
-    await remediatePolicy(ctx, id, serverId);
+    await translate(() => remediatePolicy(ctx, id, serverId));
     return reply.status(204).send();
   });
 
@@ -123,7 +110,7 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
       policy_id: s.policyId,
       organization_id: s.organizationId,
       policy_name: s.name,
-      policy_type_name: 'patch',
+      policy_type_name: typeName(s.kind),
       num_compliant: s.compliant,
       num_non_compliant: s.nonCompliant,
       num_devices: s.compliant + s.nonCompliant,

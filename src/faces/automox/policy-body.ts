@@ -92,6 +92,7 @@ const NATIVE_TO_AUTOMOX: readonly [RegExp, string][] = [
   [/^behaviour\.notifications\.maxDeferrals/, 'custom_notification_max_delays'],
   [/^schedule/, 'schedule'],
   [/^kind/, 'policy_type_name'],
+  [/^deviceId/, 'serverId'],
   [/^worklet\.scripts\[\d+\]\.osFamily/, 'os_family'],
   [/^worklet\.scripts\[\d+\]\.evaluation(\.code)?/, 'evaluation_code'],
   [/^worklet\.scripts\[\d+\]\.remediation(\.code)?/, 'remediation_code'],
@@ -476,6 +477,29 @@ function readRule(
 
 // ---- rendering ----
 
+/** the configuration fields of a worklet or a required-software policy (its first OS family's scripts) */
+function scriptConfiguration(p: PolicyView): Json {
+  if (p.worklet) {
+    const w = p.worklet.scripts[0];
+    if (!w) return {};
+    return {
+      os_family: OS_NAME[w.osFamily] ?? w.osFamily,
+      ...(w.evaluation ? { evaluation_code: w.evaluation.code } : {}),
+      remediation_code: w.remediation.code,
+    };
+  }
+  if (p.requiredSoftware) {
+    const r = p.requiredSoftware;
+    return {
+      os_family: OS_NAME[r.osFamily] ?? r.osFamily,
+      package_name: r.packageName,
+      ...(r.packageVersion !== null ? { package_version: r.packageVersion } : {}),
+      installation_code: r.installation.code,
+    };
+  }
+  return {};
+}
+
 /**
  * The masks of a schedule; all zero (and no time) for a native policy whose schedule Automox cannot
  * express (an interval, a day of the month, a window…) or that has none: Automox clients read 0 as
@@ -494,9 +518,15 @@ function automoxSchedule(s: Schedule | null) {
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** the Automox policy object of a native policy (the same policy the console shows) */
-export function renderPolicy(p: PolicyView, type: PolicyTypeName = 'patch', extra: Json = {}) {
+/** Automox's policy type of a policy kind */
+export const typeName = (kind: PolicyView['kind']): PolicyTypeName =>
+  kind === 'worklet' ? 'custom' : kind === 'required-software' ? 'required_software' : 'patch';
+
+export function renderPolicy(p: PolicyView) {
+  const type = typeName(p.kind);
+  const extra = scriptConfiguration(p);
   const n = p.behaviour.notifications;
-  const r = p.rule;
+  const r = p.rule ?? { kind: 'all', includeOptional: false };
   const rule: Json =
     r.kind === 'all' || r.kind === 'manual'
       ? { patch_rule: r.kind }

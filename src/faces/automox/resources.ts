@@ -24,6 +24,7 @@ import { previewPolicy } from '../../services/preview.ts';
 import { policyCompliance, remediatePolicy, type PolicyCompliance } from '../../services/policy-runs.ts';
 import { runNow, runOnDevice } from '../../services/tasks.ts';
 import type { Context } from '../../services/context.ts';
+import { typeName } from './policy-body.ts';
 import { readId, type AutomoxKit } from './routes.ts';
 
 // Devices (/api/servers), server groups, packages, approvals, organizations, users, events and reports,
@@ -73,7 +74,7 @@ async function renderServer(ctx: Context, d: DeviceEntry, stats: readonly Policy
       policy_id: s.policyId,
       organization_id: s.organizationId,
       policy_name: s.name,
-      policy_type_name: 'patch',
+      policy_type_name: typeName(s.kind),
       status: s.compliantDevices.includes(d.id) ? 1 : 0,
       result: s.compliantDevices.includes(d.id) ? 'compliant' : 'non-compliant',
     }));
@@ -504,7 +505,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   // a manual-approval request: an update that a manual ("Manually Approve") policy of the organization
   // leaves out because nobody approved it; approving it is the organization-level approval
   const approvalRequests = async (ctx: Context, o: number) => {
-    const manual = (await listPolicies(ctx, { organizationId: o })).filter((p) => p.rule.kind === 'manual');
+    const manual = (await listPolicies(ctx, { organizationId: o })).filter((p) => p.rule?.kind === 'manual');
     const byUpdate = new Map<
       number,
       { policyId: number; name: string; version: string | null; servers: Set<number> }
