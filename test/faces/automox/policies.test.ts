@@ -478,6 +478,85 @@ eachDriver('Automox policies', (h) => {
     assert.ok(!list.body.some((p: { name: string }) => p.name.length > 200));
   });
 
+  it('checks worklet and required-software bodies with the exact error', async () => {
+    const worklet = (config: Record<string, unknown>) => ({
+      ...body({ policy_type_name: 'custom' }),
+      configuration: { notify_user: false, os_family: 'Linux', remediation_code: 'true', ...config },
+    });
+    const software = (config: Record<string, unknown>) => ({
+      ...body({ policy_type_name: 'required_software' }),
+      configuration: {
+        notify_user: false,
+        os_family: 'Windows',
+        package_name: 'curl',
+        installation_code: 'winget install curl',
+        ...config,
+      },
+    });
+    const cases: [string, unknown, string[]][] = [
+      ['os_family missing', worklet({ os_family: undefined }), ['configuration.os_family is required']],
+      [
+        'os_family unknown',
+        worklet({ os_family: 'BeOS' }),
+        ['configuration.os_family must be one of Windows, Linux, Mac, got the string "BeOS"'],
+      ],
+      [
+        'remediation_code missing',
+        worklet({ remediation_code: undefined }),
+        ['configuration.remediation_code is required'],
+      ],
+      [
+        'patch rule on a worklet',
+        worklet({ patch_rule: 'all' }),
+        ['configuration.patch_rule is used only by a patch policy, not custom'],
+      ],
+      [
+        'package field on a worklet',
+        worklet({ package_name: 'curl' }),
+        ['configuration.package_name is not used by a policy of type custom'],
+      ],
+      [
+        'package_name missing',
+        software({ package_name: undefined }),
+        ['configuration.package_name is required'],
+      ],
+      [
+        'installation_code missing',
+        software({ installation_code: undefined }),
+        ['configuration.installation_code is required'],
+      ],
+      [
+        'worklet field on required software',
+        software({ evaluation_code: 'exit 0' }),
+        ['configuration.evaluation_code is not used by a policy of type required_software'],
+      ],
+    ];
+    const actual: [string, string[] | string][] = [];
+    for (const [what, b] of cases) {
+      const r = await s.ax.post(`/api/policies?o=${A}`, b);
+      actual.push([
+        what,
+        r.status === 400 ? (r.body.errors as string[]) : `${r.status} ${r.text.slice(0, 200)}`,
+      ]);
+    }
+    assert.deepEqual(
+      actual,
+      cases.map(([what, , errors]) => [what, errors]),
+    );
+    // a valid worklet: the same policy natively, a worklet with the Linux scripts
+    const ok = await s.ax.post(`/api/policies?o=${A}`, worklet({ evaluation_code: 'test -f /etc/ok' }));
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.body.policy_type_name, 'custom');
+    assert.deepEqual(ok.body.configuration.os_family, 'Linux');
+    const native = await s.admin.get(`/api/v1/policies/${ok.body.id}`);
+    assert.equal(native.body.kind, 'worklet');
+    assert.deepEqual(native.body.worklet.scripts[0].evaluation.code, 'test -f /etc/ok');
+    assert.deepEqual(native.body.worklet.scripts[0].osFamily, 'linux');
+    const again = await s.ax.put(`/api/policies/${ok.body.id}?o=${A}`, ok.body);
+    assert.equal(again.status, 200, again.text);
+    assert.deepEqual(again.body, ok.body);
+  });
+
   it('reads the settings at the top level too, as the parameter table lists them', async () => {
     const b = body(
       { auto_patch: true, notify_user: true },
