@@ -98,14 +98,17 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
   let app: FastifyInstance;
   let engine: Engine;
   let ax: AutomoxClient;
+  let orgId: number;
+  let admin: Awaited<ReturnType<typeof signIn>>;
   const agents: { agent: Agent; backend: SimulatedBackend; deviceId: number }[] = [];
 
   before(async () => {
     const store = h.store();
     app = await startApp(store);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+    admin = await signIn(app, 'admin', ADMIN_PASSWORD);
     const org = await admin.post('/api/v1/organizations', { name: 'Moxie', ref: 'moxie' });
+    orgId = org.body.id;
     const token = (await admin.post(`/api/v1/organizations/${org.body.id}/install-tokens`, {})).body
       .token as string;
     const server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -135,7 +138,7 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
   });
 
   /** the agents check in until each has run a job of this kind handed out after `since` */
-  async function agentsRun(kind: 'scan' | 'install', which: number[], sinceJob: number) {
+  async function agentsRun(kind: 'scan' | 'install' | 'script', which: number[], sinceJob: number) {
     const deadline = Date.now() + 15_000;
     for (const i of which) {
       for (;;) {
@@ -266,5 +269,62 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
 
     await ax.deletePolicy(created.id);
     assert.ok(!(await ax.stats()).some((s) => s.policy_id === created.id));
+  });
+
+  it('creates, runs and deletes worklet and required-software policies', async () => {
+    // the organization's script switch is Patchline's (off by default): the harness turns it on
+    const on = await admin.call('PUT', `/api/v1/organizations/${orgId}/script-settings`, {
+      scriptsEnabled: true,
+    });
+    assert.equal(on.status, 200, JSON.stringify(on.body));
+    const group = (await ax.groups()).find((g) => g.name === '')!;
+    const common = {
+      organization_id: orgId,
+      schedule_days: 254,
+      schedule_weeks_of_month: 62,
+      schedule_months: 8190,
+      schedule_time: '04:00',
+      server_groups: [group.id],
+      notes: '',
+    };
+    const worklet = await ax.createPolicy({
+      ...common,
+      name: 'Disk cleanup',
+      policy_type_name: 'custom',
+      configuration: {
+        auto_patch: true,
+        notify_user: false,
+        os_family: 'Linux',
+        evaluation_code: 'test -f /var/tmp/clean',
+        remediation_code: 'touch /var/tmp/clean',
+      },
+    });
+    const software = await ax.createPolicy({
+      ...common,
+      name: 'curl everywhere',
+      policy_type_name: 'required_software',
+      configuration: {
+        auto_patch: true,
+        notify_user: false,
+        os_family: 'Linux',
+        package_name: 'curl',
+        installation_code: 'apt-get install -y curl',
+      },
+    });
+    const updated = await ax.updatePolicy(worklet.id, { ...worklet, name: 'Disk cleanup v2' });
+    assert.equal(updated.name, 'Disk cleanup v2');
+    assert.deepEqual(await ax.policy(worklet.id), updated);
+    for (const p of [worklet, software]) {
+      const st = (await ax.stats()).find((x) => x.policy_id === p.id)!;
+      assert.deepEqual([st.num_compliant, st.num_non_compliant], [0, AGENTS], 'never run: not compliant');
+      const since = await lastJob();
+      await ax.remediateAll(p.id);
+      await agentsRun('script', [0, 1, 2], since);
+      const after = (await ax.stats()).find((x) => x.policy_id === p.id)!;
+      assert.deepEqual([after.num_compliant, after.num_non_compliant], [AGENTS, 0], `${p.name} remediated`);
+    }
+    await ax.deletePolicy(worklet.id);
+    await ax.deletePolicy(software.id);
+    assert.ok(!(await ax.stats()).some((x) => x.policy_id === worklet.id || x.policy_id === software.id));
   });
 });
