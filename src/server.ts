@@ -16,6 +16,7 @@ import { sessionRoutes } from './faces/native/session-routes.ts';
 import { tenancyRoutes } from './faces/native/tenancy-routes.ts';
 import { identityRoutes } from './faces/native/identity-routes.ts';
 import { catalogRoutes } from './faces/native/catalog-routes.ts';
+import { scriptRoutes } from './faces/native/script-routes.ts';
 import { policyRoutes } from './faces/native/policy-routes.ts';
 import { taskRoutes } from './faces/native/task-routes.ts';
 import { complianceRoutes } from './faces/native/compliance-routes.ts';
@@ -28,6 +29,7 @@ import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 import { kaseyaRoutes } from './faces/kaseya/routes.ts';
 import { nableRoutes } from './faces/nable/routes.ts';
 import { gravityzoneRoutes } from './faces/gravityzone/routes.ts';
+import { automoxRoutes } from './faces/automox/routes.ts';
 import { closeCheckins } from './services/agents.ts';
 
 export const VERSION = '0.1.0';
@@ -132,6 +134,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       identityRoutes(api);
       catalogRoutes(api);
       policyRoutes(api);
+      scriptRoutes(api);
       taskRoutes(api);
       complianceRoutes(api);
       updateStatusRoutes(api);
@@ -151,6 +154,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   await app.register(async (n) => nableRoutes(n, store));
   // inside Kaseya's prefix: the more specific paths win, so no JSON-RPC path reaches Kaseya's catch-all
   await app.register(async (g) => gravityzoneRoutes(g, store), { prefix: '/api/v1.0/jsonrpc' });
+  await app.register(async (a) => automoxRoutes(a, store), { prefix: '/api' });
   // idle check-ins stamp last_seen_at in batches: write what is buffered before the store closes
   app.addHook('onClose', async () => {
     await closeCheckins(store);

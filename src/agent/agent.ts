@@ -21,6 +21,7 @@ import { accept, checkIn } from './checkin.ts';
 import { installJob } from './installs.ts';
 import { flush, queueResult, queueScan, scanAndQueue } from './outbox.ts';
 import { rebootIfDue, rebootJob } from './reboots.ts';
+import { scriptJob } from './scripts.ts';
 import { AgentRuntime, DEFAULT_RELAY_PORT, policyOf, type AgentOptions } from './runtime.ts';
 
 export { AGENT_VERSION, DEFAULT_RELAY_PORT, type AgentOptions } from './runtime.ts';
@@ -132,6 +133,7 @@ export class Agent {
       return true;
     }
     if (job.kind === 'install') return installJob(this.rt, job);
+    if (job.kind === 'script') return scriptJob(this.rt, job);
     this.rt.running.add(job.id);
     try {
       await this.rt.dequeue(job.id);
@@ -171,7 +173,7 @@ export class Agent {
     const times: number[] = [];
     for (const job of Object.values(st.queue ?? {})) {
       if (job.notBefore) times.push(Date.parse(job.notBefore));
-      if (job.kind === 'install' && st.settings) {
+      if ((job.kind === 'install' || job.kind === 'script') && st.settings) {
         const t = nextInstallOpening(st.settings, now, policyOf(job));
         if (t !== null) times.push(t);
       }

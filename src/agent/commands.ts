@@ -90,6 +90,7 @@ async function agentFor(config: AgentConfig, log: (l: string) => void) {
     reboot,
     log,
     downloadDir: join(config.stateDir, 'downloads'),
+    scriptDir: join(config.stateDir, 'scripts'),
     ...(machineId ? { machineId } : {}),
     ...(config.relayPort ? { relayPort: config.relayPort } : {}),
     ...(config.relay ? { relay: { ...config.relay, cacheDir: join(config.stateDir, 'relay-cache') } } : {}),

@@ -83,11 +83,7 @@ export async function install(rt: AgentRuntime, job: Job) {
         'Patchline is installing updates on this computer.',
     );
   if (wanted.length)
-    await reportProgress(
-      rt,
-      job.id,
-      wanted.map((w) => w.updateId),
-    );
+    await reportProgress(rt, job.id, { stage: 'installing', updateIds: wanted.map((w) => w.updateId) });
   const offered = rt.lastScan ?? (await rt.o.backend.scan({ refresh: false }));
   const requests: InstallRequest[] = wanted.map((w) => {
     const name = w.kind === 'kb' ? w.name : (w.packageName ?? w.name);

@@ -2,7 +2,7 @@
 // delivered exactly once, in order, whenever the server is reachable (results are idempotent by job id on
 // the server, scans by sequence number). A scan is sent as a delta against the last snapshot when it can.
 import type { ScanResult } from './backends/index.ts';
-import { isTransient, type JobResultRequest } from './client.ts';
+import { isTransient, type JobProgressRequest, type JobResultRequest } from './client.ts';
 import { deltaOf, scanToReport, snapshotOf } from './report.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { progressKey, resultKey, scanKey, type OutboxMessage } from './storage.ts';
@@ -61,16 +61,12 @@ export async function send(rt: AgentRuntime, m: OutboxMessage): Promise<'sent' |
 }
 
 /**
- * Reports that an install started (its updates become "installing" on the server): through the outbox,
- * sent at once when the server is reachable, later (before the result) when it is not.
+ * Reports that a job started (an install's updates become "installing" on the server, a script's run
+ * "running"): through the outbox, sent at once when the server is reachable, later (before the result)
+ * when it is not.
  */
-export async function reportProgress(rt: AgentRuntime, jobId: number, updateIds: number[]) {
-  const m: OutboxMessage = {
-    key: progressKey(jobId),
-    type: 'progress',
-    jobId,
-    body: { stage: 'installing', updateIds },
-  };
+export async function reportProgress(rt: AgentRuntime, jobId: number, body: JobProgressRequest) {
+  const m: OutboxMessage = { key: progressKey(jobId), type: 'progress', jobId, body };
   await rt.o.storage.put(m);
   try {
     await send(rt, m);

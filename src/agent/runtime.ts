@@ -39,6 +39,8 @@ export interface AgentOptions {
    */
   relayUrl?: (relay: RelaySource, sha256: string) => string;
   relayPort?: number;
+  /** where script jobs get their private working folders; default `patchline-scripts` in the temporary folder */
+  scriptDir?: string;
   /** where downloaded packages are kept until installed; default the system's temporary folder */
   downloadDir?: string;
   /** the fetch used for package downloads; default the global one */

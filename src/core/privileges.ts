@@ -6,6 +6,7 @@ export const PRIVILEGES = [
   'manage_devices', // groups, devices, enrollment, scans
   'import_catalog', // catalog imports, bulletins, staging
   'administer', // organizations, users, roles, scopes, API keys of others
+  'run_scripts', // run scripts on devices: worklet and required-software policies, ad-hoc scripts (0013)
 ] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
@@ -25,7 +26,7 @@ export const BUILTIN_ROLES: readonly {
   {
     name: 'Operator',
     description: 'Manages devices, policies and approvals',
-    privileges: ['read', 'approve', 'manage_policies', 'manage_devices', 'import_catalog'],
+    privileges: ['read', 'approve', 'manage_policies', 'manage_devices', 'import_catalog', 'run_scripts'],
   },
   {
     name: 'Approver',

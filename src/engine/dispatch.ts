@@ -18,6 +18,8 @@ export const JOB_KINDS: Readonly<Record<string, string>> = {
   install: 'install',
   reboot: 'reboot',
   stage: 'download',
+  /** a worklet or required-software policy's schedule (services/scripts.ts fills the steps at hand-out) */
+  script: 'script',
 };
 
 interface Cursor {

@@ -9,6 +9,7 @@ import { updateStatusEvent } from './agent-jobs.ts';
 import { settingsForCheckIn } from './agent-settings.ts';
 import type { Context } from './context.ts';
 import { record, type EventInput } from './events.ts';
+import { handOutScriptJob } from './scripts.ts';
 import { installAllowedAt } from './windows.ts';
 
 // The agent's heartbeat: what changed on the device in, the jobs waiting and the settings out.
@@ -80,10 +81,20 @@ export async function checkIn(
   // an install waits for a maintenance window that allows it (unless its policy overrides windows)
   const held = new Set<number>();
   for (const j of open)
-    if (j.kind === 'install' && j.status === 'pending') {
+    if (
+      (j.kind === 'install' || (j.kind === 'script' && j.payload.policyId !== undefined)) &&
+      j.status === 'pending'
+    ) {
       const policyId = typeof j.payload.policyId === 'number' ? j.payload.policyId : undefined;
       if (!(await installAllowedAt(db, device.id, now, policyId === undefined ? {} : { policyId })))
         held.add(j.id);
+    }
+  // a script job goes out only while the organization allows scripts, with its steps filled in
+  for (const j of open)
+    if (j.kind === 'script' && j.status === 'pending' && !held.has(j.id)) {
+      const payload = await handOutScriptJob(ctx, device, j);
+      if (payload) j.payload = payload;
+      else held.add(j.id);
     }
   const jobs = open.filter((j) => !held.has(j.id));
   const fresh = jobs.filter((j) => j.status === 'pending');

@@ -7,6 +7,7 @@ import type { Row } from '../store/schema.ts';
 import type { JobProgressRequest, JobResultRequest, JobUpdate } from '../wire/agent.ts';
 import type { Context } from './context.ts';
 import { record, type EventInput } from './events.ts';
+import { settleScriptJob, startScriptJob } from './scripts.ts';
 
 // What an agent says about the jobs it was handed: started (progress) and finished (result), each
 // idempotent by job id; an install job's updates move along with it.
@@ -49,6 +50,7 @@ export async function reportJobResult(
         data: { kind: job.kind },
       });
     if (changed && job.kind === 'install') await settleInstall(ctx, tx, device, job, outcome);
+    if (changed && job.kind === 'script') await settleScriptJob(ctx, tx, device, job, outcome);
     return changed;
   });
   return { recorded: first, duplicate: !first };
@@ -90,6 +92,7 @@ export async function reportJobProgress(
         deviceId: device.id,
         data: { kind: job.kind, stage: p.stage },
       });
+    if (started && job.kind === 'script') await startScriptJob(ctx, tx, device, jobId);
     const finished = !started && !repo.isOpenJobStatus(job.status);
     let installing = 0;
     if (!finished && asked.length) {

@@ -1,4 +1,5 @@
-import { conflict, invalid, notFound } from '../core/errors.ts';
+import { seesOrganization } from '../core/access.ts';
+import { conflict, forbidden, invalid, notFound } from '../core/errors.ts';
 import { isUniqueViolation, type Page } from '../store/paging.ts';
 import {
   countOrganizationContents,
@@ -42,6 +43,17 @@ export async function listOrganizations(ctx: Context, filter: { q?: string; pare
   ctx.authorize('read');
   const r = await listRows(ctx.store.db, ctx.access, filter, page);
   return { ...r, items: r.items.map(view) };
+}
+
+/**
+ * The organization a request names as its tenant (a query parameter of product dialects that carry the
+ * organization beside the object ids): an organization outside the caller's scope, or one that does not
+ * exist, is refused as forbidden, never as not found (the answer does not tell which ids exist).
+ */
+export function authorizeTenant(ctx: Context, orgId: number): void {
+  ctx.authorize('read');
+  if (!seesOrganization(ctx.access, orgId))
+    throw forbidden(`organization ${orgId} is not in your scope`);
 }
 
 export async function getOrganization(ctx: Context, id: number): Promise<OrganizationView> {

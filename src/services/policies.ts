@@ -3,11 +3,16 @@ import { conflict, invalid, isDomainError, notFound } from '../core/errors.ts';
 import {
   formatBehaviour,
   formatRule,
-  parsePolicy,
+  isPolicyKind,
+  parseAnyPolicy,
+  POLICY_KINDS,
+  type AnyPolicy,
   type BehaviourBody,
   type PatchPolicy,
+  type PolicyKind,
   type RuleBody,
 } from '../core/policies/index.ts';
+import type { RequiredSoftwarePolicy, WorkletPolicy } from '../core/scripts/index.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue, nextOccurrences } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
@@ -51,11 +56,17 @@ import { authorizeTargets, inTargetScope, policyTargetsOf } from './targets.ts';
 export interface PolicyView {
   id: number;
   organizationId: number;
+  /** patch, worklet or required-software (core/policies/kinds.ts) */
+  kind: PolicyKind;
   name: string;
   notes: string;
   enabled: boolean;
-  /** the rule and behaviour in the shape of a body (core/policies/format.ts): GET's answer can be PUT back */
-  rule: RuleBody;
+  /** the rule and behaviour in the shape of a body (core/policies/format.ts): GET's answer can be PUT back; null unless patch */
+  rule: RuleBody | null;
+  /** a worklet's scripts per OS family (core/scripts); null unless worklet */
+  worklet: WorkletPolicy | null;
+  /** a required-software policy's package and installation script; null unless required-software */
+  requiredSoftware: RequiredSoftwarePolicy | null;
   targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
   schedule: Schedule | null;
   behaviour: BehaviourBody;
@@ -76,7 +87,7 @@ export interface PolicyInput {
 
 export const serverZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** the stored row as the domain model (rule and behaviour are stored parsed) */
+/** the stored row of a patch policy as the domain model (rule and behaviour are stored parsed) */
 export function policyModel(row: PolicyRow, targets: PolicyTargetIds): PatchPolicy {
   return {
     name: row.name,
@@ -99,10 +110,14 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
   return {
     id: row.id,
     organizationId: row.organization_id,
+    kind: row.kind as PolicyKind,
     name: row.name,
     notes: row.notes,
     enabled: row.enabled,
-    rule: formatRule(row.rule as unknown as PatchPolicy['rule']),
+    rule: row.kind === 'patch' ? formatRule(row.rule as unknown as PatchPolicy['rule']) : null,
+    worklet: row.kind === 'worklet' ? (row.payload as unknown as WorkletPolicy) : null,
+    requiredSoftware:
+      row.kind === 'required-software' ? (row.payload as unknown as RequiredSoftwarePolicy) : null,
     targets: { groups: t.groups, devices: t.devices, deviceFilter: t.filters[0] ?? null },
     schedule: (row.schedule ?? null) as Schedule | null,
     behaviour: formatBehaviour(row.behaviour as unknown as PatchPolicy['behaviour']),
@@ -118,7 +133,7 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
 export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow> {
   const db = ctx.store.db;
   const row = await getPolicyRow(db, id);
-  if (!row || row.kind !== 'patch' || !seesOrganization(ctx.access, row.organization_id))
+  if (!row || !isPolicyKind(row.kind) || !seesOrganization(ctx.access, row.organization_id))
     throw notFound('policy', id);
   if (!ctx.ownsOrganization(row.organization_id)) {
     const targets = (await policyTargets(db, [id])).get(id)!;
@@ -132,14 +147,14 @@ export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow
 
 /** validates the body with the core parsers; schedule issues are reported under `schedule.…` */
 export function parsePolicyBody(body: Record<string, unknown>): {
-  policy: PatchPolicy;
+  policy: AnyPolicy;
   schedule: Schedule | null;
 } {
   const { organizationId: _org, ...rest } = body;
-  let policy: PatchPolicy | undefined;
+  let policy: AnyPolicy | undefined;
   let issues: { path: string; message: string }[] = [];
   try {
-    policy = parsePolicy(rest);
+    policy = parseAnyPolicy(rest);
   } catch (e) {
     if (!isDomainError(e)) throw e;
     issues = [...e.issues];
@@ -160,7 +175,7 @@ export function parsePolicyBody(body: Record<string, unknown>): {
   return { policy: { ...policy, schedule }, schedule };
 }
 
-async function checkTargets(ctx: Context, db: Db, orgId: number, p: PatchPolicy) {
+async function checkTargets(ctx: Context, db: Db, orgId: number, p: AnyPolicy) {
   const groups = p.targets.groups as readonly number[];
   const devices = p.targets.devices as readonly number[];
   const filters = p.targets.deviceFilter === null ? [] : [p.targets.deviceFilter as number];
@@ -191,7 +206,7 @@ async function checkTargets(ctx: Context, db: Db, orgId: number, p: PatchPolicy)
  * A policy naming both becomes the listed devices plus the devices in the groups' subtrees at save time.
  * A saved device filter cannot be expressed (no filter evaluation exists yet): such devices are not targeted.
  */
-async function taskTarget(db: Db, orgId: number, p: PatchPolicy): Promise<TargetSpec> {
+async function taskTarget(db: Db, orgId: number, p: AnyPolicy): Promise<TargetSpec> {
   const groups = p.targets.groups as readonly number[];
   const devices = p.targets.devices as readonly number[];
   if (!devices.length && groups.length) return { kind: 'groups', ids: [...groups] };
@@ -210,13 +225,16 @@ async function orgZone(db: Db, orgId: number): Promise<string> {
   return effectiveZone({ organization: await organizationZone(db, orgId), server: serverZone() });
 }
 
-/** (re)creates the policy's install task and its schedule row; none without a schedule */
-async function syncTask(ctx: Context, tx: Db, row: PolicyRow, p: PatchPolicy, schedule: Schedule | null) {
+/**
+ * (re)creates the policy's task and its schedule row; none without a schedule. A patch policy's task
+ * installs; a script policy's task runs its scripts (`script` jobs, services/scripts.ts).
+ */
+async function syncTask(ctx: Context, tx: Db, row: PolicyRow, p: AnyPolicy, schedule: Schedule | null) {
   await deletePolicyTask(tx, row.id);
   if (!schedule) return;
   const task = await insertTask(tx, {
     organization_id: row.organization_id,
-    kind: 'install',
+    kind: p.kind === 'patch' ? 'install' : 'script',
     name: `policy ${row.id}: ${row.name}`,
     parameters: {
       target: await taskTarget(tx, row.organization_id, p),
@@ -236,10 +254,27 @@ async function syncTask(ctx: Context, tx: Db, row: PolicyRow, p: PatchPolicy, sc
   await setTaskSchedule(tx, task.id, s.id);
 }
 
+/** the stored columns of a parsed policy: a patch policy's rule, a script policy's payload */
+const kindColumns = (p: AnyPolicy) => ({
+  kind: p.kind,
+  rule: (p.kind === 'patch' ? p.rule : {}) as unknown as Record<string, unknown>,
+  payload:
+    p.kind === 'worklet'
+      ? (p.worklet as unknown as Record<string, unknown>)
+      : p.kind === 'required-software'
+        ? (p.requiredSoftware as unknown as Record<string, unknown>)
+        : null,
+});
+
+/** a script policy makes agents run code: it needs `run_scripts` besides `manage_policies` */
+const authorizeKind = (ctx: Context, kind: PolicyKind) => {
+  if (kind !== 'patch') ctx.authorize('run_scripts');
+};
+
 const nameTaken = (name: string) =>
   conflict(`a policy named '${name}' already exists in this organization; choose another name`);
 
-const targetIds = (p: PatchPolicy): PolicyTargetIds => ({
+const targetIds = (p: AnyPolicy): PolicyTargetIds => ({
   groups: [...(p.targets.groups as readonly number[])],
   devices: [...(p.targets.devices as readonly number[])],
   filters: p.targets.deviceFilter === null ? [] : [p.targets.deviceFilter as number],
@@ -249,6 +284,7 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
   ctx.authorize('manage_policies');
   ctx.seeOrganization(input.organizationId);
   const { policy, schedule } = parsePolicyBody(input);
+  authorizeKind(ctx, policy.kind);
   try {
     return await ctx.store.transaction(async (tx) => {
       await checkTargets(ctx, tx, input.organizationId, policy);
@@ -257,7 +293,7 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
         name: policy.name,
         notes: policy.notes,
         enabled: policy.enabled,
-        rule: policy.rule as unknown as Record<string, unknown>,
+        ...kindColumns(policy),
         schedule,
         behaviour: policy.behaviour as unknown as Record<string, unknown>,
         created_by: ctx.actor.name,
@@ -269,7 +305,7 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
         organizationId: row.organization_id,
         subjectType: 'policy',
         subjectId: row.id,
-        data: { name: row.name, enabled: row.enabled, scheduled: schedule !== null },
+        data: { name: row.name, kind: row.kind, enabled: row.enabled, scheduled: schedule !== null },
       });
       return view(tx, row);
     });
@@ -279,10 +315,16 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
   }
 }
 
-export async function listPolicies(ctx: Context, f: { organizationId?: number; q?: string } = {}) {
+export async function listPolicies(
+  ctx: Context,
+  f: { organizationId?: number; q?: string; kind?: PolicyKind } = {},
+) {
   ctx.authorize('read');
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
-  const all = await listPolicyRows(ctx.store.db, ctx.access, f);
+  const all = await listPolicyRows(ctx.store.db, ctx.access, {
+    ...f,
+    kinds: f.kind ? [f.kind] : POLICY_KINDS,
+  });
   const targets = await policyTargets(
     ctx.store.db,
     all.map((r) => r.id),
@@ -313,7 +355,13 @@ export async function updatePolicy(
     throw invalid('a policy cannot move to another organization', [
       { path: 'organizationId', message: `must be ${before.organization_id} or absent` },
     ]);
-  const { policy, schedule } = parsePolicyBody(body);
+  if (body.kind !== undefined && body.kind !== before.kind)
+    throw invalid('a policy keeps its kind', [
+      { path: 'kind', message: `must be ${before.kind} or absent (create another policy instead)` },
+    ]);
+  const { policy, schedule } = parsePolicyBody({ ...body, kind: before.kind });
+  authorizeKind(ctx, before.kind as PolicyKind);
+  authorizeKind(ctx, policy.kind);
   try {
     return await ctx.store.transaction(async (tx) => {
       await checkTargets(ctx, tx, before.organization_id, policy);
@@ -321,7 +369,7 @@ export async function updatePolicy(
         name: policy.name,
         notes: policy.notes,
         enabled: policy.enabled,
-        rule: policy.rule as unknown as Record<string, unknown>,
+        ...kindColumns(policy),
         schedule,
         behaviour: policy.behaviour as unknown as Record<string, unknown>,
       });
@@ -332,7 +380,7 @@ export async function updatePolicy(
         organizationId: row.organization_id,
         subjectType: 'policy',
         subjectId: id,
-        data: { name: row.name, enabled: row.enabled, scheduled: schedule !== null },
+        data: { name: row.name, kind: row.kind, enabled: row.enabled, scheduled: schedule !== null },
       });
       return view(tx, row);
     });

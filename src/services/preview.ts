@@ -66,6 +66,9 @@ export interface PolicyPreview {
 export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPreview> {
   ctx.authorize('read');
   const row = await visiblePolicy(ctx, id);
+  // a preview shows which updates a policy installs: a worklet or required-software policy installs none
+  if (row.kind !== 'patch')
+    throw invalid(`policy ${id} is a ${row.kind} policy: a preview shows what a patch policy installs`);
   const db = ctx.store.db;
   const targets = (await policyTargets(db, [id])).get(id)!;
   const policy = policyModel(row, targets);

@@ -411,6 +411,8 @@ export async function scheduleTask(ctx: Context, id: number, schedule: unknown |
 export async function runTask(ctx: Context, taskId: number): Promise<InstanceView> {
   ctx.authorize('manage_policies');
   const t = await visibleTask(ctx, taskId);
+  // a script policy's task makes agents run code (services/scripts.ts)
+  if (t.kind === 'script') ctx.authorize('run_scripts');
   return ctx.store.transaction(async (tx) => {
     const r = await insertInstance(tx, {
       task_id: t.id,

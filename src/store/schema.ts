@@ -16,6 +16,8 @@ export interface OrganizationsTable {
   attributes: Json;
   /** bumped by triggers when anything its devices' agent settings follow from changes (migration 0009) */
   settings_revision: Def<number>;
+  /** agents of the organization may run scripts (worklets, required software, ad hoc); off by default (0013) */
+  scripts_enabled: Def<boolean>;
   created_at: Stamp;
   updated_at: Stamp;
 }
@@ -337,6 +339,8 @@ export interface PoliciesTable {
   rule: Json;
   schedule: Json<unknown> | null;
   behaviour: Json;
+  /** a script policy's own settings (core WorkletPolicy / RequiredSoftwarePolicy); null for patch (0013) */
+  payload: Json | null;
   notes: Def<string>;
   created_by: Def<string>;
   created_at: Stamp;
@@ -445,6 +449,33 @@ export interface EventsTable {
   data: Json;
 }
 
+/** one step an agent ran, or was refused (migration 0013) */
+export interface ScriptRunsTable {
+  id: Id;
+  organization_id: number;
+  device_id: number;
+  source: string;
+  policy_id: number | null;
+  policy_name: string | null;
+  job_id: number | null;
+  phase: string;
+  status: Def<string>;
+  shell: string;
+  code: string;
+  time_limit_seconds: number;
+  output_cap_bytes: number;
+  exit_code: number | null;
+  stdout: Def<string>;
+  stderr: Def<string>;
+  truncated: Def<boolean>;
+  error: string | null;
+  started_by: string;
+  started_by_id: string | null;
+  created_at: Stamp;
+  started_at: StampNull;
+  finished_at: StampNull;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   groups: GroupsTable;
@@ -480,6 +511,7 @@ export interface Database {
   approvals: ApprovalsTable;
   policies: PoliciesTable;
   policy_targets: PolicyTargetsTable;
+  script_runs: ScriptRunsTable;
   maintenance_windows: MaintenanceWindowsTable;
   window_assignments: WindowAssignmentsTable;
   schedules: SchedulesTable;

@@ -223,7 +223,9 @@ export type ScanResponse = Static<typeof ScanResponse>;
 /** the agent started a job (an install: its updates are being installed) */
 export const JobProgressRequest = Type.Object(
   {
-    stage: Type.Enum(['installing']),
+    stage: Type.Enum(['installing', 'running'], {
+      description: 'installing (install job), running (script job)',
+    }),
     // the updates being installed now (default: all of the job)
     updateIds: Type.Optional(Type.Array(Id, { maxItems: 10000 })),
   },
@@ -246,6 +248,42 @@ export const JobResultRequest = Type.Object(
   { additionalProperties: false },
 );
 export type JobResultRequest = Static<typeof JobResultRequest>;
+
+/**
+ * The payload of a `script` job (core/scripts ScriptStep): the steps to run in order, the limits, and
+ * what the run belongs to. A step `when: 'previous-failed'` runs only when the previous step exited
+ * non-zero or timed out (a worklet's remediation, a required-software installation).
+ */
+export const ScriptJobPayload = Type.Object({
+  steps: Type.Array(
+    Type.Object({
+      phase: Type.Enum(['evaluation', 'remediation', 'install', 'run']),
+      script: Type.Object({ shell: Type.Enum(['sh', 'bash', 'powershell']), code: Type.String() }),
+      when: Type.Enum(['always', 'previous-failed']),
+    }),
+  ),
+  limits: Type.Object({ timeLimitSeconds: Type.Integer(), outputCapBytes: Type.Integer() }),
+  policyId: Type.Optional(Id),
+});
+export type ScriptJobPayload = Static<typeof ScriptJobPayload>;
+
+/** `result` of a script job's JobResultRequest: one entry per step that ran (core StepOutcome) */
+export const ScriptJobResult = Type.Object({
+  steps: Type.Array(
+    Type.Object({
+      phase: Type.Enum(['evaluation', 'remediation', 'install', 'run']),
+      status: Type.Enum(['succeeded', 'failed', 'timed_out']),
+      exitCode: Nullable(Type.Integer()),
+      stdout: Type.String(),
+      stderr: Type.String(),
+      truncated: Type.Boolean(),
+      startedAt: DateTime,
+      finishedAt: DateTime,
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type ScriptJobResult = Static<typeof ScriptJobResult>;
 
 export const JobResultResponse = Type.Object({ recorded: Type.Boolean(), duplicate: Type.Boolean() });
 export type JobResultResponse = Static<typeof JobResultResponse>;

@@ -1,4 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { POLICY_KINDS } from '../core/policies/kinds.ts';
+import { SCRIPT_PHASES, SCRIPT_RUN_STATUSES, SCRIPT_SHELLS } from '../core/scripts/model.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
 import { INSTANCE_STATUSES } from '../core/task-instances.ts';
 import {
@@ -230,10 +232,15 @@ const Loose = Type.Record(Type.String(), Type.Unknown());
 export const Policy = Type.Object({
   id: Id,
   organizationId: Id,
+  kind: Type.Enum([...POLICY_KINDS], {
+    description: 'patch (rule), worklet (worklet) or required-software (requiredSoftware)',
+  }),
   name: Type.String(),
   notes: Type.String(),
   enabled: Type.Boolean(),
-  rule: Loose,
+  rule: Nullable(Loose),
+  worklet: Nullable(Loose),
+  requiredSoftware: Nullable(Loose),
   targets: Type.Object({ groups: Type.Array(Id), devices: Type.Array(Id), deviceFilter: Nullable(Id) }),
   schedule: Nullable(Loose),
   behaviour: Loose,
@@ -410,3 +417,39 @@ export const Compliance = Type.Object({
   notSeenSince: DateTime,
 });
 export type Compliance = Static<typeof Compliance>;
+
+// ---- scripts agents run (services/scripts.ts, docs/scripts.md) ----
+/** GET|PUT /organizations/:id/script-settings */
+export const ScriptSettings = Type.Object({ organizationId: Id, scriptsEnabled: Type.Boolean() });
+export type ScriptSettings = Static<typeof ScriptSettings>;
+/** one step an agent ran, was refused, or waits for */
+export const ScriptRun = Type.Object({
+  id: Id,
+  organizationId: Id,
+  deviceId: Id,
+  policyId: Nullable(Id),
+  policyName: Nullable(Type.String()),
+  source: Type.Enum(['policy', 'ad-hoc']),
+  jobId: Nullable(Id),
+  phase: Type.Enum([...SCRIPT_PHASES]),
+  status: Type.Enum([...SCRIPT_RUN_STATUSES]),
+  shell: Type.Enum([...SCRIPT_SHELLS]),
+  code: Type.String(),
+  limits: Type.Object({ timeLimitSeconds: Type.Integer(), outputCapBytes: Type.Integer() }),
+  exitCode: Nullable(Type.Integer()),
+  stdout: Type.String(),
+  stderr: Type.String(),
+  truncated: Type.Boolean(),
+  error: Nullable(Type.String()),
+  startedBy: Type.String(),
+  createdAt: DateTime,
+  startedAt: NullableDateTime,
+  finishedAt: NullableDateTime,
+});
+export type ScriptRun = Static<typeof ScriptRun>;
+/** POST /policies/:id/run, POST /script-runs */
+export const RunStart = Type.Object({
+  runs: Type.Array(ScriptRun),
+  skipped: Type.Array(Type.Object({ deviceId: Id, reason: Type.String() })),
+});
+export type RunStart = Static<typeof RunStart>;

@@ -60,6 +60,7 @@ interface Victims {
   instance: number;
   job: number;
   update: number;
+  scriptRun: number;
 }
 interface Globals {
   user: number;
@@ -194,10 +195,31 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
   'POST /agent/v1/jobs/:id/result': () => ({ status: 'failed' }),
   'PUT /api/v1.0/system/orgs': (v) => ({ OrgId: String(v.org), OrgName: 'taken' }),
   'PUT /api/v1.0/system/orgs/:orgId': (v) => ({ OrgId: String(v.org), OrgName: 'taken' }),
+  'POST /api/v1/script-runs': (v) => ({
+    organizationId: v.org,
+    deviceIds: [v.device],
+    script: { shell: 'sh', code: 'echo intruder' },
+  }),
+  'PUT /api/v1/organizations/:id/script-settings': () => ({ scriptsEnabled: false }),
   'POST /api/v1.0/system/orgs': () => ({ OrgName: 'intruders', OrgRef: 'intruders' }),
   'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
   'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
   'PUT /api/v1.0/assetmgmt/patch/runnow': (v) => ({ AgentGuids: [String(v.device)] }),
+  'POST /api/servergroups': (v) => ({
+    name: 'intruders',
+    refresh_interval: 1440,
+    parent_server_group_id: v.group,
+  }),
+  'PUT /api/servergroups/:id': (v) => ({
+    name: 'taken',
+    refresh_interval: 1440,
+    parent_server_group_id: v.group,
+  }),
+  'POST /api/servers/:id/queues': () => ({ command_type_name: 'InstallAllUpdates' }),
+  'PUT /api/servers/:id': (v) => ({ server_group_id: v.group, custom_name: 'taken' }),
+  'POST /api/servers/batch': (v) => ({ action: 'delete', batch: [v.device] }),
+  'POST /api/policies/:id/action': () => ({ action: 'remediateAll' }),
+  'PUT /api/approvals/:id': () => ({ status: 'approved' }),
   'DELETE /api/v1.0/assetmgmt/patch': (v) => ({ AgentGuids: [String(v.device)] }),
   'PUT /api/v1.0/assetmgmt/patch/:agentId/setignore': (v) => ({ PatchIds: [String(v.update)] }),
   'PUT /api/v1.0/assetmgmt/patch/:agentId/schedule': () => ({
@@ -340,18 +362,30 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     roles: g.role,
     scopes: g.scope,
     'api-keys': g.apiKey,
+    'script-runs': v.scriptRun,
+    // the Automox face (/api/<resource>)
+    servers: v.device,
+    servergroups: v.group,
+    orgs: v.org,
+    approvals: v.update,
   };
   const p = bySegment[seg];
   if (p === undefined) throw new Error(`${route}: no value for :id after /${seg} (add it here)`);
   return String(p);
 }
 
+/** the Automox face names the organization in the `o` query parameter of every call */
+const AUTOMOX =
+  /^\/api\/(policies|policystats|servers|servergroups|orgs|approvals|users|events|reports)(\/|$)/;
+const namesOrgInQuery = (route: string) => AUTOMOX.test(route);
+
 function fill(route: string, v: Victims, g: Globals, query?: (v: Victims) => string): string {
-  const q = query ? `?${query(v)}` : '';
-  return route
+  const path = route
     .replace(/:([A-Za-z0-9_]+)/g, (_m, n: string) => param(route, n, v, g))
-    .replace(/\*$/, () => param(route, '*', v, g))
-    .concat(q);
+    // an Automox resource's not-found route: one segment would reach the resource's `:id` route
+    .replace(/\*$/, () => (namesOrgInQuery(route) ? 'matrix/none' : param(route, '*', v, g)));
+  if (query) return `${path}?${query(v)}`;
+  return namesOrgInQuery(route) ? `${path}?o=${v.org}` : path;
 }
 
 const hasParams = (url: string) => /[:*]/.test(url);
@@ -441,6 +475,17 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       assert.equal(c.status, 200, JSON.stringify(c.body));
       const job = c.body.jobs[0]?.id as number;
       assert.ok(job, `${groupName}: the device has a job`);
+      // a script run (ad hoc) waiting for the device, with scripts turned on for the organization
+      const on = await admin.call('PUT', `/api/v1/organizations/${org.id}/script-settings`, {
+        scriptsEnabled: true,
+      });
+      assert.equal(on.status, 200, JSON.stringify(on.body));
+      const started = await admin.post('/api/v1/script-runs', {
+        organizationId: org.id,
+        deviceIds: [dev.id],
+        script: { shell: 'sh', code: `echo ${groupName}-script` },
+      });
+      assert.equal(started.status, 202, JSON.stringify(started.body));
       const v: Victims = {
         label: groupName,
         marker,
@@ -453,6 +498,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         instance: instance.id,
         job,
         update,
+        scriptRun: started.body.runs[0].id as number,
       };
       return { v, credential: dev.credential };
     };
@@ -570,6 +616,9 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/maintenance-windows/${v.window}`,
       `/api/v1/tasks/${v.task}`,
       `/api/v1/task-instances/${v.instance}`,
+      `/api/v1/script-runs/${v.scriptRun}`,
+      `/api/v1/script-runs?organizationId=${v.org}`,
+      `/api/v1/organizations/${v.org}/script-settings`,
       `/api/v1/organizations/${v.org}/custom-severities`,
       `/api/v1/groups?organizationId=${v.org}&limit=1`,
       `/api/v1/devices?organizationId=${v.org}&limit=1`,
@@ -686,7 +735,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         // a path naming another tenant's object, or a write naming it in its body
         const names = query
           ? !(groupOnly && queryOrgOnly(query(v)))
-          : hasParams(r.url)
+          : hasParams(r.url) || namesOrgInQuery(r.url)
             ? mutating(r.method) || !(groupOnly && orgOnly(r.url))
             : mutating(r.method);
         const denied = res.status === 404 || res.status === 403;

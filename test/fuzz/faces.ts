@@ -392,9 +392,160 @@ const nable: FaceFuzz = {
         ),
 };
 
+
+// ---- Automox: /api/<resource> with the organization in `o`, JSON bodies, a Bearer API key ----------
+
+/** the resources of src/faces/automox/routes.ts (kept literal: a new resource must be added here too) */
+const AUTOMOX_RESOURCES = [
+  'policies',
+  'policystats',
+  'servers',
+  'servergroups',
+  'orgs',
+  'approvals',
+  'users',
+  'events',
+  'reports',
+];
+const axOwns = (url: string) =>
+  AUTOMOX_RESOURCES.some((r) => url === `/api/${r}` || url.startsWith(`/api/${r}/`));
+
+const axId = {
+  anyOf: [
+    { type: 'integer', minimum: 0, maximum: 40 },
+    { type: 'string', pattern: '^[0-9]{1,2}$' },
+  ],
+};
+const AX_POLICY: JsonSchema = {
+  type: 'object',
+  properties: {
+    name: text(),
+    policy_type_name: { enum: ['patch', 'custom', 'required_software', 'script'] },
+    organization_id: axId,
+    schedule_days: { type: 'integer', minimum: -2, maximum: 300 },
+    schedule_weeks_of_month: { type: 'integer', minimum: -2, maximum: 70 },
+    schedule_months: { type: 'integer', minimum: -2, maximum: 9000 },
+    schedule_time: { enum: ['01:00', '23:59', '24:00', '1:00', ''] },
+    notes: text(),
+    server_groups: { type: ['array', 'null'], items: axId, maxItems: 3 },
+    configuration: {
+      type: ['object', 'null'],
+      properties: {
+        auto_patch: { type: ['boolean', 'string'] },
+        auto_reboot: { type: 'boolean' },
+        notify_user: { type: 'boolean' },
+        notify_reboot_user: { type: 'boolean' },
+        missed_patch_window: { type: 'boolean' },
+        patch_rule: { enum: ['all', 'filter', 'manual', 'advanced', 'some'] },
+        filter_type: { enum: ['include', 'exclude', 'severity', 'all'] },
+        filters: { type: ['array', 'null'], items: text(), maxItems: 3 },
+        severity_filter: {
+          type: 'array',
+          items: { enum: ['low', 'high', 'critical', 'urgent'] },
+          maxItems: 3,
+        },
+        advanced_filter: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              left: { enum: ['severity', 'patch-source', 'colour'] },
+              right: text(),
+              condition: { enum: ['is', 'greater-than', 'contains'] },
+            },
+          },
+          maxItems: 2,
+        },
+        include_optional: { type: 'boolean' },
+        custom_notification_patch_message: text(),
+        custom_notification_max_delays: { type: 'integer', minimum: -1, maximum: 200 },
+        custom_notification_deferment_periods: {
+          type: 'array',
+          items: { type: 'integer', minimum: 0, maximum: 30 },
+          maxItems: 4,
+        },
+      },
+    },
+  },
+};
+const AX_OTHER: JsonSchema = {
+  type: 'object',
+  properties: {
+    action: { enum: ['remediateAll', 'remediateServer', 'delete', 'nothing'] },
+    serverId: axId,
+    batch: { type: 'array', items: axId, maxItems: 3 },
+    policy_id: axId,
+    status: { enum: ['approved', 'rejected', 'maybe'] },
+    command_type_name: {
+      enum: [
+        'GetOS',
+        'InstallUpdate',
+        'InstallAllUpdates',
+        'PolicyTest',
+        'PolicyRemediate',
+        'Reboot',
+        'Dance',
+      ],
+    },
+    args: text(),
+    name: text(),
+    refresh_interval: { type: 'integer', minimum: 0, maximum: 2000 },
+    parent_server_group_id: axId,
+    server_group_id: axId,
+    notes: text(),
+    tags: { type: 'array', items: text(), maxItems: 2 },
+  },
+};
+
+const automox: FaceFuzz = {
+  name: 'automox',
+  owns: (r) => axOwns(r.url),
+  auth: () => weighted(['admin-key', 6], ['scoped', 1], ['none', 1], [garbageAuth, 1]),
+  query: () =>
+    fc
+      .tuple(
+        fc.constantFrom<QueryPair[]>(
+          [],
+          [['o', '1']],
+          [['o', '2']],
+          [['o', '3']],
+          [['o', 'abc']],
+          [['o', '%00']],
+          [['o', '99999999999999999999']],
+        ),
+        fc.constantFrom<QueryPair[]>(
+          [],
+          [['limit', '2']],
+          [['limit', '501']],
+          [['page', '1']],
+          [['page', '-1']],
+          [
+            ['limit', '1'],
+            ['page', '99999'],
+          ],
+        ),
+      )
+      .map(([a, b]) => [...a, ...b]),
+  body: (r) => {
+    if (!hasBody(r)) return fc.constant<BodyPart>({});
+    const schema = r.url === '/api/policies' || r.url === '/api/policies/:id' ? AX_POLICY : AX_OTHER;
+    return fc.oneof(
+      {
+        arbitrary: jsonBody(schema).map((payload): BodyPart => ({
+          payload,
+          contentType: 'application/json',
+        })),
+        weight: 6,
+      },
+      { arbitrary: schemaBody(r), weight: 2 },
+      { arbitrary: fc.constant<BodyPart>({}), weight: 1 },
+    );
+  },
+};
+
 /** every face, first match wins */
 /** (GravityZone's paths lie inside Kaseya's prefix: it comes first) */
-export const FACES: readonly FaceFuzz[] = [gravityzone, kaseya, nable, native, agent, root];
+export const FACES: readonly FaceFuzz[] = [gravityzone, kaseya, nable, automox, native, agent, root];
 
 /** the face of a route (undefined: a face nobody registered) */
 export const faceOf = (route: RouteEntry) => FACES.find((f) => f.owns(route));

@@ -208,8 +208,7 @@ export class Fuzzer {
     };
     // the console's page for a checkout whose console was never built (npm run build:web): the state of
     // the deployment, whatever the request; counted apart (test/console/routes.test.ts covers it)
-    if (r.statusCode === 503 && r.body.includes('<title>Patchline: console not built</title>'))
-      this.stats.consoleUnbuilt++;
+    if (consoleUnbuilt(r.statusCode, r.body)) this.stats.consoleUnbuilt++;
     else if (r.statusCode >= 500) {
       this.stats.status5xx++;
       const stack =
@@ -506,11 +505,15 @@ export class Fuzzer {
         check: broken,
       });
     }
-    if (r.status >= 500)
+    if (r.status >= 500 && !consoleUnbuilt(r.status, r.body))
       return `${req.method} ${req.url} answered ${r.status}: ${r.body.slice(0, 500)}\n${r.error ?? ''}`;
     return broken ? `after ${req.method} ${req.url} (${r.status}): ${broken}` : undefined;
   }
 }
+
+/** the console's page for a checkout whose console was never built: the deployment's state, not a fault */
+const consoleUnbuilt = (status: number, body: string) =>
+  status === 503 && body.includes('<title>Patchline: console not built</title>');
 
 /** a failure, for a report: the route, what was sent, and what came back */
 export function describeFailure(f: Failure): string {

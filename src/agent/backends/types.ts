@@ -1,5 +1,6 @@
 // The one shape every package-manager backend has, so the agent loop and the fleet simulator can drive
 // apt, dnf, zypper, Windows Update, softwareupdate and the simulated machine alike.
+import type { ScriptLimits, ScriptStep, StepOutcome } from '../../core/scripts/model.ts';
 import type {
   BackendName,
   InstallRequest,
@@ -41,6 +42,11 @@ export interface Backend {
    * reached them. Absent, or false: the agent only logs the message.
    */
   notify?(message: string): Promise<boolean>;
+  /**
+   * Answers a script job's steps itself (a simulated machine: nothing runs). Absent: the agent runs the
+   * scripts with the machine's shells (agent/scripts.ts).
+   */
+  runScripts?(steps: readonly ScriptStep[], limits: ScriptLimits): Promise<StepOutcome[]>;
 }
 
 // ---- running commands ----

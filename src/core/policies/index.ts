@@ -1,8 +1,11 @@
 // Patch policies: the model, its validating parser and rule evaluation.
 export * from './model.ts';
 export * from './behaviour.ts';
+export * from './kinds.ts';
 export {
   parsePolicy,
+  parseAnyPolicy,
+  KIND_PAYLOAD_FIELD,
   parseVendorProducts,
   parseRebootPostponement,
   parseDownload,

@@ -1,6 +1,8 @@
 import { parseId, type BulletinId, type DeviceId, type GroupId, type Id, type UpdateId } from '../ids.ts';
 import { SEVERITIES, isSeverity, type Severity } from '../severity.ts';
 import { parseAdvancedFilter, type AdvancedFilter } from './advanced-filter.ts';
+import { parseRequiredSoftware, parseWorklet } from '../scripts/parse.ts';
+import { POLICY_KINDS, isPolicyKind, type AnyPolicy, type PolicyKind } from './kinds.ts';
 import {
   DEFAULT_DOWNLOAD,
   REBOOT_AFTER_MINUTES,
@@ -97,6 +99,15 @@ export function parsePolicy(input: unknown): PatchPolicy {
     throw issues.error('invalid policy');
   }
   rejectUnknown(input, POLICY_FIELDS, '', issues);
+  const common = parseCommon(input, issues);
+  const ruleObj = readObject(input, 'rule', '', issues, true);
+  const rule = ruleObj && parseRule(ruleObj, 'rule', issues);
+  issues.throwIfAny('invalid policy');
+  return { ...common, rule: rule! };
+}
+
+/** what every kind of policy has: name, notes, enabled, targets, schedule (opaque here), behaviour */
+function parseCommon(input: Json, issues: Issues): Omit<PatchPolicy, 'rule'> {
   const name = readString(
     input,
     'name',
@@ -107,24 +118,67 @@ export function parsePolicy(input: unknown): PatchPolicy {
   );
   const notes = readString(input, 'notes', '', issues, { max: POLICY_LIMITS.notesMax }) ?? '';
   const enabled = readBoolean(input, 'enabled', '', issues) ?? true;
-  const ruleObj = readObject(input, 'rule', '', issues, true);
-  const rule = ruleObj && parseRule(ruleObj, 'rule', issues);
   const targetsObj = readObject(input, 'targets', '', issues);
   const targets = targetsObj
     ? parseTargets(targetsObj, 'targets', issues)
     : { groups: [], devices: [], deviceFilter: null };
   const behaviourObj = readObject(input, 'behaviour', '', issues);
   const behaviour = parseBehaviour(behaviourObj ?? {}, 'behaviour', issues);
-  issues.throwIfAny('invalid policy');
   return {
-    name: name!.trim(),
+    name: (name ?? '').trim(),
     notes,
     enabled,
-    rule: rule!,
     targets,
     schedule: input['schedule'] ?? null,
     behaviour: behaviour!,
   };
+}
+
+/** the field holding each kind's own settings */
+export const KIND_PAYLOAD_FIELD = {
+  patch: 'rule',
+  worklet: 'worklet',
+  'required-software': 'requiredSoftware',
+} as const satisfies Record<PolicyKind, string>;
+
+const PAYLOAD_FIELDS: readonly string[] = Object.values(KIND_PAYLOAD_FIELD);
+
+/**
+ * Parses a native policy body of any kind: `kind` ('patch' when absent) decides which settings field
+ * it carries (`rule`, `worklet` or `requiredSoftware`, see core/scripts); the other fields are common.
+ */
+export function parseAnyPolicy(input: unknown): AnyPolicy {
+  const issues = new Issues();
+  if (!isRecord(input)) {
+    issues.add('', `a policy must be an object, ${got(input)}`);
+    throw issues.error('invalid policy');
+  }
+  const k = input['kind'] ?? 'patch';
+  if (!isPolicyKind(k)) {
+    issues.add('kind', `must be one of ${POLICY_KINDS.join(', ')}, ${got(k)}`);
+    throw issues.error('invalid policy');
+  }
+  const { kind: _kind, ...given } = input;
+  // what GET answers can be sent back: the other kinds' settings fields come along as null
+  const rest = Object.fromEntries(
+    Object.entries(given).filter(
+      ([f, v]) => !(v === null && f !== KIND_PAYLOAD_FIELD[k] && PAYLOAD_FIELDS.includes(f)),
+    ),
+  );
+  if (k === 'patch') return { kind: 'patch', ...parsePolicy(rest) };
+  const field = KIND_PAYLOAD_FIELD[k];
+  rejectUnknown(rest, [...POLICY_FIELDS.filter((f) => f !== 'rule'), field], '', issues);
+  const common = parseCommon(rest, issues);
+  if (rest[field] === undefined) issues.add(field, `is required for a ${k} policy`);
+  if (k === 'worklet') {
+    const worklet = rest[field] === undefined ? undefined : parseWorklet(rest[field], field, issues);
+    issues.throwIfAny('invalid policy');
+    return { kind: k, ...common, worklet: worklet! };
+  }
+  const requiredSoftware =
+    rest[field] === undefined ? undefined : parseRequiredSoftware(rest[field], field, issues);
+  issues.throwIfAny('invalid policy');
+  return { kind: k, ...common, requiredSoftware: requiredSoftware! };
 }
 
 // ---- selection rule ----

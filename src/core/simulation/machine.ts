@@ -6,6 +6,7 @@
 // The feed belongs to the OS (family + version), not to the machine: machines with the same OS see the same
 // releases, versions and advisory ids at the same times, as real fleets do. The machine's seed decides which
 // packages it has and how its installs go.
+import type { ScriptStep, StepOutcome } from '../scripts/model.ts';
 import type {
   AvailableUpdate,
   InstallRequest,
@@ -170,6 +171,8 @@ export class SimulatedMachine {
   private attempts = 0;
   private rebootPkgs: string[] = [];
   private readonly broken = new Set<string>();
+  /** evaluations (by the hash of their text) a remediation has since fixed */
+  private readonly remediated = new Set<number>();
 
   constructor(opts: SimulatedMachineOptions) {
     this.os = opts.os;
@@ -410,6 +413,46 @@ export class SimulatedMachine {
   }
 
   /** installs from a package file the agent downloaded: the machine behaves as for the same update */
+  /**
+   * Answers a script job as a machine would, deterministically and without running anything: an
+   * evaluation fails (exit 1) for about half the scripts, by the machine's seed and the script's text,
+   * until a remediation (or installation) after it succeeded; a remediation fails at the machine's
+   * failure rate; an ad-hoc run succeeds. A shell the OS does not run fails as the real agent's does.
+   */
+  async runScripts(steps: readonly ScriptStep[]): Promise<StepOutcome[]> {
+    const done: StepOutcome[] = [];
+    let evaluated: number | null = null;
+    const windows = this.os.family === 'windows';
+    for (const step of steps) {
+      const prev = done[done.length - 1];
+      if (step.when === 'previous-failed' && (!prev || prev.status === 'succeeded')) break;
+      const at = new Date(this.clock()).toISOString();
+      const key = hashString(step.script.code);
+      const fits = windows === (step.script.shell === 'powershell');
+      let exit: number;
+      if (!fits) exit = 127;
+      else if (step.phase === 'evaluation') {
+        evaluated = key;
+        exit = this.remediated.has(key) || rand(this.seed, key, 7) < 0.5 ? 0 : 1;
+      } else if (step.phase === 'run') exit = 0;
+      else {
+        exit = rand(this.seed, key, ++this.attempts) < this.failureRate ? 1 : 0;
+        if (exit === 0 && evaluated !== null) this.remediated.add(evaluated);
+      }
+      done.push({
+        phase: step.phase,
+        status: exit === 0 ? 'succeeded' : 'failed',
+        exitCode: exit,
+        stdout: fits ? `simulated ${step.phase} on ${this.os.family} ${this.os.version}: exit ${exit}\n` : '',
+        stderr: fits ? '' : `${step.script.shell}: not found\n`,
+        truncated: false,
+        startedAt: at,
+        finishedAt: at,
+      });
+    }
+    return done;
+  }
+
   async installFile(update: InstallRequest, path: string): Promise<InstallResult> {
     this.files.push(path);
     if (this.files.length > 20) this.files.shift();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../core/errors.ts';
+import { POLICY_KINDS } from '../../core/policies/kinds.ts';
 import { Type, type TSchema } from 'typebox';
 import * as policies from '../../services/policies.ts';
 import * as windows from '../../services/windows.ts';
@@ -52,16 +53,17 @@ export function policyRoutes(app: FastifyInstance) {
       config: { scope: 'group' },
       schema: {
         tags: ['policies'],
-        summary: 'List patch policies in scope',
+        summary: 'List policies in scope (every kind, or one kind)',
         querystring: Type.Object({
           organizationId: Type.Optional(Id),
           q: Type.Optional(Type.String({ maxLength: 200 })),
+          kind: Type.Optional(Type.Enum([...POLICY_KINDS])),
         }),
         response: { 200: Items(Policy), ...errors },
       },
     },
     async (req) => ({
-      items: await policies.listPolicies(req.ctx, req.query as { organizationId?: number; q?: string }),
+      items: await policies.listPolicies(req.ctx, req.query as Parameters<typeof policies.listPolicies>[1]),
     }),
   );
   app.post(
@@ -73,6 +75,7 @@ export function policyRoutes(app: FastifyInstance) {
         summary: 'Create a patch policy (rule, targets, schedule, behaviour)',
         description:
           'The body is the native policy shape (name, notes, enabled, rule, targets, schedule, behaviour) plus organizationId; ' +
+          "`kind` 'worklet' or 'required-software' carries `worklet` or `requiredSoftware` instead of `rule` (docs/scripts.md). " +
           'schedule is the canonical schedule model. A scheduled policy gets an install task the engine fires.',
         body: PolicyBody,
         response: { 201: Policy, ...errors },

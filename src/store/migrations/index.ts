@@ -8,6 +8,7 @@ import * as m0009 from './0009_agent_settings.ts';
 import * as m0010 from './0010_window_schedule.ts';
 import * as m0011 from './0011_auth_hardening.ts';
 import * as m0012 from './0012_catalog_tenancy.ts';
+import * as m0013 from './0013_scripts.ts';
 import * as m0014 from './0014_window_sharing.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0010_window_schedule': m0010,
   '0011_auth_hardening': m0011,
   '0012_catalog_tenancy': m0012,
+  '0013_scripts': m0013,
   '0014_window_sharing': m0014,
 };
 

@@ -23,11 +23,15 @@ export const getPolicy = (db: Db, id: number) =>
   db.selectFrom('policies').selectAll().where('id', '=', id).executeTakeFirst();
 
 /** the policies of some organizations (null = every organization), by name */
-export function listPolicies(db: Db, access: Access, f: { organizationId?: number; q?: string }) {
+export function listPolicies(
+  db: Db,
+  access: Access,
+  f: { organizationId?: number; q?: string; kinds: readonly string[] },
+) {
   let q = db
     .selectFrom('policies')
     .selectAll()
-    .where('kind', '=', 'patch')
+    .where('kind', 'in', [...f.kinds])
     .where(orgVisible(access, 'organization_id'));
   if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
   if (f.q) q = q.where(sql<boolean>`strpos(lower(name), ${f.q.toLowerCase()}) > 0`);

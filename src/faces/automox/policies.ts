@@ -1,0 +1,147 @@
+import type { FastifyInstance } from 'fastify';
+import { invalid, notFound } from '../../core/errors.ts';
+import { Issues, got, isRecord } from '../../core/policies/fields.ts';
+import {
+  createPolicy,
+  deletePolicy,
+  getPolicy,
+  listPolicies,
+  updatePolicy,
+  type PolicyView,
+} from '../../services/policies.ts';
+import { authorizeTenant } from '../../services/organizations.ts';
+import { previewPolicy } from '../../services/preview.ts';
+import { policyCompliance, remediatePolicy } from '../../services/policy-runs.ts';
+import { readAutomoxPolicy, renameIssues, renderPolicy, typeName } from './policy-body.ts';
+import { readId, type AutomoxKit } from './routes.ts';
+
+// /api/policies, /api/policies/{id}, /api/policies/{id}/action, /api/policystats and
+// /api/policies/device-filters-preview. A policy is the native policy (services/policies.ts): the console
+// shows one made here exactly as one made natively.
+
+/** a policy seen through `o`: one of another organization is not found, as Automox answers */
+async function policyIn(ctx: Parameters<typeof getPolicy>[0], id: number, org: number): Promise<PolicyView> {
+  const p = await getPolicy(ctx, id);
+  if (p.organizationId !== org) throw notFound('policy', id);
+  return p;
+}
+
+const translate = async <T>(f: () => Promise<T>): Promise<T> => {
+  try {
+    return await f();
+  } catch (e) {
+    throw renameIssues(e);
+  }
+};
+
+export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
+  app.get('/policies', { config: { scope: 'organization' } }, async (req) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    const { limit, offset } = kit.page(req);
+    const all = await listPolicies(ctx, { organizationId: o });
+    return all.slice(offset, offset + limit).map((p) => renderPolicy(p));
+  });
+
+  app.post('/policies', { config: { scope: 'organization' } }, async (req, reply) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.orgOptional(req, ctx);
+    const input = readAutomoxPolicy(req.body, o);
+    if (o === undefined) authorizeTenant(ctx, input.organizationId);
+    const p = await translate(() =>
+      createPolicy(ctx, { organizationId: input.organizationId, ...input.body }),
+    );
+    return reply.status(201).send(renderPolicy(p));
+  });
+
+  app.get('/policies/:id', { config: { scope: 'organization' } }, async (req) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    return renderPolicy(await policyIn(ctx, kit.id(req), o));
+  });
+
+  app.put('/policies/:id', { config: { scope: 'organization' } }, async (req) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    const id = kit.id(req);
+    await policyIn(ctx, id, o);
+    const input = readAutomoxPolicy(req.body, o, id);
+    return renderPolicy(await translate(() => updatePolicy(ctx, id, input.body)));
+  });
+
+  app.delete('/policies/:id', { config: { scope: 'organization' } }, async (req, reply) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    const id = kit.id(req);
+    await policyIn(ctx, id, o);
+    await deletePolicy(ctx, id);
+    return reply.status(204).send();
+  });
+
+  // {"action": "remediateAll"} or {"action": "remediateServer", "serverId": 123}
+  app.post('/policies/:id/action', { config: { scope: 'organization' } }, async (req, reply) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    const id = kit.id(req);
+    const body = req.body as unknown;
+    const issues = new Issues();
+    if (!isRecord(body)) issues.add('body', `must be a JSON object {"action": …}, ${got(body)}`);
+    const b = isRecord(body) ? body : {};
+    for (const k of Object.keys(b))
+      if (k !== 'action' && k !== 'serverId') issues.add(k, 'is not a field of a policy action');
+    const action = b.action;
+    if (action !== 'remediateAll' && action !== 'remediateServer')
+      issues.add('action', `must be remediateAll or remediateServer, ${got(action)}`);
+    if (action === 'remediateAll' && b.serverId !== undefined)
+      issues.add('serverId', 'is used only with remediateServer');
+    issues.throwIfAny('invalid policy action');
+    const serverId = action === 'remediateServer' ? readId(b.serverId, 'serverId') : undefined;
+    await policyIn(ctx, id, o);
+    await translate(() => remediatePolicy(ctx, id, serverId));
+    return reply.status(204).send();
+  });
+
+  app.get('/policystats', { config: { scope: 'organization' } }, async (req) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    const { limit, offset } = kit.page(req);
+    const stats = await policyCompliance(ctx, o);
+    return stats.slice(offset, offset + limit).map((s) => ({
+      policy_id: s.policyId,
+      organization_id: s.organizationId,
+      policy_name: s.name,
+      policy_type_name: typeName(s.kind),
+      num_compliant: s.compliant,
+      num_non_compliant: s.nonCompliant,
+      num_devices: s.compliant + s.nonCompliant,
+      compliant: s.compliant,
+      non_compliant: s.nonCompliant,
+    }));
+  });
+
+  // the devices a saved policy targets, with what it would install on each (Patchline's preview)
+  app.post('/policies/device-filters-preview', { config: { scope: 'organization' } }, async (req) => {
+    const ctx = await kit.ctxOf(req);
+    const o = kit.org(req, ctx);
+    const b = req.body as unknown;
+    if (!isRecord(b) || Object.keys(b).some((k) => k !== 'policy_id'))
+      throw invalid('the body must be {"policy_id": <id>}', [
+        { path: 'body', message: 'must be {"policy_id": <id of a policy of o>}' },
+      ]);
+    const id = readId(b.policy_id, 'policy_id');
+    await policyIn(ctx, id, o);
+    const preview = await previewPolicy(ctx, id);
+    return preview.devices.map((d) => ({
+      id: d.deviceId,
+      name: d.name,
+      organization_id: o,
+      next_occurrence: d.nextOccurrence ? d.nextOccurrence.toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
+      packages: d.updates.map((u) => ({
+        id: u.updateId,
+        name: u.name,
+        version: u.version,
+        severity: u.severity,
+      })),
+    }));
+  });
+}

@@ -1,0 +1,112 @@
+import { descendantsOf } from '../core/access.ts';
+import { invalid } from '../core/errors.ts';
+import { activeDevicesTargeted } from '../store/repos/devices-repo.ts';
+import { groupTree } from '../store/repos/groups-repo.ts';
+import { policyTargets } from '../store/repos/policies-repo.ts';
+import type { Context } from './context.ts';
+import { installOnDevices, type InstallOutcome } from './device-patching.ts';
+import { getPolicy, listPolicies, type PolicyView } from './policies.ts';
+import { previewPolicy } from './preview.ts';
+import { listScriptRuns, runPolicyNow, type ScriptRunView } from './scripts.ts';
+
+// Running a policy now and its compliance per policy, for every kind, so that every face that runs a
+// policy ("remediate", "run now") does the same thing:
+// - a patch policy installs what its selection (services/preview.ts, the rule evaluation the console's
+//   preview shows) picks on each device; a device is compliant when it selects nothing more;
+// - a worklet or required-software policy runs its scripts (services/scripts.ts, refused while the
+//   organization's switch is off); a device is compliant when the last step of its latest run succeeded
+//   (the evaluation passed, or the remediation / installation succeeded); a device never run is not.
+
+/**
+ * Runs a policy now on every device it targets (or on one of them). For a patch policy each device
+ * installs the updates the policy selects for it (naming them approves them on the device, so it needs
+ * the approve privilege besides manage_policies; devices with nothing selected are left alone).
+ */
+export async function remediatePolicy(
+  ctx: Context,
+  policyId: number,
+  deviceId?: number,
+): Promise<InstallOutcome[]> {
+  ctx.authorize('manage_policies');
+  const policy = await getPolicy(ctx, policyId);
+  if (policy.kind !== 'patch') {
+    await runPolicyNow(ctx, policyId, deviceId === undefined ? {} : { deviceId });
+    return [];
+  }
+  const preview = await previewPolicy(ctx, policyId);
+  const devices =
+    deviceId === undefined ? preview.devices : preview.devices.filter((d) => d.deviceId === deviceId);
+  if (deviceId !== undefined && !devices.length)
+    throw invalid(`device ${deviceId} is not targeted by policy ${policyId}`, [
+      { path: 'serverId', message: `is not a device that policy ${policyId} targets` },
+    ]);
+  const out: InstallOutcome[] = [];
+  for (const d of devices) {
+    const updateIds = d.updates.map((u) => u.updateId);
+    if (!updateIds.length) continue;
+    out.push(...(await installOnDevices(ctx, { deviceIds: [d.deviceId], updateIds })));
+  }
+  return out;
+}
+
+export interface PolicyCompliance {
+  policyId: number;
+  organizationId: number;
+  name: string;
+  kind: PolicyView['kind'];
+  /** targeted devices on which the policy has nothing left to do */
+  compliant: number;
+  /** targeted devices on which the policy still has something to do */
+  nonCompliant: number;
+  compliantDevices: number[];
+  nonCompliantDevices: number[];
+}
+
+/** whether a device's latest run of a script policy leaves it compliant (steps newest first) */
+function scriptCompliant(runs: readonly ScriptRunView[]): boolean {
+  const latest = runs[0];
+  if (!latest) return false;
+  const sameJob = runs.filter((r) => r.jobId === latest.jobId);
+  return sameJob[0]!.status === 'succeeded';
+}
+
+async function scriptPolicyDevices(ctx: Context, p: PolicyView) {
+  const db = ctx.store.db;
+  const targets = (await policyTargets(db, [p.id])).get(p.id)!;
+  const tree = await groupTree(db, p.organizationId);
+  const groupIds = [...new Set(targets.groups.flatMap((g) => descendantsOf(tree, g)))];
+  const devices = await activeDevicesTargeted(db, p.organizationId, { deviceIds: targets.devices, groupIds });
+  return devices.filter((d) => ctx.seesGroup(p.organizationId, d.group_id)).map((d) => d.id);
+}
+
+/** For each policy of an organization the caller sees: how many of its devices it leaves compliant. */
+export async function policyCompliance(ctx: Context, organizationId: number): Promise<PolicyCompliance[]> {
+  const policies = await listPolicies(ctx, { organizationId });
+  const out: PolicyCompliance[] = [];
+  for (const p of policies) {
+    let compliantDevices: number[];
+    let nonCompliantDevices: number[];
+    if (p.kind === 'patch') {
+      const preview = await previewPolicy(ctx, p.id);
+      compliantDevices = preview.devices.filter((d) => !d.updates.length).map((d) => d.deviceId);
+      nonCompliantDevices = preview.devices.filter((d) => d.updates.length).map((d) => d.deviceId);
+    } else {
+      const devices = await scriptPolicyDevices(ctx, p);
+      const runs = (await listScriptRuns(ctx, { policyId: p.id }, { limit: 10_000, offset: 0, sort: [] }))
+        .items;
+      compliantDevices = devices.filter((d) => scriptCompliant(runs.filter((r) => r.deviceId === d)));
+      nonCompliantDevices = devices.filter((d) => !compliantDevices.includes(d));
+    }
+    out.push({
+      policyId: p.id,
+      organizationId: p.organizationId,
+      name: p.name,
+      kind: p.kind,
+      compliant: compliantDevices.length,
+      nonCompliant: nonCompliantDevices.length,
+      compliantDevices,
+      nonCompliantDevices,
+    });
+  }
+  return out;
+}
