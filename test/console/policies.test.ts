@@ -114,5 +114,53 @@ describe(
         .waitFor();
       await context.close();
     });
+
+    it('a worklet and a required-software policy show in the list and on their page, without edit or preview', async () => {
+      const w = await admin.post('/api/v1/policies', {
+        organizationId: world.orgA.id,
+        kind: 'worklet',
+        name: 'Firewall worklet',
+        worklet: { scripts: [{ osFamily: 'linux', remediation: { code: 'ufw --force enable' } }] },
+      });
+      assert.equal(w.status, 201, JSON.stringify(w.body));
+      const rs = await admin.post('/api/v1/policies', {
+        organizationId: world.orgA.id,
+        kind: 'required-software',
+        name: 'Curl required',
+        requiredSoftware: {
+          osFamily: 'linux',
+          packageName: 'curl',
+          packageVersion: '8.5',
+          installation: { code: 'apt-get install -y curl' },
+        },
+      });
+      assert.equal(rs.status, 201, JSON.stringify(rs.body));
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${url}/`);
+      await page.getByLabel('User name').fill('admin');
+      await page.locator('input[name="password"]').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.getByRole('link', { name: 'Policies', exact: true }).click();
+      const table = page.getByTestId('policies-table');
+      await table
+        .locator('tr[data-policy="Firewall worklet"]')
+        .filter({ hasText: 'Worklet (scripts for linux)' })
+        .waitFor();
+      await table
+        .locator('tr[data-policy="Curl required"]')
+        .filter({ hasText: 'Required software: curl 8.5' })
+        .waitFor();
+      await page.getByRole('link', { name: 'Firewall worklet' }).click();
+      await page.getByText('Runs: Worklet (scripts for linux)').waitFor();
+      await page.getByRole('button', { name: 'Disable' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Edit' }).count(), 0);
+      assert.deepEqual(errors, []);
+      await context.close();
+    });
   },
 );

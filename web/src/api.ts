@@ -108,6 +108,7 @@ export interface CanonicalSchedule {
  */
 export interface Policy extends Omit<wire.Policy, 'rule' | 'schedule'> {
   /** the selection rule as a body writes it (GET's answer can be PUT back): {kind, ...its fields, classes, …} */
+  /** null for a worklet or required-software policy (their settings: `worklet`, `requiredSoftware`) */
   rule: {
     kind: string;
     severities?: string[];
@@ -115,7 +116,7 @@ export interface Policy extends Omit<wire.Policy, 'rule' | 'schedule'> {
     classes: unknown;
     includeOptional: boolean;
     [more: string]: unknown;
-  };
+  } | null;
   schedule: CanonicalSchedule | null;
 }
 /** the window's settings are an open record on the server (core/windows parses them): the fields read here */

@@ -43,12 +43,15 @@ function readOs(obj: Json, path: string, issues: Issues): OsFamily | undefined {
   return v;
 }
 
-/** `{shell?, code}`; the shell defaults to the family's and must be one the family runs */
+/**
+ * `{shell?, code}`; the shell defaults to the family's and must be one the family runs; without a family
+ * (null: an ad-hoc script) the shell is required; `undefined`: the family was invalid (reported already)
+ */
 export function parseScript(
   v: unknown,
   path: string,
   issues: Issues,
-  os: OsFamily | null,
+  os: OsFamily | null | undefined,
 ): Script | undefined {
   if (!isRecord(v)) {
     issues.add(path, `must be an object {shell, code}, ${got(v)}`);
@@ -76,7 +79,7 @@ export function parseScript(
       return undefined;
     }
   } else if (!shell) {
-    issues.add(at(path, 'shell'), 'is required');
+    if (os === null) issues.add(at(path, 'shell'), 'is required');
     return undefined;
   }
   return code === undefined ? undefined : { shell: shell!, code };
@@ -122,12 +125,12 @@ export function parseWorklet(v: unknown, path: string, issues: Issues): WorkletP
       const os = readOs(item, p, issues);
       const ev = item['evaluation'];
       const evaluation =
-        ev === undefined || ev === null ? null : parseScript(ev, at(p, 'evaluation'), issues, os ?? null);
+        ev === undefined || ev === null ? null : parseScript(ev, at(p, 'evaluation'), issues, os);
       const rem = item['remediation'];
       const remediation =
         rem === undefined
           ? (issues.add(at(p, 'remediation'), 'is required'), undefined)
-          : parseScript(rem, at(p, 'remediation'), issues, os ?? null);
+          : parseScript(rem, at(p, 'remediation'), issues, os);
       scripts.push(
         os && remediation && evaluation !== undefined ? { osFamily: os, evaluation, remediation } : undefined,
       );
@@ -140,7 +143,7 @@ export function parseWorklet(v: unknown, path: string, issues: Issues): WorkletP
     (s) => `osFamily ${s.osFamily}`,
   );
   const limits = parseLimits(v['limits'], at(path, 'limits'), issues);
-  if (scripts.some((s) => s === undefined)) return undefined;
+  if (!list || !scripts.length || scripts.some((s) => s === undefined)) return undefined;
   return { scripts: scripts as WorkletScripts[], limits };
 }
 
@@ -183,7 +186,7 @@ export function parseRequiredSoftware(
   const installation =
     inst === undefined
       ? (issues.add(at(path, 'installation'), 'is required'), undefined)
-      : parseScript(inst, at(path, 'installation'), issues, os ?? null);
+      : parseScript(inst, at(path, 'installation'), issues, os);
   const limits = parseLimits(v['limits'], at(path, 'limits'), issues);
   if (!os || packageName === undefined || !installation) return undefined;
   return { osFamily: os, packageName: packageName.trim(), packageVersion, installation, limits };

@@ -25,6 +25,7 @@ const PRIVILEGE_WORDS: Record<string, string> = {
   manage_devices: 'groups, devices, enrollment, scan now and install now',
   import_catalog: 'catalog imports, bulletins and staging',
   administer: 'organizations, users, roles, scopes and others’ API keys',
+  run_scripts: 'run scripts on devices: worklets, required software, ad-hoc scripts',
 };
 
 interface RoleDraft {

@@ -55,7 +55,16 @@ const RULE_LABEL: Record<string, string> = {
 };
 const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'none', 'unknown'];
 
-function ruleWords(rule: Policy['rule']): string {
+/** what a policy does, in words: its rule, or its scripts for a worklet or required-software policy */
+function ruleWords(p: Policy): string {
+  const rule = p.rule;
+  if (!rule) {
+    const rs = p.requiredSoftware as { packageName?: string; packageVersion?: string | null } | null;
+    if (p.kind === 'required-software' && rs)
+      return `Required software: ${rs.packageName}${rs.packageVersion ? ` ${rs.packageVersion}` : ''}`;
+    const w = p.worklet as { scripts?: { osFamily: string }[] } | null;
+    return `Worklet (scripts for ${(w?.scripts ?? []).map((x) => x.osFamily).join(', ') || 'no OS'})`;
+  }
   const base = RULE_LABEL[rule.kind] ?? rule.kind;
   return rule.kind === 'severity' && rule.severities ? `${base}: ${rule.severities.join(', ')}` : base;
 }
@@ -108,7 +117,7 @@ export function Policies() {
                     </Anchor>
                   </Table.Td>
                   {organizations.length > 1 && <Table.Td>{orgName(p.organizationId)}</Table.Td>}
-                  <Table.Td>{ruleWords(p.rule)}</Table.Td>
+                  <Table.Td>{ruleWords(p)}</Table.Td>
                   <Table.Td>
                     <Text size="sm">{describeSchedule(p.schedule)}</Text>
                   </Table.Td>
@@ -182,9 +191,11 @@ function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void 
         actions={
           can('manage_policies') && (
             <Group>
-              <Button variant="default" onClick={onEdit}>
-                Edit
-              </Button>
+              {p.kind === 'patch' && (
+                <Button variant="default" onClick={onEdit}>
+                  Edit
+                </Button>
+              )}
               <Button
                 color={p.enabled ? 'orange' : 'green'}
                 variant="light"
@@ -209,7 +220,9 @@ function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void 
           </Title>
           <Stack gap={4}>
             <Text size="sm">Organization: {orgName(p.organizationId)}</Text>
-            <Text size="sm">Updates: {ruleWords(p.rule)}</Text>
+            <Text size="sm">
+              {p.kind === 'patch' ? 'Updates' : 'Runs'}: {ruleWords(p)}
+            </Text>
             <Text size="sm">
               Targets:{' '}
               {p.targets.groups.length + p.targets.devices.length === 0
@@ -250,7 +263,8 @@ function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void 
             ))}
         </Card>
       </SimpleGrid>
-      <PolicyPreviewTable policyId={p.id} version={p.updatedAt} />
+      {/* a preview shows the updates a patch policy installs; a script policy installs none */}
+      {p.kind === 'patch' && <PolicyPreviewTable policyId={p.id} version={p.updatedAt} />}
     </>
   );
 }
@@ -350,8 +364,8 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
   );
   const [name, setName] = useState(policy?.name ?? '');
   const [notes, setNotes] = useState(policy?.notes ?? '');
-  const [ruleKind, setRuleKind] = useState(policy?.rule.kind ?? 'all');
-  const [severities, setSeverities] = useState<string[]>(policy?.rule.severities ?? ['critical', 'high']);
+  const [ruleKind, setRuleKind] = useState(policy?.rule?.kind ?? 'all');
+  const [severities, setSeverities] = useState<string[]>(policy?.rule?.severities ?? ['critical', 'high']);
   const [groups, setGroups] = useState<string[]>(policy?.targets.groups.map(String) ?? []);
   const existing = policy ? fromCanonical(policy.schedule) : null;
   const custom = !!policy?.schedule && !existing;
@@ -366,7 +380,7 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
 
   const schedule = !scheduled ? null : custom ? policy!.schedule : toCanonical(draft);
   const rule =
-    policy && policy.rule.kind === ruleKind
+    policy?.rule && policy.rule.kind === ruleKind
       ? { ...policy.rule, ...(ruleKind === 'severity' ? { severities } : {}) }
       : ruleKind === 'severity'
         ? { kind: 'severity', severities }
@@ -443,7 +457,7 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
           <Select
             label="Updates to install"
             data={Object.entries(RULE_LABEL)
-              .filter(([k]) => ['all', 'severity', 'manual'].includes(k) || k === policy?.rule.kind)
+              .filter(([k]) => ['all', 'severity', 'manual'].includes(k) || k === policy?.rule?.kind)
               .map(([value, label]) => ({ value, label }))}
             value={ruleKind}
             onChange={(v) => v && setRuleKind(v)}
