@@ -103,7 +103,10 @@ export function Dashboard() {
   const { organizationId, orgName, organizations, organizationsLoaded } = useSession();
   const org = organizationId ?? undefined;
   const inView = organizationId === null ? organizations.map((o) => o.id) : [organizationId];
-  const status = useQuery({ queryKey: ['status'], queryFn: () => get<Status>('/status') });
+  const status = useQuery({
+    queryKey: ['status', org],
+    queryFn: () => get<Status>(`/status${qs({ organizationId: org })}`),
+  });
   const compliance = useQuery({
     queryKey: ['compliance', inView],
     queryFn: async () =>
@@ -131,6 +134,7 @@ export function Dashboard() {
     enabled: settled,
   });
   const c = compliance.data;
+  const scopeHint = organizationId === null ? 'in your scope' : 'in this organization';
   const none = organizations.length === 0 || (c && c.devices.devices === 0);
 
   return (
@@ -138,8 +142,8 @@ export function Dashboard() {
       <PageTitle>Dashboard{organizationId !== null ? `: ${orgName(organizationId)}` : ''}</PageTitle>
       {status.error && <ErrorState error={status.error} retry={() => void status.refetch()} />}
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} mb="lg" spacing="md">
-        <Stat label="Organizations" value={status.data?.organizations} hint="in your scope" />
-        <Stat label="Devices" value={status.data?.devices} hint="in your scope" to="/devices" />
+        <Stat label="Organizations" value={status.data?.organizations} hint={scopeHint} />
+        <Stat label="Devices" value={status.data?.devices} hint={scopeHint} to="/devices" />
         <Stat
           label="Missing updates"
           value={status.data?.missingUpdates}
