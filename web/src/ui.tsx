@@ -143,3 +143,8 @@ export function Pager({
     </Group>
   );
 }
+
+/** a count with its noun: "1 group", "3 groups", "0 devices" */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
+}
