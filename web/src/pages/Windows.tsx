@@ -239,6 +239,9 @@ function WindowOccurrenceList({ window: w }: { window: MaintenanceWindow }) {
               <List.Item key={`${o.start}/${o.uses.join()}`} data-at={o.start}>
                 <time dateTime={o.start}>{occurrenceText(o.start, q.data.zone)}</time>
                 {o.end && ` – ${inZone(o.end, q.data.zone).time}`} · {usesWords(o.uses)}
+                {o.end && new Date(o.start) <= new Date() && new Date() < new Date(o.end) && (
+                  <b data-testid="open-now"> · open now</b>
+                )}
               </List.Item>
             ))}
           </List>
