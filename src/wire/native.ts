@@ -343,6 +343,7 @@ export const TaskInstanceDetail = Type.Object({
   devices: Type.Array(
     Type.Object({
       deviceId: Id,
+      deviceName: Type.String(),
       status: Type.String(),
       result: Loose,
       job: Nullable(
