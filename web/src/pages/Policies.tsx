@@ -218,7 +218,10 @@ function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void 
                   ? 'no groups or devices yet'
                   : rootGroupId != null && p.targets.groups.includes(rootGroupId)
                     ? 'the whole organization'
-                    : [plural(p.targets.groups.length, 'group'), plural(p.targets.devices.length, 'device')].join(', ')}
+                    : [
+                        plural(p.targets.groups.length, 'group'),
+                        plural(p.targets.devices.length, 'device'),
+                      ].join(', ')}
               </span>
             </Text>
             {p.notes && <Text size="sm">Notes: {p.notes}</Text>}
