@@ -57,6 +57,8 @@ interface Victims {
   instance: number;
   job: number;
   update: number;
+  /** the install token the device enrolled with */
+  token: number;
 }
 interface Globals {
   user: number;
@@ -239,6 +241,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     'maintenance-windows': v.window,
     tasks: v.task,
     'task-instances': v.instance,
+    'install-tokens': v.token,
     jobs: v.job,
     updates: v.update,
     bulletins: 1,
@@ -305,7 +308,11 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       const t = await mk(`/api/v1/organizations/${org}/install-tokens`, { name, groupId: group });
       const e = await client(app).post('/agent/v1/enroll', { token: t.token, name, osFamily: 'linux' });
       assert.equal(e.status, 201, JSON.stringify(e.body));
-      return { id: e.body.deviceId as number, credential: e.body.credential as string };
+      return {
+        id: e.body.deviceId as number,
+        credential: e.body.credential as string,
+        token: t.id as number,
+      };
     };
     const tenant = async (org: { id: number }, groupName: string, marker: RegExp, pkg: string) => {
       const group = await mk('/api/v1/groups', { organizationId: org.id, name: `${groupName}-grp` });
@@ -358,6 +365,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         instance: instance.id,
         job,
         update,
+        token: dev.token,
       };
       return { v, credential: dev.credential };
     };
@@ -476,6 +484,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/tasks/${v.task}`,
       `/api/v1/task-instances/${v.instance}`,
       `/api/v1/organizations/${v.org}/custom-severities`,
+      `/api/v1/organizations/${v.org}/install-tokens`,
       `/api/v1/groups?organizationId=${v.org}&limit=1`,
       `/api/v1/devices?organizationId=${v.org}&limit=1`,
       `/api/v1/events?organizationId=${v.org}&limit=1`,
