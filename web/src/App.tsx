@@ -28,6 +28,7 @@ import { Policies, PolicyPage } from './pages/Policies.tsx';
 import { Windows } from './pages/Windows.tsx';
 import { Tasks, TaskInstancePage } from './pages/Tasks.tsx';
 import { Catalog } from './pages/Catalog.tsx';
+import { Enrollment } from './pages/Enrollment.tsx';
 import { Empty, PageTitle } from './ui.tsx';
 
 const NAV: { to: string; label: string; privilege?: string; section?: string }[] = [
@@ -37,6 +38,7 @@ const NAV: { to: string; label: string; privilege?: string; section?: string }[]
   { to: '/maintenance-windows', label: 'Maintenance windows' },
   { to: '/tasks', label: 'Tasks' },
   { to: '/catalog', label: 'Catalog' },
+  { to: '/enrollment', label: 'Enroll devices' },
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
   { to: '/admin/groups', label: 'Groups' },
   { to: '/admin/users', label: 'Users', privilege: 'administer' },
@@ -141,6 +143,7 @@ export function App() {
           <Route path="/tasks" element={<Tasks />} />
           <Route path="/tasks/instances/:id" element={<TaskInstancePage />} />
           <Route path="/catalog" element={<Catalog />} />
+          <Route path="/enrollment" element={<Enrollment />} />
           <Route path="/admin/organizations" element={<Organizations />} />
           <Route path="/admin/groups" element={<Groups />} />
           <Route path="/admin/users" element={<Users />} />
