@@ -27,7 +27,9 @@ eachDriver('install tokens API', (h) => {
     });
     const list = await admin.get(`/api/v1/organizations/${w.orgA.id}/install-tokens`);
     assert.equal(list.status, 200, JSON.stringify(list.body));
-    const mine = list.body.items.filter((t: { id: number }) => [made.body.id, inGroup.body.id].includes(t.id));
+    const mine = list.body.items.filter((t: { id: number }) =>
+      [made.body.id, inGroup.body.id].includes(t.id),
+    );
     assert.deepEqual(
       mine.map((t: { name: string; groupId: number | null; active: boolean; revokedAt: null }) => [
         t.name,
