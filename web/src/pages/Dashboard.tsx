@@ -14,8 +14,8 @@ import {
 } from '../api.ts';
 import { color, Ring, StackedBars } from '../charts.tsx';
 import { useSession } from '../session.tsx';
-import { ago, Empty, ErrorState, Loading, PageTitle, SeverityBadge } from '../ui.tsx';
-import { EventLine } from './EventLog.tsx';
+import { ago, Empty, ErrorState, Loading, PageTitle, plural, SeverityBadge } from '../ui.tsx';
+import { EVENT_ORDER, EventLine } from './EventLog.tsx';
 
 // Compliance at a glance: the share of fully patched devices, open updates by severity, failed installs,
 // reboots, devices gone quiet (GET /compliance per organization, added up), the CVEs most devices are
@@ -130,7 +130,8 @@ export function Dashboard() {
   });
   const events = useQuery({
     queryKey: ['events', 'latest', org],
-    queryFn: () => get<Page<PatchEvent>>(`/events${qs({ organizationId: org, limit: 10 })}`),
+    queryFn: () =>
+      get<Page<PatchEvent>>(`/events${qs({ organizationId: org, limit: 10, sort: EVENT_ORDER })}`),
     enabled: settled,
   });
   const c = compliance.data;
@@ -188,11 +189,14 @@ export function Dashboard() {
                 </Text>
                 {c.devices.devices > c.devices.scanned && (
                   <Text size="sm" c="gray.7">
-                    {c.devices.devices - c.devices.scanned} device(s) have not reported a scan yet.
+                    {c.devices.devices - c.devices.scanned === 1
+                      ? '1 device has'
+                      : `${c.devices.devices - c.devices.scanned} devices have`}{' '}
+                    not reported a scan yet.
                   </Text>
                 )}
                 <Text size="sm" c="gray.7">
-                  {c.totals.installed} updates installed; {c.cves.open} CVEs still open.
+                  {plural(c.totals.installed, 'update')} installed; {plural(c.cves.open, 'CVE')} still open.
                 </Text>
               </Stack>
             </Group>

@@ -39,11 +39,12 @@ import {
   Loading,
   PageTitle,
   Pager,
+  plural,
   SeverityBadge,
   StatusBadge,
   when,
 } from '../ui.tsx';
-import { describe } from './EventLog.tsx';
+import { describe, EVENT_ORDER, kindWords } from './EventLog.tsx';
 
 const ACTIONS = [
   { action: 'approve', label: 'Approve', color: 'green' },
@@ -107,7 +108,7 @@ export function DevicePage() {
   });
   const history = useQuery({
     queryKey: ['device', id, 'history'],
-    queryFn: () => get<Page<PatchEvent>>(`/events${qs({ deviceId: id, limit: 30 })}`),
+    queryFn: () => get<Page<PatchEvent>>(`/events${qs({ deviceId: id, limit: 30, sort: EVENT_ORDER })}`),
     enabled: device.isSuccess,
   });
   const act = useMutation({
@@ -117,7 +118,7 @@ export function DevicePage() {
       notifications.show({
         color: 'green',
         title: `${label(v.action)}: done`,
-        message: `${v.ids.length} update(s); ${r.changed} changed status`,
+        message: `${plural(v.ids.length, 'update')}; ${r.changed} changed status`,
       });
       setSelected(new Set());
       void client.invalidateQueries({ queryKey: ['device', id] });
@@ -224,7 +225,7 @@ export function DevicePage() {
         <Stack>
           <Text size="sm">
             {selected.size
-              ? `Installs the ${selected.size} selected update(s)${can('approve') ? '; those not approved yet are approved on this device first' : ' that are approved'}.`
+              ? `Installs the ${selected.size === 1 ? 'selected update' : `${selected.size} selected updates`}${can('approve') ? '; those not approved yet are approved on this device first' : ' that are approved'}.`
               : 'Installs every approved update of this device.'}{' '}
             The device runs the install at its next check-in, inside its maintenance window.
           </Text>
@@ -422,7 +423,8 @@ export function DevicePage() {
             return (
               <Timeline.Item
                 key={e.id}
-                title={`${e.kind}${upd ? `: ${upd.name}` : e.updateId ? `: update ${e.updateId}` : ''}`}
+                title={`${kindWords(e.kind)}${upd ? `: ${upd.name}` : e.updateId ? `: update ${e.updateId}` : ''}`}
+                data-kind={e.kind}
               >
                 <Stack gap={0}>
                   <Text size="sm">{describe(e)}</Text>

@@ -433,13 +433,15 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
       <Stack maw={900}>
         {save.error && (
           <Alert color="red" role="alert" title="The policy was not saved">
-            <Text size="sm">{save.error.message}</Text>
-            {'issues' in save.error &&
+            {'issues' in save.error && (save.error as { issues: unknown[] }).issues.length ? (
               (save.error as { issues: { path: string; message: string }[] }).issues.map((i) => (
                 <Text size="sm" key={i.path + i.message}>
                   {i.path}: {i.message}
                 </Text>
-              ))}
+              ))
+            ) : (
+              <Text size="sm">{save.error.message}</Text>
+            )}
           </Alert>
         )}
         {!policy && (
