@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import {
   Alert,
   Anchor,
@@ -111,6 +111,7 @@ export function DevicePage() {
     queryFn: () => get<Page<PatchEvent>>(`/events${qs({ deviceId: id, limit: 30, sort: EVENT_ORDER })}`),
     enabled: device.isSuccess,
   });
+  const updatesHeading = useRef<HTMLHeadingElement>(null);
   const act = useMutation({
     mutationFn: ({ action, ids }: { action: string; ids: number[] }) =>
       post<{ decisions: number; changed: number }>(`/devices/${id}/updates/${action}`, { updateIds: ids }),
@@ -121,6 +122,8 @@ export function DevicePage() {
         message: `${plural(v.ids.length, 'update')}; ${r.changed} changed status`,
       });
       setSelected(new Set());
+      // the action buttons are disabled with nothing selected: the focus goes to the list's heading
+      updatesHeading.current?.focus();
       void client.invalidateQueries({ queryKey: ['device', id] });
       void client.invalidateQueries({ queryKey: ['events'] });
       void client.invalidateQueries({ queryKey: ['status'] });
@@ -264,7 +267,7 @@ export function DevicePage() {
         </SimpleGrid>
       </Card>
 
-      <Title order={2} size="h3" mb="sm">
+      <Title order={2} size="h3" mb="sm" ref={updatesHeading} tabIndex={-1}>
         Updates
       </Title>
       <Group justify="space-between" mb="sm" wrap="wrap">

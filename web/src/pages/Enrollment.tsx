@@ -132,15 +132,7 @@ export function Enrollment() {
 
   return (
     <>
-      <PageTitle
-        actions={
-          manage && (
-            <Button onClick={() => setOpen(true)} disabled={!org}>
-              New install token
-            </Button>
-          )
-        }
-      >
+      <PageTitle actions={manage && <Button onClick={() => setOpen(true)}>New install token</Button>}>
         Enroll devices
       </PageTitle>
       <Text size="sm" mb="md" maw={760}>

@@ -231,7 +231,7 @@ export function TaskInstancePage() {
               {percent(i.progress)}%
             </Text>
           </Group>
-          <Progress value={percent(i.progress)} my="xs" />
+          <Progress value={percent(i.progress)} my="xs" aria-label={`progress ${percent(i.progress)}%`} />
           <Text size="sm">Started {when(i.startedAt)}</Text>
           <Text size="sm">Finished {i.finishedAt ? when(i.finishedAt) : '—'}</Text>
           {i.error && (
