@@ -200,13 +200,14 @@ describe('console accessibility in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, (
     page: Page,
     match: (f: { tag: string; text: string; label: string }) => boolean,
     max = 80,
+    key = 'Tab',
   ) {
     for (let i = 0; i < max; i++) {
-      await page.keyboard.press('Tab');
+      await page.keyboard.press(key);
       const f = await focused(page);
       if (f && match(f)) return;
     }
-    throw new Error(`Tab never reached the element; last: ${JSON.stringify(await focused(page))}`);
+    throw new Error(`${key} never reached the element; last: ${JSON.stringify(await focused(page))}`);
   }
 
   it('the keyboard alone: sign in, open a device, approve an update; focus and announcements follow', async () => {
@@ -261,7 +262,8 @@ describe('console accessibility in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, (
     assert.equal(await page.title(), `${world.deviceA.name} · Patchline`);
     await tabTo(page, (f) => f.tag === 'INPUT' && f.label === 'Select tzdata', 120);
     await page.keyboard.press('Space');
-    await tabTo(page, (f) => f.tag === 'BUTTON' && f.text.startsWith('Approve'), 5);
+    // the actions sit above the list: back with Shift+Tab
+    await tabTo(page, (f) => f.tag === 'BUTTON' && f.text.startsWith('Approve'), 40, 'Shift+Tab');
     await page.keyboard.press('Enter');
     await page.getByText('Approve: done').waitFor();
     const tz = (await admin.get(`/api/v1/devices/${world.deviceA.id}/updates?limit=50`)).body.items.find(

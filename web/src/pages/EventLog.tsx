@@ -86,7 +86,9 @@ export function EventLine({ event: e }: { event: PatchEvent }) {
   return (
     <Group gap="xs" wrap="wrap" align="baseline">
       <Text size="xs" c="gray.7" w={150}>
-        {when(e.at)}
+        <time dateTime={e.at} data-event-at={e.at}>
+          {when(e.at)}
+        </time>
       </Text>
       <Badge variant="outline" color="gray.8" tt="none" title={e.kind} style={{ overflow: 'visible' }}>
         {kindWords(e.kind)}
