@@ -141,7 +141,7 @@ describe('the README demo path in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, ()
     assert.ok(at <= new Date(), 'the first occurrence listed is the one open now');
     await page
       .getByTestId('window-calendar')
-      .locator(`[data-window="Right now"][data-start="${at.toISOString()}"]`)
+      .locator(`td [data-window="Right now"][data-start="${at.toISOString()}"]`)
       .waitFor();
 
     // install now on a device of the organization, then the instance in the tasks history
