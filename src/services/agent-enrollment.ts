@@ -62,6 +62,67 @@ export async function createInstallToken(
   };
 }
 
+/** what the console and API show of an install token (never the token: it is shown once, at creation) */
+export interface InstallTokenView {
+  id: number;
+  name: string;
+  organizationId: number;
+  groupId: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  /** usable for enrolling: neither revoked nor expired */
+  active: boolean;
+}
+
+const tokenView = (
+  t: NonNullable<Awaited<ReturnType<typeof repo.getInstallToken>>>,
+  now: Date,
+): InstallTokenView => ({
+  id: t.id,
+  name: t.name,
+  organizationId: t.organization_id,
+  groupId: t.group_id,
+  createdAt: t.created_at,
+  expiresAt: t.expires_at,
+  revokedAt: t.revoked_at,
+  active: !t.revoked_at && !(t.expires_at && t.expires_at <= now),
+});
+
+/** a token the actor sees: its organization's whole, or the token's group within the actor's groups */
+const seesToken = (ctx: Context, t: { organization_id: number; group_id: number | null }) =>
+  ctx.ownsOrganization(t.organization_id) ||
+  (t.group_id !== null && ctx.seesGroup(t.organization_id, t.group_id));
+
+/** an organization's install tokens the actor sees, the oldest first */
+export async function listInstallTokens(ctx: Context, organizationId: number): Promise<InstallTokenView[]> {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  const now = ctx.now();
+  return (await repo.listInstallTokens(ctx.store.db, organizationId))
+    .filter((t) => seesToken(ctx, t))
+    .map((t) => tokenView(t, now));
+}
+
+/** revokes an install token: agents can no longer enroll with it (devices enrolled keep their credential) */
+export async function revokeInstallToken(ctx: Context, id: number): Promise<InstallTokenView> {
+  ctx.authorize('manage_devices');
+  const t = await repo.getInstallToken(ctx.store.db, id);
+  if (!t || !seesToken(ctx, t)) throw notFound('install token', id);
+  if (t.revoked_at) return tokenView(t, ctx.now());
+  return ctx.store.transaction(async (tx) => {
+    await repo.revokeInstallToken(tx, id);
+    await record(ctx, tx, {
+      kind: 'install_token.revoked',
+      organizationId: t.organization_id,
+      subjectType: 'install_token',
+      subjectId: id,
+      data: { name: t.name },
+    });
+    return tokenView((await repo.getInstallToken(tx, id))!, ctx.now());
+  });
+}
+
 /** Enrolls a device with an install token; returns the device's own credential (shown once). */
 export async function enroll(store: Store, input: EnrollRequest): Promise<EnrollResponse> {
   const t = await repo.getInstallTokenByHash(store.db, tokenHash(input.token));

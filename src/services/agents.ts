@@ -14,7 +14,13 @@ export {
   rotateCredential,
   type AuthenticatedDevice,
 } from './agent-devices.ts';
-export { createInstallToken, enroll } from './agent-enrollment.ts';
+export {
+  createInstallToken,
+  enroll,
+  listInstallTokens,
+  revokeInstallToken,
+  type InstallTokenView,
+} from './agent-enrollment.ts';
 export { reportJobProgress, reportJobResult } from './agent-jobs.ts';
 export { reportScan } from './agent-scans.ts';
 /** an update an install job asks the agent to install (its schema: wire/agent.ts) */

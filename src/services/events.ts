@@ -46,6 +46,7 @@ export interface EventView {
   subjectType: string;
   subjectId: string | null;
   deviceId: number | null;
+  deviceName: string | null;
   updateId: number | null;
   data: Record<string, unknown>;
 }
@@ -65,6 +66,7 @@ export async function queryEvents(ctx: Context, f: EventFilter, page: Page) {
       subjectType: e.subject_type,
       subjectId: e.subject_id,
       deviceId: e.device_id,
+      deviceName: e.device_name ?? null,
       updateId: e.update_id,
       data: e.data,
     })),

@@ -13,6 +13,7 @@ import {
   insertSchedule,
   insertTask,
   instanceDevices,
+  listFinishedInstances as listFinishedRows,
   listOpenInstances,
   listTasks as listTaskRows,
   missingDevices,
@@ -92,6 +93,7 @@ export interface InstanceView {
 
 export interface DeviceResultView {
   deviceId: number;
+  deviceName: string;
   status: string;
   result: Record<string, unknown>;
   job: { id: number; kind: string; status: string; result: unknown } | null;
@@ -492,6 +494,31 @@ export async function listRunningInstances(
   return inScope.map(instanceView);
 }
 
+export const FINISHED_LIMIT = { default: 50, max: 500 };
+
+/**
+ * Finished instances (Completed, Failed) in the organizations the actor sees, the newest first, at most
+ * `limit` of them (an instance whose targets the actor's groups do not cover is left out after the limit)
+ */
+export async function listFinishedInstances(
+  ctx: Context,
+  f: { organizationId?: number; taskId?: number; limit?: number } = {},
+): Promise<InstanceView[]> {
+  ctx.authorize('read');
+  if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
+  const limit = f.limit ?? FINISHED_LIMIT.default;
+  if (!Number.isInteger(limit) || limit < 1 || limit > FINISHED_LIMIT.max)
+    throw invalid(`limit must be an integer from 1 to ${FINISHED_LIMIT.max}`, [
+      { path: '/limit', message: `must be from 1 to ${FINISHED_LIMIT.max}` },
+    ]);
+  const rows = await listFinishedRows(ctx.store.db, ctx.access, f, limit);
+  const inScope = await inTargetScope(ctx, ctx.store.db, rows, (r) => ({
+    orgId: r.organization_id,
+    targets: taskTargets(r.parameters),
+  }));
+  return inScope.map(instanceView);
+}
+
 /** tasks in the caller's scope, with when each fires next */
 export async function listTasks(ctx: Context, f: { organizationId?: number; kind?: string } = {}) {
   ctx.authorize('read');
@@ -531,6 +558,7 @@ export async function getInstance(
     ...instanceView(r),
     devices: devices.map((d) => ({
       deviceId: d.device_id,
+      deviceName: d.device_name,
       status: d.status,
       result: d.result,
       job:

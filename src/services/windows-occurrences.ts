@@ -36,7 +36,7 @@ export const MAX_OCCURRENCE_DAYS = 92;
 
 /**
  * The occurrences of a window's schedules from `from` for `days` days, each with the end of its daily
- * window and what it governs. Windows run on each device's clock; the calendar reads them in the
+ * window and what it governs; an occurrence still open at `from` is listed too. Windows run on each device's clock; the calendar reads them in the
  * organization's zone.
  */
 export async function windowOccurrences(
@@ -75,6 +75,11 @@ export async function windowOccurrences(
       alwaysOpen.push(...uses);
       continue;
     }
+    // an occurrence that began before `from` and is still open (00:00-06:00 seen at 00:23) comes first:
+    // occurrencesBetween starts after `from`, and the window is open now
+    const open = windowAt(sched, from, opts);
+    if (open && open.start.getTime() <= from.getTime())
+      occurrences.push({ start: open.start, end: open.end, uses });
     for (const start of occurrencesBetween(sched, from, to, opts, 1000))
       occurrences.push({ start, end: windowAt(sched, start, opts)?.end ?? null, uses });
   }

@@ -165,6 +165,8 @@ export const Event = Type.Object({
   subjectType: Type.String(),
   subjectId: Nullable(Type.String()),
   deviceId: Nullable(Id),
+  /** the device's name now (null without a device, or once the device is deleted) */
+  deviceName: Nullable(Type.String()),
   updateId: Nullable(Id),
   data: Type.Record(Type.String(), Type.Unknown()),
 });
@@ -350,6 +352,7 @@ export const TaskInstanceDetail = Type.Object({
   devices: Type.Array(
     Type.Object({
       deviceId: Id,
+      deviceName: Type.String(),
       status: Type.String(),
       result: Loose,
       job: Nullable(

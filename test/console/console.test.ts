@@ -214,7 +214,7 @@ describe('web console in chromium', { skip: !haveChromium && !CI ? `${CHROMIUM} 
       return !!box && box.x + box.width > 0 && box.x < 390;
     };
     assert.equal(await onScreen(), false, 'the navigation is hidden on a phone');
-    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await page.getByRole('button', { name: 'Navigation' }).click();
     await page.waitForFunction(`${NAV_BOX}; !!r && r.x >= 0 && r.right <= 390`);
     assert.equal(await onScreen(), true, 'the burger opens the navigation');
     await shot(page, 'phone-nav');

@@ -6,6 +6,7 @@ import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
 import { freshStore } from '../support/store.ts';
 import { buildWorld, scopedUser, type World } from '../support/world.ts';
+import { createEngine } from '../../src/engine/engine.ts';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -76,7 +77,7 @@ describe('console device actions in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, 
     await row.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Install now (1)' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText('Installs the 1 selected update(s)').waitFor();
+    await dialog.getByText('Installs the selected update;').waitFor();
     await dialog.getByRole('button', { name: 'Install now' }).click();
     await result.filter({ hasText: 'Install requested' }).waitFor();
     const installId = Number(await result.getAttribute('data-instance'));
@@ -95,6 +96,18 @@ describe('console device actions in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, 
     // the link goes to the instance's page
     await result.getByRole('link', { name: `#${installId}` }).click();
     await page.waitForURL(new RegExp(`/tasks/instances/${installId}$`));
+    // once the engine has run them, both are in the Tasks page's history of finished instances, and the
+    // instance's page names its device
+    const engine = createEngine({ store, owner: 'console-test', pollMs: 10 });
+    await engine.tick();
+    await engine.stop();
+    assert.equal((await admin.get(`/api/v1/task-instances/${installId}`)).body.status, 'Completed');
+    await page.getByRole('link', { name: 'Tasks', exact: true }).click();
+    const finished = page.getByTestId('finished-table');
+    await finished.locator(`tr[data-instance="${installId}"]`).getByText('completed').waitFor();
+    await finished.locator(`tr[data-instance="${scanId}"]`).waitFor();
+    await finished.getByRole('link', { name: `#${installId}` }).click();
+    await page.getByTestId('instance-devices').getByRole('link', { name: world.deviceA.name }).waitFor();
     await context.close();
   });
 

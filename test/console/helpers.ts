@@ -64,3 +64,42 @@ export async function signInPage(
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
+
+/** axe-core's own bundle, injected into a page to measure it */
+export const AXE_SOURCE = join(ROOT, 'node_modules/axe-core/axe.min.js');
+/** WCAG 2.1 levels A and AA, as axe-core tags them */
+export const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+export interface AxeFinding {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+/** runs axe-core on the page as it is now; the WCAG 2.1 A/AA violations, each with its elements */
+export async function axeViolations(page: import('playwright-core').Page): Promise<AxeFinding[]> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE_SOURCE });
+  return page.evaluate(async (tags) => {
+    interface Violation {
+      id: string;
+      impact?: string | null;
+      help: string;
+      nodes: { target: unknown; failureSummary?: string }[];
+    }
+    const g = globalThis as unknown as {
+      document: unknown;
+      axe: { run: (context: unknown, options: unknown) => Promise<{ violations: Violation[] }> };
+    };
+    const r = await g.axe.run(g.document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact ?? null,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => `${String(n.target)}: ${n.failureSummary ?? ''}`),
+    }));
+  }, WCAG_21_AA);
+}

@@ -162,5 +162,49 @@ describe(
       assert.deepEqual(errors, []);
       await context.close();
     });
+
+    it('a policy with no target group targets the whole organization, in its time zone', async () => {
+      // the organization has its own zone: the form starts with it, not the browser's
+      const orgPatch = await admin.patch(`/api/v1/organizations/${world.orgA.id}`, {
+        timeZone: 'America/Chicago',
+      });
+      assert.equal(orgPatch.status, 200, JSON.stringify(orgPatch.body));
+      const org = (await admin.get(`/api/v1/organizations/${world.orgA.id}`)).body as { rootGroupId: number };
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(`${url}/`);
+      await page.getByLabel('User name').fill('admin');
+      await page.locator('input[name="password"]').fill(ADMIN_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.getByRole('link', { name: 'Policies', exact: true }).click();
+      await page.getByRole('link', { name: 'New policy' }).click();
+      const form = page.locator('main form');
+      await form.getByLabel(/^Organization/).click();
+      await page.getByRole('option', { name: world.orgA.name, exact: true }).click();
+      await form.getByLabel(/^Name/).fill('Everything everywhere');
+      await page.getByTestId('draft-words').filter({ hasText: 'America/Chicago' }).waitFor();
+      await form.getByRole('button', { name: 'Create policy' }).click();
+      await page.getByTestId('schedule-words').waitFor();
+      const list = (await admin.get('/api/v1/policies?limit=500')).body.items as {
+        id: number;
+        name: string;
+        targets: { groups: number[]; devices: number[] };
+        schedule: { zone: unknown };
+      }[];
+      const policy = list.find((p) => p.name === 'Everything everywhere');
+      assert.ok(policy, 'the form created the policy');
+      assert.deepEqual(policy.targets.groups, [org.rootGroupId]);
+      assert.deepEqual(policy.schedule.zone, { kind: 'named', name: 'America/Chicago' });
+      await page.getByTestId('policy-targets').filter({ hasText: 'the whole organization' }).waitFor();
+      // every device of the organization is targeted
+      const preview = (await admin.get(`/api/v1/policies/${policy.id}/preview`)).body as {
+        devices: { deviceId: number }[];
+      };
+      const ids = preview.devices.map((d) => d.deviceId).sort();
+      assert.deepEqual(ids, [world.deviceA.id, world.deviceA2.id].sort());
+      await context.close();
+    });
   },
 );

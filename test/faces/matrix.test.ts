@@ -61,6 +61,8 @@ interface Victims {
   job: number;
   update: number;
   scriptRun: number;
+  /** the install token the device enrolled with */
+  token: number;
 }
 interface Globals {
   user: number;
@@ -354,6 +356,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     'maintenance-windows': v.window,
     tasks: v.task,
     'task-instances': v.instance,
+    'install-tokens': v.token,
     jobs: v.job,
     updates: v.update,
     bulletins: 1,
@@ -434,7 +437,11 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       const t = await mk(`/api/v1/organizations/${org}/install-tokens`, { name, groupId: group });
       const e = await client(app).post('/agent/v1/enroll', { token: t.token, name, osFamily: 'linux' });
       assert.equal(e.status, 201, JSON.stringify(e.body));
-      return { id: e.body.deviceId as number, credential: e.body.credential as string };
+      return {
+        id: e.body.deviceId as number,
+        credential: e.body.credential as string,
+        token: t.id as number,
+      };
     };
     const tenant = async (org: { id: number }, groupName: string, marker: RegExp, pkg: string) => {
       const group = await mk('/api/v1/groups', { organizationId: org.id, name: `${groupName}-grp` });
@@ -499,6 +506,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         job,
         update,
         scriptRun: started.body.runs[0].id as number,
+        token: dev.token,
       };
       return { v, credential: dev.credential };
     };
@@ -620,6 +628,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/script-runs?organizationId=${v.org}`,
       `/api/v1/organizations/${v.org}/script-settings`,
       `/api/v1/organizations/${v.org}/custom-severities`,
+      `/api/v1/organizations/${v.org}/install-tokens`,
       `/api/v1/groups?organizationId=${v.org}&limit=1`,
       `/api/v1/devices?organizationId=${v.org}&limit=1`,
       `/api/v1/events?organizationId=${v.org}&limit=1`,

@@ -392,7 +392,6 @@ const nable: FaceFuzz = {
         ),
 };
 
-
 // ---- Automox: /api/<resource> with the organization in `o`, JSON bodies, a Bearer API key ----------
 
 /** the resources of src/faces/automox/routes.ts (kept literal: a new resource must be added here too) */

@@ -28,7 +28,8 @@ import { Policies, PolicyPage } from './pages/Policies.tsx';
 import { Windows } from './pages/Windows.tsx';
 import { Tasks, TaskInstancePage } from './pages/Tasks.tsx';
 import { Catalog } from './pages/Catalog.tsx';
-import { Empty, PageTitle } from './ui.tsx';
+import { Enrollment } from './pages/Enrollment.tsx';
+import { Empty, PageTitle, usePageName } from './ui.tsx';
 
 const NAV: { to: string; label: string; privilege?: string; section?: string }[] = [
   { to: '/', label: 'Dashboard' },
@@ -37,6 +38,7 @@ const NAV: { to: string; label: string; privilege?: string; section?: string }[]
   { to: '/maintenance-windows', label: 'Maintenance windows' },
   { to: '/tasks', label: 'Tasks' },
   { to: '/catalog', label: 'Catalog' },
+  { to: '/enrollment', label: 'Enroll devices' },
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
   { to: '/admin/groups', label: 'Groups' },
   { to: '/admin/users', label: 'Users', privilege: 'administer' },
@@ -71,6 +73,7 @@ export function App() {
   const { token, me, signOut, can } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
+  const pageName = usePageName();
   useEffect(() => close(), [location.pathname, close]);
 
   if (!token) return <SignIn />;
@@ -92,7 +95,9 @@ export function App() {
               onClick={toggle}
               hiddenFrom="sm"
               size="sm"
-              aria-label={opened ? 'Close navigation' : 'Open navigation'}
+              aria-label="Navigation"
+              aria-expanded={opened}
+              aria-controls="main-navigation"
             />
             <Text fw={700} size="lg" visibleFrom="xs">
               Patchline
@@ -109,7 +114,7 @@ export function App() {
           </Group>
         </Group>
       </AppShell.Header>
-      <AppShell.Navbar p="xs" aria-label="Main navigation">
+      <AppShell.Navbar p="xs" aria-label="Main navigation" id="main-navigation">
         <ScrollArea>
           {NAV.filter((n) => !n.privilege || can(n.privilege)).map((n) => (
             <div key={n.to}>
@@ -130,7 +135,9 @@ export function App() {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
-        <VisuallyHidden aria-live="polite">{location.pathname}</VisuallyHidden>
+        <VisuallyHidden aria-live="polite" data-testid="route-announcer">
+          {pageName}
+        </VisuallyHidden>
         <Routes>
           <Route path="/" element={<Dashboard />} />
           <Route path="/devices" element={<Devices />} />
@@ -141,6 +148,7 @@ export function App() {
           <Route path="/tasks" element={<Tasks />} />
           <Route path="/tasks/instances/:id" element={<TaskInstancePage />} />
           <Route path="/catalog" element={<Catalog />} />
+          <Route path="/enrollment" element={<Enrollment />} />
           <Route path="/admin/organizations" element={<Organizations />} />
           <Route path="/admin/groups" element={<Groups />} />
           <Route path="/admin/users" element={<Users />} />

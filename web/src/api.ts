@@ -36,6 +36,43 @@ export class ApiError extends Error {
   }
 }
 
+/** "body/roleId" → "Role", "/schedule/start" → "Schedule start" */
+export function fieldLabel(path: string): string {
+  const words = path
+    .replace(/^(body|querystring|params)\//, '')
+    .split('/')
+    .filter((p) => p && !/^\d+$/.test(p))
+    .map((p) =>
+      p
+        .replace(/Ids?$/, '')
+        .replace(/([a-z])([A-Z])/g, '$1 $2')
+        .toLowerCase(),
+    )
+    .join(' ')
+    .trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : 'The form';
+}
+
+/** the validator's sentence as a person would say it */
+export function readableIssue(path: string, message: string): string {
+  const isId = /Ids?$/.test(path);
+  let m: RegExpMatchArray | null;
+  if ((m = message.match(/^must NOT have fewer than (\d+) characters?$/)))
+    return m[1] === '1' ? 'is required' : `needs at least ${m[1]} characters`;
+  if ((m = message.match(/^must NOT have more than (\d+) characters?$/)))
+    return `can have at most ${m[1]} characters`;
+  if ((m = message.match(/^must NOT have fewer than (\d+) items?$/)))
+    return m[1] === '1' ? 'needs at least one' : `needs at least ${m[1]}`;
+  if ((m = message.match(/^must be >= (-?[\d.]+)$/))) return isId ? 'choose one' : `must be at least ${m[1]}`;
+  if ((m = message.match(/^must be <= (-?[\d.]+)$/))) return `must be at most ${m[1]}`;
+  if ((m = message.match(/^must have required property '(.+)'$/))) return `${fieldLabel(m[1]!)} is required`;
+  if (/^must be integer$/.test(message)) return isId ? 'choose one' : 'must be a whole number';
+  if (/^must match format "date-time"$/.test(message)) return 'must be a date and time';
+  if (/^must match format "email"$/.test(message)) return 'must be an e-mail address';
+  if (/^must be equal to one of the allowed values$/.test(message)) return 'is not one of the choices';
+  return message;
+}
+
 const TOKEN_KEY = 'patchline.token';
 let token: string | null = sessionStorage.getItem(TOKEN_KEY);
 const listeners = new Set<(t: string | null) => void>();
@@ -72,7 +109,16 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!res.ok) {
     // a session that expired or was ended elsewhere: back to the sign-in page
     if (res.status === 401 && token && path !== '/auth/login') setToken(null);
-    throw new ApiError(res.status, data?.detail ?? `${res.status} ${res.statusText}`, data?.errors ?? []);
+    // the schema validator's findings, in words: "Role: choose one" rather than "body/roleId must be >= 1"
+    const issues = (data?.errors ?? []).map((i) => ({
+      path: fieldLabel(i.path),
+      message: readableIssue(i.path, i.message),
+    }));
+    const message =
+      issues.length && /^invalid (body|querystring|params)/.test(data?.detail ?? '')
+        ? issues.map((i) => `${i.path}: ${i.message}.`).join(' ')
+        : (data?.detail ?? `${res.status} ${res.statusText}`);
+    throw new ApiError(res.status, message, issues);
   }
   return data as T;
 }

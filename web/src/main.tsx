@@ -20,7 +20,20 @@ const queryClient = new QueryClient({
     },
   },
 });
-const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8 });
+const theme = createTheme({
+  primaryColor: 'indigo',
+  primaryShade: 8,
+  components: {
+    // every dialog's close button says what it does
+    Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+    // the show-password toggle is reachable with Tab and named
+    PasswordInput: {
+      defaultProps: {
+        visibilityToggleButtonProps: { tabIndex: 0, 'aria-label': 'Show or hide the password' },
+      },
+    },
+  },
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

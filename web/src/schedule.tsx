@@ -38,8 +38,9 @@ const today = () => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
 };
 
-export function newDraft(): ScheduleDraft {
-  return { kind: 'weekly', days: ['tue'], day: 1, time: '22:00', zone: browserZone(), startDate: today() };
+/** a new schedule, in the given zone ('server', 'device' or an IANA name; the browser's by default) */
+export function newDraft(zone: ZoneChoice = browserZone()): ScheduleDraft {
+  return { kind: 'weekly', days: ['tue'], day: 1, time: '22:00', zone, startDate: today() };
 }
 
 export function toCanonical(d: ScheduleDraft): CanonicalSchedule {

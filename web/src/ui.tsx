@@ -1,4 +1,5 @@
-import type { ReactNode } from 'react';
+import { Children, isValidElement, useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import { useLocation } from 'react-router';
 import { Alert, Badge, Button, Center, Group, Loader, Pagination, Stack, Text, Title } from '@mantine/core';
 import { ApiError, type Severity } from './api.ts';
 
@@ -60,13 +61,70 @@ export function ago(iso: string | null | undefined): string {
   if (s < 60) return 'just now';
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
+  return `${plural(Math.round(s / 86400), 'day')} ago`;
 }
 
-export function PageTitle({ children, actions }: { children: ReactNode; actions?: ReactNode }) {
+/** the text of a title's strings and numbers (badges and other elements left out) */
+function textOf(node: ReactNode): string {
+  return Children.toArray(node)
+    .map((c) => (typeof c === 'string' || typeof c === 'number' ? String(c) : isValidElement(c) ? '' : ''))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+// the current page's name, for the document title and the route announcement (App.tsx)
+let pageName = '';
+const pageNameListeners = new Set<() => void>();
+function setPageName(name: string) {
+  pageName = name;
+  document.title = name ? `${name} · Patchline` : 'Patchline';
+  for (const l of pageNameListeners) l();
+}
+export function usePageName(): string {
+  return useSyncExternalStore(
+    (l) => {
+      pageNameListeners.add(l);
+      return () => void pageNameListeners.delete(l);
+    },
+    () => pageName,
+  );
+}
+/** the page where focus last moved to the heading: a new page (not a new query string) moves it again */
+let focusedPath: string | null = null;
+/** the sign-in page names itself; the next page after it takes the focus */
+export function signInPageShown() {
+  focusedPath = null;
+  setPageName('Sign in');
+}
+
+/**
+ * A page's heading: names the document ("Devices · Patchline"), is announced to screen readers, and takes
+ * the focus when a page opens (after signing in, following a link, going back), so the keyboard starts at
+ * the top of the new page
+ */
+export function PageTitle({
+  children,
+  actions,
+  name,
+}: {
+  children: ReactNode;
+  actions?: ReactNode;
+  /** the page's name when the heading holds more than text */
+  name?: string;
+}) {
+  const { pathname } = useLocation();
+  const ref = useRef<HTMLHeadingElement>(null);
+  const title = name ?? textOf(children);
+  useEffect(() => setPageName(title), [title]);
+  useEffect(() => {
+    if (focusedPath === pathname) return;
+    focusedPath = pathname;
+    ref.current?.focus({ preventScroll: false });
+  }, [pathname]);
   return (
     <Group justify="space-between" mb="md" wrap="wrap">
-      <Title order={1} size="h2">
+      <Title order={1} size="h2" ref={ref} tabIndex={-1} data-page-heading>
         {children}
       </Title>
       {actions}
@@ -142,4 +200,9 @@ export function Pager({
       )}
     </Group>
   );
+}
+
+/** a count with its noun: "1 group", "3 groups", "0 devices" */
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }

@@ -324,12 +324,14 @@ export function identityRoutes(app: FastifyInstance) {
       schema: {
         tags: ['status'],
         summary: 'Counts of organizations, devices and missing updates in scope',
+        description: 'With organizationId, the counts of that organization only.',
+        querystring: Type.Object({ organizationId: Type.Optional(Id) }, { additionalProperties: false }),
         response: {
           200: StatusCounts,
           ...errors,
         },
       },
     },
-    async (req) => statusCounts(req.ctx),
+    async (req) => statusCounts(req.ctx, req.query as { organizationId?: number }),
   );
 }

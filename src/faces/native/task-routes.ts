@@ -77,24 +77,30 @@ export function taskRoutes(app: FastifyInstance) {
       config: { scope: 'group' },
       schema: {
         tags: ['tasks'],
-        summary: 'List unfinished task instances (NotStarted, Started, StopRequested)',
-        description: 'running=true is the only listing offered: finished instances are read one by one.',
+        summary: 'List running task instances, or the latest finished ones',
+        description:
+          'running=true (the default): the unfinished instances (NotStarted, Started, StopRequested). ' +
+          'running=false: the finished ones (Completed, Failed), the newest first, at most limit (default 50), ' +
+          'of one task with taskId.',
         querystring: Type.Object({
           running: Type.Optional(Type.Boolean({ default: true })),
           organizationId: Type.Optional(Id),
+          taskId: Type.Optional(Id),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
         }),
         response: { 200: Type.Object({ items: Type.Array(TaskInstance) }), ...errors },
       },
     },
     async (req) => {
-      const q = req.query as { running?: boolean; organizationId?: number };
-      if (q.running === false) {
-        const e = new Error('only running=true is supported: read finished instances by id') as Error & {
-          statusCode: number;
+      const q = req.query as { running?: boolean; organizationId?: number; taskId?: number; limit?: number };
+      if (q.running === false)
+        return {
+          items: await tasks.listFinishedInstances(req.ctx, {
+            organizationId: q.organizationId,
+            taskId: q.taskId,
+            limit: q.limit,
+          }),
         };
-        e.statusCode = 400;
-        throw e;
-      }
       return { items: await tasks.listRunningInstances(req.ctx, { organizationId: q.organizationId }) };
     },
   );

@@ -6,7 +6,7 @@ import * as groups from '../../services/groups.ts';
 import * as devices from '../../services/devices.ts';
 import { applyApproval, type ApprovalCommand, type ApprovalScope } from '../../services/approvals.ts';
 import { queryDeviceUpdates } from '../../services/device-updates.ts';
-import { createInstallToken } from '../../services/agents.ts';
+import { createInstallToken, listInstallTokens, revokeInstallToken } from '../../services/agents.ts';
 import { runOnDevice } from '../../services/tasks.ts';
 import {
   Device,
@@ -212,6 +212,44 @@ export function tenancyRoutes(app: FastifyInstance) {
       });
       return reply.status(201).send(t);
     },
+  );
+  const InstallToken = Type.Object({
+    id: Id,
+    name: Type.String(),
+    organizationId: Id,
+    groupId: Nullable(Id),
+    createdAt: Type.String({ format: 'date-time' }),
+    expiresAt: Nullable(Type.String({ format: 'date-time' })),
+    revokedAt: Nullable(Type.String({ format: 'date-time' })),
+    active: Type.Boolean(),
+  });
+  app.get(
+    '/organizations/:id/install-tokens',
+    {
+      config: { scope: 'group' },
+      schema: {
+        tags: ['organizations', 'agent protocol'],
+        summary: "List an organization's install tokens (never the tokens themselves: shown once)",
+        description: 'A caller scoped to some groups sees the tokens that enroll into those groups.',
+        params: IdParam,
+        response: { 200: Type.Object({ items: Type.Array(InstallToken) }), ...errors },
+      },
+    },
+    async (req) => ({ items: await listInstallTokens(req.ctx, (req.params as { id: number }).id) }),
+  );
+  app.post(
+    '/install-tokens/:id/revoke',
+    {
+      config: { scope: 'group' },
+      schema: {
+        tags: ['organizations', 'agent protocol'],
+        summary: 'Revoke an install token: agents can no longer enroll with it',
+        description: 'Devices enrolled with it keep working. Revoking a revoked token changes nothing.',
+        params: IdParam,
+        response: { 200: InstallToken, ...errors },
+      },
+    },
+    async (req) => revokeInstallToken(req.ctx, (req.params as { id: number }).id),
   );
 
   // ---- groups ----

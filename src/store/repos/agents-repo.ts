@@ -18,6 +18,9 @@ export const listInstallTokens = (db: Db, organizationId: number) =>
     .orderBy('id')
     .execute();
 
+export const getInstallToken = (db: Db, id: number) =>
+  db.selectFrom('install_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+
 export const revokeInstallToken = (db: Db, id: number) =>
   db.updateTable('install_tokens').set({ revoked_at: new Date() }).where('id', '=', id).execute();
 

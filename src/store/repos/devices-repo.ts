@@ -72,12 +72,13 @@ export const devicesInGroups = (db: Db, groupIds: number[]) =>
     : Promise.resolve([]);
 
 /** how many devices the scope sees */
-export async function countVisibleDevices(db: Db, access: Access): Promise<number> {
-  const r = await db
+export async function countVisibleDevices(db: Db, access: Access, organizationId?: number): Promise<number> {
+  let q = db
     .selectFrom('devices')
     .select((e) => e.fn.countAll<number>().as('n'))
-    .where(groupVisible(access, 'organization_id', 'group_id'))
-    .executeTakeFirstOrThrow();
+    .where(groupVisible(access, 'organization_id', 'group_id'));
+  if (organizationId !== undefined) q = q.where('organization_id', '=', organizationId);
+  const r = await q.executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

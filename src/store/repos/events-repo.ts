@@ -23,7 +23,17 @@ export interface EventFilter {
 }
 
 export async function listEvents(db: Db, access: Access, f: EventFilter, page: Page) {
-  let q = db.selectFrom('events').selectAll();
+  let q = db
+    .selectFrom('events')
+    .selectAll('events')
+    // the device's name, for a line that reads "web-01" rather than "device 20"
+    .select((eb) =>
+      eb
+        .selectFrom('devices')
+        .select('devices.name')
+        .whereRef('devices.id', '=', 'events.device_id')
+        .as('device_name'),
+    );
   if (!access.all) {
     const orgs = [...access.organizations];
     const groups = partialGroupIds(access);

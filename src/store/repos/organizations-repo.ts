@@ -72,12 +72,13 @@ export async function countOrganizationContents(db: Db, id: number) {
 }
 
 /** how many organizations the scope sees */
-export async function countVisibleOrganizations(db: Db, access: Access): Promise<number> {
-  const r = await db
+export async function countVisibleOrganizations(db: Db, access: Access, id?: number): Promise<number> {
+  let q = db
     .selectFrom('organizations')
     .select((e) => e.fn.countAll<number>().as('n'))
-    .where(orgVisible(access, 'id'))
-    .executeTakeFirstOrThrow();
+    .where(orgVisible(access, 'id'));
+  if (id !== undefined) q = q.where('id', '=', id);
+  const r = await q.executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

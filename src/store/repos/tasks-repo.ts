@@ -55,6 +55,23 @@ export function listOpenInstances(db: Db, access: Access, f: { organizationId?: 
   return q.orderBy('id').limit(limit).execute();
 }
 
+/** finished instances (Completed, Failed), the newest first */
+export function listFinishedInstances(
+  db: Db,
+  access: Access,
+  f: { organizationId?: number; taskId?: number },
+  limit: number,
+) {
+  let q = db
+    .selectFrom('task_instances')
+    .selectAll()
+    .where('status', 'in', ['Completed', 'Failed'])
+    .where(orgVisible(access, 'organization_id'));
+  if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
+  if (f.taskId !== undefined) q = q.where('task_id', '=', f.taskId);
+  return q.orderBy('id', 'desc').limit(limit).execute();
+}
+
 /** tasks in the caller's scope with their schedule's next due time */
 export function listTasks(
   db: Db,
@@ -83,6 +100,7 @@ export const instanceDevices = (db: Db, instanceId: number) =>
     )
     .select([
       'd.device_id',
+      'dev.name as device_name',
       'dev.organization_id as device_organization_id',
       'dev.group_id as device_group_id',
       'd.status',

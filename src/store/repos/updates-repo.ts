@@ -188,14 +188,16 @@ export async function countDeviceUpdates(
   db: Db,
   access: Access,
   statuses: readonly UpdateStatus[],
+  organizationId?: number,
 ): Promise<number> {
-  const r = await db
+  let q = db
     .selectFrom('device_updates as du')
     .innerJoin('devices as d', 'd.id', 'du.device_id')
     .select((e) => e.fn.countAll<number>().as('n'))
     .where('du.status', 'in', statuses.length ? [...statuses] : [''])
-    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
-    .executeTakeFirstOrThrow();
+    .where(groupVisible(access, 'd.organization_id', 'd.group_id'));
+  if (organizationId !== undefined) q = q.where('d.organization_id', '=', organizationId);
+  const r = await q.executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

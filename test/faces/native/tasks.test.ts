@@ -64,6 +64,28 @@ eachDriver('tasks API', (h) => {
     assert.equal(cancelled.body.error, 'cancelled');
     const running = await admin.get('/api/v1/task-instances?running=true');
     assert.ok(!running.body.items.some((i: { id: number }) => [i1.body.id, i2.body.id].includes(i.id)));
+    // the finished ones are listed with running=false, the newest first
+    const finished = await admin.get(`/api/v1/task-instances?running=false&taskId=${t.body.id}`);
+    assert.equal(finished.status, 200, JSON.stringify(finished.body));
+    assert.deepEqual(
+      finished.body.items.map((i: { id: number; status: string }) => [i.id, i.status]),
+      [
+        [i2.body.id, 'Failed'],
+        [i1.body.id, 'Failed'],
+      ],
+    );
+    const one = await admin.get(`/api/v1/task-instances?running=false&organizationId=${w.orgA.id}&limit=1`);
+    assert.deepEqual(
+      one.body.items.map((i: { id: number }) => i.id),
+      [i2.body.id],
+    );
+    const all = await admin.get('/api/v1/task-instances?running=false');
+    assert.ok(all.body.items.some((i: { id: number }) => i.id === i1.body.id));
+    assert.ok(all.body.items.every((i: { status: string }) => ['Completed', 'Failed'].includes(i.status)));
+    const other = await admin.get(`/api/v1/task-instances?running=false&organizationId=${w.orgB.id}`);
+    assert.ok(!other.body.items.some((i: { id: number }) => i.id === i1.body.id));
+    for (const bad of ['limit=0', 'limit=501', 'limit=x'])
+      assert.equal((await admin.get(`/api/v1/task-instances?running=false&${bad}`)).status, 400, bad);
     const s = await admin.post('/api/v1/tasks', {
       organizationId: w.orgA.id,
       kind: 'scan',

@@ -45,11 +45,24 @@ eachDriver('tenancy through the native API', (h) => {
     assert.deepEqual(status.body, { organizations: 1, devices: 2, missingUpdates: 6 });
   });
 
+  test("the status counts of one organization are that organization's only", async () => {
+    const all = await admin.get('/api/v1/status');
+    const a = await admin.get(`/api/v1/status?organizationId=${w.orgA.id}`);
+    assert.deepEqual(a.body, { organizations: 1, devices: 2, missingUpdates: 6 });
+    assert.ok(all.body.organizations > 1 && all.body.devices > 2, JSON.stringify(all.body));
+    const b = await admin.get(`/api/v1/status?organizationId=${w.orgB.id}`);
+    assert.equal(b.body.organizations, 1);
+    assert.equal(b.body.devices, all.body.devices - 2);
+    assert.equal(b.body.missingUpdates, all.body.missingUpdates - 6);
+    assert.deepEqual((await alice.get(`/api/v1/status?organizationId=${w.orgA.id}`)).body, a.body);
+  });
+
   test('filters naming the second organization find nothing of it', async () => {
     for (const url of [
       `/api/v1/groups?organizationId=${w.orgB.id}`,
       `/api/v1/devices?organizationId=${w.orgB.id}`,
       `/api/v1/events?organizationId=${w.orgB.id}`,
+      `/api/v1/status?organizationId=${w.orgB.id}`,
     ]) {
       const r = await alice.get(url);
       assert.equal(r.status, 404, url);

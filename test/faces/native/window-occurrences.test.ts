@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { eachDriver } from '../../support/store.ts';
 import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../../support/api.ts';
 import { buildWorld, scopedUser, type World } from '../../support/world.ts';
+import { Context, SYSTEM_ACTOR } from '../../../src/services/context.ts';
+import { windowOccurrences } from '../../../src/services/windows-occurrences.ts';
 
 // GET /maintenance-windows/:id/occurrences: the console's calendar. Occurrences are read in the
 // organization's zone, with the end of each daily window, across a daylight-saving change.
@@ -124,5 +126,44 @@ eachDriver('maintenance window occurrences API', (h) => {
     const seen = await alpha.get(`/api/v1/maintenance-windows/${win.body.id}/occurrences`);
     assert.equal(seen.status, 200);
     assert.ok(seen.body.occurrences.length > 0, 'a default range of 28 days has occurrences');
+  });
+
+  test('an occurrence open right now is listed first (fixed clock), once', async () => {
+    const win = await admin.post('/api/v1/maintenance-windows', {
+      organizationId: w.orgA.id,
+      name: 'Open now',
+      settings: settings(true),
+    });
+    assert.equal(win.status, 201, JSON.stringify(win.body));
+    // Tuesday 17 March 2026, 02:23 in Berlin: inside 01:00-05:00
+    const now = new Date('2026-03-17T01:23:00Z');
+    const ctx = new Context(h.store(), SYSTEM_ACTOR, () => now);
+    const r = await windowOccurrences(ctx, win.body.id, { days: 7 });
+    assert.equal(r.from.getTime(), now.getTime());
+    assert.deepEqual(
+      r.occurrences.slice(0, 2).map((o) => [o.start.toISOString(), o.end?.toISOString()]),
+      [
+        ['2026-03-17T00:00:00.000Z', '2026-03-17T04:00:00.000Z'],
+        ['2026-03-19T00:00:00.000Z', '2026-03-19T04:00:00.000Z'],
+      ],
+    );
+    assert.equal(r.occurrences.length, 3); // Tue (open), Thu, and next Tue
+    // through the API with the same moment as `from`; at the very start, the occurrence is listed once
+    for (const from of ['2026-03-17T01:23:00Z', '2026-03-17T00:00:00Z']) {
+      const api = await admin.get(
+        `/api/v1/maintenance-windows/${win.body.id}/occurrences?from=${from}&days=7`,
+      );
+      assert.equal(api.status, 200, JSON.stringify(api.body));
+      assert.deepEqual(
+        (api.body.occurrences as Occ[]).map((o) => o.start),
+        ['2026-03-17T00:00:00.000Z', '2026-03-19T00:00:00.000Z', '2026-03-24T00:00:00.000Z'],
+        from,
+      );
+    }
+    // after it closed, it is gone
+    const later = await admin.get(
+      `/api/v1/maintenance-windows/${win.body.id}/occurrences?from=2026-03-17T04:00:00Z&days=7`,
+    );
+    assert.equal(later.body.occurrences[0].start, '2026-03-19T00:00:00.000Z');
   });
 });

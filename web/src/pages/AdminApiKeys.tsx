@@ -1,13 +1,27 @@
 import { useState } from 'react';
 import { Alert, Button, Code, CopyButton, Group as Row, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, ApiError, qs, type ApiKey } from '../api.ts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError, get, qs, type ApiKey, type Page, type User } from '../api.ts';
+import { useSession } from '../session.tsx';
 import { PageTitle, when } from '../ui.tsx';
 import { LIMIT, Listing, CreateModal, useCreate } from './AdminParts.tsx';
 
 export function ApiKeys() {
   const client = useQueryClient();
+  const { me, can } = useSession();
+  // the keys' owners by name: every user for an administrator, else the caller (who sees only their keys)
+  const users = useQuery({
+    queryKey: ['users', 'names'],
+    queryFn: () => get<Page<User>>('/users?limit=500'),
+    enabled: can('administer'),
+  });
+  const userName = (id: number) =>
+    id === me?.userId
+      ? me.name
+      : users.data?.items.find((u) => u.id === id)?.displayName ||
+        users.data?.items.find((u) => u.id === id)?.username ||
+        `user ${id}`;
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
@@ -37,7 +51,7 @@ export function ApiKeys() {
         row={(k) => [
           k.name,
           <Code key="p">{k.prefix}…</Code>,
-          `user ${k.userId}`,
+          userName(k.userId),
           when(k.lastUsedAt),
           k.expiresAt ? when(k.expiresAt) : 'never',
           k.revokedAt ? `revoked ${when(k.revokedAt)}` : 'active',

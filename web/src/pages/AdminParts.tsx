@@ -31,7 +31,13 @@ export function Listing<T>({
   if (q.data.items.length === 0) return <Empty>{empty}</Empty>;
   return (
     <>
-      <Table.ScrollContainer minWidth={600}>
+      {/* on a phone the table scrolls sideways: the scrolled region takes the focus, so the keyboard scrolls it */}
+      <Table.ScrollContainer
+        minWidth={600}
+        scrollAreaProps={{
+          viewportProps: { tabIndex: 0, role: 'region', 'aria-label': `The ${what}, scrollable` },
+        }}
+      >
         <Table striped data-testid={`${what.replace(/\s+/g, '-')}-table`}>
           <Table.Thead>
             <Table.Tr>

@@ -184,7 +184,7 @@ export function Roles() {
                       size="xs"
                       variant="default"
                       onClick={() => setEditing(r)}
-                      aria-label={`Edit ${r.name}`}
+                      aria-label={`${r.builtin ? 'View' : 'Edit'} ${r.name}`}
                     >
                       {r.builtin ? 'View' : 'Edit'}
                     </Button>

@@ -3,10 +3,12 @@ import { Button, PasswordInput, Select, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery } from '@tanstack/react-query';
 import { get, qs, type Page, type Role, type Scope, type User } from '../api.ts';
+import { useSession } from '../session.tsx';
 import { PageTitle, when } from '../ui.tsx';
 import { LIMIT, Listing, CreateModal, useCreate } from './AdminParts.tsx';
 
 export function Users() {
+  const { can } = useSession();
   const [open, setOpen] = useState(false);
   const [form, setForm] = useState({
     username: '',
@@ -25,7 +27,9 @@ export function Users() {
   const scopeName = (id: number) => scopes.data?.items.find((s) => s.id === id)?.name ?? `scope ${id}`;
   return (
     <>
-      <PageTitle actions={<Button onClick={() => setOpen(true)}>New user</Button>}>Users</PageTitle>
+      <PageTitle actions={can('administer') && <Button onClick={() => setOpen(true)}>New user</Button>}>
+        Users
+      </PageTitle>
       <Listing<User>
         queryKey={['users']}
         path={(offset) => `/users${qs({ limit: LIMIT, offset, sort: 'username' })}`}
@@ -49,8 +53,9 @@ export function Users() {
           create.mutate({
             username: form.username,
             password: form.password,
-            roleId: Number(form.roleId),
-            scopeId: Number(form.scopeId),
+            // left out when not chosen: the server then says the role (or scope) is required
+            ...(form.roleId ? { roleId: Number(form.roleId) } : {}),
+            ...(form.scopeId ? { scopeId: Number(form.scopeId) } : {}),
           })
         }
         busy={create.isPending}

@@ -14,8 +14,8 @@ import {
 } from '../api.ts';
 import { color, Ring, StackedBars } from '../charts.tsx';
 import { useSession } from '../session.tsx';
-import { ago, Empty, ErrorState, Loading, PageTitle, SeverityBadge } from '../ui.tsx';
-import { EventLine } from './EventLog.tsx';
+import { ago, Empty, ErrorState, Loading, PageTitle, plural, SeverityBadge } from '../ui.tsx';
+import { EVENT_ORDER, EventLine } from './EventLog.tsx';
 
 // Compliance at a glance: the share of fully patched devices, open updates by severity, failed installs,
 // reboots, devices gone quiet (GET /compliance per organization, added up), the CVEs most devices are
@@ -103,7 +103,10 @@ export function Dashboard() {
   const { organizationId, orgName, organizations, organizationsLoaded } = useSession();
   const org = organizationId ?? undefined;
   const inView = organizationId === null ? organizations.map((o) => o.id) : [organizationId];
-  const status = useQuery({ queryKey: ['status'], queryFn: () => get<Status>('/status') });
+  const status = useQuery({
+    queryKey: ['status', org],
+    queryFn: () => get<Status>(`/status${qs({ organizationId: org })}`),
+  });
   const compliance = useQuery({
     queryKey: ['compliance', inView],
     queryFn: async () =>
@@ -127,10 +130,12 @@ export function Dashboard() {
   });
   const events = useQuery({
     queryKey: ['events', 'latest', org],
-    queryFn: () => get<Page<PatchEvent>>(`/events${qs({ organizationId: org, limit: 10 })}`),
+    queryFn: () =>
+      get<Page<PatchEvent>>(`/events${qs({ organizationId: org, limit: 10, sort: EVENT_ORDER })}`),
     enabled: settled,
   });
   const c = compliance.data;
+  const scopeHint = organizationId === null ? 'in your scope' : 'in this organization';
   const none = organizations.length === 0 || (c && c.devices.devices === 0);
 
   return (
@@ -138,8 +143,8 @@ export function Dashboard() {
       <PageTitle>Dashboard{organizationId !== null ? `: ${orgName(organizationId)}` : ''}</PageTitle>
       {status.error && <ErrorState error={status.error} retry={() => void status.refetch()} />}
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} mb="lg" spacing="md">
-        <Stat label="Organizations" value={status.data?.organizations} hint="in your scope" />
-        <Stat label="Devices" value={status.data?.devices} hint="in your scope" to="/devices" />
+        <Stat label="Organizations" value={status.data?.organizations} hint={scopeHint} />
+        <Stat label="Devices" value={status.data?.devices} hint={scopeHint} to="/devices" />
         <Stat
           label="Missing updates"
           value={status.data?.missingUpdates}
@@ -184,11 +189,14 @@ export function Dashboard() {
                 </Text>
                 {c.devices.devices > c.devices.scanned && (
                   <Text size="sm" c="gray.7">
-                    {c.devices.devices - c.devices.scanned} device(s) have not reported a scan yet.
+                    {c.devices.devices - c.devices.scanned === 1
+                      ? '1 device has'
+                      : `${c.devices.devices - c.devices.scanned} devices have`}{' '}
+                    not reported a scan yet.
                   </Text>
                 )}
                 <Text size="sm" c="gray.7">
-                  {c.totals.installed} updates installed; {c.cves.open} CVEs still open.
+                  {plural(c.totals.installed, 'update')} installed; {plural(c.cves.open, 'CVE')} still open.
                 </Text>
               </Stack>
             </Group>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import {
   Alert,
   Anchor,
@@ -39,11 +39,12 @@ import {
   Loading,
   PageTitle,
   Pager,
+  plural,
   SeverityBadge,
   StatusBadge,
   when,
 } from '../ui.tsx';
-import { describe } from './EventLog.tsx';
+import { describe, EVENT_ORDER, kindWords } from './EventLog.tsx';
 
 const ACTIONS = [
   { action: 'approve', label: 'Approve', color: 'green' },
@@ -107,9 +108,10 @@ export function DevicePage() {
   });
   const history = useQuery({
     queryKey: ['device', id, 'history'],
-    queryFn: () => get<Page<PatchEvent>>(`/events${qs({ deviceId: id, limit: 30 })}`),
+    queryFn: () => get<Page<PatchEvent>>(`/events${qs({ deviceId: id, limit: 30, sort: EVENT_ORDER })}`),
     enabled: device.isSuccess,
   });
+  const updatesHeading = useRef<HTMLHeadingElement>(null);
   const act = useMutation({
     mutationFn: ({ action, ids }: { action: string; ids: number[] }) =>
       post<{ decisions: number; changed: number }>(`/devices/${id}/updates/${action}`, { updateIds: ids }),
@@ -117,9 +119,11 @@ export function DevicePage() {
       notifications.show({
         color: 'green',
         title: `${label(v.action)}: done`,
-        message: `${v.ids.length} update(s); ${r.changed} changed status`,
+        message: `${plural(v.ids.length, 'update')}; ${r.changed} changed status`,
       });
       setSelected(new Set());
+      // the action buttons are disabled with nothing selected: the focus goes to the list's heading
+      updatesHeading.current?.focus();
       void client.invalidateQueries({ queryKey: ['device', id] });
       void client.invalidateQueries({ queryKey: ['events'] });
       void client.invalidateQueries({ queryKey: ['status'] });
@@ -224,7 +228,7 @@ export function DevicePage() {
         <Stack>
           <Text size="sm">
             {selected.size
-              ? `Installs the ${selected.size} selected update(s)${can('approve') ? '; those not approved yet are approved on this device first' : ' that are approved'}.`
+              ? `Installs the ${selected.size === 1 ? 'selected update' : `${selected.size} selected updates`}${can('approve') ? '; those not approved yet are approved on this device first' : ' that are approved'}.`
               : 'Installs every approved update of this device.'}{' '}
             The device runs the install at its next check-in, inside its maintenance window.
           </Text>
@@ -263,7 +267,7 @@ export function DevicePage() {
         </SimpleGrid>
       </Card>
 
-      <Title order={2} size="h3" mb="sm">
+      <Title order={2} size="h3" mb="sm" ref={updatesHeading} tabIndex={-1}>
         Updates
       </Title>
       <Group justify="space-between" mb="sm" wrap="wrap">
@@ -422,7 +426,8 @@ export function DevicePage() {
             return (
               <Timeline.Item
                 key={e.id}
-                title={`${e.kind}${upd ? `: ${upd.name}` : e.updateId ? `: update ${e.updateId}` : ''}`}
+                title={`${kindWords(e.kind)}${upd ? `: ${upd.name}` : e.updateId ? `: update ${e.updateId}` : ''}`}
+                data-kind={e.kind}
               >
                 <Stack gap={0}>
                   <Text size="sm">{describe(e)}</Text>

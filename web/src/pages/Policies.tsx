@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   Alert,
   Anchor,
@@ -42,7 +42,7 @@ import {
   toCanonical,
   type ScheduleDraft,
 } from '../schedule.tsx';
-import { Empty, ErrorState, Loading, PageTitle, SeverityBadge, when } from '../ui.tsx';
+import { Empty, ErrorState, Loading, PageTitle, plural, SeverityBadge, when } from '../ui.tsx';
 
 const RULE_LABEL: Record<string, string> = {
   all: 'All updates',
@@ -169,7 +169,8 @@ export function PolicyPage() {
 
 function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void }) {
   const client = useQueryClient();
-  const { orgName, can } = useSession();
+  const { orgName, can, organizations } = useSession();
+  const rootGroupId = organizations.find((o) => o.id === p.organizationId)?.rootGroupId;
   const occurrences = useQuery({
     queryKey: ['policies', 'occurrences', p.id, p.updatedAt],
     queryFn: () => get<{ occurrences: string[] }>(`/policies/${p.id}/occurrences?count=5`),
@@ -225,9 +226,16 @@ function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void 
             </Text>
             <Text size="sm">
               Targets:{' '}
-              {p.targets.groups.length + p.targets.devices.length === 0
-                ? 'no groups or devices yet'
-                : `${p.targets.groups.length} group(s), ${p.targets.devices.length} device(s)`}
+              <span data-testid="policy-targets">
+                {p.targets.groups.length + p.targets.devices.length === 0
+                  ? 'no groups or devices yet'
+                  : rootGroupId != null && p.targets.groups.includes(rootGroupId)
+                    ? 'the whole organization'
+                    : [
+                        plural(p.targets.groups.length, 'group'),
+                        plural(p.targets.devices.length, 'device'),
+                      ].join(', ')}
+              </span>
             </Text>
             {p.notes && <Text size="sm">Notes: {p.notes}</Text>}
             <Text size="sm" c="dimmed">
@@ -370,7 +378,17 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
   const existing = policy ? fromCanonical(policy.schedule) : null;
   const custom = !!policy?.schedule && !existing;
   const [scheduled, setScheduled] = useState(policy ? !!policy.schedule : true);
-  const [draft, setDraft] = useState<ScheduleDraft>(existing ?? newDraft());
+  /** a new policy's schedule runs in its organization's zone (as the server's effectiveZone resolves it) */
+  const zoneOf = (id: string | null) => {
+    const o = organizations.find((x) => String(x.id) === id);
+    return o?.timeZone ?? 'server';
+  };
+  const [draft, setDraft] = useState<ScheduleDraft>(existing ?? newDraft(zoneOf(orgId)));
+  const zoneTouched = useRef(false);
+  useEffect(() => {
+    // the organizations may arrive after the form opened, or the operator picks another one
+    if (!policy && !zoneTouched.current) setDraft((d) => ({ ...d, zone: zoneOf(orgId) }));
+  }, [orgId, organizations]);
 
   const groupList = useQuery({
     queryKey: ['groups', 'all', orgId],
@@ -379,6 +397,14 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
   });
 
   const schedule = !scheduled ? null : custom ? policy!.schedule : toCanonical(draft);
+  // no group chosen: the whole organization, said explicitly as its top groups in view (the root group
+  // for a scope over the whole organization); an empty target list would target no device
+  const visibleGroups = groupList.data?.items ?? [];
+  const visibleIds = new Set(visibleGroups.map((g) => g.id));
+  const wholeOrganization = visibleGroups
+    .filter((g) => g.parentId === null || !visibleIds.has(g.parentId))
+    .map((g) => g.id);
+  const targetGroups = groups.length ? groups.map(Number) : policy ? [] : wholeOrganization;
   const rule =
     policy?.rule && policy.rule.kind === ruleKind
       ? { ...policy.rule, ...(ruleKind === 'severity' ? { severities } : {}) }
@@ -390,7 +416,7 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
     notes,
     rule,
     targets: {
-      groups: groups.map(Number),
+      groups: targetGroups,
       devices: policy?.targets.devices ?? [],
       ...(policy?.targets.deviceFilter ? { deviceFilter: policy.targets.deviceFilter } : {}),
     },
@@ -421,13 +447,15 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
       <Stack maw={900}>
         {save.error && (
           <Alert color="red" role="alert" title="The policy was not saved">
-            <Text size="sm">{save.error.message}</Text>
-            {'issues' in save.error &&
+            {'issues' in save.error && (save.error as { issues: unknown[] }).issues.length ? (
               (save.error as { issues: { path: string; message: string }[] }).issues.map((i) => (
                 <Text size="sm" key={i.path + i.message}>
                   {i.path}: {i.message}
                 </Text>
-              ))}
+              ))
+            ) : (
+              <Text size="sm">{save.error.message}</Text>
+            )}
           </Alert>
         )}
         {!policy && (
@@ -476,11 +504,13 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
         </Group>
         <MultiSelect
           label="Target groups"
-          description="None: every device of the organization"
+          description={
+            policy ? 'None: this policy targets no group' : 'None: every device of the organization'
+          }
           searchable
           data={(groupList.data?.items ?? []).map((g) => ({
             value: String(g.id),
-            label: g.isRoot ? '(root)' : g.name,
+            label: g.isRoot ? '(root: the whole organization)' : g.name,
           }))}
           value={groups}
           onChange={setGroups}
@@ -500,7 +530,15 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
                 as it is; untick “Run on a schedule” to remove it.
               </Text>
             )}
-            {scheduled && !custom && <ScheduleBuilder draft={draft} onChange={setDraft} />}
+            {scheduled && !custom && (
+              <ScheduleBuilder
+                draft={draft}
+                onChange={(d) => {
+                  if (d.zone !== draft.zone) zoneTouched.current = true;
+                  setDraft(d);
+                }}
+              />
+            )}
             {scheduled && schedule && (
               <>
                 <Text size="sm" fw={600} data-testid="draft-words">
@@ -526,7 +564,9 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
           <Button
             type="submit"
             loading={save.isPending}
-            disabled={!orgId || !name.trim() || weeklyWithoutDays}
+            disabled={
+              !orgId || !name.trim() || weeklyWithoutDays || (!policy && !groups.length && !groupList.data)
+            }
           >
             {policy ? 'Save policy' : 'Create policy'}
           </Button>

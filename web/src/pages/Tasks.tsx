@@ -1,4 +1,17 @@
-import { Anchor, Badge, Button, Card, Code, Group, Progress, SimpleGrid, Table, Text } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Card,
+  Code,
+  Group,
+  Progress,
+  SimpleGrid,
+  Table,
+  Text,
+  Title,
+  VisuallyHidden,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -6,7 +19,8 @@ import { get, post, qs, type TaskInstance, type TaskInstanceDetail } from '../ap
 import { useSession } from '../session.tsx';
 import { Empty, ErrorState, Loading, PageTitle, StatusBadge, when } from '../ui.tsx';
 
-// Task instances: the running ones with live progress (polled), one with its per-device results, Stop.
+// Task instances: the running ones with live progress (polled), the latest finished ones, one with its
+// per-device results, Stop.
 
 const INSTANCE_COLOR: Record<TaskInstance['status'], string> = {
   NotStarted: 'gray',
@@ -52,19 +66,102 @@ function StopButton({ instance }: { instance: TaskInstance }) {
   );
 }
 
+function InstanceTable({
+  items,
+  testId,
+  finished,
+  label,
+}: {
+  items: TaskInstance[];
+  testId: string;
+  finished?: boolean;
+  label: string;
+}) {
+  const { orgName } = useSession();
+  return (
+    <Table.ScrollContainer minWidth={700}>
+      <Table striped data-testid={testId} aria-label={label}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Instance</Table.Th>
+            <Table.Th>Kind</Table.Th>
+            <Table.Th>Organization</Table.Th>
+            <Table.Th>Status</Table.Th>
+            {finished ? <Table.Th>Finished</Table.Th> : <Table.Th w={200}>Progress</Table.Th>}
+            <Table.Th>Started</Table.Th>
+            {!finished && (
+              <Table.Th>
+                <VisuallyHidden>Actions</VisuallyHidden>
+              </Table.Th>
+            )}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((i) => (
+            <Table.Tr key={i.id} data-instance={i.id}>
+              <Table.Td>
+                <Anchor component={Link} to={`/tasks/instances/${i.id}`} fw={600}>
+                  #{i.id}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{i.kind}</Table.Td>
+              <Table.Td>{orgName(i.organizationId)}</Table.Td>
+              <Table.Td>
+                <InstanceStatus status={i.status} />
+                {finished && i.error && (
+                  <Text size="xs" c="red.8">
+                    {i.error}
+                  </Text>
+                )}
+              </Table.Td>
+              {finished ? (
+                <Table.Td>{when(i.finishedAt)}</Table.Td>
+              ) : (
+                <Table.Td>
+                  <Progress value={percent(i.progress)} aria-label={`progress ${percent(i.progress)}%`} />
+                  <Text size="xs" c="gray.7">
+                    {percent(i.progress)}%
+                  </Text>
+                </Table.Td>
+              )}
+              <Table.Td>{when(i.startedAt)}</Table.Td>
+              {!finished && (
+                <Table.Td>
+                  <StopButton instance={i} />
+                </Table.Td>
+              )}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
 export function Tasks() {
-  const { organizationId, orgName } = useSession();
+  const { organizationId } = useSession();
+  const org = organizationId ?? undefined;
   const list = useQuery({
     queryKey: ['task-instances', 'running', organizationId],
     queryFn: () =>
-      get<{ items: TaskInstance[] }>(
-        `/task-instances${qs({ running: true, organizationId: organizationId ?? undefined })}`,
-      ),
+      get<{ items: TaskInstance[] }>(`/task-instances${qs({ running: true, organizationId: org })}`),
     refetchInterval: 3000,
+  });
+  // the history: the latest finished instances (Scan now / Install now often finish in milliseconds)
+  const finished = useQuery({
+    queryKey: ['task-instances', 'finished', organizationId],
+    queryFn: () =>
+      get<{ items: TaskInstance[] }>(
+        `/task-instances${qs({ running: false, organizationId: org, limit: FINISHED_SHOWN })}`,
+      ),
+    refetchInterval: 5000,
   });
   return (
     <>
-      <PageTitle>Running tasks</PageTitle>
+      <PageTitle>Tasks</PageTitle>
+      <Title order={2} size="h4" mb="xs">
+        Running
+      </Title>
       {list.error ? (
         <ErrorState error={list.error} retry={() => void list.refetch()} />
       ) : !list.data ? (
@@ -72,51 +169,35 @@ export function Tasks() {
       ) : list.data.items.length === 0 ? (
         <Empty>No task is running. Scheduled policies start instances when they fire.</Empty>
       ) : (
-        <Table.ScrollContainer minWidth={700}>
-          <Table striped data-testid="instances-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Instance</Table.Th>
-                <Table.Th>Kind</Table.Th>
-                <Table.Th>Organization</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th w={200}>Progress</Table.Th>
-                <Table.Th>Started</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {list.data.items.map((i) => (
-                <Table.Tr key={i.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/tasks/instances/${i.id}`} fw={600}>
-                      #{i.id}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{i.kind}</Table.Td>
-                  <Table.Td>{orgName(i.organizationId)}</Table.Td>
-                  <Table.Td>
-                    <InstanceStatus status={i.status} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Progress value={percent(i.progress)} aria-label={`progress ${percent(i.progress)}%`} />
-                    <Text size="xs" c="dimmed">
-                      {percent(i.progress)}%
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{when(i.startedAt)}</Table.Td>
-                  <Table.Td>
-                    <StopButton instance={i} />
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <InstanceTable items={list.data.items} testId="instances-table" label="Running task instances" />
+      )}
+      <Title order={2} size="h4" mt="xl" mb="xs">
+        Finished
+      </Title>
+      {finished.error ? (
+        <ErrorState error={finished.error} retry={() => void finished.refetch()} />
+      ) : !finished.data ? (
+        <Loading what="finished task instances" />
+      ) : finished.data.items.length === 0 ? (
+        <Empty>No task has finished yet.</Empty>
+      ) : (
+        <>
+          <Text size="sm" c="gray.7" mb="xs">
+            The latest {FINISHED_SHOWN} finished instances, the newest first.
+          </Text>
+          <InstanceTable
+            items={finished.data.items}
+            testId="finished-table"
+            label="Finished task instances"
+            finished
+          />
+        </>
       )}
     </>
   );
 }
+
+const FINISHED_SHOWN = 50;
 
 export function TaskInstancePage() {
   const { id } = useParams();
@@ -150,7 +231,7 @@ export function TaskInstancePage() {
               {percent(i.progress)}%
             </Text>
           </Group>
-          <Progress value={percent(i.progress)} my="xs" />
+          <Progress value={percent(i.progress)} my="xs" aria-label={`progress ${percent(i.progress)}%`} />
           <Text size="sm">Started {when(i.startedAt)}</Text>
           <Text size="sm">Finished {i.finishedAt ? when(i.finishedAt) : '—'}</Text>
           {i.error && (
@@ -179,7 +260,7 @@ export function TaskInstancePage() {
                 <Table.Tr key={d.deviceId}>
                   <Table.Td>
                     <Anchor component={Link} to={`/devices/${d.deviceId}`}>
-                      device {d.deviceId}
+                      {d.deviceName}
                     </Anchor>
                   </Table.Td>
                   <Table.Td>

@@ -20,7 +20,7 @@ import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/rea
 import { del, get, patch, post, qs, type MaintenanceWindow, type WindowOccurrences } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { occurrenceText } from '../schedule.tsx';
-import { Empty, ErrorState, Loading, PageTitle, when } from '../ui.tsx';
+import { Empty, ErrorState, Loading, PageTitle, plural, when } from '../ui.tsx';
 
 // Maintenance windows keep GravityZone's settings shape (src/core/windows/model.ts). The console edits the
 // simple case: one weekly schedule shared by scans and every install class, between two hours of the day.
@@ -139,7 +139,8 @@ export function Windows() {
                       {organizations.length > 1 && <Table.Td>{orgName(w.organizationId)}</Table.Td>}
                       <Table.Td>{weekly ? weeklyWords(weekly) : 'separate schedules per class'}</Table.Td>
                       <Table.Td>
-                        {w.assignments.policies.length} policies, {w.assignments.groups.length} groups
+                        {plural(w.assignments.policies.length, 'policy', 'policies')},{' '}
+                        {plural(w.assignments.groups.length, 'group')}
                       </Table.Td>
                       <Table.Td>{when(w.updatedAt)}</Table.Td>
                       <Table.Td>
@@ -239,6 +240,9 @@ function WindowOccurrenceList({ window: w }: { window: MaintenanceWindow }) {
               <List.Item key={`${o.start}/${o.uses.join()}`} data-at={o.start}>
                 <time dateTime={o.start}>{occurrenceText(o.start, q.data.zone)}</time>
                 {o.end && ` – ${inZone(o.end, q.data.zone).time}`} · {usesWords(o.uses)}
+                {o.end && new Date(o.start) <= new Date() && new Date() < new Date(o.end) && (
+                  <b data-testid="open-now"> · open now</b>
+                )}
               </List.Item>
             ))}
           </List>
