@@ -26,6 +26,7 @@ import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 import { kaseyaRoutes } from './faces/kaseya/routes.ts';
+import { altirisRoutes } from './faces/altiris/routes.ts';
 import { closeCheckins } from './services/agents.ts';
 
 export const VERSION = '0.1.0';
@@ -145,6 +146,9 @@ export async function buildServer({ config, store, logger = true }: ServerOption
     { prefix: '/agent/v1' },
   );
   await app.register(async (k) => kaseyaRoutes(k, store, { throttle }), { prefix: '/api/v1.0' });
+  await app.register(async (a) => altirisRoutes(a, store, { dir: packages.dir }, { throttle }), {
+    prefix: '/Altiris/PatchManagementCore',
+  });
   // idle check-ins stamp last_seen_at in batches: write what is buffered before the store closes
   app.addHook('onClose', async () => {
     await closeCheckins(store);

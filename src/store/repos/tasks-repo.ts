@@ -456,3 +456,12 @@ export async function setWaitingInstanceParameters(db: Db, id: number, parameter
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** renames a task and replaces its parameters (an edit of a task that is not a policy's) */
+export const updateTaskRow = (db: Db, id: number, patch: { name: string; parameters: Record<string, unknown> }) =>
+  db
+    .updateTable('tasks')
+    .set({ name: patch.name, parameters: patch.parameters, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
