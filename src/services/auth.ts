@@ -335,7 +335,11 @@ export async function authenticateBasic(
   if (secret.startsWith('plk_')) {
     const live = await liveApiKey(store, secret, new Date()).catch(() => undefined);
     if (live && live.user.username.toLowerCase() === username.toLowerCase())
-      actor = await userActor(store, live.user, { type: 'api_key', keyId: live.key.id, keyName: live.key.name });
+      actor = await userActor(store, live.user, {
+        type: 'api_key',
+        keyId: live.key.id,
+        keyName: live.key.name,
+      });
   } else {
     const user = await getUserByName(store.db, username);
     if (user && !user.disabled && (await verifyPassword(secret, user.password_hash)))

@@ -616,7 +616,9 @@ export async function editTask(
   ctx.authorize('manage_policies');
   const t = await visibleTask(ctx, id);
   if (typeof t.parameters.policyId === 'number')
-    throw invalid(`task ${id} is the install task of policy ${t.parameters.policyId}: change the policy instead`);
+    throw invalid(
+      `task ${id} is the install task of policy ${t.parameters.policyId}: change the policy instead`,
+    );
   const merged = { ...t.parameters, ...(patch.parameters ?? {}) };
   const { parameters } = parseTaskParameters(t.kind, merged);
   if (t.organization_id !== null)

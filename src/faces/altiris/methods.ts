@@ -1,6 +1,7 @@
 import { catalogMethods } from './catalog.ts';
 import { policyMethods } from './policies.ts';
 import { privilegeMethods } from './privileges.ts';
+import { propertyMethods } from './properties.ts';
 import { stagingMethods } from './staging.ts';
 import { taskMethods } from './tasks.ts';
 import { invalid } from '../../core/errors.ts';
@@ -28,6 +29,7 @@ export const METHODS: readonly Method[] = [
   ...policyMethods,
   ...taskMethods,
   ...privilegeMethods,
+  ...propertyMethods,
   ...pending,
 ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 

@@ -458,7 +458,11 @@ export async function setWaitingInstanceParameters(db: Db, id: number, parameter
 }
 
 /** renames a task and replaces its parameters (an edit of a task that is not a policy's) */
-export const updateTaskRow = (db: Db, id: number, patch: { name: string; parameters: Record<string, unknown> }) =>
+export const updateTaskRow = (
+  db: Db,
+  id: number,
+  patch: { name: string; parameters: Record<string, unknown> },
+) =>
   db
     .updateTable('tasks')
     .set({ name: patch.name, parameters: patch.parameters, updated_at: sql<Date>`now()` })

@@ -85,7 +85,9 @@ export async function soapCall(
   const headers: Record<string, string> = auth ? { authorization: auth } : {};
   let r;
   if (style === 'form') {
-    const payload = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+    const payload = new URLSearchParams(
+      Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString();
     r = await app.inject({
       method: 'POST',
       url: `${PATH}/${method}`,
