@@ -21,6 +21,7 @@ import {
   scheduleNextDue,
   setTaskSchedule,
   updateTaskRow,
+  latestInstanceOf,
   type InstanceRow,
   type TargetSpec,
   type TaskRow,
@@ -636,4 +637,12 @@ export async function editTask(
     });
     return taskView(row, t.schedule_id ? await scheduleNextDue(tx, t.schedule_id) : null);
   });
+}
+
+/** the newest instance of a task the actor sees, finished or not; null when it never ran */
+export async function latestInstance(ctx: Context, taskId: number): Promise<InstanceView | null> {
+  ctx.authorize('read');
+  await visibleTask(ctx, taskId);
+  const r = await latestInstanceOf(ctx.store.db, taskId);
+  return r ? instanceView(r) : null;
 }

@@ -1,10 +1,13 @@
 import { catalogMethods } from './catalog.ts';
+import { importMethods } from './imports.ts';
+import { pluginMethods } from './plugin.ts';
 import { policyMethods } from './policies.ts';
 import { privilegeMethods } from './privileges.ts';
 import { propertyMethods } from './properties.ts';
 import { stagingMethods } from './staging.ts';
 import { taskMethods } from './tasks.ts';
 import { invalid } from '../../core/errors.ts';
+import { whoAmI } from '../../services/auth.ts';
 import { method, type Method } from './table.ts';
 
 // The 59 web methods of PatchWorkflowSvc (seed 000), grouped as the seed groups them; the WSDL lists them
@@ -21,7 +24,34 @@ const notYet = (
     throw invalid(`${name} is not implemented by this server yet`);
   });
 
-const pending: Method[] = [];
+const pending: Method[] = [
+  // Patchline installs packages itself: a software update advertisement has no command line to change
+  notYet(
+    'SetAdvertisementCustomCmdLine',
+    'boolean',
+    'Sets custom command line for SoftwareUpdateAdvertisement.',
+    ['AdvertGuid:string', 'cmdLine:string'],
+  ),
+  // Windows Update Agent configuration is not part of Patchline's agent settings
+  notYet(
+    'SetPluginPolicyMicrosoftUpdateOptions',
+    'void',
+    "Sets options for provided 'Microsoft Update Configuration' policies.",
+    [
+      'policyGuids:string',
+      'enableConfiguration:boolean',
+      'enableAutoUpdate:boolean',
+      'enablePeer2Peer:boolean',
+      'enablePeer2PeerOverInternet:boolean',
+      'enableNonOsUpdates:boolean',
+    ],
+  ),
+  // the importer has no software-release exclusions or locale selection
+  notYet('SetupImport', 'void', 'Changes Windows import task settings', [
+    'softwareExcludes:string',
+    'localeIncludes:string',
+  ]),
+];
 
 export const METHODS: readonly Method[] = [
   ...catalogMethods,
@@ -30,6 +60,8 @@ export const METHODS: readonly Method[] = [
   ...taskMethods,
   ...privilegeMethods,
   ...propertyMethods,
+  ...pluginMethods,
+  ...importMethods,
   ...pending,
 ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -37,5 +69,3 @@ const BY_NAME = new Map(METHODS.map((m) => [m.name, m]));
 
 /** a method by its exact name (ASMX names are case-sensitive) */
 export const methodNamed = (name: string): Method | undefined => BY_NAME.get(name);
-
-export { notYet };

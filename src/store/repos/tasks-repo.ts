@@ -469,3 +469,13 @@ export const updateTaskRow = (
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+
+/** the newest instance of a task, finished or not */
+export const latestInstanceOf = (db: Db, taskId: number) =>
+  db
+    .selectFrom('task_instances')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();

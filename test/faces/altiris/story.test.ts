@@ -9,25 +9,12 @@
 // and the catalog's advisories (a bulletin per package that the agents report missing, as an import would
 // bring, linked to the reported update), with a local file server holding the packages the catalog describes.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { Agent } from '../../../src/agent/agent.ts';
-import { SimulatedBackend } from '../../../src/agent/backends/simulated.ts';
-import { ProtocolClient } from '../../../src/agent/client.ts';
-import { MemoryStorage } from '../../../src/agent/storage.ts';
-import { startEngine, type Engine } from '../../../src/engine/engine.ts';
+import { it } from 'node:test';
 import { renderGuid } from '../../../src/faces/altiris/guids.ts';
-import { upsertCatalogBulletins } from '../../../src/services/catalog.ts';
-import { systemContext } from '../../../src/services/context.ts';
-import { ADMIN_PASSWORD, signIn, startApp } from '../../support/api.ts';
+import { ADMIN_PASSWORD, signIn } from '../../support/api.ts';
 import { eachDriver } from '../../support/store.ts';
 import { basic, envelope, NS, read, type Params, type Style } from './support.ts';
+import { altirisWorld } from './world.ts';
 
 // ---- the client: seed 000 over HTTP -----------------------------------------------------------------
 
@@ -71,95 +58,11 @@ class PatchWorkflow {
   }
 }
 
-// ---- the harness ---------------------------------------------------------------------------------------
-
-const AGENTS = 2;
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+// ---- the story ------------------------------------------------------------------------------------
 
 eachDriver('the Altiris story against simulated agents', (h) => {
-  let app: FastifyInstance;
-  let engine: Engine;
-  let files: Server;
-  let packageDir: string;
-  let base = '';
-  let orgId = 0;
-  let groupId = 0;
-  const agents: { agent: Agent; backend: SimulatedBackend; deviceId: number }[] = [];
-
-  before(async () => {
-    const store = h.store();
-    packageDir = mkdtempSync(join(tmpdir(), 'patchline-altiris-'));
-    app = await startApp(store, { packageDir });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
-    const org = await admin.post('/api/v1/organizations', { name: 'Notification', ref: 'ns' });
-    orgId = org.body.id;
-    const group = await admin.post('/api/v1/groups', { organizationId: orgId, name: 'Pilot' });
-    groupId = group.body.id;
-    const token = (await admin.post(`/api/v1/organizations/${orgId}/install-tokens`, { groupId })).body
-      .token as string;
-    const now = Date.now();
-    for (let i = 0; i < AGENTS; i++) {
-      const client = new ProtocolClient({ server: base, timeoutMs: 10_000 });
-      const e = await client.enroll({ token, name: `ns-${i}`, osFamily: 'linux', osName: 'Debian 12' });
-      client.credential = e.credential;
-      const backend = new SimulatedBackend({
-        seed: 300 + i,
-        os: { family: 'debian', version: '12' },
-        failureRate: 0,
-        clock: () => now,
-      });
-      agents.push({
-        agent: new Agent({ client, backend, storage: new MemoryStorage() }),
-        backend,
-        deviceId: e.deviceId,
-      });
-    }
-    // the packages' files, at the URLs the catalog will give
-    files = createServer((req, res) => {
-      const body = Buffer.from(`package file ${req.url}\n`);
-      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(body);
-    });
-    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
-    engine = startEngine({ store, owner: 'altiris-story', pollMs: 20 });
-  });
-  after(async () => {
-    await engine?.stop();
-    await app?.close();
-    files?.close();
-    if (packageDir) rmSync(packageDir, { recursive: true, force: true });
-  });
-
-  /** each agent checks in until it has run a job of this kind handed out after `sinceJob` */
-  async function agentsRun(kind: 'scan' | 'install', sinceJob: number) {
-    const deadline = Date.now() + 20_000;
-    for (const a of agents) {
-      for (;;) {
-        const job = await h
-          .store()
-          .db.selectFrom('jobs')
-          .select(['id', 'status'])
-          .where('device_id', '=', a.deviceId)
-          .where('kind', '=', kind)
-          .where('id', '>', sinceJob)
-          .orderBy('id', 'desc')
-          .executeTakeFirst();
-        if (job && job.status !== 'pending' && job.status !== 'delivered') break;
-        if (job) await a.agent.cycle();
-        else await new Promise((r) => setTimeout(r, 20));
-        assert.ok(Date.now() < deadline, `agent ${a.deviceId} never finished a ${kind} job`);
-      }
-    }
-  }
-  const lastJob = async () =>
-    (
-      await h
-        .store()
-        .db.selectFrom('jobs')
-        .select((eb) => eb.fn.max('id').as('id'))
-        .executeTakeFirst()
-    )?.id ?? 0;
+  const w = altirisWorld(h);
+  const { agents } = w;
 
   async function until(ns: PatchWorkflow, instance: string, want: string) {
     const deadline = Date.now() + 20_000;
@@ -173,7 +76,7 @@ eachDriver('the Altiris story against simulated agents', (h) => {
   }
 
   it('resolves, stages, distributes a policy, installs, and the agents report installed', async () => {
-    const url = `${base}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
+    const url = `${w.base()}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
     const ns = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap11');
     const ns12 = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap12');
     const form = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'form');
@@ -184,66 +87,14 @@ eachDriver('the Altiris story against simulated agents', (h) => {
       updateGuids: '',
       folderGuid: '',
     });
-    let since = await lastJob();
+    let since = await w.lastJob();
     const scan = await ns.call('RunTask', { guidTask: assess, instanceName: '' });
-    await agentsRun('scan', since);
+    await w.agentsRun('scan', since);
     await until(ns, scan, 'Completed');
 
     // the catalog learns advisories for two packages agent 0 misses (as an import of vendor data would)
-    const missing = await h
-      .store()
-      .db.selectFrom('device_updates as du')
-      .innerJoin('updates as u', 'u.id', 'du.update_id')
-      .select(['u.id', 'u.package_name', 'u.version'])
-      .where('du.device_id', '=', agents[0]!.deviceId)
-      .where('du.status', '=', 'missing')
-      .where('u.kind', '=', 'simulated')
-      .orderBy('u.id')
-      .limit(2)
-      .execute();
-    assert.equal(missing.length, 2, 'agent 0 misses two packages');
     const cves = ['CVE-2031-0001', 'CVE-2031-0002'];
-    await upsertCatalogBulletins(
-      systemContext(h.store()),
-      missing.map((u, i) => ({
-        source: 'osv' as const,
-        id: `DSA-9${i}01-1`,
-        vendor: 'Debian',
-        title: `${u.package_name} security update`,
-        severity: 'high' as const,
-        published: '2031-01-01T00:00:00.000Z',
-        cves: [cves[i]!],
-        aliases: [],
-        supersedes: [],
-        references: [],
-        packages: [],
-        cveDetails: [],
-      })),
-    );
-    // the simulated machine's updates are of kind 'simulated', which the advisory matcher (deb, rpm, kb)
-    // does not link: the harness links each to its bulletin, as the matcher does for real packages
-    for (const [i, u] of missing.entries()) {
-      const b = await h
-        .store()
-        .db.selectFrom('bulletins')
-        .select('id')
-        .where('external_id', '=', `DSA-9${i}01-1`)
-        .executeTakeFirstOrThrow();
-      await h.store().db.updateTable('updates').set({ bulletin_id: b.id }).where('id', '=', u.id).execute();
-    }
-    for (const u of missing) {
-      const body = Buffer.from(`package file /pool/${u.package_name}_${u.version}.deb\n`);
-      await h
-        .store()
-        .db.updateTable('updates')
-        .set({
-          source_url: `http://127.0.0.1:${(files.address() as AddressInfo).port}/pool/${u.package_name}_${u.version}.deb`,
-          sha256: sha(body),
-          size_bytes: body.length,
-        })
-        .where('id', '=', u.id)
-        .execute();
-    }
+    const missing = await w.advisories(cves, '9');
 
     // CVE ids → bulletins → updates, the same in every call style
     const bulletins = await ns.list('ResolveCveIdsToBulletins', {
@@ -277,7 +128,7 @@ eachDriver('the Altiris story against simulated agents', (h) => {
       await ns.call('GetProperty', { guidItem: updates[0]!, name: 'Name' }),
       missing[0]!.package_name,
     );
-    const groupGuid = renderGuid('group', groupId); // the resource target, as the platform's API would give it
+    const groupGuid = renderGuid('group', w.groupId()); // the resource target, as the platform's API would give it
     const distribution = await ns.call('CreateUpdatePolicyViaUpdates', {
       name: 'Pilot CVE fixes',
       updateGuids: updates.join(','),
@@ -304,12 +155,12 @@ eachDriver('the Altiris story against simulated agents', (h) => {
       await ns.call('SetSoftwareUpdatePolicySchedule', { policyGuids: policy, installSchedule: xml }),
       'true',
     );
-    const native = await signIn(app, 'admin', ADMIN_PASSWORD);
-    const policies = (await native.get(`/api/v1/policies?organizationId=${orgId}`)).body;
+    const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
+    const policies = (await native.get(`/api/v1/policies?organizationId=${w.orgId()}`)).body;
     const p = (Array.isArray(policies) ? policies : policies.items).find(
       (x: { name: string }) => x.name === 'Pilot CVE fixes',
     );
-    assert.deepEqual(p.targets.groups, [groupId]);
+    assert.deepEqual(p.targets.groups, [w.groupId()]);
     assert.equal(p.rule.kind, 'list');
     assert.ok(p.schedule, 'the policy has the schedule');
     assert.ok(p.nextRunAt, 'the policy is scheduled');
@@ -322,14 +173,14 @@ eachDriver('the Altiris story against simulated agents', (h) => {
       folderGuid: '',
     });
     const pendingBefore = agents[0]!.backend.pendingCount();
-    since = await lastJob();
+    since = await w.lastJob();
     const instance = await ns.call('RunTask', { guidTask: task, instanceName: '' });
     assert.ok(
       ['NotStarted', 'Started', 'Completed'].includes(
         await ns.call('GetTaskInstanceStatus', { guidTask: instance }),
       ),
     );
-    await agentsRun('install', since);
+    await w.agentsRun('install', since);
     await until(ns, instance, 'Completed');
     assert.equal(await form.call('GetTaskInstanceStatus', { guidTask: instance }), 'Completed');
     assert.equal(await ns12.call('IsTaskRunning', { guidTask: task }), 'false');
