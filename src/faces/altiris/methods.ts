@@ -20,8 +20,9 @@ const notYet = (
   doc: string,
   params: readonly `${string}:${'string' | 'boolean' | 'int'}`[],
 ) =>
-  method(name, returns, doc, params, async () => {
-    throw invalid(`${name} is not implemented by this server yet`);
+  method(name, returns, doc, params, async ({ ctx }) => {
+    whoAmI(ctx); // signed in, then refused
+    throw invalid(`${name} is not supported by this server: Patchline has no equivalent`);
   });
 
 const pending: Method[] = [
