@@ -620,7 +620,13 @@ export async function editTask(
     throw invalid(
       `task ${id} is the install task of policy ${t.parameters.policyId}: change the policy instead`,
     );
-  const merged = { ...t.parameters, ...(patch.parameters ?? {}) };
+  // import and distribute tasks target no devices: the organization-wide target stored with them is not theirs
+  const { target, ...own } = t.parameters;
+  const merged = {
+    ...own,
+    ...(t.kind === 'import' || t.kind === 'distribute' ? {} : { target }),
+    ...(patch.parameters ?? {}),
+  };
   const { parameters } = parseTaskParameters(t.kind, merged);
   if (t.organization_id !== null)
     await authorizeTargets(ctx, ctx.store.db, t.organization_id, taskTargets(parameters), 'new');

@@ -70,6 +70,8 @@ def main():
     elif phase == "every":
         results = {}
         for name, args in cfg["calls"]:
+            # "$Method" stands for the value an earlier call of Method returned
+            args = [results[a[1:]]["value"] if isinstance(a, str) and a.startswith("$") else a for a in args]
             try:
                 value = getattr(ns, name)(*args)
                 results[name] = {"ok": True, "value": value}
