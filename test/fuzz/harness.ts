@@ -1,3 +1,4 @@
+import { isAltirisClientFault } from '../faces/altiris/support.ts';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { routeTable, type RouteEntry } from '../../src/faces/shared/route-table.ts';
@@ -63,6 +64,10 @@ interface Credentials {
   device: string;
   kaseyaAdmin: string;
   kaseyaScoped: string;
+  /** HTTP Basic for the Altiris face: the user's name and an API key of theirs */
+  altirisAdmin: string;
+  altirisScoped: string;
+  scopedKey: string;
 }
 
 /** the address the runner's own sign-ins come from: the fuzz's failed sign-ins throttle 127.0.0.1 */
@@ -208,7 +213,7 @@ export class Fuzzer {
     // the deployment, whatever the request; counted apart (test/console/routes.test.ts covers it)
     if (r.statusCode === 503 && r.body.includes('<title>Patchline: console not built</title>'))
       this.stats.consoleUnbuilt++;
-    else if (r.statusCode >= 500) {
+    else if (r.statusCode >= 500 && !isAltirisClientFault(String(opts.url), r.statusCode, r.body)) {
       this.stats.status5xx++;
       const stack =
         (lastError as Error | undefined)?.stack ?? '(no error was raised: the handler answered 5xx itself)';
@@ -343,6 +348,9 @@ export class Fuzzer {
       device: '',
       kaseyaAdmin: '',
       kaseyaScoped: '',
+      altirisAdmin: '',
+      altirisScoped: '',
+      scopedKey: '',
     };
     await this.provisionAdmin();
     await this.provisionScoped();
@@ -368,6 +376,7 @@ export class Fuzzer {
       await this.must('POST', '/api/v1/api-keys', this.creds.adminSession, { name: `fuzz-${n}` })
     ).key as string;
     this.creds.kaseyaAdmin = await this.kaseyaLogin(username, password);
+    this.creds.altirisAdmin = `Basic ${Buffer.from(`${username}:${this.creds.adminKey}`).toString('base64')}`;
   }
 
   private async provisionScoped() {
@@ -388,6 +397,10 @@ export class Fuzzer {
     });
     this.creds.scoped = await this.login(username, password);
     this.creds.kaseyaScoped = await this.kaseyaLogin(username, password);
+    this.creds.scopedKey = (
+      await this.must('POST', '/api/v1/api-keys', this.creds.scoped, { name: `fuzz-scoped-${n}` })
+    ).key as string;
+    this.creds.altirisScoped = `Basic ${Buffer.from(`${username}:${this.creds.scopedKey}`).toString('base64')}`;
   }
 
   private async provisionDevice() {
@@ -418,6 +431,7 @@ export class Fuzzer {
       }
       if (
         !(await ok('GET', '/api/v1/me', this.creds.scoped)) ||
+        !(await ok('GET', '/api/v1/me', this.creds.scopedKey)) ||
         !(await ok('GET', '/api/v1.0/echoauth', this.creds.kaseyaScoped))
       ) {
         this.stats.reprovisioned++;
@@ -453,6 +467,8 @@ export class Fuzzer {
 
   private authorization(auth: AuthKind | string): string | undefined {
     if (auth.startsWith('raw:')) return auth.slice(4);
+    if (auth === 'altiris-admin') return this.creds.altirisAdmin;
+    if (auth === 'altiris-scoped') return this.creds.altirisScoped;
     const token = {
       'admin-key': this.creds.adminKey,
       'admin-session': this.creds.adminSession,
@@ -496,7 +512,8 @@ export class Fuzzer {
         check: broken,
       });
     }
-    if (r.status >= 500)
+    const consoleUnbuilt = r.status === 503 && r.body.includes('<title>Patchline: console not built</title>');
+    if (r.status >= 500 && !consoleUnbuilt && !isAltirisClientFault(req.url, r.status, r.body))
       return `${req.method} ${req.url} answered ${r.status}: ${r.body.slice(0, 500)}\n${r.error ?? ''}`;
     return broken ? `after ${req.method} ${req.url} (${r.status}): ${broken}` : undefined;
   }

@@ -1,12 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../core/errors.ts';
-import { authenticateBasic, type LoginThrottle } from '../../services/auth.ts';
+import { authenticate, authenticateBasic, type LoginThrottle } from '../../services/auth.ts';
 import type { Actor } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
 
 // Altiris runs its web services under the caller's Windows identity (integrated authentication). Here the
 // caller sends HTTP Basic with a Patchline user name and either the password or one of the user's API
-// keys (over HTTPS); without it the answer is 401 with a `WWW-Authenticate: Basic` challenge.
+// keys (over HTTPS); without it the answer is 401 with a `WWW-Authenticate: Basic` challenge. An API
+// key presented as `Authorization: Bearer plk_…` (as the native API takes it) names its user as well.
 
 export const REALM = 'Basic realm="Patchline Altiris PatchWorkflowSvc", charset="UTF-8"';
 

@@ -109,6 +109,10 @@ export const catalogMethods: Method[] = [
     ['bulletinGuids:string', 'deletePolicies:boolean'],
     async ({ ctx, args }) => {
       const ids = await bulletinsOf(ctx, args.str('bulletinGuids'), 'bulletinGuids');
+      if (!ids.length)
+        throw invalid('DisableBulletins: bulletinGuids must list at least one bulletin', [
+          { path: 'bulletinGuids', message: 'is empty' },
+        ]);
       for (const id of ids) await setBulletinEnabled(ctx, id, false);
       if (args.bool('deletePolicies')) {
         const drop = new Set(ids);

@@ -321,6 +321,10 @@ export const propertyMethods: Method[] = [
           ]);
         return [p.slice(0, eq).trim(), p.slice(eq + 1)] as const;
       });
+      if (!pairs.length)
+        throw invalid('SetProperties: nameValueList must hold at least one <name>=<value>', [
+          { path: 'nameValueList', message: 'is empty' },
+        ]);
       // every name is checked before anything changes
       const it = item(call.args.str('guidItem'), 'guidItem');
       for (const [name] of pairs) lookup(PROPERTIES, it.kind, name, 'property');

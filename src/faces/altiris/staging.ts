@@ -57,7 +57,10 @@ export const stagingMethods: Method[] = [
     async (call) => {
       const ids = await updatesOf(call, 'bulletinGuids');
       call.args.bool('sync'); // read (and type-checked); Patchline stages before answering either way
-      if (!ids.length) return 0;
+      if (!ids.length)
+        throw invalid('EnsureStaged: bulletinGuids must list at least one bulletin or update', [
+          { path: 'bulletinGuids', message: 'is empty' },
+        ]);
       const r = await ensureStaged(call.ctx, { updateIds: ids }, call.env);
       return r.errors.length ? -1 : r.staged.length;
     },

@@ -109,3 +109,15 @@ export async function soapCall(
   }
   return read(style, method, r.statusCode, r.body, r.headers);
 }
+
+/**
+ * The Altiris face answers bad input as ASMX does: a SOAP fault with HTTP 500 whose code says the client
+ * is at fault (soap:Client, SOAP 1.2's soap:Sender), or for a form post HTTP 500 with the argument
+ * exception's text. That is the product's contract, not a failure; a soap:Server fault still is one.
+ */
+export const isAltirisClientFault = (url: string, status: number, body: string) =>
+  url.startsWith('/Altiris/') &&
+  status === 500 &&
+  (/<faultcode>soap:Client<\/faultcode>/.test(body) ||
+    /<soap:Value>soap:Sender<\/soap:Value>/.test(body) ||
+    body.startsWith('System.ArgumentException: '));
