@@ -31,6 +31,8 @@ export async function altirisActor(
   req: FastifyRequest,
   opts: AltirisAuthOptions,
 ): Promise<Actor> {
+  const bearer = /^Bearer\s+(plk_\S+)\s*$/.exec(req.headers.authorization ?? '');
+  if (bearer?.[1]) return authenticate(store, bearer[1]);
   const { user, secret } = basicCredentials(req.headers.authorization);
   return authenticateBasic(store, user, secret, {
     ...(opts.throttle ? { throttle: opts.throttle } : {}),
