@@ -30,6 +30,7 @@ import { kaseyaRoutes } from './faces/kaseya/routes.ts';
 import { nableRoutes } from './faces/nable/routes.ts';
 import { gravityzoneRoutes } from './faces/gravityzone/routes.ts';
 import { automoxRoutes } from './faces/automox/routes.ts';
+import { altirisRoutes } from './faces/altiris/routes.ts';
 import { closeCheckins } from './services/agents.ts';
 
 export const VERSION = '0.1.0';
@@ -155,6 +156,9 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   // inside Kaseya's prefix: the more specific paths win, so no JSON-RPC path reaches Kaseya's catch-all
   await app.register(async (g) => gravityzoneRoutes(g, store), { prefix: '/api/v1.0/jsonrpc' });
   await app.register(async (a) => automoxRoutes(a, store), { prefix: '/api' });
+  await app.register(async (a) => altirisRoutes(a, store, { dir: packages.dir }, { throttle }), {
+    prefix: '/Altiris/PatchManagementCore',
+  });
   // idle check-ins stamp last_seen_at in batches: write what is buffered before the store closes
   app.addHook('onClose', async () => {
     await closeCheckins(store);

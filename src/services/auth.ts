@@ -309,3 +309,46 @@ export async function useLoginNonce(
 ): Promise<boolean> {
   return useNonce(store.db, face, `${userId}:${nonce}`, expiresAt);
 }
+
+/**
+ * Checks a user name with a password or one of that user's API keys on every request, without opening a
+ * session (HTTP Basic on the SOAP face, where each call carries its credentials). Failures count towards
+ * the same throttle as sign-ins; a correct check clears the caller's counters.
+ */
+export async function authenticateBasic(
+  store: Store,
+  username: string,
+  secret: string,
+  opts: { throttle?: LoginThrottle; client?: string } = {},
+): Promise<Actor> {
+  const throttle = opts.throttle;
+  const subjects = throttle?.subjects(username, opts.client);
+  if (throttle && subjects) {
+    const now = new Date();
+    const forgetBefore = new Date(now.getTime() - throttle.forgetMs);
+    if (throttle.prunable(now)) await pruneLoginAttempts(store.db, forgetBefore);
+    const counts = await countLoginAttempt(store.db, Object.values(subjects), now, forgetBefore);
+    const wait = throttle.refusal(counts, subjects, now);
+    if (wait) throw new Throttled(wait);
+  }
+  let actor: Actor | undefined;
+  if (secret.startsWith('plk_')) {
+    const live = await liveApiKey(store, secret, new Date()).catch(() => undefined);
+    if (live && live.user.username.toLowerCase() === username.toLowerCase())
+      actor = await userActor(store, live.user, {
+        type: 'api_key',
+        keyId: live.key.id,
+        keyName: live.key.name,
+      });
+  } else {
+    const user = await getUserByName(store.db, username);
+    if (user && !user.disabled && (await verifyPassword(secret, user.password_hash)))
+      actor = await userActor(store, user);
+  }
+  if (!actor) throw unauthenticated('wrong user name, password or API key');
+  if (subjects) {
+    await uncountLoginAttempt(store.db, [subjects.name, subjects.address]);
+    await clearLoginAttempts(store.db, [subjects.nameAtAddress]);
+  }
+  return actor;
+}

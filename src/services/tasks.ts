@@ -21,6 +21,8 @@ import {
   requestStop,
   scheduleNextDue,
   setTaskSchedule,
+  updateTaskRow,
+  latestInstanceOf,
   type InstanceRow,
   type TargetSpec,
   type TaskRow,
@@ -631,4 +633,52 @@ export async function runOnDevice(
     ]);
     return instanceView(r);
   });
+}
+
+/**
+ * Renames a task or changes its parameters (those given replace the task's own; the kind stays). A
+ * policy's install task follows its policy and is not edited here. Instances already made keep their copy.
+ */
+export async function editTask(
+  ctx: Context,
+  id: number,
+  patch: { name?: string; parameters?: Record<string, unknown> },
+): Promise<TaskView> {
+  ctx.authorize('manage_policies');
+  const t = await visibleTask(ctx, id);
+  if (typeof t.parameters.policyId === 'number')
+    throw invalid(
+      `task ${id} is the install task of policy ${t.parameters.policyId}: change the policy instead`,
+    );
+  // import and distribute tasks target no devices: the organization-wide target stored with them is not theirs
+  const { target, ...own } = t.parameters;
+  const merged = {
+    ...own,
+    ...(t.kind === 'import' || t.kind === 'distribute' ? {} : { target }),
+    ...(patch.parameters ?? {}),
+  };
+  const { parameters } = parseTaskParameters(t.kind, merged);
+  if (t.organization_id !== null)
+    await authorizeTargets(ctx, ctx.store.db, t.organization_id, taskTargets(parameters), 'new');
+  const name = patch.name?.trim() || t.name;
+  return ctx.store.transaction(async (tx) => {
+    if (t.organization_id !== null) await checkTarget(tx, t.organization_id, parameters.target);
+    const row = await updateTaskRow(tx, id, { name, parameters });
+    await record(ctx, tx, {
+      kind: 'task.updated',
+      organizationId: t.organization_id,
+      subjectType: 'task',
+      subjectId: id,
+      data: { name, parameters: Object.keys(patch.parameters ?? {}) },
+    });
+    return taskView(row, t.schedule_id ? await scheduleNextDue(tx, t.schedule_id) : null);
+  });
+}
+
+/** the newest instance of a task the actor sees, finished or not; null when it never ran */
+export async function latestInstance(ctx: Context, taskId: number): Promise<InstanceView | null> {
+  ctx.authorize('read');
+  await visibleTask(ctx, taskId);
+  const r = await latestInstanceOf(ctx.store.db, taskId);
+  return r ? instanceView(r) : null;
 }

@@ -14,6 +14,8 @@ import type { Store } from '../../src/store/db.ts';
 import { AREAS } from '../../src/faces/gravityzone/areas.ts';
 import { gzId, patchGuid } from '../../src/faces/gravityzone/ids.ts';
 import { validParams } from '../core/windows/gz-helpers.ts';
+import { renderGuid } from '../../src/faces/altiris/guids.ts';
+import { isAltirisClientFault } from './altiris/support.ts';
 
 // The tenancy matrix: every route of every face (from the route table, so a route is covered the day it is
 // added) × every kind of caller × the objects of the OTHER tenant. Each route declares its rule in its config
@@ -324,6 +326,31 @@ const GHOST_ID = 987_654;
 const withoutIds = (text: string) =>
   text.replace(/[0-9a-f]{24}/g, 'ID').replace(/\{[0-9A-F]{8}-[0-9A-F]{4}-0000-0000-000000000000\}/g, 'PATCH');
 
+// The Altiris SOAP service: one route per call style; the matrix changes the victim's policy targets
+// through it (SetSoftwareUpdatePolicyTargets with the victim's policy and group GUIDs). ASMX answers
+// "not found" as a client fault with HTTP 500 (isAltirisClientFault): that is its 404.
+const ALTIRIS = '/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx';
+const altirisParams = (v: Victims) => ({
+  policyGuids: renderGuid('policy', v.policy),
+  targetGuids: renderGuid('group', v.group),
+});
+const RAW_BODIES: Record<string, (v: Victims) => { payload: string; contentType: string }> = {
+  [`POST ${ALTIRIS}`]: (v) => {
+    const p = altirisParams(v);
+    return {
+      contentType: 'text/xml; charset=utf-8',
+      payload: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><SetSoftwareUpdatePolicyTargets xmlns="http://tempuri.org/"><policyGuids>${p.policyGuids}</policyGuids><targetGuids>${p.targetGuids}</targetGuids></SetSoftwareUpdatePolicyTargets></soap:Body></soap:Envelope>`,
+    };
+  },
+  [`POST ${ALTIRIS}/:method`]: (v) => ({
+    contentType: 'application/x-www-form-urlencoded',
+    payload: new URLSearchParams(altirisParams(v)).toString(),
+  }),
+};
+/** an Altiris fault saying the item was not found: the SOAP face's 404 */
+const altirisNotFound = (url: string, status: number, text: string) =>
+  isAltirisClientFault(url, status, text) && /not found/.test(text);
+
 /** the value of a path parameter, by the segment before it (a new kind of parameter fails the test) */
 function param(route: string, name: string, v: Victims, g: Globals): string {
   const before = route.split(`:${name}`)[0]!.replace(/\/$/, '');
@@ -341,6 +368,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     newName: 'renamed',
     action: 'approve',
     sha256: SHA,
+    method: 'SetSoftwareUpdatePolicyTargets',
     '*': 'matrix',
   };
   if (name !== 'id') {
@@ -600,10 +628,19 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
     body: unknown,
     extra: Partial<InjectOptions> = {},
   ) {
+    const raw =
+      typeof body === 'object' && body !== null && 'contentType' in body
+        ? (body as { payload: string; contentType: string })
+        : undefined;
+    if (raw) body = raw.payload;
     const r = await app.inject({
       method: method as InjectOptions['method'],
       url,
-      headers: { ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(extra.headers ?? {}) },
+      headers: {
+        ...(auth ? { authorization: `Bearer ${auth}` } : {}),
+        ...(raw ? { 'content-type': raw.contentType } : {}),
+        ...(extra.headers ?? {}),
+      },
       ...(extra.payload !== undefined
         ? { payload: extra.payload as object }
         : body === undefined
@@ -681,6 +718,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
     const key = `${r.method} ${r.url}`;
     const problems: string[] = [];
     const bodyFor = (v: Victims) =>
+      RAW_BODIES[key]?.(v) ??
       BODIES[key]?.(v) ??
       (r.schema?.body ? sample(r.schema.body, '', v) : mutating(r.method) ? {} : undefined);
     const tenants: Attempt[] = [];
@@ -700,7 +738,12 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
           if (res.status === 401 || res.status === 403)
             say(`a public route answered ${res.status} without credentials`);
           // 503 is a public answer (not ready, the console not built)
-          if (res.status >= 500 && res.status !== 503) say(`${res.status} ${res.text.slice(0, 200)}`);
+          if (
+            res.status >= 500 &&
+            res.status !== 503 &&
+            !isAltirisClientFault(fill(r.url, first, g), res.status, res.text)
+          )
+            say(`${res.status} ${res.text.slice(0, 200)}`);
         } else if (res.status !== 401) say(`no credentials → ${res.status}, not 401`);
       } else if (scope === 'public') {
         continue; // answered to everyone; the caller without credentials checks it
@@ -738,7 +781,8 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         if (actor.kind === 'device' && r.url.endsWith('/credential/rotate') && res.status === 200)
           actor.auth = JSON.parse(res.text).credential as string;
         const at = `${r.method} ${url} (${v.label}'s objects)`;
-        if (res.status >= 500) say(`${at} → ${res.status} ${res.text.slice(0, 200)}`);
+        if (res.status >= 500 && !isAltirisClientFault(url, res.status, res.text))
+          say(`${at} → ${res.status} ${res.text.slice(0, 200)}`);
         if (v.marker.test(res.text))
           say(`${at} → ${res.status} shows ${v.label}'s rows: ${res.text.slice(0, 200)}`);
         // a path naming another tenant's object, or a write naming it in its body
@@ -747,7 +791,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
           : hasParams(r.url) || namesOrgInQuery(r.url)
             ? mutating(r.method) || !(groupOnly && orgOnly(r.url))
             : mutating(r.method);
-        const denied = res.status === 404 || res.status === 403;
+        const denied = res.status === 404 || res.status === 403 || altirisNotFound(url, res.status, res.text);
         const refused = res.status === 401 || res.status === 403;
         switch (scope) {
           case 'global':

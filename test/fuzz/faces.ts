@@ -22,7 +22,10 @@ import {
 } from './generators.ts';
 import { odataPairs } from './odata.ts';
 import { gravityzone } from './jsonrpc.ts';
-import { xmlBody } from './xml.ts';
+import { nastyXml, xmlBody } from './xml.ts';
+import { GUID_KINDS, renderGuid, WELL_KNOWN, type GuidKind } from '../../src/faces/altiris/guids.ts';
+import { METHODS } from '../../src/faces/altiris/methods.ts';
+import type { Method } from '../../src/faces/altiris/table.ts';
 
 // The faces the fuzz knows, one entry each: which routes of the route table are theirs, which
 // credentials their requests carry, and the arbitraries of their grammar (query language, body formats).
@@ -49,6 +52,8 @@ export type AuthKind =
   | 'kaseya-scoped'
   | 'gz-admin'
   | 'gz-scoped'
+  | 'altiris-admin'
+  | 'altiris-scoped'
   | `raw:${string}`;
 
 /** the body of a request and its Content-Type */
@@ -542,9 +547,146 @@ const automox: FaceFuzz = {
   },
 };
 
+// ---- Altiris PatchWorkflowSvc (seed 000): SOAP 1.1 / 1.2 envelopes and form posts over its methods ----
+
+const ALTIRIS = '/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx';
+const SOAP_NS = {
+  soap11: 'http://schemas.xmlsoap.org/soap/envelope/',
+  soap12: 'http://www.w3.org/2003/05/soap-envelope',
+};
+
+/** GUIDs of every kind with small ids (the world's objects, the other tenant's among them), well-known ones, garbage */
+const guidText: fc.Arbitrary<string> = fc.oneof(
+  {
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...(Object.keys(GUID_KINDS) as GuidKind[])),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+      )
+      .map(([k, id, upper]) => (upper ? `{${renderGuid(k, id).toUpperCase()}}` : renderGuid(k, id))),
+    weight: 6,
+  },
+  { arbitrary: fc.constantFrom(...Object.values(WELL_KNOWN)), weight: 1 },
+  { arbitrary: fc.uuid(), weight: 1 },
+  { arbitrary: nastyText, weight: 1 },
+);
+const guidList = fc.array(guidText, { maxLength: 3 }).map((l) => l.join(','));
+
+const scheduleXml = fc.constantFrom(
+  '<schedule start="2031-01-01" tz="Local"><trigger dates="" months="" at="08:00:00" exact="True" type="Daily" repetition="" weekdays="" weeks="" duration=""/></schedule>',
+  '<schedule start="2031-01-01" tz="UTC"><trigger at="25:00:00" type="Weekly" weekdays="Funday"/></schedule>',
+  '<!DOCTYPE s [<!ENTITY e "x">]><schedule/>',
+  '<schedule',
+  '',
+);
+
+/** a value for a parameter: by its type and name, sometimes of the wrong type */
+function paramValue(m: Method, name: string, type: string): fc.Arbitrary<string> {
+  const nasty = { arbitrary: nastyText, weight: 1 };
+  if (type === 'boolean')
+    return fc.oneof({ arbitrary: fc.constantFrom('true', 'false', '1', '0', ' TRUE '), weight: 6 }, nasty);
+  if (type === 'int')
+    return fc.oneof(
+      { arbitrary: fc.integer({ min: -2, max: 5 }).map(String), weight: 5 },
+      { arbitrary: fc.constantFrom('2147483648', '1e3', '0x10'), weight: 1 },
+      nasty,
+    );
+  if (/Guid|guid|^itemGuids$/.test(name)) return fc.oneof({ arbitrary: guidList, weight: 6 }, nasty);
+  if (/[Ss]chedule/.test(name)) return fc.oneof({ arbitrary: scheduleXml, weight: 4 }, nasty);
+  if (name === 'cveIds')
+    return fc.oneof(
+      { arbitrary: fc.constantFrom('CVE-2024-3094', 'CVE-2026-0001,CVE-2024-3094', 'CVE-x'), weight: 4 },
+      nasty,
+    );
+  if (name === 'name' && m.name.includes('Property'))
+    return fc.constantFrom(
+      'Name',
+      'Enabled',
+      'CurrentAdvertismentSet.RebootOptions',
+      'ResourceTargets',
+      'Updates',
+      'nope',
+    );
+  if (name === 'nameValueList') return fc.constantFrom('Name=x', 'Enabled=true,Description=y', 'broken', '');
+  if (name === 'command')
+    return fc.constantFrom('run', 'stop', 'status', 'progress', 'verbose', 'message', 'fly');
+  return fc.oneof({ arbitrary: fc.string({ maxLength: 20 }), weight: 4 }, nasty);
+}
+
+const xmlEscape = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** a call of one method: each parameter present or not, with a value */
+const altirisCall: fc.Arbitrary<{ m: Method; params: [string, string][] }> = fc
+  .constantFrom(...METHODS)
+  .chain((m) =>
+    fc.tuple(...m.params.map((p) => fc.option(paramValue(m, p.name, p.type), { freq: 6 }))).map((vals) => ({
+      m,
+      params: m.params.flatMap((p, i) =>
+        vals[i] === null || vals[i] === undefined ? [] : [[p.name, vals[i]!] as [string, string]],
+      ),
+    })),
+  );
+
+const soapEnvelope: fc.Arbitrary<BodyPart> = fc
+  .tuple(altirisCall, fc.constantFrom('soap11', 'soap12') as fc.Arbitrary<'soap11' | 'soap12'>, fc.boolean())
+  .map(([{ m, params }, style, raw]) => {
+    const inner = params.map(([k, v]) => `<${k}>${raw ? v : xmlEscape(v)}</${k}>`).join('');
+    return {
+      payload: `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="${SOAP_NS[style]}"><soap:Body><${m.name} xmlns="http://tempuri.org/">${inner}</${m.name}></soap:Body></soap:Envelope>`,
+      contentType:
+        style === 'soap11'
+          ? 'text/xml; charset=utf-8'
+          : `application/soap+xml; charset=utf-8; action="http://tempuri.org/${m.name}"`,
+    };
+  });
+
+const formPost: fc.Arbitrary<BodyPart> = altirisCall.map(({ params }) => ({
+  payload: new URLSearchParams(params).toString(),
+  contentType: 'application/x-www-form-urlencoded',
+}));
+
+const altiris: FaceFuzz = {
+  name: 'altiris',
+  owns: (r) => r.url.startsWith('/Altiris/'),
+  auth: () =>
+    weighted(['altiris-admin', 5], ['altiris-scoped', 3], ['none', 1], ['admin-key', 1], [garbageAuth, 1]),
+  query: (r) =>
+    r.method === 'GET' && r.url === ALTIRIS
+      ? fc.constantFrom<QueryPair[]>(
+          [['WSDL', '']],
+          [['wsdl', '']],
+          [['op', 'MyPrivileges']],
+          [['op', '%00']],
+          [],
+        )
+      : fc.constant<QueryPair[]>([]),
+  body: (r) => {
+    if (!hasBody(r)) return fc.constant<BodyPart>({});
+    if (r.url.endsWith('/:method'))
+      return fc.oneof(
+        { arbitrary: formPost, weight: 6 },
+        { arbitrary: soapEnvelope, weight: 1 },
+        { arbitrary: fc.constant<BodyPart>({}), weight: 1 },
+      );
+    return fc.oneof(
+      { arbitrary: soapEnvelope, weight: 8 },
+      {
+        arbitrary: fc
+          .tuple(nastyXml, fc.constantFrom('text/xml', 'application/soap+xml'))
+          .map(([payload, contentType]): BodyPart => ({ payload, contentType })),
+        weight: 2,
+      },
+      { arbitrary: formPost, weight: 1 },
+      { arbitrary: fc.constant<BodyPart>({ payload: '{}', contentType: 'application/json' }), weight: 1 },
+      { arbitrary: fc.constant<BodyPart>({}), weight: 1 },
+    );
+  },
+};
+
 /** every face, first match wins */
 /** (GravityZone's paths lie inside Kaseya's prefix: it comes first) */
-export const FACES: readonly FaceFuzz[] = [gravityzone, kaseya, nable, automox, native, agent, root];
+export const FACES: readonly FaceFuzz[] = [gravityzone, kaseya, nable, automox, altiris, native, agent, root];
 
 /** the face of a route (undefined: a face nobody registered) */
 export const faceOf = (route: RouteEntry) => FACES.find((f) => f.owns(route));

@@ -1,3 +1,4 @@
+import { isAltirisClientFault } from '../faces/altiris/support.ts';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { routeTable, type RouteEntry } from '../../src/faces/shared/route-table.ts';
@@ -63,6 +64,9 @@ interface Credentials {
   device: string;
   kaseyaAdmin: string;
   kaseyaScoped: string;
+  /** HTTP Basic for the Altiris face: the user's name and an API key of theirs */
+  altirisAdmin: string;
+  altirisScoped: string;
   /** an API key of the scoped operator (GravityZone's credential is an API key) */
   scopedKey: string;
 }
@@ -209,7 +213,7 @@ export class Fuzzer {
     // the console's page for a checkout whose console was never built (npm run build:web): the state of
     // the deployment, whatever the request; counted apart (test/console/routes.test.ts covers it)
     if (consoleUnbuilt(r.statusCode, r.body)) this.stats.consoleUnbuilt++;
-    else if (r.statusCode >= 500) {
+    else if (r.statusCode >= 500 && !isAltirisClientFault(String(opts.url), r.statusCode, r.body)) {
       this.stats.status5xx++;
       const stack =
         (lastError as Error | undefined)?.stack ?? '(no error was raised: the handler answered 5xx itself)';
@@ -344,6 +348,8 @@ export class Fuzzer {
       device: '',
       kaseyaAdmin: '',
       kaseyaScoped: '',
+      altirisAdmin: '',
+      altirisScoped: '',
       scopedKey: '',
     };
     await this.provisionAdmin();
@@ -370,6 +376,7 @@ export class Fuzzer {
       await this.must('POST', '/api/v1/api-keys', this.creds.adminSession, { name: `fuzz-${n}` })
     ).key as string;
     this.creds.kaseyaAdmin = await this.kaseyaLogin(username, password);
+    this.creds.altirisAdmin = `Basic ${Buffer.from(`${username}:${this.creds.adminKey}`).toString('base64')}`;
   }
 
   private async provisionScoped() {
@@ -393,6 +400,7 @@ export class Fuzzer {
     this.creds.scopedKey = (
       await this.must('POST', '/api/v1/api-keys', this.creds.scoped, { name: `fuzz-operator-${n}` })
     ).key as string;
+    this.creds.altirisScoped = `Basic ${Buffer.from(`${username}:${this.creds.scopedKey}`).toString('base64')}`;
   }
 
   private async provisionDevice() {
@@ -462,6 +470,8 @@ export class Fuzzer {
     // GravityZone: Basic base64(apiKey + ":")
     const basicKey = { 'gz-admin': this.creds.adminKey, 'gz-scoped': this.creds.scopedKey }[auth];
     if (basicKey) return `Basic ${Buffer.from(`${basicKey}:`).toString('base64')}`;
+    if (auth === 'altiris-admin') return this.creds.altirisAdmin;
+    if (auth === 'altiris-scoped') return this.creds.altirisScoped;
     const token = {
       'admin-key': this.creds.adminKey,
       'admin-session': this.creds.adminSession,
@@ -505,7 +515,11 @@ export class Fuzzer {
         check: broken,
       });
     }
-    if (r.status >= 500 && !consoleUnbuilt(r.status, r.body))
+    if (
+      r.status >= 500 &&
+      !consoleUnbuilt(r.status, r.body) &&
+      !isAltirisClientFault(req.url, r.status, r.body)
+    )
       return `${req.method} ${req.url} answered ${r.status}: ${r.body.slice(0, 500)}\n${r.error ?? ''}`;
     return broken ? `after ${req.method} ${req.url} (${r.status}): ${broken}` : undefined;
   }

@@ -101,6 +101,8 @@ export async function linkUpdateCves(db: Db, links: { updateId: number; cve: str
 // ---- updates in the catalog, matching against advisories, exposure --------------------------------------
 
 export interface UpdateFilter {
+  /** only these updates */
+  ids?: readonly number[];
   q?: string;
   kb?: string;
   packageName?: string;
@@ -127,6 +129,7 @@ export async function listCatalogUpdates(db: Db, access: Access, f: UpdateFilter
     .select('b.external_id as bulletin_external_id')
     .select(visibleCvesOfUpdate(access).as('cves'))
     .where(updateVisible(access));
+  if (f.ids) q = q.where('u.id', 'in', f.ids.length ? [...f.ids] : [0]);
   if (f.q) q = q.where('u.name', 'ilike', containsPattern(f.q));
   if (f.kb) q = q.where(sql`upper(u.kb)`, '=', f.kb.toUpperCase());
   if (f.packageName) q = q.where('u.package_name', '=', f.packageName);

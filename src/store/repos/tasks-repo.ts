@@ -474,3 +474,26 @@ export async function setWaitingInstanceParameters(db: Db, id: number, parameter
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/** renames a task and replaces its parameters (an edit of a task that is not a policy's) */
+export const updateTaskRow = (
+  db: Db,
+  id: number,
+  patch: { name: string; parameters: Record<string, unknown> },
+) =>
+  db
+    .updateTable('tasks')
+    .set({ name: patch.name, parameters: patch.parameters, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+/** the newest instance of a task, finished or not */
+export const latestInstanceOf = (db: Db, taskId: number) =>
+  db
+    .selectFrom('task_instances')
+    .selectAll()
+    .where('task_id', '=', taskId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();

@@ -1,0 +1,206 @@
+// Issue 15's end-to-end story, through PatchWorkflowSvc alone, against a server whose computers are
+// simulated agents: assess (scan), resolve CVE ids to bulletins, resolve them to updates, ensure they are
+// staged, create a policy via updates targeted at a group, set its schedule (NS schedule XML), create and
+// run an installation task, follow the task instance until it completes, and see the agents report the
+// updates installed. The same calls are made as SOAP 1.1, SOAP 1.2 and form posts, which answer alike.
+//
+// The client knows seed 000 only (method names, parameters in order, comma-separated GUID lists). The
+// harness around it uses Patchline itself: organizations, an install token, the agents, the task engine,
+// and the catalog's advisories (a bulletin per package that the agents report missing, as an import would
+// bring, linked to the reported update), with a local file server holding the packages the catalog describes.
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { renderGuid } from '../../../src/faces/altiris/guids.ts';
+import { ADMIN_PASSWORD, signIn } from '../../support/api.ts';
+import { eachDriver } from '../../support/store.ts';
+import { basic, envelope, NS, read, type Params, type Style } from './support.ts';
+import { altirisWorld } from './world.ts';
+
+// ---- the client: seed 000 over HTTP -----------------------------------------------------------------
+
+class PatchWorkflow {
+  constructor(
+    private readonly url: string,
+    private readonly auth: string,
+    readonly style: Style,
+  ) {}
+
+  async call(method: string, params: Params = {}): Promise<string> {
+    let res: Response;
+    if (this.style === 'form')
+      res = await fetch(`${this.url}/${method}`, {
+        method: 'POST',
+        headers: { authorization: this.auth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(
+          Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+        ).toString(),
+      });
+    else
+      res = await fetch(this.url, {
+        method: 'POST',
+        headers: {
+          authorization: this.auth,
+          ...(this.style === 'soap11'
+            ? { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${NS}${method}"` }
+            : { 'content-type': `application/soap+xml; charset=utf-8; action="${NS}${method}"` }),
+        },
+        body: envelope(this.style, method, params),
+      });
+    const a = read(this.style, method, res.status, await res.text(), {});
+    assert.equal(a.status, 200, `${this.style} ${method}: ${a.fault ?? a.body}`);
+    assert.notEqual(a.result, undefined, `${this.style} ${method}: ${a.body}`);
+    return a.result!;
+  }
+  /** a comma-separated GUID list, as a sorted array */
+  async list(method: string, params: Params = {}) {
+    const r = await this.call(method, params);
+    return r === '' ? [] : r.split(',').sort();
+  }
+}
+
+// ---- the story ------------------------------------------------------------------------------------
+
+eachDriver('the Altiris story against simulated agents', (h) => {
+  const w = altirisWorld(h);
+  const { agents } = w;
+
+  async function until(ns: PatchWorkflow, instance: string, want: string) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const s = await ns.call('GetTaskInstanceStatus', { guidTask: instance });
+      if (s === want) return;
+      assert.notEqual(s, 'Failed', `instance ${instance} failed`);
+      assert.ok(Date.now() < deadline, `instance ${instance} stayed ${s}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('resolves, stages, distributes a policy, installs, and the agents report installed', async () => {
+    const url = `${w.base()}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
+    const ns = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap11');
+    const ns12 = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap12');
+    const form = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'form');
+
+    // assessment: a scan task, run; the agents scan and the server learns what each misses
+    const assess = await ns.call('CreateWindowsUpdateAssessmentTask', {
+      taskName: 'Assess',
+      updateGuids: '',
+      folderGuid: '',
+    });
+    let since = await w.lastJob();
+    const scan = await ns.call('RunTask', { guidTask: assess, instanceName: '' });
+    await w.agentsRun('scan', since);
+    await until(ns, scan, 'Completed');
+
+    // the catalog learns advisories for two packages agent 0 misses (as an import of vendor data would)
+    const cves = ['CVE-2031-0001', 'CVE-2031-0002'];
+    const missing = await w.advisories(cves, '9');
+
+    // CVE ids → bulletins → updates, the same in every call style
+    const bulletins = await ns.list('ResolveCveIdsToBulletins', {
+      cveIds: cves.join(','),
+      isInitalSetOnly: false,
+    });
+    assert.equal(bulletins.length, 2);
+    for (const other of [ns12, form])
+      assert.deepEqual(
+        await other.list('ResolveCveIdsToBulletins', { cveIds: cves.join(','), isInitalSetOnly: false }),
+        bulletins,
+      );
+    const updates = await ns.list('ResolveToUpdates', { bulletinGuids: bulletins.join(',') });
+    assert.equal(updates.length, 2);
+    assert.deepEqual(
+      await form.list('ResolveToUpdates', { bulletinGuids: bulletins.join(',').toUpperCase() }),
+      updates,
+    );
+
+    // staging
+    assert.equal(await ns.call('IsStaged', { bulletinGuids: bulletins.join(',') }), 'false');
+    assert.deepEqual(await ns12.list('GetNonstagedUpdates', { bulletinGuids: bulletins.join(',') }), updates);
+    assert.equal(await ns.call('EnsureStaged', { bulletinGuids: bulletins.join(','), sync: true }), '2');
+    assert.equal(await form.call('IsStaged', { bulletinGuids: `{${bulletins[0]}},${updates[1]}` }), 'true');
+    assert.deepEqual(await ns.list('GetStagedUpdates', { bulletinGuids: bulletins.join(',') }), updates);
+    assert.deepEqual(await ns12.list('GetAllStagedUpdates'), updates);
+    assert.equal(await ns.call('EnsureStaged', { bulletinGuids: bulletins.join(','), sync: true }), '0');
+
+    // a policy via the updates, targeted at the group; its distribution instance names the policy
+    assert.equal(
+      await ns.call('GetProperty', { guidItem: updates[0]!, name: 'Name' }),
+      missing[0]!.package_name,
+    );
+    const groupGuid = renderGuid('group', w.groupId()); // the resource target, as the platform's API would give it
+    const distribution = await ns.call('CreateUpdatePolicyViaUpdates', {
+      name: 'Pilot CVE fixes',
+      updateGuids: updates.join(','),
+      targetGuids: groupGuid,
+      enabled: true,
+    });
+    await until(ns, distribution, 'Completed');
+    const policy = await ns.call('GetPolicyIdFromTaskInstance', { taskInstanceId: distribution, sync: true });
+    assert.match(policy, /^[0-9a-f-]{36}$/);
+    assert.equal(
+      await form.call('GetPolicyIdFromTaskInstance', {
+        taskInstanceId: distribution.toUpperCase(),
+        sync: false,
+      }),
+      policy,
+    );
+    assert.deepEqual(await ns.list('ResolveToPolicies', { bulletinGuids: bulletins.join(',') }), [policy]);
+    assert.equal(await ns12.call('GetProperty', { guidItem: policy, name: 'Name' }), 'Pilot CVE fixes');
+
+    // its schedule, as NS schedule XML
+    const xml =
+      '<schedule start="2031-01-01" tz="Local"><trigger dates="" months="" at="08:00:00" exact="True" type="Daily" repetition="" weekdays="" weeks="" duration=""/></schedule>';
+    assert.equal(
+      await ns.call('SetSoftwareUpdatePolicySchedule', { policyGuids: policy, installSchedule: xml }),
+      'true',
+    );
+    const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
+    const policies = (await native.get(`/api/v1/policies?organizationId=${w.orgId()}`)).body;
+    const p = (Array.isArray(policies) ? policies : policies.items).find(
+      (x: { name: string }) => x.name === 'Pilot CVE fixes',
+    );
+    assert.deepEqual(p.targets.groups, [w.groupId()]);
+    assert.equal(p.rule.kind, 'list');
+    assert.ok(p.schedule, 'the policy has the schedule');
+    assert.ok(p.nextRunAt, 'the policy is scheduled');
+
+    // an installation task of the updates, run; the instance is followed until it completes
+    const task = await ns.call('CreatePatchInstallationTask', {
+      taskName: 'Install CVE fixes',
+      updateGuids: updates.join(','),
+      supressRebootDemand: true,
+      folderGuid: '',
+    });
+    const pendingBefore = agents[0]!.backend.pendingCount();
+    since = await w.lastJob();
+    const instance = await ns.call('RunTask', { guidTask: task, instanceName: '' });
+    assert.ok(
+      ['NotStarted', 'Started', 'Completed'].includes(
+        await ns.call('GetTaskInstanceStatus', { guidTask: instance }),
+      ),
+    );
+    await w.agentsRun('install', since);
+    await until(ns, instance, 'Completed');
+    assert.equal(await form.call('GetTaskInstanceStatus', { guidTask: instance }), 'Completed');
+    assert.equal(await ns12.call('IsTaskRunning', { guidTask: task }), 'false');
+    assert.equal(await ns.call('GetTaskRunningInstances', { guidTask: task }), '');
+
+    // the agents reported the updates installed
+    assert.equal(agents[0]!.backend.pendingCount(), pendingBefore - 2, 'agent 0 installed the two updates');
+    const statuses = await h
+      .store()
+      .db.selectFrom('device_updates')
+      .select(['update_id', 'status'])
+      .where('device_id', '=', agents[0]!.deviceId)
+      .where(
+        'update_id',
+        'in',
+        missing.map((u) => u.id),
+      )
+      .execute();
+    assert.equal(statuses.length, 2);
+    for (const s of statuses)
+      assert.ok(['installed', 'reboot_required'].includes(s.status), JSON.stringify(s));
+  });
+});

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { Agent } from '../../../src/agent/agent.ts';
+import { SimulatedBackend } from '../../../src/agent/backends/simulated.ts';
+import { ProtocolClient } from '../../../src/agent/client.ts';
+import { MemoryStorage } from '../../../src/agent/storage.ts';
+import { startEngine, type Engine } from '../../../src/engine/engine.ts';
+import { upsertCatalogBulletins } from '../../../src/services/catalog.ts';
+import { systemContext } from '../../../src/services/context.ts';
+import { ADMIN_PASSWORD, signIn, startApp } from '../../support/api.ts';
+import type { DriverHandle } from '../../support/store.ts';
+
+// The harness of the Altiris acceptance tests: a listening server with its task engine, an organization
+// with group "Pilot" into which simulated Debian agents enrolled, and a local file server for the
+// packages the catalog describes. It uses Patchline itself (native API, agents, services); the clients
+// under test use PatchWorkflowSvc alone.
+
+export interface SimAgent {
+  agent: Agent;
+  backend: SimulatedBackend;
+  deviceId: number;
+}
+
+export interface AltirisWorld {
+  app(): FastifyInstance;
+  base(): string;
+  orgId(): number;
+  groupId(): number;
+  agents: SimAgent[];
+  /** each agent checks in until it has run a job of this kind handed out after `sinceJob` */
+  agentsRun(kind: 'scan' | 'install', sinceJob: number): Promise<void>;
+  lastJob(): Promise<number>;
+  /**
+   * The catalog learns an advisory per update agent 0 misses (two of them), with one CVE each, and
+   * where to download each update's package (an import of vendor data would bring both).
+   */
+  advisories(cves: readonly string[], tag: string): Promise<{ id: number; package_name: string | null }[]>;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): AltirisWorld {
+  let app: FastifyInstance;
+  let engine: Engine;
+  let files: Server;
+  let packageDir = '';
+  let base = '';
+  let orgId = 0;
+  let groupId = 0;
+  const agents: SimAgent[] = [];
+
+  before(async () => {
+    const store = h.store();
+    packageDir = mkdtempSync(join(tmpdir(), 'patchline-altiris-'));
+    app = await startApp(store, { packageDir });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+    orgId = (await admin.post('/api/v1/organizations', { name: 'Notification', ref: 'ns' })).body.id;
+    groupId = (await admin.post('/api/v1/groups', { organizationId: orgId, name: 'Pilot' })).body.id;
+    const token = (await admin.post(`/api/v1/organizations/${orgId}/install-tokens`, { groupId })).body
+      .token as string;
+    const now = Date.now();
+    for (let i = 0; i < agentCount; i++) {
+      const client = new ProtocolClient({ server: base, timeoutMs: 10_000 });
+      const e = await client.enroll({ token, name: `ns-${i}`, osFamily: 'linux', osName: 'Debian 12' });
+      client.credential = e.credential;
+      const backend = new SimulatedBackend({
+        seed: seed + i,
+        os: { family: 'debian', version: '12' },
+        failureRate: 0,
+        clock: () => now,
+      });
+      agents.push({
+        agent: new Agent({ client, backend, storage: new MemoryStorage() }),
+        backend,
+        deviceId: e.deviceId,
+      });
+    }
+    files = createServer((req, res) => {
+      res
+        .writeHead(200, { 'content-type': 'application/octet-stream' })
+        .end(Buffer.from(`package file ${req.url}\n`));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    engine = startEngine({ store, owner: 'altiris-world', pollMs: 20 });
+  });
+  after(async () => {
+    await engine?.stop();
+    await app?.close();
+    files?.close();
+    if (packageDir) rmSync(packageDir, { recursive: true, force: true });
+  });
+
+  const db = () => h.store().db;
+  return {
+    app: () => app,
+    base: () => base,
+    orgId: () => orgId,
+    groupId: () => groupId,
+    agents,
+    async agentsRun(kind, sinceJob) {
+      const deadline = Date.now() + 20_000;
+      for (const a of agents) {
+        for (;;) {
+          const job = await db()
+            .selectFrom('jobs')
+            .select(['id', 'status'])
+            .where('device_id', '=', a.deviceId)
+            .where('kind', '=', kind)
+            .where('id', '>', sinceJob)
+            .orderBy('id', 'desc')
+            .executeTakeFirst();
+          if (job && job.status !== 'pending' && job.status !== 'delivered') break;
+          if (job) await a.agent.cycle();
+          else await new Promise((r) => setTimeout(r, 20));
+          assert.ok(Date.now() < deadline, `agent ${a.deviceId} never finished a ${kind} job`);
+        }
+      }
+    },
+    async lastJob() {
+      return (
+        (
+          await db()
+            .selectFrom('jobs')
+            .select((eb) => eb.fn.max('id').as('id'))
+            .executeTakeFirst()
+        )?.id ?? 0
+      );
+    },
+    async advisories(cves, tag) {
+      const missing = await db()
+        .selectFrom('device_updates as du')
+        .innerJoin('updates as u', 'u.id', 'du.update_id')
+        .select(['u.id', 'u.package_name', 'u.version'])
+        .where('du.device_id', '=', agents[0]!.deviceId)
+        .where('du.status', '=', 'missing')
+        .where('u.kind', '=', 'simulated')
+        .orderBy('u.id')
+        .limit(cves.length)
+        .execute();
+      assert.equal(missing.length, cves.length, `agent 0 misses ${cves.length} packages`);
+      const ids = missing.map((_, i) => `DSA-${tag}${i}-1`);
+      await upsertCatalogBulletins(
+        systemContext(h.store()),
+        missing.map((u, i) => ({
+          source: 'osv' as const,
+          id: ids[i]!,
+          vendor: 'Debian',
+          title: `${u.package_name} security update`,
+          severity: 'high' as const,
+          published: '2031-01-01T00:00:00.000Z',
+          cves: [cves[i]!],
+          aliases: [],
+          supersedes: [],
+          references: [],
+          packages: [],
+          cveDetails: [],
+        })),
+      );
+      const port = (files.address() as AddressInfo).port;
+      for (const [i, u] of missing.entries()) {
+        // the simulated machine's updates are of kind 'simulated', which the advisory matcher (deb, rpm,
+        // kb) does not link: the harness links each to its bulletin, as the matcher does for packages
+        const b = await db()
+          .selectFrom('bulletins')
+          .select('id')
+          .where('external_id', '=', ids[i]!)
+          .executeTakeFirstOrThrow();
+        const path = `/pool/${u.package_name}_${u.version}.deb`;
+        const body = Buffer.from(`package file ${path}\n`);
+        await db()
+          .updateTable('updates')
+          .set({
+            bulletin_id: b.id,
+            source_url: `http://127.0.0.1:${port}${path}`,
+            sha256: sha(body),
+            size_bytes: body.length,
+          })
+          .where('id', '=', u.id)
+          .execute();
+      }
+      return missing;
+    },
+  };
+}
+
+export { ADMIN_PASSWORD };
