@@ -117,7 +117,13 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       // the documentation UI's routes take no config from us: they are public (native/auth.ts lets them by)
       await api.register(async (docs) => {
         declareScope(docs, 'public');
-        await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+        // indexPrefix: the page at /api/v1/docs (no trailing slash) links its assets by absolute path,
+        // which the plugin would otherwise build without the /api/v1 prefix it is registered under
+        await docs.register(swaggerUi, {
+          routePrefix: '/docs',
+          indexPrefix: '/api/v1',
+          uiConfig: { docExpansion: 'list' },
+        });
       });
       api.get(
         '/openapi.json',

@@ -36,9 +36,19 @@ eachDriver('native API', (h) => {
       '/api/v1/api-keys',
     ])
       assert.ok(doc.body.paths[p], `OpenAPI documents ${p}`);
-    const docs = await app.inject({ url: '/api/v1/docs/' });
-    assert.equal(docs.statusCode, 200);
-    assert.match(docs.body, /swagger/i);
+    // the README's address, with and without the trailing slash: the page and every asset it links load
+    for (const page of ['/api/v1/docs', '/api/v1/docs/']) {
+      const docs = await app.inject({ url: page });
+      assert.equal(docs.statusCode, 200, page);
+      assert.match(docs.body, /swagger/i);
+      const assets = [...docs.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      assert.ok(assets.length >= 4, `${page} links its assets: ${assets.join(', ')}`);
+      for (const a of assets) {
+        const url = new URL(a, `http://localhost${page}`).pathname;
+        const r = await app.inject({ url });
+        assert.equal(r.statusCode, 200, `${page} links ${a} (${url}): ${r.statusCode}`);
+      }
+    }
   });
 
   test('sign-in, /me, sign-out; wrong passwords are refused and throttled', async () => {
