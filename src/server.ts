@@ -43,6 +43,8 @@ export interface ServerOptions {
 
 /** One server process, one port, every face (DESIGN.md). */
 export async function buildServer({ config, store, logger = true }: ServerOptions): Promise<FastifyInstance> {
+  if (!!config.tlsCert !== !!config.tlsKey)
+    throw new Error('a TLS certificate needs its key and a key its certificate: give both, or neither');
   const https =
     config.tlsCert && config.tlsKey
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }

@@ -9,6 +9,7 @@ import { systemContext } from '../services/context.ts';
 import { buildDemo, demoCanFill, DEMO_DEVICES, MAX_DEMO_DEVICES } from '../services/demo.ts';
 import { randomPassword } from '../services/secrets.ts';
 import { openStoreOf, storeOptions, type StoreCliOptions } from './store-options.ts';
+import { keepAdminPassword } from './admin-password.ts';
 
 // `patchline demo`: fills an empty instance (the data folder `npm start` uses, or --data-dir, or a
 // PostgreSQL database) with the demo data set of services/demo.ts, then prints how to sign in.
@@ -59,11 +60,12 @@ export function registerDemoCommand(program: Command) {
         console.log(`deleted the data of ${where}`);
         store = await openStoreOf(o);
       }
-      const adminPassword = env.adminPassword ?? randomPassword();
       const operatorPassword = randomPassword();
       const engine = createEngine({ store, owner: `demo:${process.pid}` });
       try {
-        const b = await bootstrap(store, adminPassword);
+        const b = await bootstrap(store, env.adminPassword);
+        // a generated first password is kept for `serve` to show (admin-password.ts), not printed here
+        const kept = b.generatedPassword ? keepAdminPassword(o.dataDir, b.generatedPassword) : undefined;
         console.log(`filling ${where} with the demo data set (${devices} devices)…`);
         const s = await buildDemo(store, {
           devices,
@@ -81,9 +83,11 @@ export function registerDemoCommand(program: Command) {
             '',
             `Start the server:  npm start${o.databaseUrl ? ' (with the same DATABASE_URL)' : o.dataDir === env.dataDir ? '' : ` -- --data-dir ${o.dataDir}`}`,
             `Then open http://localhost:${port}/ and sign in as`,
-            b.adminCreated
-              ? `  admin / ${adminPassword}   (administrator, every organization)`
-              : '  admin, with the password it was given at first start (administrator, every organization)',
+            kept
+              ? `  admin, with the password the server prints when it starts (kept in ${kept} until the first sign-in)`
+              : b.adminCreated && env.adminPassword
+                ? `  admin / ${env.adminPassword}   (administrator, every organization; PATCHLINE_ADMIN_PASSWORD)`
+                : '  admin, with the password it was given at first start (administrator, every organization)',
             `  ${s.operator.username} / ${operatorPassword}   (operator, ${s.operator.organization} only)`,
             '',
           ].join('\n'),
