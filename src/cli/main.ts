@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { configFromEnv, type Config } from '../config.ts';
 import { migrate } from '../store/db.ts';
-import { buildServer, VERSION, warmDocs } from '../server.ts';
+import { VERSION } from '../server.ts';
 import { systemContext } from '../services/context.ts';
 import { createApiKey, createUser } from '../services/identity.ts';
 import { createOrganization } from '../services/organizations.ts';
@@ -12,16 +12,13 @@ import { DomainError } from '../core/errors.ts';
 import { updateUser } from '../services/identity.ts';
 import { randomPassword } from '../services/secrets.ts';
 import { CliError, runCli } from './errors.ts';
-import { adminPasswordNotice, forgetAdminPassword } from './admin-password.ts';
+import { forgetAdminPassword } from './admin-password.ts';
+import { checkPort, onStopSignal, startServer } from './serve.ts';
 import { registerPolicyCommands } from './policy-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
-import { bootstrapStore, openStoreOf, storeOptions, withStore } from './store-options.ts';
-import { hostname } from 'node:os';
+import { openStoreOf, storeOptions, withStore } from './store-options.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { startEngine } from '../engine/engine.ts';
-import { createStageHandler } from '../engine/stage.ts';
-import { defaultPackageDir } from '../services/staging.ts';
 import { importAdvisories, IMPORT_FORMATS } from '../services/importers.ts';
 
 const env = configFromEnv();
@@ -63,40 +60,10 @@ storeOptions(
     databaseUrl?: string;
   }) => {
     const config: Config = { ...env, ...o, port: checkPort(o.port), logLevel: logLevel() };
-    checkTls(config);
-    const store = await openStoreOf(config);
-    let app: Awaited<ReturnType<typeof buildServer>> | undefined;
-    try {
-      app = await buildServer({ config, store });
-      await app.listen({ port: config.port, host: config.host });
-    } catch (e) {
-      await app?.close().catch(() => undefined);
-      await store.close();
-      throw e;
-    }
-    // once listening, so that a server that cannot start (a busy port) has made no admin and printed nothing
-    await bootstrapStore(store, config.dataDir);
-    for (const line of await adminPasswordNotice(store, config.dataDir, env.adminPassword)) console.log(line);
-    // every replica runs the task engine: work is claimed in the database, so each occurrence fires once
-    const engine = startEngine({
-      store,
-      owner: `${hostname()}:${process.pid}`,
-      handlers: { stage: createStageHandler({ dir: defaultPackageDir(config.dataDir) }) },
-      onError: (err) => app.log.error({ err }, 'task engine'),
-    });
-    const stop = async (signal: string) => {
-      app.log.info({ signal }, 'stopping');
-      await engine.stop();
-      await app.close();
-      await store.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    // after listening, so that start-up is not slower: the first docs request no longer pays for it
-    void warmDocs(app).catch((err: unknown) => app.log.warn({ err }, 'building the API docs'));
-    app.log.info(
-      `Patchline ${VERSION} on ${store.driver === 'pglite' ? `the embedded store in ${config.dataDir}` : 'PostgreSQL'}; API docs at /api/v1/docs`,
+    const running = await startServer(config, env.adminPassword);
+    onStopSignal(
+      (signal) => running.app.log.info({ signal }, 'stopping'),
+      () => running.stop(),
     );
   },
 );
@@ -245,27 +212,5 @@ storeOptions(
 registerPolicyCommands(program);
 registerAgentCommands(program);
 registerDemoCommand(program);
-
-/** --port: a whole number from 0 (any free port) to 65535 */
-function checkPort(port: string): number {
-  const n = Number(port);
-  if (!/^\d+$/.test(port.trim()) || n > 65535)
-    throw new CliError(`--port must be a number from 1 to 65535, got '${port}' (or set PATCHLINE_PORT)`);
-  return n;
-}
-
-/** --tls-cert and --tls-key: both or neither, each a readable file */
-function checkTls(c: Pick<Config, 'tlsCert' | 'tlsKey'>) {
-  if (!!c.tlsCert !== !!c.tlsKey)
-    throw new CliError(
-      `${c.tlsCert ? '--tls-cert needs --tls-key' : '--tls-key needs --tls-cert'}: give both (or PATCHLINE_TLS_CERT and PATCHLINE_TLS_KEY) to serve HTTPS, or neither for HTTP`,
-    );
-  for (const [flag, file] of [
-    ['--tls-cert', c.tlsCert],
-    ['--tls-key', c.tlsKey],
-  ] as const)
-    if (file && !(existsSync(file) && statSync(file).isFile()))
-      throw new CliError(`${flag}: no file ${file}: give the path of a PEM file`);
-}
 
 void runCli(program);
