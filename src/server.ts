@@ -100,6 +100,9 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   const packages = { dir: config.packageDir ?? defaultPackageDir(config.dataDir ?? './data') };
   await app.register(
     async (api) => {
+      // JSON only: Fastify's default text/plain parser would hand a string to the body schema (a 400);
+      // an unsupported media type is a 415
+      api.removeContentTypeParser('text/plain');
       await api.register(swagger, {
         openapi: {
           info: {
@@ -147,6 +150,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   );
   await app.register(
     async (agent) => {
+      agent.removeContentTypeParser('text/plain');
       await agentRoutes(agent, store);
       agentPackageRoutes(agent, store, packages);
     },

@@ -51,6 +51,24 @@ eachDriver('native API', (h) => {
     }
   });
 
+  test('a body that is not JSON on a JSON route is a 415 problem, not a 400', async () => {
+    const token = (
+      await client(app).post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })
+    ).body.token as string;
+    for (const url of ['/api/v1/auth/login', '/api/v1/organizations', '/agent/v1/enroll']) {
+      const r = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+        payload: '{"name":"Acme"}',
+      });
+      assert.equal(r.statusCode, 415, `${url}: ${r.body}`);
+      assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+      assert.equal(r.json().status, 415);
+      assert.match(r.json().detail, /unsupported content type: send application\/json/);
+    }
+  });
+
   test('sign-in, /me, sign-out; wrong passwords are refused and throttled', async () => {
     const bad = await client(app).post('/api/v1/auth/login', { username: 'admin', password: 'nope-nope' });
     assert.equal(bad.status, 401);
