@@ -28,7 +28,7 @@ const demo = (dataDir: string, ...extra: string[]) =>
     {
       encoding: 'utf8',
       env: { ...process.env, PATCHLINE_ADMIN_PASSWORD: ADMIN_PASSWORD },
-      timeout: 180_000,
+      timeout: 600_000, // a hang guard: on a loaded machine a fresh store (initdb, every migration) alone takes minutes
     },
   );
 

@@ -51,6 +51,22 @@ eachDriver('native API', (h) => {
     }
   });
 
+  test('a second organization with the same name, in any case, is refused with a 409', async () => {
+    const first = await admin.post('/api/v1/organizations', { name: 'Same Name Co' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const dupe = await admin.post('/api/v1/organizations', { name: '  same NAME co ', ref: 'other-ref' });
+    assert.equal(dupe.status, 409, JSON.stringify(dupe.body));
+    assert.equal(
+      dupe.body.detail,
+      "an organization named 'Same Name Co' already exists: choose another name",
+    );
+    const other = await admin.post('/api/v1/organizations', { name: 'Other Name Co' });
+    const rename = await admin.patch(`/api/v1/organizations/${other.body.id}`, { name: 'SAME name co' });
+    assert.equal(rename.status, 409, JSON.stringify(rename.body));
+    const keep = await admin.patch(`/api/v1/organizations/${first.body.id}`, { name: 'same name co' });
+    assert.equal(keep.status, 200, 'an organization may change the case of its own name');
+  });
+
   test('a body that is not JSON on a JSON route is a 415 problem, not a 400', async () => {
     const token = (
       await client(app).post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })
