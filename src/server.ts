@@ -51,11 +51,20 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       : {};
   const app = Fastify({
     logger: logger ? { level: config.logLevel } : false,
+    // one line per request (below), not Fastify's two ("incoming request", "request completed")
+    disableRequestLogging: true,
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false } },
     ...https,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
+  if (logger)
+    app.addHook('onResponse', async (req, reply) => {
+      reply.log.info(
+        { method: req.method, url: req.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+        'request',
+      );
+    });
   // first: every route registered after this is in the table the tenancy matrix and the fuzz suite walk
   registerRouteTable(app);
   // before any face: its hooks reach every route, and each face's error handler renders its refusals
