@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.ts';
@@ -52,7 +52,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   const app = Fastify({
     logger: logger ? { level: config.logLevel } : false,
     // one line per request (below), not Fastify's two ("incoming request", "request completed")
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false } },
     ...https,
