@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.ts';
@@ -48,17 +48,28 @@ export interface ServerOptions {
 
 /** One server process, one port, every face (DESIGN.md). */
 export async function buildServer({ config, store, logger = true }: ServerOptions): Promise<FastifyInstance> {
+  if (!!config.tlsCert !== !!config.tlsKey)
+    throw new Error('a TLS certificate needs its key and a key its certificate: give both, or neither');
   const https =
     config.tlsCert && config.tlsKey
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {};
   const app = Fastify({
     logger: logger ? { level: config.logLevel } : false,
+    // one line per request (below), not Fastify's two ("incoming request", "request completed")
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
     ajv: { customOptions: { removeAdditional: false } },
     ...https,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
+  if (logger)
+    app.addHook('onResponse', async (req, reply) => {
+      reply.log.info(
+        { method: req.method, url: req.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+        'request',
+      );
+    });
   // first: every route registered after this is in the table the tenancy matrix and the fuzz suite walk
   registerRouteTable(app);
   // before any face: its hooks reach every route, and each face's error handler renders its refusals
@@ -103,6 +114,9 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   const packages = { dir: config.packageDir ?? defaultPackageDir(config.dataDir ?? './data') };
   await app.register(
     async (api) => {
+      // JSON only: Fastify's default text/plain parser would hand a string to the body schema (a 400);
+      // an unsupported media type is a 415
+      api.removeContentTypeParser('text/plain');
       await api.register(swagger, {
         openapi: {
           info: {
@@ -122,7 +136,13 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       // the documentation UI's routes take no config from us: they are public (native/auth.ts lets them by)
       await api.register(async (docs) => {
         declareScope(docs, 'public');
-        await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
+        // indexPrefix: the page at /api/v1/docs (no trailing slash) links its assets by absolute path,
+        // which the plugin would otherwise build without the /api/v1 prefix it is registered under
+        await docs.register(swaggerUi, {
+          routePrefix: '/docs',
+          indexPrefix: '/api/v1',
+          uiConfig: { docExpansion: 'list' },
+        });
       });
       api.get(
         '/openapi.json',
@@ -145,6 +165,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
   );
   await app.register(
     async (agent) => {
+      agent.removeContentTypeParser('text/plain');
       await agentRoutes(agent, store);
       agentPackageRoutes(agent, store, packages);
     },

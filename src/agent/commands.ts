@@ -108,7 +108,10 @@ export function agentCommands(cmd: Command): Command {
     .requiredOption('--token <token>', "the organization's install token")
     .option('--name <name>', 'the device name', hostname())
     .addOption(new Option('--backend <kind>', 'the package manager').choices([...BACKEND_KINDS]))
-    .option('--apt-root <dir>', 'apt: drive an isolated root made by createAptRoot instead of this machine')
+    .option(
+      '--apt-root <dir>',
+      'apt: drive an isolated apt root (its etc/apt/apt-config and var/lib/dpkg) instead of this machine (testing)',
+    )
     .option('--os <family:version>', 'simulated: the OS, e.g. debian:12, windows:11-24H2', 'debian:12')
     .option('--state-dir <dir>', 'where the agent keeps its state and unsent reports', DEFAULT_STATE_DIR)
     .addOption(configOption())

@@ -106,6 +106,10 @@ export async function loadConfig(path: string): Promise<AgentConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ConfigError(
+        `no agent config at ${path}: enroll this machine first (agent enroll --server URL --token TOKEN), or name the config with --config`,
+      );
     throw new ConfigError(`cannot read the agent config ${path}: ${(e as Error).message}`);
   }
   let raw: unknown;

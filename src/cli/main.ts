@@ -2,30 +2,41 @@
 import { Command, Option } from 'commander';
 import { configFromEnv, type Config } from '../config.ts';
 import { migrate } from '../store/db.ts';
-import { buildServer, VERSION, warmDocs } from '../server.ts';
+import { VERSION } from '../server.ts';
 import { systemContext } from '../services/context.ts';
 import { createApiKey, createUser } from '../services/identity.ts';
 import { createOrganization } from '../services/organizations.ts';
 import { statusCounts } from '../services/status.ts';
 import { getRoleByName, getScopeByName, getUserByName } from '../store/repos/identity-repo.ts';
 import { DomainError } from '../core/errors.ts';
-import { DataDirInUseError } from '../store/lock.ts';
+import { updateUser } from '../services/identity.ts';
+import { randomPassword } from '../services/secrets.ts';
+import { CliError, runCli } from './errors.ts';
+import { forgetAdminPassword } from './admin-password.ts';
+import { checkPort, onStopSignal, startServer } from './serve.ts';
 import { registerPolicyCommands } from './policy-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
-import { bootstrapStore, openStoreOf, storeOptions, withStore } from './store-options.ts';
-import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
-import { startEngine } from '../engine/engine.ts';
-import { createStageHandler } from '../engine/stage.ts';
-import { defaultPackageDir } from '../services/staging.ts';
+import { openStoreOf, storeOptions, withStore } from './store-options.ts';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { importAdvisories, IMPORT_FORMATS } from '../services/importers.ts';
 
 const env = configFromEnv();
 const program = new Command('patchline')
   .description('Patchline: self-hosted, multi-tenant patch management')
   .version(VERSION)
+  .addOption(
+    new Option(
+      '--log-level <level>',
+      'fatal, error, warn, info, debug or trace (debug also prints the stack of a failure)',
+    )
+      .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default(env.logLevel),
+  )
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError('(run with --help for usage)');
+
+const logLevel = () => (program.opts() as { logLevel: string }).logLevel;
 
 storeOptions(
   program
@@ -38,45 +49,21 @@ storeOptions(
         env.tlsCert,
       ),
     )
-    .addOption(new Option('--tls-key <file>', 'TLS private key (PEM)').default(env.tlsKey))
-    .addOption(
-      new Option('--log-level <level>', 'fatal, error, warn, info, debug or trace').default(env.logLevel),
-    ),
+    .addOption(new Option('--tls-key <file>', 'TLS private key (PEM); with --tls-cert').default(env.tlsKey)),
 ).action(
   async (o: {
     port: string;
     host: string;
     tlsCert?: string;
     tlsKey?: string;
-    logLevel: string;
     dataDir: string;
     databaseUrl?: string;
   }) => {
-    const config: Config = { ...env, ...o, port: Number(o.port) };
-    const store = await openStoreOf(config);
-    await bootstrapStore(store);
-    const app = await buildServer({ config, store });
-    // every replica runs the task engine: work is claimed in the database, so each occurrence fires once
-    const engine = startEngine({
-      store,
-      owner: `${hostname()}:${process.pid}`,
-      handlers: { stage: createStageHandler({ dir: defaultPackageDir(config.dataDir) }) },
-      onError: (err) => app.log.error({ err }, 'task engine'),
-    });
-    const stop = async (signal: string) => {
-      app.log.info({ signal }, 'stopping');
-      await engine.stop();
-      await app.close();
-      await store.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    await app.listen({ port: config.port, host: config.host });
-    // after listening, so that start-up is not slower: the first docs request no longer pays for it
-    void warmDocs(app).catch((err: unknown) => app.log.warn({ err }, 'building the API docs'));
-    app.log.info(
-      `Patchline ${VERSION} on ${store.driver === 'pglite' ? `the embedded store in ${config.dataDir}` : 'PostgreSQL'}; API docs at /api/v1/docs`,
+    const config: Config = { ...env, ...o, port: checkPort(o.port), logLevel: logLevel() };
+    const running = await startServer(config, env.adminPassword);
+    onStopSignal(
+      (signal) => running.app.log.info({ signal }, 'stopping'),
+      () => running.stop(),
     );
   },
 );
@@ -116,6 +103,28 @@ storeOptions(
       displayName: o.displayName,
     });
     console.log(`created user ${u.username} (id ${u.id}, role ${role.name}, scope ${scope.name})`);
+  }),
+);
+
+storeOptions(
+  user
+    .command('reset-password <username>')
+    .description(
+      "set a user's password (a new one is generated and printed unless --password gives it); signs the user out",
+    )
+    .option('--password <password>', 'the new password (8 characters or more)'),
+).action(async (username: string, o) =>
+  withStore(o, async (store) => {
+    const u = await getUserByName(store.db, username);
+    if (!u)
+      throw new CliError(
+        `no user named '${username}': see the users in the console, or create one with patchline user create`,
+      );
+    const password = (o.password as string | undefined) ?? randomPassword();
+    await updateUser(systemContext(store, 'cli'), u.id, { password });
+    // a first password kept for admin no longer works: its file must not say otherwise
+    if (username === 'admin') forgetAdminPassword(o.dataDir);
+    console.log(o.password ? `password of ${username} set` : `new password of ${username}: ${password}`);
   }),
 );
 
@@ -160,8 +169,11 @@ storeOptions(
       'import an advisory file (OSV json/zip, Debian tracker, CSAF, CISA KEV, EPSS csv, CVE JSON 5)',
     )
     .requiredOption('--format <format>', IMPORT_FORMATS.join(', ')),
-).action(async (file: string, o) =>
-  withStore(o, async (store) => {
+).action(async (file: string, o) => {
+  // before the store is opened: a mistyped path says so at once
+  if (!existsSync(file) || !statSync(file).isFile())
+    throw new CliError(`no file ${file}: give the path of an advisory file to import`);
+  await withStore(o, async (store) => {
     const bytes = new Uint8Array(readFileSync(file));
     const tty = process.stderr.isTTY;
     const r = await importAdvisories(
@@ -177,8 +189,14 @@ storeOptions(
     console.log(`imported ${r.imported}, unchanged ${r.unchanged}, errors ${r.errors.length}`);
     for (const e of r.errors.slice(0, 20)) console.log(`  ${e.location}: ${e.message}`);
     if (r.errors.length > 20) console.log(`  … and ${r.errors.length - 20} more`);
-  }),
-);
+    if (r.errors.length) {
+      console.error(
+        `patchline: ${r.errors.length} record(s) of ${file} could not be imported (listed above)`,
+      );
+      process.exitCode = 1;
+    }
+  });
+});
 
 storeOptions(
   program.command('status').description('counts of organizations, devices and missing updates'),
@@ -195,13 +213,4 @@ registerPolicyCommands(program);
 registerAgentCommands(program);
 registerDemoCommand(program);
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof DomainError || e instanceof DataDirInUseError) {
-    const issues =
-      e instanceof DomainError && e.issues.length
-        ? `\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`
-        : '';
-    console.error(`patchline: ${e.message}${issues}`);
-  } else console.error(`patchline: ${(e as Error).stack ?? e}`);
-  process.exit(1);
-});
+void runCli(program);

@@ -16,7 +16,7 @@ const storeOptions = (cmd: Command) => storeCliOptions(cmd).option('--json', 'pr
 
 /** the system's context on the store (quiet: the output may have to stay JSON) */
 const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>
-  withStore(o, (store) => fn(systemContext(store, 'cli')), { quiet: true });
+  withStore(o, (store) => fn(systemContext(store, 'cli')));
 
 const print = (o: StoreOpts, value: unknown, text: () => string) =>
   console.log(o.json ? JSON.stringify(value, null, 2) : text());

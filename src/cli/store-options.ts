@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { configFromEnv } from '../config.ts';
 import { bootstrap } from '../services/bootstrap.ts';
-import { openStore, type Store } from '../store/db.ts';
+import { checkDatabaseUrl, openStore, type Store } from '../store/db.ts';
+import { keepAdminPassword } from './admin-password.ts';
 
 // What every command that opens the store shares: its two options and how the CLI opens the store
 // (the embedded one in --data-dir, holding the folder's lock, or the PostgreSQL server of --database-url).
@@ -27,6 +28,8 @@ export function storeOptions(cmd: Command): Command {
 
 /** The store the options name; migrated unless `migrate` is false. */
 export function openStoreOf(o: StoreCliOptions, migrate?: false): Promise<Store> {
+  // before anything else: a wrong URL says so, not "getaddrinfo ENOTFOUND base" after a timeout
+  if (o.databaseUrl) checkDatabaseUrl(o.databaseUrl);
   return openStore({
     databaseUrl: o.databaseUrl,
     dataDir: o.dataDir,
@@ -34,34 +37,22 @@ export function openStoreOf(o: StoreCliOptions, migrate?: false): Promise<Store>
   });
 }
 
-export interface BootstrapOptions {
-  /** do not print a generated admin password (a command whose output must stay JSON) */
-  readonly quiet?: boolean;
-}
-
-/** Makes sure the store has its first administrator; a generated password is printed once. */
-export async function bootstrapStore(store: Store, opts: BootstrapOptions = {}): Promise<void> {
+/**
+ * Makes sure the store has its first administrator. A generated password is kept in the data folder
+ * (admin-password.ts), never printed here: `patchline serve` shows it until the first sign-in.
+ */
+export async function bootstrapStore(store: Store, dataDir: string): Promise<void> {
   const b = await bootstrap(store, env.adminPassword);
-  if (b.generatedPassword && !opts.quiet) printAdmin(b.generatedPassword);
+  if (b.generatedPassword) keepAdminPassword(dataDir, b.generatedPassword);
 }
 
 /** Opens and bootstraps the store, runs `fn` on it, and closes it whatever happens. */
-export async function withStore<T>(
-  o: StoreCliOptions,
-  fn: (store: Store) => Promise<T>,
-  opts: BootstrapOptions = {},
-): Promise<T> {
+export async function withStore<T>(o: StoreCliOptions, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStoreOf(o);
   try {
-    await bootstrapStore(store, opts);
+    await bootstrapStore(store, o.dataDir);
     return await fn(store);
   } finally {
     await store.close();
   }
-}
-
-function printAdmin(password: string) {
-  console.log(
-    `\n  First start: created user 'admin' with password: ${password}\n  (shown once; set PATCHLINE_ADMIN_PASSWORD to choose it)\n`,
-  );
 }

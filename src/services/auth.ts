@@ -154,6 +154,19 @@ export interface LoginOptions {
 /** what a `login` verifier answers: whether the proof holds, or the API key it was made with */
 export type LoginProof = boolean | { apiKeyId: number };
 
+const loginListeners = new WeakMap<Store, Set<(user: Row<'users'>) => void>>();
+
+/**
+ * Calls `fn` after each successful sign-in on this store (in this process); returns the unsubscriber.
+ * `patchline serve` uses it to delete the admin's first-password file at the first sign-in.
+ */
+export function onLogin(store: Store, fn: (user: Row<'users'>) => void): () => void {
+  let set = loginListeners.get(store);
+  if (!set) loginListeners.set(store, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
 /** Checks a user name and a password (or a proof computed from it, by `verify`) and opens a session. */
 export async function login(
   store: Store,
@@ -200,6 +213,7 @@ export async function login(
     subjectId: user.id,
     data: { face: opts.face ?? 'native' },
   });
+  for (const fn of loginListeners.get(store) ?? []) fn(user);
   return { token, expiresAt: session.expires_at, sessionId: session.id, actor, user };
 }
 

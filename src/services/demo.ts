@@ -12,7 +12,8 @@ import {
   type OrganizationPlan,
 } from '../demo-data/plan.ts';
 import type { Store } from '../store/db.ts';
-import { getDevice as getDeviceRow } from '../store/repos/devices-repo.ts';
+import { getDevice as getDeviceRow, updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
+import { newToken, tokenHash } from './secrets.ts';
 import { getRoleByName, getUserByName } from '../store/repos/identity-repo.ts';
 import {
   AGENT_PROTOCOL_VERSION,
@@ -75,6 +76,27 @@ export interface DemoSummary {
   patchRounds: number;
   installs: { succeeded: number; failed: number };
   operator: { username: string; organization: string };
+  /** the devices that still check in, each with a device credential: what brings them to life as agents */
+  agents: DemoAgent[];
+}
+
+/**
+ * A demo device as a simulated agent takes it over (`patchline demo --agents`, `npm run fleet`): its
+ * credential and the simulated machine it was built from (same seed, OS feed and feed start).
+ */
+export interface DemoAgent {
+  deviceId: number;
+  organizationId: number;
+  name: string;
+  credential: string;
+  machine: {
+    seed: number;
+    family: MachineKind['family'];
+    version: string;
+    packageCount: number;
+    updatesPerDay: number;
+    feedStart: number;
+  };
 }
 
 /** a store the demo may fill: no organization and no device yet */
@@ -85,6 +107,9 @@ export async function demoCanFill(ctx: Context): Promise<boolean> {
 
 interface DemoDevice {
   id: number;
+  name: string;
+  organizationId: number;
+  machine: DemoAgent['machine'];
   org: OrganizationPlan;
   kind: MachineKind;
   backend: SimulatedMachine;
@@ -260,11 +285,19 @@ export async function buildDemo(store: Store, o: DemoOptions): Promise<DemoSumma
         ipAddresses: [`10.${slot.org.net}.${(slot.groupId % 200) + 1}.${(n % 250) + 2}`],
         tags: slot.tags,
       });
-      const backend = new SimulatedMachine({
+      const machine = {
         seed: seed * 7919,
-        os: { family: slot.kind.family, version: slot.kind.version },
+        family: slot.kind.family,
+        version: slot.kind.version,
         packageCount: 36 + Math.floor(unit(`${name}/pkgs`) * 12),
         updatesPerDay: slot.kind.updatesPerDay,
+        feedStart,
+      };
+      const backend = new SimulatedMachine({
+        seed: machine.seed,
+        os: { family: machine.family, version: machine.version },
+        packageCount: machine.packageCount,
+        updatesPerDay: machine.updatesPerDay,
         failureRate: 0.06,
         feedStart,
         backlog: 4,
@@ -275,6 +308,9 @@ export async function buildDemo(store: Store, o: DemoOptions): Promise<DemoSumma
         backend.setBroken(slot.kind.osFamily === 'windows' ? 'Microsoft Edge' : 'nginx', true);
       const r = unit(`${name}/fate`);
       device.id = view.id;
+      device.name = name;
+      device.organizationId = orgIds.get(slot.org)!;
+      device.machine = machine;
       device.backend = backend;
       device.lastRound = r < 0.05 ? 1 : r < 0.09 ? 2 : Number.POSITIVE_INFINITY;
       device.rebootsPromptly = unit(`${name}/reboot`) > 0.3;
@@ -458,8 +494,26 @@ export async function buildDemo(store: Store, o: DemoOptions): Promise<DemoSumma
   }
   progress(`${policies} patch policies scheduled`);
 
+  // ---- a credential for every device that still checks in, for live simulated agents ----
+  const agents: DemoAgent[] = [];
+  await store.transaction(async (tx) => {
+    for (const d of devices) {
+      if (Number.isFinite(d.lastRound)) continue; // the machines that went missing stay missing
+      const credential = newToken('pld');
+      await updateDeviceRow(tx, d.id, { credential_hash: tokenHash(credential), credential_generation: 1 });
+      agents.push({
+        deviceId: d.id,
+        organizationId: d.organizationId,
+        name: d.name,
+        credential,
+        machine: d.machine,
+      });
+    }
+  });
+
   const status = await statusCounts(adminCtx);
   return {
+    agents,
     organizations: status.organizations,
     groups,
     devices: status.devices,

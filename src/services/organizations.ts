@@ -1,9 +1,11 @@
 import { seesOrganization } from '../core/access.ts';
 import { conflict, forbidden, invalid, notFound } from '../core/errors.ts';
+import type { Db } from '../store/db.ts';
 import { isUniqueViolation, type Page } from '../store/paging.ts';
 import {
   countOrganizationContents,
   deleteOrganization as deleteRow,
+  findOrganizationByName,
   getOrganization as getRow,
   insertOrganization,
   listOrganizations as listRows,
@@ -97,6 +99,12 @@ function checkRef(ref: string) {
 }
 
 /** Creates an organization and its root group (every organization has one, as in Kaseya VSA). */
+/** two organizations never share a name, whatever its case: the console and the reports tell them apart by it */
+async function checkNameFree(db: Db, name: string, except?: number) {
+  const other = await findOrganizationByName(db, name, except);
+  if (other) throw conflict(`an organization named '${other.name}' already exists: choose another name`);
+}
+
 export async function createOrganization(ctx: Context, input: OrganizationInput): Promise<OrganizationView> {
   ctx.authorizeGlobal();
   const name = input.name.trim();
@@ -110,6 +118,7 @@ export async function createOrganization(ctx: Context, input: OrganizationInput)
     .transaction(async (tx) => {
       if (input.parentId != null && !(await getRow(tx, input.parentId)))
         throw notFound('parent organization', input.parentId);
+      await checkNameFree(tx, name);
       const { id } = await insertOrganization(tx, {
         name,
         ref,
@@ -163,6 +172,7 @@ export async function updateOrganization(
     .transaction(async (tx) => {
       const before = await getRow(tx, id);
       if (!before) throw notFound('organization', id);
+      if (patch.name !== undefined) await checkNameFree(tx, patch.name.trim(), id);
       if (patch.parentId != null) {
         // no cycles: walk up from the new parent
         let p: number | null = patch.parentId;

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { login } from '../../src/services/auth.ts';
+import { openStore } from '../../src/store/db.ts';
 
 // The server and the CLI as a person runs them, on the embedded default store in a fresh folder.
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -32,6 +34,7 @@ test('every command has --help', () => {
     ['apikey', 'create'],
     ['org', 'create'],
     ['status'],
+    ['user', 'reset-password'],
   ]) {
     const r = run([...args, '--help']);
     assert.equal(r.status, 0, `${args.join(' ')} --help: ${r.stderr}`);
@@ -39,50 +42,78 @@ test('every command has --help', () => {
   }
 });
 
-test('serve answers /healthz on the embedded default; the CLI waits its turn, then manages the store', async () => {
+/**
+ * Waits until the server answers /healthz: a generous budget (a fresh data folder runs initdb and every
+ * migration first, slow on a loaded machine), cut short when the process exits; fails with what it printed.
+ */
+async function waitForHealth(port: number, server: ChildProcess, output: () => string) {
+  let exited: number | null | undefined;
+  server.once('exit', (code) => (exited = code));
+  const deadline = Date.now() + 300_000;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (exited !== undefined) assert.fail(`serve exited (code ${exited}) before answering:\n${output()}`);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      const body = (await r.json()) as { status?: string };
+      if (r.status === 200 && body.status === 'ok') return;
+      last = `${r.status} ${JSON.stringify(body)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.fail(`serve did not answer /healthz within 300 s (last: ${last}); it printed:\n${output()}`);
+}
+
+test('serve answers /healthz on the embedded default and shows the kept admin password; the CLI waits its turn, then manages the store', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'patchline-cli-'));
   const port = await freePort();
+  // no PATCHLINE_ADMIN_PASSWORD: the first password is generated
   const env = {
     PATCHLINE_DATA_DIR: join(dir, 'data'),
-    PATCHLINE_ADMIN_PASSWORD: 'cli-admin-pw',
     PATCHLINE_LOG_LEVEL: 'warn',
+    PATCHLINE_ADMIN_PASSWORD: '',
   };
-  const server = spawn(process.execPath, [...CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-    env: { ...process.env, ...env },
-    stdio: 'pipe',
-  });
-  let output = '';
-  server.stdout.on('data', (d) => (output += d));
-  server.stderr.on('data', (d) => (output += d));
+  const passwordFile = join(dir, 'data', 'admin-password');
   try {
-    let health: unknown;
-    // a hang guard, not a budget: a fresh data folder runs initdb and every migration first (slow on a busy machine)
-    for (let i = 0; i < 480 && !health; i++) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.json(),
-        () => undefined,
-      );
-      if (!health) await new Promise((r) => setTimeout(r, 250));
-    }
-    assert.deepEqual((health as { status: string }).status, 'ok', output);
-    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'cli-admin-pw' }),
-    });
-    assert.equal(login.status, 200);
-
-    const busy = run(['status'], env);
-    assert.equal(busy.status, 1);
-    assert.match(busy.stderr, /in use by process \d+ \(a running Patchline server\?\)/);
-  } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  try {
+    // a command that opens the empty store makes the admin but prints no password: it keeps it, for serve
     const org = run(['org', 'create', 'Acme Corp'], env);
     assert.equal(org.status, 0, org.stderr);
     assert.match(org.stdout, /created organization Acme Corp \(id \d+, ref acme-corp, root group \d+\)/);
+    assert.doesNotMatch(org.stdout + org.stderr, /password/i);
+    assert.equal(statSync(passwordFile).mode & 0o777, 0o600, 'only its owner reads the kept password');
+    const kept = readFileSync(passwordFile, 'utf8').trim();
+
+    const server = spawn(process.execPath, [...CLI, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
+      env: { ...process.env, ...env },
+      stdio: 'pipe',
+    });
+    let output = '';
+    server.stdout.on('data', (d) => (output += d));
+    server.stderr.on('data', (d) => (output += d));
+    try {
+      await waitForHealth(port, server, () => output);
+      // printed just after it listens (a server that cannot listen prints no password)
+      const banner = new RegExp(`Sign in as 'admin' with the password: ${kept}\n`);
+      for (let i = 0; i < 600 && !banner.test(output); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(output, banner, output);
+      const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: kept }),
+      });
+      assert.equal(login.status, 200);
+      assert.equal(existsSync(passwordFile), false, 'the first sign-in as admin deletes the kept password');
+
+      const busy = run(['status'], env);
+      assert.equal(busy.status, 1);
+      assert.match(busy.stderr, /in use by process \d+ \(a running Patchline server\?\)/);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    }
+
     const user = run(['user', 'create', 'ops', '--password', 'ops-password', '--role', 'Operator'], env);
     assert.match(user.stdout, /created user ops .*role Operator/);
     const key = run(['apikey', 'create', 'automation', '--user', 'ops'], env);
@@ -99,6 +130,29 @@ test('serve answers /healthz on the embedded default; the CLI waits its turn, th
     assert.match(again.stdout, /imported 0, unchanged 1, errors 0/);
     const status = run(['status'], env);
     assert.match(status.stdout, /organizations: 1\ndevices: 0\nmissing updates: 0/);
+
+    // a forgotten password: reset from the shell, generated and printed, or given
+    const reset = run(['user', 'reset-password', 'admin'], env);
+    assert.equal(reset.status, 0, reset.stderr);
+    const fresh = /^new password of admin: (\S{12,})$/m.exec(reset.stdout)?.[1];
+    assert.ok(fresh, reset.stdout);
+    const given = run(['user', 'reset-password', 'ops', '--password', 'another-ops-pw'], env);
+    assert.equal(given.status, 0, given.stderr);
+    assert.match(given.stdout, /^password of ops set$/m);
+    const nobody = run(['user', 'reset-password', 'nobody'], env);
+    assert.equal(nobody.status, 1);
+    assert.match(nobody.stderr, /^patchline: no user named 'nobody'/);
+    const weak = run(['user', 'reset-password', 'ops', '--password', 'short'], env);
+    assert.equal(weak.status, 1);
+    assert.match(weak.stderr, /password too weak/);
+    const store = await openStore({ dataDir: join(dir, 'data') });
+    try {
+      assert.ok(await login(store, 'admin', fresh), 'the printed password signs in');
+      assert.ok(await login(store, 'ops', 'another-ops-pw'));
+      await assert.rejects(login(store, 'ops', 'ops-password'), /wrong user name or password/);
+    } finally {
+      await store.close();
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,10 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { flushLastSeen } from '../../src/services/agents.ts';
 import { buildServer } from '../../src/server.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { signIn } from '../support/api.ts';
@@ -26,7 +28,7 @@ const demo = (dataDir: string, ...extra: string[]) =>
     {
       encoding: 'utf8',
       env: { ...process.env, PATCHLINE_ADMIN_PASSWORD: ADMIN_PASSWORD },
-      timeout: 180_000,
+      timeout: 600_000, // a hang guard: on a loaded machine a fresh store (initdb, every migration) alone takes minutes
     },
   );
 
@@ -179,6 +181,52 @@ test('the demo fills an empty embedded store and prints how to sign in', async (
     assert.ok(seen.items.every((d: { organizationId: number }) => d.organizationId === theirs[0]!.id));
     const contoso = orgs.find((o) => o.name === 'Contoso Health')!;
     assert.equal((await olivia.get(`/api/v1/organizations/${contoso.id}`)).status, 404);
+  });
+});
+
+test("npm run fleet with no flags brings the demo's devices to life until stopped", async () => {
+  const file = join(dataDir, 'demo-agents.json');
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'device credentials: readable by their owner only');
+  const { agents } = JSON.parse(readFileSync(file, 'utf8')) as { agents: { deviceId: number }[] };
+  assert.ok(agents.length > DEVICES / 2 && agents.length <= DEVICES, `${agents.length} live devices`);
+  assert.match(first.stdout, /npm run fleet -- --data-dir /, 'the demo says how');
+  await withApi(dataDir, async (app, store) => {
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const startedAt = new Date();
+    const fleet = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/fleet.ts', '--server', url, '--data-dir', dataDir, '--interval', '1'],
+      { stdio: 'pipe', env: { ...process.env, PATCHLINE_ADMIN_PASSWORD: '' } },
+    );
+    let output = '';
+    fleet.stdout.on('data', (d) => (output += d));
+    fleet.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((r) => fleet.once('exit', r));
+    // every live device checks in at least once (a generous budget: the machine may be busy)
+    const seen = async () => {
+      const r = await sql<{
+        n: number;
+      }>`select count(*)::int as n from devices where last_seen_at >= ${startedAt}`.execute(store.db);
+      return r.rows[0]!.n;
+    };
+    for (let i = 0; i < 600 && (await seen()) < agents.length; i++) {
+      if (fleet.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await flushLastSeen(store);
+    assert.equal(await seen(), agents.length, `every demo device checked in:\n${output}`);
+    assert.equal(fleet.exitCode, null, 'still running: it runs until stopped, not for a set time');
+    fleet.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    assert.match(output, new RegExp(`${agents.length} demo devices checking in with ${url}`));
+    assert.match(
+      output,
+      new RegExp(
+        `${agents.length} demo devices stopped after [\\d.]+ s: [1-9]\\d* check-ins, \\d+ jobs run, 0 errors`,
+      ),
+    );
+    const orgs = await sql<{ n: number }>`select count(*)::int as n from organizations`.execute(store.db);
+    assert.equal(orgs.rows[0]!.n, 3, 'no new organization');
   });
 });
 

@@ -70,6 +70,17 @@ export interface FleetSummary {
   errors: { total: number; top: { message: string; count: number }[] };
 }
 
+/** the simulated machine an adopted device runs on (SimulatedMachine's options) */
+export interface AdoptedMachine {
+  seed: number;
+  family: OsFamily;
+  version: string;
+  packageCount: number;
+  updatesPerDay: number;
+  /** epoch ms */
+  feedStart: number;
+}
+
 export interface SimulatedDevice {
   deviceId: number;
   organizationId: number;
@@ -233,29 +244,52 @@ export class Fleet {
     this.enrollSeconds = (performance.now() - started) / 1000;
   }
 
-  /** takes over devices enrolled some other way (a benchmark that provisions them in bulk) */
-  adopt(devices: readonly { deviceId: number; organizationId: number; credential: string }[]) {
-    devices.forEach((d, i) => {
+  /**
+   * takes over devices enrolled some other way (a benchmark that provisions them in bulk, the demo's
+   * devices), each on its own simulated machine when `machine` says which
+   */
+  adopt(
+    devices: readonly {
+      deviceId: number;
+      organizationId: number;
+      credential: string;
+      machine?: AdoptedMachine;
+    }[],
+  ) {
+    devices.forEach(({ machine, ...d }, i) => {
       const client = new ProtocolClient({
         server: this.o.server,
         credential: d.credential,
         fetch: this.measuredFetch,
         timeoutMs: 60_000,
       });
-      this.devices.push({ ...d, agent: this.simulatedAgent(i, client) });
+      this.devices.push({ ...d, agent: this.simulatedAgent(i, client, {}, machine) });
     });
   }
 
-  /** the agent of device `i`: a simulated machine of its OS, in memory, without inventory */
-  private simulatedAgent(i: number, client: ProtocolClient, extra: Pick<AgentOptions, 'reboot'> = {}): Agent {
+  /** the agent of device `i`: a simulated machine of its OS (or the one given), in memory, without inventory */
+  private simulatedAgent(
+    i: number,
+    client: ProtocolClient,
+    extra: Pick<AgentOptions, 'reboot'> = {},
+    machine?: AdoptedMachine,
+  ): Agent {
     const os = OS_MIX[i % OS_MIX.length]!;
     return new Agent({
       client,
-      backend: new SimulatedBackend({
-        seed: i + 1,
-        os: { family: os.family, version: os.version },
-        packageCount: 25,
-      }),
+      backend: new SimulatedBackend(
+        machine
+          ? {
+              seed: machine.seed,
+              os: { family: machine.family, version: machine.version },
+              packageCount: machine.packageCount,
+              updatesPerDay: machine.updatesPerDay,
+              feedStart: machine.feedStart,
+              failureRate: 0.06,
+              backlog: 4,
+            }
+          : { seed: i + 1, os: { family: os.family, version: os.version }, packageCount: 25 },
+      ),
       storage: new MemoryStorage(),
       intervalSeconds: this.o.intervalSeconds ?? 300,
       sendInventory: false,
@@ -274,20 +308,34 @@ export class Fleet {
     });
   }
 
-  /** every device checks in on its interval (first at a random point of it) until the duration ends */
-  async run(): Promise<FleetSummary> {
+  /**
+   * every device checks in on its interval (first at a random point of it) until the duration ends, or,
+   * given `until`, until it is aborted (the duration does not apply then)
+   */
+  async run(until?: AbortSignal): Promise<FleetSummary> {
     const intervalMs = (this.o.intervalSeconds ?? 300) * 1000;
     const durationMs = (this.o.durationSeconds ?? 60) * 1000;
     const started = performance.now();
-    const end = started + durationMs;
+    const end = until ? Number.POSITIVE_INFINITY : started + durationMs;
+    const sleep = (ms: number) =>
+      new Promise<void>((r) => {
+        const t = setTimeout(done, ms);
+        function done() {
+          clearTimeout(t);
+          until?.removeEventListener('abort', done);
+          r();
+        }
+        until?.addEventListener('abort', done, { once: true });
+      });
     const checkinsBefore = this.requests.get('/agent/v1/checkin')?.count ?? 0;
     const ticker = setInterval(() => this.progress('running', started), 1000);
     await Promise.all(
       this.devices.map(async (d) => {
         let wait = Math.random() * intervalMs;
         for (;;) {
-          if (performance.now() + wait >= end) return;
-          await new Promise((r) => setTimeout(r, wait));
+          if (until?.aborted || performance.now() + wait >= end) return;
+          await sleep(wait);
+          if (until?.aborted) return;
           try {
             const r = await d.agent.cycle();
             this.jobs += r.jobs;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { orgVisible } from '../access.ts';
 import type { Db } from '../db.ts';
@@ -35,6 +36,16 @@ export async function listOrganizations(
 
 export async function getOrganization(db: Db, id: number): Promise<OrganizationRow | undefined> {
   return (await base(db).where('o.id', '=', id).executeTakeFirst()) as OrganizationRow | undefined;
+}
+
+/** the organization of that name, compared case-insensitively (another than `except`) */
+export async function findOrganizationByName(db: Db, name: string, except?: number) {
+  let q = db
+    .selectFrom('organizations')
+    .select(['id', 'name'])
+    .where(sql<string>`lower(name)`, '=', name.toLowerCase());
+  if (except !== undefined) q = q.where('id', '<>', except);
+  return q.executeTakeFirst();
 }
 
 export async function insertOrganization(db: Db, row: NewRow<'organizations'>) {

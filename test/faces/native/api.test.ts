@@ -36,9 +36,53 @@ eachDriver('native API', (h) => {
       '/api/v1/api-keys',
     ])
       assert.ok(doc.body.paths[p], `OpenAPI documents ${p}`);
-    const docs = await app.inject({ url: '/api/v1/docs/' });
-    assert.equal(docs.statusCode, 200);
-    assert.match(docs.body, /swagger/i);
+    // the README's address, with and without the trailing slash: the page and every asset it links load
+    for (const page of ['/api/v1/docs', '/api/v1/docs/']) {
+      const docs = await app.inject({ url: page });
+      assert.equal(docs.statusCode, 200, page);
+      assert.match(docs.body, /swagger/i);
+      const assets = [...docs.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      assert.ok(assets.length >= 4, `${page} links its assets: ${assets.join(', ')}`);
+      for (const a of assets) {
+        const url = new URL(a, `http://localhost${page}`).pathname;
+        const r = await app.inject({ url });
+        assert.equal(r.statusCode, 200, `${page} links ${a} (${url}): ${r.statusCode}`);
+      }
+    }
+  });
+
+  test('a second organization with the same name, in any case, is refused with a 409', async () => {
+    const first = await admin.post('/api/v1/organizations', { name: 'Same Name Co' });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const dupe = await admin.post('/api/v1/organizations', { name: '  same NAME co ', ref: 'other-ref' });
+    assert.equal(dupe.status, 409, JSON.stringify(dupe.body));
+    assert.equal(
+      dupe.body.detail,
+      "an organization named 'Same Name Co' already exists: choose another name",
+    );
+    const other = await admin.post('/api/v1/organizations', { name: 'Other Name Co' });
+    const rename = await admin.patch(`/api/v1/organizations/${other.body.id}`, { name: 'SAME name co' });
+    assert.equal(rename.status, 409, JSON.stringify(rename.body));
+    const keep = await admin.patch(`/api/v1/organizations/${first.body.id}`, { name: 'same name co' });
+    assert.equal(keep.status, 200, 'an organization may change the case of its own name');
+  });
+
+  test('a body that is not JSON on a JSON route is a 415 problem, not a 400', async () => {
+    const token = (
+      await client(app).post('/api/v1/auth/login', { username: 'admin', password: ADMIN_PASSWORD })
+    ).body.token as string;
+    for (const url of ['/api/v1/auth/login', '/api/v1/organizations', '/agent/v1/enroll']) {
+      const r = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+        payload: '{"name":"Acme"}',
+      });
+      assert.equal(r.statusCode, 415, `${url}: ${r.body}`);
+      assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+      assert.equal(r.json().status, 415);
+      assert.match(r.json().detail, /unsupported content type: send application\/json/);
+    }
   });
 
   test('sign-in, /me, sign-out; wrong passwords are refused and throttled', async () => {
