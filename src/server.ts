@@ -44,10 +44,17 @@ export interface ServerOptions {
   store: Store;
   /** false silences the request log (tests) */
   logger?: boolean;
+  /** where the log goes (default: standard output); tests read it */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** One server process, one port, every face (DESIGN.md). */
-export async function buildServer({ config, store, logger = true }: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer({
+  config,
+  store,
+  logger = true,
+  logStream,
+}: ServerOptions): Promise<FastifyInstance> {
   if (!!config.tlsCert !== !!config.tlsKey)
     throw new Error('a TLS certificate needs its key and a key its certificate: give both, or neither');
   const https =
@@ -55,7 +62,7 @@ export async function buildServer({ config, store, logger = true }: ServerOption
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
       : {};
   const app = Fastify({
-    logger: logger ? { level: config.logLevel } : false,
+    logger: logger ? { level: config.logLevel, ...(logStream ? { stream: logStream } : {}) } : false,
     // one line per request (below), not Fastify's two ("incoming request", "request completed")
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
