@@ -110,5 +110,7 @@ test('enroll, status, one round, scan, and a systemd unit', async () => {
 
   const bad = await run(['status', '--config', join(dir, 'missing.json')]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /cannot read the agent config .*missing\.json/);
+  // one line saying what is wrong and what to do, no stack
+  assert.match(bad.stderr, /^patchline-agent: no agent config at .*missing\.json: enroll this machine first/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
 });
