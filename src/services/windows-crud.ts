@@ -24,6 +24,7 @@ import {
 } from '../store/repos/windows-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { firstActorOf } from '../store/repos/events-repo.ts';
 import { visiblePolicy } from './policies.ts';
 import { authorizeTargets, inTargetScope, windowTargets } from './targets.ts';
 
@@ -83,6 +84,27 @@ async function view(db: Db, row: WindowRow): Promise<WindowView> {
  * The window if the actor sees its organization and everything it is assigned to, else not found. A
  * window assigned to nothing is the organization's (only an owner creates one).
  */
+/**
+ * `allowChangeByOtherUsers` (GravityZone's parameter; the seed's description of it, "Indicates if the
+ * target is a Customer company", is a copy error from another parameter, so its meaning is taken from
+ * its name). Decision, one rule for every face: when a window's flag is false, only its creator and a
+ * global administrator (the 'administer' privilege with a scope over every organization) may update,
+ * delete, assign or unassign it; anyone else gets the domain "forbidden" error. The creator is not a
+ * column: it is the actor (type and id: a user's session, an API key...) of the window's
+ * `window.created` event in the event log, which nothing prunes, so no migration was needed. A window
+ * without such an event (none today) is not restricted. Windows created without the flag (the native
+ * API) get true, i.e. today's behaviour: anyone allowed to manage policies there may change them.
+ */
+async function checkMayChange(ctx: Context, row: WindowRow): Promise<void> {
+  if (row.allow_change_by_other_users) return;
+  if (ctx.can('administer') && ctx.access.all) return;
+  const creator = await firstActorOf(ctx.store.db, 'maintenance_window', row.id, 'window.created');
+  if (!creator || (creator.actor_type === ctx.actor.type && creator.actor_id === ctx.actor.id)) return;
+  throw forbidden(
+    `maintenance window ${row.id} may be changed only by its creator: its allowChangeByOtherUsers is false`,
+  );
+}
+
 export async function visibleWindow(ctx: Context, id: number): Promise<WindowRow> {
   const db = ctx.store.db;
   const row = await getWindowRow(db, id);
@@ -143,9 +165,7 @@ export async function createWindow(
         organization_id: input.organizationId,
         name,
         settings: asJson(settings),
-        ...(input.allowChangeByOtherUsers !== undefined
-          ? { allow_change_by_other_users: input.allowChangeByOtherUsers }
-          : {}),
+        allow_change_by_other_users: input.allowChangeByOtherUsers ?? true,
       });
       await replaceWindowAssignments(tx, row.id, a);
       await record(ctx, tx, {
@@ -200,6 +220,7 @@ export async function updateWindow(
 ): Promise<WindowView> {
   ctx.authorize('manage_policies');
   const before = await visibleWindow(ctx, id);
+  await checkMayChange(ctx, before);
   const name = patch.name === undefined ? undefined : parseName(patch.name);
   const settings = patch.settings === undefined ? undefined : read(patch.settings);
   try {
@@ -235,6 +256,7 @@ export async function updateWindow(
 export async function deleteWindow(ctx: Context, id: number): Promise<void> {
   ctx.authorize('manage_policies');
   const row = await visibleWindow(ctx, id);
+  await checkMayChange(ctx, row);
   await ctx.store.transaction(async (tx) => {
     await deleteWindowRow(tx, id);
     await record(ctx, tx, {
@@ -265,6 +287,7 @@ export async function assignWindowsToPolicy(
     const row = await visibleWindow(ctx, id);
     if (row.organization_id !== policy.organization_id)
       throw invalid(`maintenance window ${id} is not in the organization of policy ${policyId}`);
+    await checkMayChange(ctx, row);
     rows.push(row);
   }
   const db = ctx.store.db;

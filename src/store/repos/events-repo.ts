@@ -12,6 +12,19 @@ export async function appendEvents(db: Db, rows: NewRow<'events'>[]) {
       .execute();
 }
 
+/** who first recorded `kind` on a subject (e.g. who created a maintenance window), if the log says */
+export async function firstActorOf(db: Db, subjectType: string, subjectId: number | string, kind: string) {
+  return db
+    .selectFrom('events')
+    .select(['actor_type', 'actor_id'])
+    .where('subject_type', '=', subjectType)
+    .where('subject_id', '=', String(subjectId))
+    .where('kind', '=', kind)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export interface EventFilter {
   organizationId?: number;
   deviceId?: number;
