@@ -84,27 +84,6 @@ async function view(db: Db, row: WindowRow): Promise<WindowView> {
  * The window if the actor sees its organization and everything it is assigned to, else not found. A
  * window assigned to nothing is the organization's (only an owner creates one).
  */
-/**
- * `allowChangeByOtherUsers` (GravityZone's parameter; the seed's description of it, "Indicates if the
- * target is a Customer company", is a copy error from another parameter, so its meaning is taken from
- * its name). Decision, one rule for every face: when a window's flag is false, only its creator and a
- * global administrator (the 'administer' privilege with a scope over every organization) may update,
- * delete, assign or unassign it; anyone else gets the domain "forbidden" error. The creator is not a
- * column: it is the actor (type and id: a user's session, an API key...) of the window's
- * `window.created` event in the event log, which nothing prunes, so no migration was needed. A window
- * without such an event (none today) is not restricted. Windows created without the flag (the native
- * API) get true, i.e. today's behaviour: anyone allowed to manage policies there may change them.
- */
-async function checkMayChange(ctx: Context, row: WindowRow): Promise<void> {
-  if (row.allow_change_by_other_users) return;
-  if (ctx.can('administer') && ctx.access.all) return;
-  const creator = await firstActorOf(ctx.store.db, 'maintenance_window', row.id, 'window.created');
-  if (!creator || (creator.actor_type === ctx.actor.type && creator.actor_id === ctx.actor.id)) return;
-  throw forbidden(
-    `maintenance window ${row.id} may be changed only by its creator: its allowChangeByOtherUsers is false`,
-  );
-}
-
 export async function visibleWindow(ctx: Context, id: number): Promise<WindowRow> {
   const db = ctx.store.db;
   const row = await getWindowRow(db, id);
@@ -117,6 +96,31 @@ export async function visibleWindow(ctx: Context, id: number): Promise<WindowRow
     });
   }
   return row;
+}
+
+/**
+ * `allowChangeByOtherUsers` (GravityZone's parameter; the seed's description of it, "Indicates if the
+ * target is a Customer company", is a copy error from another parameter, so its meaning is taken from
+ * its name). Decision, one rule for every face: when a window's flag is false, only its creator and a
+ * global administrator (the 'administer' privilege with a scope over every organization) may update,
+ * delete, assign or unassign it; anyone else gets the domain "forbidden" error. The creator is not a
+ * column: it is the actor of the window's `window.created` event in the event log (which nothing prunes,
+ * so no migration was needed), compared as a user: a user is the creator whether it signed in or used
+ * one of its API keys; a non-user actor (a system task) must be the same actor. A window without such an
+ * event (none today) is not restricted. Windows created without the flag (the native API, whose wire
+ * schema does not carry it) get true, i.e. today's behaviour: anyone who may manage policies there may
+ * change them.
+ */
+async function checkMayChange(ctx: Context, row: WindowRow): Promise<void> {
+  if (row.allow_change_by_other_users) return;
+  if (ctx.can('administer') && ctx.access.all) return;
+  const creator = await firstActorOf(ctx.store.db, 'maintenance_window', row.id, 'window.created');
+  if (!creator) return;
+  if (creator.actorType === ctx.actor.type && creator.actorId === ctx.actor.id) return;
+  if (creator.userId !== null && creator.userId === ctx.actor.userId) return;
+  throw forbidden(
+    `maintenance window ${row.id} may be changed only by its creator: its allowChangeByOtherUsers is false`,
+  );
 }
 
 function parseName(v: unknown): string {
