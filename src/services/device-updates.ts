@@ -2,8 +2,10 @@ import type { Page } from '../store/paging.ts';
 import { OUTSTANDING } from '../core/status.ts';
 import {
   listDeviceUpdates,
+  deviceUpdateIds,
   organizationInventory,
   type DeviceUpdateFilter,
+  type InventoryFilter,
 } from '../store/repos/updates-repo.ts';
 import { effectiveApprovals } from './approvals.ts';
 import type { Context } from './context.ts';
@@ -35,9 +37,40 @@ export interface DeviceUpdateView {
   lastError: string | null;
 }
 
-export async function queryDeviceUpdates(ctx: Context, deviceId: number, f: DeviceUpdateFilter, page: Page) {
+/**
+ * `approved`: true keeps the updates whose effective approval (services/approvals.ts, the precedence of
+ * core/approvals.ts) is "approve", false the others; the rule is computed here over the device's matching
+ * states (ids only), then the store pages the kept ids, so `total` stays right.
+ */
+export interface DeviceUpdateQuery extends DeviceUpdateFilter {
+  approved?: boolean;
+}
+
+export async function queryDeviceUpdates(
+  ctx: Context,
+  deviceId: number,
+  query: DeviceUpdateQuery,
+  page: Page,
+) {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
+  const { approved, ...f } = query;
+  if (approved !== undefined) {
+    const ids = await deviceUpdateIds(ctx.store.db, deviceId, f);
+    const eff = await effectiveApprovals(
+      ctx.store.db,
+      device.organization_id,
+      ids.map((id) => ({ device_id: deviceId, group_id: device.group_id, update_id: id })),
+    );
+    const keep = ids.filter(
+      (id) =>
+        (eff.get(`${deviceId}:${id}`)?.action === 'approve') === approved &&
+        (!f.updateIds?.length || f.updateIds.includes(id)),
+    );
+    if (!keep.length)
+      return { items: [] as DeviceUpdateView[], total: 0, limit: page.limit, offset: page.offset };
+    f.updateIds = keep;
+  }
   const r = await listDeviceUpdates(ctx.store.db, deviceId, f, page);
   const approvals = await effectiveApprovals(
     ctx.store.db,
@@ -91,19 +124,28 @@ export async function queryDeviceUpdates(ctx: Context, deviceId: number, f: Devi
  * The patch inventory of an organization (GravityZone's getPatchInventory): every patch its devices in
  * the caller's scope still miss, with vendor, product, severity and the devices that miss it.
  */
-export async function organizationPatchInventory(ctx: Context, organizationId: number) {
+/** The organization's patch inventory (outstanding updates and the devices needing them), filtered, paged */
+export async function organizationPatchInventory(
+  ctx: Context,
+  organizationId: number,
+  f: InventoryFilter,
+  page: { limit: number; offset: number },
+) {
   ctx.authorize('read');
   ctx.seeOrganization(organizationId);
-  const rows = await organizationInventory(ctx.store.db, ctx.access, organizationId, OUTSTANDING);
-  return rows.map((r) => ({
-    updateId: r.id,
-    name: r.name,
-    kb: r.kb,
-    packageName: r.package_name,
-    vendor: r.vendor,
-    product: r.product,
-    severity: r.severity,
-    isSecurity: r.is_security,
-    deviceIds: r.deviceIds,
-  }));
+  const r = await organizationInventory(ctx.store.db, ctx.access, organizationId, OUTSTANDING, f, page);
+  return {
+    total: r.total,
+    items: r.items.map((u) => ({
+      updateId: u.id,
+      name: u.name,
+      kb: u.kb,
+      packageName: u.package_name,
+      vendor: u.vendor,
+      product: u.product,
+      severity: u.severity,
+      isSecurity: u.is_security,
+      deviceIds: u.deviceIds,
+    })),
+  };
 }

@@ -24,6 +24,7 @@ import {
 } from '../store/repos/windows-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { firstActorOf } from '../store/repos/events-repo.ts';
 import { visiblePolicy } from './policies.ts';
 import { authorizeTargets, inTargetScope, windowTargets } from './targets.ts';
 
@@ -97,6 +98,31 @@ export async function visibleWindow(ctx: Context, id: number): Promise<WindowRow
   return row;
 }
 
+/**
+ * `allowChangeByOtherUsers` (GravityZone's parameter; the seed's description of it, "Indicates if the
+ * target is a Customer company", is a copy error from another parameter, so its meaning is taken from
+ * its name). Decision, one rule for every face: when a window's flag is false, only its creator and a
+ * global administrator (the 'administer' privilege with a scope over every organization) may update,
+ * delete, assign or unassign it; anyone else gets the domain "forbidden" error. The creator is not a
+ * column: it is the actor of the window's `window.created` event in the event log (which nothing prunes,
+ * so no migration was needed), compared as a user: a user is the creator whether it signed in or used
+ * one of its API keys; a non-user actor (a system task) must be the same actor. A window without such an
+ * event (none today) is not restricted. Windows created without the flag (the native API, whose wire
+ * schema does not carry it) get true, i.e. today's behaviour: anyone who may manage policies there may
+ * change them.
+ */
+async function checkMayChange(ctx: Context, row: WindowRow): Promise<void> {
+  if (row.allow_change_by_other_users) return;
+  if (ctx.can('administer') && ctx.access.all) return;
+  const creator = await firstActorOf(ctx.store.db, 'maintenance_window', row.id, 'window.created');
+  if (!creator) return;
+  if (creator.actorType === ctx.actor.type && creator.actorId === ctx.actor.id) return;
+  if (creator.userId !== null && creator.userId === ctx.actor.userId) return;
+  throw forbidden(
+    `maintenance window ${row.id} may be changed only by its creator: its allowChangeByOtherUsers is false`,
+  );
+}
+
 function parseName(v: unknown): string {
   const issues = new Issues();
   const name = checkWindowName(v, 'name', issues);
@@ -143,9 +169,7 @@ export async function createWindow(
         organization_id: input.organizationId,
         name,
         settings: asJson(settings),
-        ...(input.allowChangeByOtherUsers !== undefined
-          ? { allow_change_by_other_users: input.allowChangeByOtherUsers }
-          : {}),
+        allow_change_by_other_users: input.allowChangeByOtherUsers ?? true,
       });
       await replaceWindowAssignments(tx, row.id, a);
       await record(ctx, tx, {
@@ -200,6 +224,7 @@ export async function updateWindow(
 ): Promise<WindowView> {
   ctx.authorize('manage_policies');
   const before = await visibleWindow(ctx, id);
+  await checkMayChange(ctx, before);
   const name = patch.name === undefined ? undefined : parseName(patch.name);
   const settings = patch.settings === undefined ? undefined : read(patch.settings);
   try {
@@ -235,6 +260,7 @@ export async function updateWindow(
 export async function deleteWindow(ctx: Context, id: number): Promise<void> {
   ctx.authorize('manage_policies');
   const row = await visibleWindow(ctx, id);
+  await checkMayChange(ctx, row);
   await ctx.store.transaction(async (tx) => {
     await deleteWindowRow(tx, id);
     await record(ctx, tx, {
@@ -265,6 +291,7 @@ export async function assignWindowsToPolicy(
     const row = await visibleWindow(ctx, id);
     if (row.organization_id !== policy.organization_id)
       throw invalid(`maintenance window ${id} is not in the organization of policy ${policyId}`);
+    await checkMayChange(ctx, row);
     rows.push(row);
   }
   const db = ctx.store.db;

@@ -61,25 +61,16 @@ export const networkMethods: Methods = {
         ]);
       name = details.name as string | undefined;
     }
-    const f: DeviceFilter = { ...(await parentFilter(ctx, parent)), ...(name ? { q: name } : {}) };
-    const all: DeviceView[] = [];
-    for (let offset = 0; ; offset += 500) {
-      const r = await (parent === undefined
-        ? listDevices(ctx, f, { limit: 500, offset, sort: ['name'] })
-        : named(
-            f.groupIds ? 'group' : 'company',
-            parent,
-            listDevices(ctx, f, { limit: 500, offset, sort: ['name'] }),
-          ));
-      all.push(...r.items);
-      if (all.length >= r.total || !r.items.length) break;
-    }
-    const items = all.map(endpointSummary).filter((e) => managed === undefined || e.isManaged === managed);
-    return pagedOf(
-      items.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage),
-      items.length,
-      paging,
-    );
+    const f: DeviceFilter = {
+      ...(await parentFilter(ctx, parent)),
+      ...(name ? { q: name } : {}),
+      ...(managed === undefined ? {} : { enrolled: managed }),
+    };
+    const page = { limit: paging.perPage, offset: (paging.page - 1) * paging.perPage, sort: ['name'] };
+    const r = await (parent === undefined
+      ? listDevices(ctx, f, page)
+      : named(f.groupIds ? 'group' : 'company', parent, listDevices(ctx, f, page)));
+    return pagedOf(r.items.map(endpointSummary), r.total, paging);
   },
   async getManagedEndpointDetails(ctx, params) {
     const p = new Params(params, 'getManagedEndpointDetails');

@@ -79,29 +79,21 @@ async function endpointPatches(
   f.issues.forEach((i) => (i.path = `filters.${i.path}`));
   f.done();
   const deviceId = parseGzId('endpoint', endpointText, 'endpointId');
-  const all: DeviceUpdateView[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const r = await named(
-      'endpoint',
-      endpointText!,
-      queryDeviceUpdates(
-        ctx,
-        deviceId,
-        { status: [...statuses], ...(severity ? { severity: [severity] } : {}) },
-        { limit: 500, offset, sort: ['name'] },
-      ),
-    );
-    all.push(...r.items);
-    if (all.length >= r.total || !r.items.length) break;
-  }
-  const items = all
-    .map(patchView)
-    .filter((x) => type === undefined || (type === 3 ? x.manuallyApproved : x.type === type));
-  return pagedOf(
-    items.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage),
-    items.length,
-    paging,
+  const r = await named(
+    'endpoint',
+    endpointText!,
+    queryDeviceUpdates(
+      ctx,
+      deviceId,
+      {
+        status: [...statuses],
+        ...(severity ? { severity: [severity] } : {}),
+        ...(type === 1 || type === 2 ? { security: type === 1 } : type === 3 ? { approved: true } : {}),
+      },
+      { limit: paging.perPage, offset: (paging.page - 1) * paging.perPage, sort: ['name'] },
+    ),
   );
+  return pagedOf(r.items.map(patchView), r.total, paging);
 }
 
 /** `targetIds`: endpoints and groups of one company */
@@ -204,35 +196,28 @@ async function patchInventory(ctx: Context, params: Record<string, unknown>) {
     companyText === undefined
       ? defaultOrganization(ctx, 'companyId')
       : parseGzId('company', companyText, 'companyId');
-  const all = await (companyText === undefined
-    ? organizationPatchInventory(ctx, orgId)
-    : named('company', companyText, organizationPatchInventory(ctx, orgId)));
-  const same = (a: string | null, b: string | undefined) =>
-    b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
-  const items = all
-    .filter(
-      (u) =>
-        same(u.vendor, vendor) &&
-        same(u.product, product) &&
-        (severity === undefined || u.severity === severity),
-    )
-    .map((u) => ({
-      id: patchGuid(u.updateId),
-      name: u.name,
-      kb: u.kb,
-      packageName: u.packageName,
-      vendor: u.vendor,
-      product: u.product,
-      severity: u.severity,
-      type: u.isSecurity ? 1 : 2,
-      affectedEndpoints: u.deviceIds.map((d) => gzId('endpoint', d)),
-      affectedEndpointsCount: u.deviceIds.length,
-    }));
-  return pagedOf(
-    items.slice((paging.page - 1) * paging.perPage, paging.page * paging.perPage),
-    items.length,
-    paging,
-  );
+  const page = { limit: paging.perPage, offset: (paging.page - 1) * paging.perPage };
+  const filter = {
+    ...(vendor === undefined ? {} : { vendor }),
+    ...(product === undefined ? {} : { product }),
+    ...(severity === undefined ? {} : { severity: [severity] }),
+  };
+  const r = await (companyText === undefined
+    ? organizationPatchInventory(ctx, orgId, filter, page)
+    : named('company', companyText, organizationPatchInventory(ctx, orgId, filter, page)));
+  const items = r.items.map((u) => ({
+    id: patchGuid(u.updateId),
+    name: u.name,
+    kb: u.kb,
+    packageName: u.packageName,
+    vendor: u.vendor,
+    product: u.product,
+    severity: u.severity,
+    type: u.isSecurity ? 1 : 2,
+    affectedEndpoints: u.deviceIds.map((d) => gzId('endpoint', d)),
+    affectedEndpointsCount: u.deviceIds.length,
+  }));
+  return pagedOf(items, r.total, paging);
 }
 
 export const patchMethods: Methods = {

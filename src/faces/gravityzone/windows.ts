@@ -39,7 +39,9 @@ import { gzWindowSettingsOf, parseGzWindowParams, type GzWindowParams } from './
 // - "The patch IDs must be valid and belong to the company": each id must be one of Patchline's patch ids
 //   (patchGuid) that the company knows (an advisory's, or one its endpoints reported); the window keeps
 //   the ids as sent (braced, upper case).
-// - `allowChangeByOtherUsers` is kept and read back; Patchline does not restrict changes by author.
+// - `allowChangeByOtherUsers` false: only the window's creator (or a global administrator) may update,
+//   delete, assign or unassign it; the rule and its decision are in services/windows-crud.ts
+//   (checkMayChange), the face renders its "forbidden" as its JSON-RPC error.
 // - `getMaintenanceWindowsList` `type`: 1, patch management (the only kind of window Patchline has).
 
 const WINDOW_TYPE_PATCH_MANAGEMENT = 1;

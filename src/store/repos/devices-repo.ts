@@ -23,6 +23,8 @@ export interface DeviceFilter {
   tag?: string;
   rebootRequired?: boolean;
   seenBefore?: Date;
+  /** true: devices an agent enrolled (managed); false: the others */
+  enrolled?: boolean;
 }
 
 export async function listDevices(db: Db, access: Access, f: DeviceFilter, page: Page) {
@@ -36,6 +38,7 @@ export async function listDevices(db: Db, access: Access, f: DeviceFilter, page:
   if (f.status) q = q.where('status', '=', f.status);
   if (f.tag) q = q.where((eb) => eb(eb.val(f.tag!), '=', eb.fn.any('tags')));
   if (f.rebootRequired !== undefined) q = q.where('reboot_required', '=', f.rebootRequired);
+  if (f.enrolled !== undefined) q = q.where('enrolled_at', f.enrolled ? 'is not' : 'is', null);
   if (f.seenBefore)
     q = q.where((eb) => eb.or([eb('last_seen_at', '<', f.seenBefore!), eb('last_seen_at', 'is', null)]));
   if (f.q) {

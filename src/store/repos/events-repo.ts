@@ -12,6 +12,33 @@ export async function appendEvents(db: Db, rows: NewRow<'events'>[]) {
       .execute();
 }
 
+/**
+ * who first recorded `kind` on a subject (e.g. who created a maintenance window), if the log says: the
+ * actor, and the user behind it (a user's own session, or the owner of the API key it used)
+ */
+export async function firstActorOf(db: Db, subjectType: string, subjectId: number | string, kind: string) {
+  const row = await db
+    .selectFrom('events as e')
+    .leftJoin('api_keys as k', (j) =>
+      j.on('e.actor_type', '=', 'api_key').on(sql<string>`k.id::text`, '=', sql.ref('e.actor_id')),
+    )
+    .select(['e.actor_type', 'e.actor_id', 'k.user_id as key_user_id'])
+    .where('e.subject_type', '=', subjectType)
+    .where('e.subject_id', '=', String(subjectId))
+    .where('e.kind', '=', kind)
+    .orderBy('e.id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const userId =
+    row.actor_type === 'user' && /^[0-9]+$/.test(row.actor_id ?? '')
+      ? Number(row.actor_id)
+      : row.key_user_id === null
+        ? null
+        : Number(row.key_user_id);
+  return { actorType: row.actor_type, actorId: row.actor_id, userId };
+}
+
 export interface EventFilter {
   organizationId?: number;
   deviceId?: number;

@@ -112,6 +112,25 @@ export interface DeviceUpdateFilter {
   bulletin?: string; // bulletin id or vendor id (DSA-…, KB…)
   cve?: string;
   updateIds?: number[];
+  /** true: security updates only; false: the others */
+  security?: boolean;
+}
+
+/** The device's update states matching `f` (all of them, unpaged: ids only, for rules computed above) */
+export async function deviceUpdateIds(
+  db: Db,
+  deviceId: number,
+  f: Pick<DeviceUpdateFilter, 'status' | 'severity' | 'security'>,
+) {
+  let q = db
+    .selectFrom('device_updates as du')
+    .innerJoin('updates as u', 'u.id', 'du.update_id')
+    .select(['du.update_id'])
+    .where('du.device_id', '=', deviceId);
+  if (f.status?.length) q = q.where('du.status', 'in', f.status);
+  if (f.severity?.length) q = q.where('u.severity', 'in', f.severity);
+  if (f.security !== undefined) q = q.where('u.is_security', '=', f.security);
+  return (await q.orderBy('du.update_id').execute()).map((r) => r.update_id);
 }
 
 export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdateFilter, page: Page) {
@@ -144,6 +163,7 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
   if (f.status?.length) q = q.where('du.status', 'in', f.status);
   if (f.severity?.length) q = q.where('u.severity', 'in', f.severity);
   if (f.updateIds?.length) q = q.where('du.update_id', 'in', f.updateIds);
+  if (f.security !== undefined) q = q.where('u.is_security', '=', f.security);
   if (f.bulletin) {
     const asId = /^[0-9]{1,15}$/.test(f.bulletin) ? Number(f.bulletin) : -1;
     q = q.where((eb) =>
@@ -239,22 +259,57 @@ export function installableUpdatesOf(db: Db, deviceIds: readonly number[]) {
     .execute();
 }
 
+export interface InventoryFilter {
+  /** the vendor's name, case-insensitive ('' matches updates without one) */
+  vendor?: string;
+  /** the product's name, case-insensitive ('' matches updates without one) */
+  product?: string;
+  severity?: string[];
+}
+
 /**
  * The patch inventory of an organization: each update some visible device of it still needs (statuses
- * among `statuses`), with its vendor and product and the devices that need it, by update name.
+ * among `statuses`), with its vendor and product and the devices that need it, by update name; filtered
+ * by `f` and paged here (`total` counts the updates).
  */
 export async function organizationInventory(
   db: Db,
   access: Access,
   organizationId: number,
   statuses: readonly UpdateStatus[],
+  f: InventoryFilter,
+  page: { limit: number; offset: number },
 ) {
-  const rows = await db
-    .selectFrom('device_updates as du')
-    .innerJoin('devices as d', 'd.id', 'du.device_id')
-    .innerJoin('updates as u', 'u.id', 'du.update_id')
-    .leftJoin('products as p', 'p.id', 'u.product_id')
-    .leftJoin('vendors as v', 'v.id', 'p.vendor_id')
+  const base = () => {
+    let q = db
+      .selectFrom('device_updates as du')
+      .innerJoin('devices as d', 'd.id', 'du.device_id')
+      .innerJoin('updates as u', 'u.id', 'du.update_id')
+      .leftJoin('products as p', 'p.id', 'u.product_id')
+      .leftJoin('vendors as v', 'v.id', 'p.vendor_id')
+      .where('du.organization_id', '=', organizationId)
+      .where('du.status', 'in', statuses.length ? [...statuses] : [''])
+      .where(groupVisible(access, 'd.organization_id', 'd.group_id'));
+    if (f.vendor !== undefined)
+      q = q.where(sql<string>`lower(coalesce(v.name, ''))`, '=', f.vendor.toLowerCase());
+    if (f.product !== undefined)
+      q = q.where(sql<string>`lower(coalesce(p.name, ''))`, '=', f.product.toLowerCase());
+    if (f.severity?.length) q = q.where('u.severity', 'in', f.severity);
+    return q;
+  };
+  const { total } = await base()
+    .select(sql<number>`count(distinct u.id)::int`.as('total'))
+    .executeTakeFirstOrThrow();
+  const ids = await base()
+    .select(['u.id', 'u.name'])
+    .distinct()
+    .orderBy('u.name')
+    .orderBy('u.id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
+  if (!ids.length) return { items: [], total };
+  const rows = await base()
     .select([
       'u.id',
       'u.name',
@@ -266,9 +321,11 @@ export async function organizationInventory(
       'v.name as vendor',
       'du.device_id',
     ])
-    .where('du.organization_id', '=', organizationId)
-    .where('du.status', 'in', statuses.length ? [...statuses] : [''])
-    .where(groupVisible(access, 'd.organization_id', 'd.group_id'))
+    .where(
+      'u.id',
+      'in',
+      ids.map((r) => r.id),
+    )
     .orderBy('u.name')
     .orderBy('u.id')
     .orderBy('du.device_id')
@@ -279,5 +336,5 @@ export async function organizationInventory(
     e.deviceIds.push(device_id);
     out.set(u.id, e);
   }
-  return [...out.values()];
+  return { items: [...out.values()], total };
 }
