@@ -13,7 +13,7 @@ import { authorizeTenant } from '../../services/organizations.ts';
 import { previewPolicy } from '../../services/preview.ts';
 import { policyCompliance, remediatePolicy } from '../../services/policy-runs.ts';
 import { readAutomoxPolicy, renameIssues, renderPolicy, typeName } from './policy-body.ts';
-import { readId, type AutomoxKit } from './routes.ts';
+import { readId, type AutomoxKit } from './kit.ts';
 
 // /api/policies, /api/policies/{id}, /api/policies/{id}/action, /api/policystats and
 // /api/policies/device-filters-preview. A policy is the native policy (services/policies.ts): the console

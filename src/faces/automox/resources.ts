@@ -25,7 +25,7 @@ import { policyCompliance, remediatePolicy, type PolicyCompliance } from '../../
 import { runNow, runOnDevice } from '../../services/tasks.ts';
 import type { Context } from '../../services/context.ts';
 import { typeName } from './policy-body.ts';
-import { readId, type AutomoxKit } from './routes.ts';
+import { readId, type AutomoxKit } from './kit.ts';
 
 // Devices (/api/servers), server groups, packages, approvals, organizations, users, events and reports,
 // in Automox's field names and types, from the services' real data.

@@ -8,6 +8,9 @@ import { trackContext } from '../shared/authz-backstop.ts';
 import { classify } from '../shared/problem.ts';
 import { policyRoutes } from './policies.ts';
 import { resourceRoutes } from './resources.ts';
+import { readId, type AutomoxKit } from './kit.ts';
+
+export { readId, type AutomoxKit };
 
 // The Automox console API dialect (seed 003 and Automox's public API reference), served under /api with
 // one route per resource: /api/policies, /api/policystats, /api/servers, /api/servergroups, /api/orgs,
@@ -35,25 +38,6 @@ export const RESOURCES = [
 ] as const;
 
 type Query = Record<string, unknown>;
-
-export interface AutomoxKit {
-  ctxOf(req: FastifyRequest): Promise<Context>;
-  /** the `o` parameter, checked against the caller's scope (403 outside it); required unless `optional` */
-  org(req: FastifyRequest, ctx: Context): number;
-  orgOptional(req: FastifyRequest, ctx: Context): number | undefined;
-  page(req: FastifyRequest): { limit: number; page: number; offset: number };
-  id(req: FastifyRequest, name?: string): number;
-}
-
-/** a decimal id as Automox sends them (path, query or body), else invalid naming the field */
-export function readId(v: unknown, field: string): number {
-  const n = typeof v === 'string' && /^[0-9]{1,15}$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
-    throw invalid(`${field} must be a positive integer id`, [
-      { path: field, message: `must be a positive integer id, got ${JSON.stringify(v) ?? 'nothing'}` },
-    ]);
-  return n;
-}
 
 function intParam(q: Query, key: string, min: number, max: number, dflt: number): number {
   const v = q[key];
