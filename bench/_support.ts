@@ -65,7 +65,9 @@ export interface RunningServer {
 
 /** `patchline serve` on a free port of 127.0.0.1 against a database, as `npm start` runs it (under tsx) */
 export async function startServer(o: {
-  databaseUrl: string;
+  /** a PostgreSQL database, or (with dataDir) the embedded store of a data folder */
+  databaseUrl?: string;
+  dataDir?: string;
   adminPassword: string;
   nodeOptions?: string[];
 }): Promise<RunningServer> {
@@ -83,8 +85,7 @@ export async function startServer(o: {
       String(port),
       '--host',
       '127.0.0.1',
-      '--database-url',
-      o.databaseUrl,
+      ...(o.databaseUrl ? ['--database-url', o.databaseUrl] : ['--data-dir', o.dataDir ?? 'data']),
       '--log-level',
       'warn',
     ],

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/net.ts';
 import { login } from '../../src/services/auth.ts';
 import { openStore } from '../../src/store/db.ts';
 
@@ -15,14 +15,6 @@ const run = (args: string[], env: Record<string, string> = {}) =>
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 120_000,
-  });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
   });
 
 test('every command has --help', () => {

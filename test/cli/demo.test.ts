@@ -4,6 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/net.ts';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { flushLastSeen } from '../../src/services/agents.ts';
@@ -243,9 +244,73 @@ test('a second run without --force refuses and changes nothing; --force starts o
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--devices must be an integer from 9/);
 
-  const forced = demo(dataDir, '--force');
-  assert.equal(forced.status, 0, forced.stderr + forced.stdout);
-  assert.match(forced.stdout, /deleted the data of the embedded store/);
+  // --force starts over; with --agents it then serves the new demo with its devices live until Ctrl-C
+  const port = await freePort();
+  const startedAt = Date.now();
+  const live = spawn(
+    process.execPath,
+    [
+      ...CLI,
+      'demo',
+      '--data-dir',
+      dataDir,
+      '--devices',
+      String(DEVICES),
+      '--force',
+      '--agents',
+      '--port',
+      String(port),
+      '--interval',
+      '1',
+    ],
+    { stdio: 'pipe', env: { ...process.env, PATCHLINE_ADMIN_PASSWORD: ADMIN_PASSWORD } },
+  );
+  let output = '';
+  live.stdout.on('data', (d) => (output += d));
+  live.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => live.once('exit', r));
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 2400 && !/is serving http:\/\/localhost:\d+\//.test(output); i++) {
+      if (live.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.match(output, /deleted the data of the embedded store/);
+    assert.match(output, /Serving it now with its \d+ devices live/);
+    const token = (await (
+      await fetch(`${url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      })
+    ).json()) as { token: string };
+    const liveCount = Number(/Serving it now with its (\d+) devices live/.exec(output)![1]);
+    // every live device checks in over HTTP (last-seen times are written every 2 s)
+    const seen = async () => {
+      const r = await fetch(`${url}/api/v1/devices?limit=100`, {
+        headers: { authorization: `Bearer ${token.token}` },
+      });
+      const body = (await r.json()) as { items: { lastSeenAt: string | null }[] };
+      return body.items.filter((d) => d.lastSeenAt && Date.parse(d.lastSeenAt) >= startedAt).length;
+    };
+    let n = 0;
+    for (let i = 0; i < 600 && (n = await seen()) < liveCount; i++) {
+      if (live.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(liveCount > DEVICES / 2, output);
+    assert.equal(n, liveCount, `every live demo device checked in:\n${output}`);
+    live.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    assert.match(
+      output,
+      new RegExp(
+        `${liveCount} demo devices stopped after [\\d.]+ s: [1-9]\\d* check-ins, \\d+ jobs run, 0 errors`,
+      ),
+    );
+  } finally {
+    if (live.exitCode === null) live.kill('SIGKILL');
+  }
   await withApi(dataDir, async (app, store) => {
     await signIn(app, 'admin', ADMIN_PASSWORD);
     const s = await snapshot(store);
