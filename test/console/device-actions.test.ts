@@ -1,21 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
-import type { Store } from '../../src/store/db.ts';
-import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
-import { freshStore } from '../support/store.ts';
-import { buildWorld, scopedUser, type World } from '../support/world.ts';
+import type { Browser } from 'playwright-core';
+import { ADMIN_PASSWORD, type Client } from '../support/api.ts';
+import { scopedUser, type World } from '../support/world.ts';
 import { createEngine } from '../../src/engine/engine.ts';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ensureConsoleBuilt,
-  HAVE_CHROMIUM,
-  signInPage,
-  SKIP_WITHOUT_CHROMIUM,
-  startConsoleServer,
-} from './helpers.ts';
+import { type ConsoleRig, openPage, signInPage, SKIP_WITHOUT_CHROMIUM, startConsoleRig } from './helpers.ts';
 
 // Scan now and install now from the device page, in Debian's chromium: each creates a task instance for
 // that device, which the page links to; a Viewer is not offered the buttons.
@@ -29,32 +18,22 @@ interface Task {
 
 describe('console device actions in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   let store: Store;
-  let cleanup: () => Promise<void>;
-  let app: FastifyInstance;
+  let rig: ConsoleRig;
   let url: string;
   let browser: Browser;
   let admin: Client;
   let world: World;
 
   before(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install chromium`);
-    ensureConsoleBuilt();
-    ({ store, cleanup } = await freshStore('pglite'));
-    ({ app, url } = await startConsoleServer(store));
-    admin = await signIn(app, 'admin', ADMIN_PASSWORD);
-    world = await buildWorld(admin, store);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    rig = await startConsoleRig();
+    ({ store, url, admin, world, browser } = rig);
   });
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await cleanup?.();
+    await rig?.close();
   });
 
   it('scan now and install now create task instances for the device', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     await page.goto(`${url}/devices/${world.deviceA.id}`);
     await page.getByTestId('updates-table').waitFor();
@@ -108,19 +87,17 @@ describe('console device actions in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, 
     await finished.locator(`tr[data-instance="${scanId}"]`).waitFor();
     await finished.getByRole('link', { name: `#${installId}` }).click();
     await page.getByTestId('instance-devices').getByRole('link', { name: world.deviceA.name }).waitFor();
-    await context.close();
+    await page.context().close();
   });
 
   it('a Viewer sees the device but no scan or install buttons', async () => {
     const viewer = await scopedUser(admin, 'vera', world.orgA.id, 'Viewer');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'vera', viewer.password);
     await page.goto(`${url}/devices/${world.deviceA.id}`);
     await page.getByTestId('updates-table').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Scan now' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: /^Install now/ }).count(), 0);
-    await context.close();
+    await page.context().close();
   });
 });

@@ -1,52 +1,30 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
-import type { Store } from '../../src/store/db.ts';
-import { ADMIN_PASSWORD, client, signIn, type Client } from '../support/api.ts';
-import { freshStore } from '../support/store.ts';
-import { buildWorld, type World } from '../support/world.ts';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ensureConsoleBuilt,
-  HAVE_CHROMIUM,
-  signInPage,
-  SKIP_WITHOUT_CHROMIUM,
-  startConsoleServer,
-} from './helpers.ts';
+import type { Browser } from 'playwright-core';
+import { ADMIN_PASSWORD, client } from '../support/api.ts';
+import type { World } from '../support/world.ts';
+import { type ConsoleRig, openPage, signInPage, SKIP_WITHOUT_CHROMIUM, startConsoleRig } from './helpers.ts';
 
 // The enrollment page in Debian's chromium: an install token made in the console, shown once with the
 // one-line install command for each operating system; the token enrolls an agent; revoked from the list,
 // it enrolls nothing more.
 describe('console enrollment in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
+  let rig: ConsoleRig;
   let app: FastifyInstance;
   let url: string;
   let browser: Browser;
-  let admin: Client;
   let world: World;
 
   before(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install chromium`);
-    ensureConsoleBuilt();
-    ({ store, cleanup } = await freshStore('pglite'));
-    ({ app, url } = await startConsoleServer(store));
-    admin = await signIn(app, 'admin', ADMIN_PASSWORD);
-    world = await buildWorld(admin, store);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    rig = await startConsoleRig();
+    ({ app, url, world, browser } = rig);
   });
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await cleanup?.();
+    await rig?.close();
   });
 
   it('creates an install token with its install commands, lists it and revokes it', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Enroll devices' }).click();
     await page.getByRole('heading', { name: 'Enroll devices' }).waitFor();
@@ -92,6 +70,6 @@ describe('console enrollment in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () =
     await row.getByText('revoked').waitFor();
     const again = await client(app).post('/agent/v1/enroll', { token, name: 'laptop-2', osFamily: 'linux' });
     assert.equal(again.status, 401);
-    await context.close();
+    await page.context().close();
   });
 });

@@ -3,10 +3,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildServer } from '../../src/server.ts';
 import { bootstrap } from '../../src/services/bootstrap.ts';
 import type { Store } from '../../src/store/db.ts';
-import { ADMIN_PASSWORD } from '../support/api.ts';
+import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
+import { freshStore } from '../support/store.ts';
+import { buildWorld, type World } from '../support/world.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST = join(ROOT, 'web/dist');
@@ -102,4 +105,56 @@ export async function axeViolations(page: import('playwright-core').Page): Promi
       targets: v.nodes.slice(0, 5).map((n) => `${String(n.target)}: ${n.failureSummary ?? ''}`),
     }));
   }, WCAG_21_AA);
+}
+
+/** what a console browser test starts with: a fresh embedded store, the whole server, admin, chromium */
+export interface ConsoleRig {
+  store: Store;
+  app: FastifyInstance;
+  url: string;
+  /** the administrator, through the API */
+  admin: Client;
+  /** the small world of test/support/world.ts (two organizations, groups, devices), unless asked not to */
+  world: World;
+  browser: Browser;
+  /** closes chromium, the server and the store */
+  close(): Promise<void>;
+}
+
+/** The setup every console browser test shares (call it from `before`, and `close` from `after`). */
+export async function startConsoleRig(o: { world?: boolean } = {}): Promise<ConsoleRig> {
+  if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install chromium`);
+  ensureConsoleBuilt();
+  const { store, cleanup } = await freshStore('pglite');
+  const { app, url } = await startConsoleServer(store);
+  const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+  const world = o.world === false ? (undefined as unknown as World) : await buildWorld(admin, store);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return {
+    store,
+    app,
+    url,
+    admin,
+    world,
+    browser,
+    close: async () => {
+      await browser.close();
+      await app.close();
+      await cleanup();
+    },
+  };
+}
+
+/** a new page in its own browser context (desktop size unless told), with a default timeout for waits */
+export async function openPage(
+  browser: Browser,
+  o: { width?: number; height?: number; timeout?: number; timezoneId?: string } = {},
+): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: o.width ?? 1280, height: o.height ?? 900 },
+    ...(o.timezoneId ? { timezoneId: o.timezoneId } : {}),
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(o.timeout ?? 10_000);
+  return page;
 }

@@ -1,21 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { BUILTIN_ROLES } from '../../src/core/privileges.ts';
-import type { Store } from '../../src/store/db.ts';
-import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
-import { freshStore } from '../support/store.ts';
-import { buildWorld, scopedUser, type World } from '../support/world.ts';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ensureConsoleBuilt,
-  HAVE_CHROMIUM,
-  signInPage,
-  SKIP_WITHOUT_CHROMIUM,
-  startConsoleServer,
-} from './helpers.ts';
+import { ADMIN_PASSWORD, type Client } from '../support/api.ts';
+import { scopedUser, type World } from '../support/world.ts';
+import { type ConsoleRig, openPage, signInPage, SKIP_WITHOUT_CHROMIUM, startConsoleRig } from './helpers.ts';
 
 // The roles page in Debian's chromium: the built-in roles and their privileges, a new role made,
 // changed and deleted through the form, a built-in role that cannot change, and no page for non-admins.
@@ -29,9 +18,7 @@ interface Role {
 }
 
 describe('console roles in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
-  let app: FastifyInstance;
+  let rig: ConsoleRig;
   let url: string;
   let browser: Browser;
   let admin: Client;
@@ -39,24 +26,15 @@ describe('console roles in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
   const roles = async () => (await admin.get('/api/v1/roles?limit=100')).body.items as Role[];
 
   before(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install chromium`);
-    ensureConsoleBuilt();
-    ({ store, cleanup } = await freshStore('pglite'));
-    ({ app, url } = await startConsoleServer(store));
-    admin = await signIn(app, 'admin', ADMIN_PASSWORD);
-    world = await buildWorld(admin, store);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    rig = await startConsoleRig();
+    ({ url, admin, world, browser } = rig);
   });
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await cleanup?.();
+    await rig?.close();
   });
 
   it('an administrator reads the privileges of each role, then creates, changes and deletes a role', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Roles' }).click();
     const table = page.getByTestId('roles-table');
@@ -109,16 +87,14 @@ describe('console roles in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
       (await roles()).some((r) => r.name === 'Patch auditor'),
       false,
     );
-    await context.close();
+    await page.context().close();
   });
 
   it('a role still given to a user cannot be deleted: the server says why', async () => {
     const r = await admin.post('/api/v1/roles', { name: 'Night shift', privileges: ['read', 'approve'] });
     assert.equal(r.status, 201);
     await scopedUser(admin, 'nina', world.orgA.id, 'Night shift');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     await page.goto(`${url}/admin/roles`);
     await page.getByRole('button', { name: 'Edit Night shift' }).click();
@@ -127,13 +103,11 @@ describe('console roles in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
     await alert.waitFor();
     assert.match(await alert.innerText(), /still given to users/);
     assert.ok((await roles()).some((x) => x.name === 'Night shift'));
-    await context.close();
+    await page.context().close();
   });
 
   it('an administrator makes a scope over one organization and one group of another', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Scopes' }).click();
     await page.getByTestId('scopes-table').locator('tr[data-scope="All organizations"]').waitFor();
@@ -163,20 +137,18 @@ describe('console roles in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
       { organizationId: world.orgA.id, groupId: null },
       { organizationId: world.orgB.id, groupId: world.groupB.id },
     ]);
-    await context.close();
+    await page.context().close();
   });
 
   it('an operator has no roles page', async () => {
     const op = await scopedUser(admin, 'oscar', world.orgA.id, 'Operator');
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser);
     await signInPage(page, url, 'oscar', op.password);
     assert.equal(await page.getByRole('link', { name: 'Roles' }).count(), 0);
     await page.goto(`${url}/admin/roles`);
     const alert = page.getByRole('alert');
     await alert.waitFor();
     assert.match(await alert.innerText(), /not allowed/i);
-    await context.close();
+    await page.context().close();
   });
 });

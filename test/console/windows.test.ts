@@ -1,58 +1,33 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
-import type { Store } from '../../src/store/db.ts';
-import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
-import { freshStore } from '../support/store.ts';
-import { buildWorld, type World } from '../support/world.ts';
-import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
-  ensureConsoleBuilt,
-  HAVE_CHROMIUM,
-  signInPage,
-  SKIP_WITHOUT_CHROMIUM,
-  startConsoleServer,
-} from './helpers.ts';
+import type { Browser } from 'playwright-core';
+import { ADMIN_PASSWORD, type Client } from '../support/api.ts';
+import type { World } from '../support/world.ts';
+import { type ConsoleRig, openPage, signInPage, SKIP_WITHOUT_CHROMIUM, startConsoleRig } from './helpers.ts';
 
 // The maintenance window editor and the calendar of the coming weeks, in Debian's chromium:
 // a weekly window made in the browser, listed, and its occurrences on the days the API computes.
 const shots = process.env.PATCHLINE_SCREENSHOTS;
 
 describe('console maintenance windows in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => {
-  let store: Store;
-  let cleanup: () => Promise<void>;
-  let app: FastifyInstance;
+  let rig: ConsoleRig;
   let url: string;
   let browser: Browser;
   let admin: Client;
   let world: World;
 
   before(async () => {
-    if (!HAVE_CHROMIUM) throw new Error(`CI=true and ${CHROMIUM} is missing: .ci/run must install chromium`);
-    ensureConsoleBuilt();
-    ({ store, cleanup } = await freshStore('pglite'));
-    ({ app, url } = await startConsoleServer(store));
-    admin = await signIn(app, 'admin', ADMIN_PASSWORD);
-    world = await buildWorld(admin, store);
+    rig = await startConsoleRig();
+    ({ url, admin, world, browser } = rig);
     const tz = await admin.patch(`/api/v1/organizations/${world.orgA.id}`, { timeZone: 'America/New_York' });
     assert.equal(tz.status, 200);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
-    await browser?.close();
-    await app?.close();
-    await cleanup?.();
+    await rig?.close();
   });
 
   it('an administrator creates a weekly window, sees it listed and its occurrences in the calendar', async () => {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      timezoneId: 'Asia/Tokyo',
-    });
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    const page = await openPage(browser, { timezoneId: 'Asia/Tokyo' });
     await signInPage(page, url, 'admin', ADMIN_PASSWORD);
     await page.getByRole('link', { name: 'Maintenance windows' }).click();
     await page.getByText('No maintenance windows yet').waitFor();
@@ -138,6 +113,6 @@ describe('console maintenance windows in chromium', { skip: SKIP_WITHOUT_CHROMIU
     await agenda.locator('[data-window="Thursday nights"]').first().waitFor();
     assert.ok(await agenda.isVisible());
     assert.equal(await calendar.locator('table').isVisible(), false, 'no seven-column grid on a phone');
-    await context.close();
+    await page.context().close();
   });
 });
