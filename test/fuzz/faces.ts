@@ -29,7 +29,7 @@ import type { Method } from '../../src/faces/altiris/table.ts';
 
 // The faces the fuzz knows, one entry each: which routes of the route table are theirs, which
 // credentials their requests carry, and the arbitraries of their grammar (query language, body formats).
-// Every route of the table must belong to exactly one face (test/fuzz/fuzz.test.ts checks it), so a
+// Every route of the table must belong to exactly one face (test/fuzz/fuzz.suite.ts checks it), so a
 // new face's routes fail the fuzz suite until the face registers here.
 //
 // To register a face: add an entry to FACES (before `native` if its prefix starts with /api/v1). The

@@ -13,7 +13,7 @@ import { hashedPayload } from '../faces/kaseya/support.ts';
 import { faceOf, type AuthKind } from './faces.ts';
 import { joinQuery, pathOf, routeName, type FuzzRequest } from './generators.ts';
 
-// The fuzz's world and its runner, shared by test/fuzz/fuzz.test.ts (a fixed seed, a few thousand
+// The fuzz's world and its runner, shared by test/fuzz/fuzz.suite.ts (a fixed seed, a few thousand
 // requests) and scripts/fuzz.ts (`npm run fuzz -- --requests N --seed S`).
 //
 // The property, per request: the answer is not a 5xx; it comes within SLOW_MS (counted, not asserted in

@@ -105,9 +105,18 @@ if (!reachable && !CI)
       `!!! Start it (pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set PATCHLINE_TEST_DATABASE_URL.\n`,
   );
 
+/**
+ * The drivers a file runs on: both, unless PATCHLINE_TEST_DRIVERS names some. A heavy file is split in
+ * two processes this way (see `splitByDriver`), so that the runner's concurrency runs its halves side by side.
+ */
+const drivers = () =>
+  (['pglite', 'postgres'] as const).filter((d) =>
+    (process.env.PATCHLINE_TEST_DRIVERS ?? 'pglite,postgres').split(',').includes(d),
+  );
+
 /** Declares the same suite once per driver. */
 export function eachDriver(title: string, body: (h: DriverHandle) => void) {
-  for (const driver of ['pglite', 'postgres'] as const) {
+  for (const driver of drivers()) {
     const skip = driver === 'postgres' && !reachable && !CI ? `PostgreSQL unreachable at ${PG_URL}` : false;
     describe(`${title} [${driver}]`, { skip }, () => {
       let store: Store | undefined;
@@ -128,4 +137,13 @@ export function eachDriver(title: string, body: (h: DriverHandle) => void) {
       after(async () => cleanup?.());
     });
   }
+}
+
+/**
+ * Runs a suite module (a `*.suite.ts` file declaring its tests with `eachDriver`) on one driver: the body
+ * of a `NAME.pglite.test.ts` / `NAME.postgres.test.ts` pair. The variable is set before the suite is loaded.
+ */
+export async function splitByDriver(driver: DriverName, load: () => Promise<unknown>): Promise<void> {
+  process.env.PATCHLINE_TEST_DRIVERS = driver;
+  await load();
 }

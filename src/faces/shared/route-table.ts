@@ -35,7 +35,7 @@ export function routeTable(app: FastifyInstance): readonly RouteEntry[] {
   return t;
 }
 
-// ---- the scope rule of each route: who may reach which objects through it (test/faces/matrix.test.ts) ----
+// ---- the scope rule of each route: who may reach which objects through it (test/faces/matrix.suite.ts) ----
 
 /**
  * The tenancy rule a route declares in its config (`config: { scope: 'organization' }`), one of a closed set:
