@@ -45,7 +45,9 @@ const TIMEOUT_MS = 60_000;
 
 /** the audit a job asks for, if any */
 export const auditOf = (job: Job): AuditKind | undefined =>
-  (AUDIT_KINDS as readonly unknown[]).includes(job.payload.audit) ? (job.payload.audit as AuditKind) : undefined;
+  (AUDIT_KINDS as readonly unknown[]).includes(job.payload.audit)
+    ? (job.payload.audit as AuditKind)
+    : undefined;
 
 const read = (path: string) => readFile(path, 'utf8').catch(() => '');
 
@@ -60,7 +62,8 @@ function network(): AuditSummary {
         out.subnetMask = a.netmask;
         if (a.mac && a.mac !== '00:00:00:00:00:00') out.macAddress = a.mac.toUpperCase();
       }
-      if (a.family === 'IPv6' && !out.ipv6Address && !a.address.startsWith('fe80')) out.ipv6Address = a.address;
+      if (a.family === 'IPv6' && !out.ipv6Address && !a.address.startsWith('fe80'))
+        out.ipv6Address = a.address;
     }
   return out;
 }
@@ -108,17 +111,32 @@ export async function collectLinuxAudit(
   const dmi: Record<string, string> = {};
   await Promise.all(DMI_FILES.map(async (f) => (dmi[f] = await read(`/sys/class/dmi/id/${f}`))));
   const [osRelease = '', cpu = '', mem = '', uptime = '', passwd = '', group = ''] = await Promise.all(
-    ['/etc/os-release', '/proc/cpuinfo', '/proc/meminfo', '/proc/uptime', '/etc/passwd', '/etc/group'].map(read),
+    ['/etc/os-release', '/proc/cpuinfo', '/proc/meminfo', '/proc/uptime', '/etc/passwd', '/etc/group'].map(
+      read,
+    ),
   );
   const dpkg = await out('dpkg-query', [
     '-W',
     '-f=${binary:Package}\\t${Version}\\t${Maintainer}\\t${Installed-Size}\\t${db:Status-Abbrev}\\t${binary:Summary}\\n',
   ]);
-  const applications = dpkg ? parseDpkgApps(dpkg) : parseRpmApps(await out('rpm', ['-qa', '--qf', RPM_APPS_FORMAT]));
+  const applications = dpkg
+    ? parseDpkgApps(dpkg)
+    : parseRpmApps(await out('rpm', ['-qa', '--qf', RPM_APPS_FORMAT]));
   const startupApps = parseEnabledServices(
-    await out('systemctl', ['list-unit-files', '--type=service', '--state=enabled', '--no-legend', '--no-pager']),
+    await out('systemctl', [
+      'list-unit-files',
+      '--type=service',
+      '--state=enabled',
+      '--no-legend',
+      '--no-pager',
+    ]),
   );
-  const lsblk = await out('lsblk', ['-J', '-b', '-o', 'NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,FSTYPE,MOUNTPOINT,LABEL,RM,ROTA']);
+  const lsblk = await out('lsblk', [
+    '-J',
+    '-b',
+    '-o',
+    'NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,FSTYPE,MOUNTPOINT,LABEL,RM,ROTA',
+  ]);
   let disks: AuditReport['devices'] = [];
   try {
     disks = lsblk ? parseLsblkDisks(lsblk) : [];
@@ -156,9 +174,13 @@ export async function collectLinuxAudit(
 export async function collectAudit(kind: AuditKind, run: CommandRunner = spawnRunner): Promise<AuditReport> {
   const at = new Date().toISOString();
   if (process.platform === 'win32') {
-    const r = await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_AUDIT_SCRIPT], {
-      timeoutMs: TIMEOUT_MS * 3,
-    });
+    const r = await run(
+      'powershell.exe',
+      ['-NoProfile', '-NonInteractive', '-Command', WINDOWS_AUDIT_SCRIPT],
+      {
+        timeoutMs: TIMEOUT_MS * 3,
+      },
+    );
     if (r.code !== 0) throw new Error(`the audit query failed: ${r.stderr.trim().split('\n').pop() ?? ''}`);
     return boundReport(parseWindowsAudit(r.stdout, kind, at));
   }

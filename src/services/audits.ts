@@ -4,6 +4,8 @@ import type { ListQuery } from '../core/query.ts';
 import {
   auditSnapshots,
   getAudit,
+  getWarranty,
+  setWarranty,
   queryAuditList as auditListRows,
   queryAuditSummaries as summaryRows,
   upsertAudit,
@@ -116,3 +118,35 @@ export const scheduleAudit = (
   schedule: Schedule,
   options: DeviceActionOptions = {},
 ) => scheduleDeviceScan(ctx, deviceId, schedule, { ...options, audit: kind });
+
+/** a device's purchase and warranty expiration dates (null when nobody set them) */
+export async function deviceWarranty(ctx: Context, deviceId: number) {
+  ctx.authorize('read');
+  await visibleDevice(ctx, deviceId);
+  const w = await getWarranty(ctx.store.db, deviceId);
+  return { purchaseDate: w?.purchase_date ?? null, warrantyExpireDate: w?.warranty_expire_date ?? null };
+}
+
+export async function setDeviceWarranty(
+  ctx: Context,
+  deviceId: number,
+  dates: { purchaseDate: Date | null; warrantyExpireDate: Date | null },
+) {
+  ctx.authorize('manage_devices');
+  const d = await visibleDevice(ctx, deviceId);
+  await ctx.store.transaction(async (tx) => {
+    await setWarranty(tx, { deviceId: d.id, ...dates });
+    await record(ctx, tx, {
+      kind: 'device.warranty_set',
+      organizationId: d.organization_id,
+      subjectType: 'device',
+      subjectId: d.id,
+      deviceId: d.id,
+      data: {
+        purchaseDate: dates.purchaseDate?.toISOString() ?? null,
+        warrantyExpireDate: dates.warrantyExpireDate?.toISOString() ?? null,
+      },
+    });
+  });
+  return true;
+}

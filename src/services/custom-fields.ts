@@ -133,7 +133,9 @@ export async function renameCustomField(ctx: Context, name: string, newName: str
   const f = await fieldToChange(ctx, name);
   const org = f.organization_id === null ? null : Number(f.organization_id);
   const clash = (await fieldsNamed(ctx.store.db, to, org === null ? 'all' : [org])).filter(
-    (x) => Number(x.id) !== Number(f.id) && (x.organization_id === null || org === null || Number(x.organization_id) === org),
+    (x) =>
+      Number(x.id) !== Number(f.id) &&
+      (x.organization_id === null || org === null || Number(x.organization_id) === org),
   );
   if (clash.length) throw conflict(`a custom field named '${to}' exists`);
   await ctx.store.transaction(async (tx) => {
@@ -168,12 +170,15 @@ export async function deleteCustomField(ctx: Context, name: string) {
 
 function checkValue(type: string, value: string) {
   const bad = (why: string) =>
-    invalid(`the value does not fit the field's type (${type}): ${why}`, [{ path: '/FieldValue', message: why }]);
+    invalid(`the value does not fit the field's type (${type}): ${why}`, [
+      { path: '/FieldValue', message: why },
+    ]);
   if (value.length > MAX_VALUE) throw bad(`longer than ${MAX_VALUE} characters`);
   if (/[\u0000]/.test(value)) throw bad('holds a NUL character');
   if (value === '') return;
   if (type === 'number' && !/^-?\d+(\.\d+)?$/.test(value.trim())) throw bad('not a number');
-  if ((type === 'datetime' || type === 'date') && !Number.isFinite(Date.parse(value))) throw bad('not a date');
+  if ((type === 'datetime' || type === 'date') && !Number.isFinite(Date.parse(value)))
+    throw bad('not a date');
   if (type === 'time' && !/^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/.test(value.trim())) throw bad('not a time');
 }
 

@@ -125,7 +125,9 @@ export async function scheduleDeviceScan(
   return createTask(ctx, {
     organizationId: device.organization_id,
     kind: 'scan',
-    name: options.audit ? `scheduled ${options.audit} audit: ${device.name}` : `scheduled scan: ${device.name}`,
+    name: options.audit
+      ? `scheduled ${options.audit} audit: ${device.name}`
+      : `scheduled scan: ${device.name}`,
     parameters: { target: { kind: 'devices', ids: [device.id] }, ...optionParameters(options) },
     schedule: s,
   });

@@ -493,6 +493,12 @@ export interface AssetCustomFieldsTable {
   field_type: Def<string>;
   created_at: Stamp;
 }
+export interface DeviceWarrantiesTable {
+  device_id: number;
+  purchase_date: StampNull;
+  warranty_expire_date: StampNull;
+  updated_at: Stamp;
+}
 export interface AssetCustomValuesTable {
   field_id: number;
   device_id: number;
@@ -538,6 +544,7 @@ export interface Database {
   device_audits: DeviceAuditsTable;
   asset_custom_fields: AssetCustomFieldsTable;
   asset_custom_values: AssetCustomValuesTable;
+  device_warranties: DeviceWarrantiesTable;
   maintenance_windows: MaintenanceWindowsTable;
   window_assignments: WindowAssignmentsTable;
   schedules: SchedulesTable;

@@ -1,5 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { AUDIT_KINDS, AUDIT_LISTS, AUDIT_TEXT_MAX, type AuditReport as CoreAuditReport } from '../core/audit/model.ts';
+import {
+  AUDIT_KINDS,
+  AUDIT_LISTS,
+  AUDIT_TEXT_MAX,
+  type AuditReport as CoreAuditReport,
+} from '../core/audit/model.ts';
 import { DateTime } from './common.ts';
 
 // The audit message of the agent protocol (POST /agent/v1/audit): what an agent's OS tells about the
@@ -10,7 +15,8 @@ const S = (max = 300) => Type.Optional(Type.String({ maxLength: max }));
 const Name = (max = 300) => Type.String({ minLength: 1, maxLength: max });
 const N = Type.Optional(Type.Integer({ minimum: 0, maximum: 1e12 }));
 const B = Type.Optional(Type.Boolean());
-const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) => Type.Object(p, { additionalProperties: false });
+const obj = <T extends Parameters<typeof Type.Object>[0]>(p: T) =>
+  Type.Object(p, { additionalProperties: false });
 const list = <T extends Parameters<typeof Type.Object>[0]>(k: keyof typeof AUDIT_LISTS, p: T) =>
   Type.Array(obj(p), { maxItems: AUDIT_LISTS[k] });
 

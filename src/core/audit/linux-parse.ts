@@ -248,7 +248,13 @@ export function parseSysPci(text: string): AuditDevice[] {
   for (const l of lines(text)) {
     const m = /^(\S+)\s+0x([0-9a-f]{6})\s+0x([0-9a-f]{4})\s+0x([0-9a-f]{4})$/i.exec(l.trim());
     if (!m) continue;
-    const [, slot, cls, vendor, device] = m.map((x) => x.toLowerCase()) as [string, string, string, string, string];
+    const [, slot, cls, vendor, device] = m.map((x) => x.toLowerCase()) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     out.push({
       kind: 'pci',
       typeName: PCI_CLASSES[cls.slice(0, 4)] ?? PCI_CLASSES[cls.slice(0, 2)] ?? `PCI class ${cls}`,
@@ -281,10 +287,7 @@ export function parsePasswd(text: string, shadowLocked: ReadonlySet<string> = ne
 }
 
 /** /etc/group: the groups, and their listed members (a user's primary group comes from /etc/passwd) */
-export function parseGroups(
-  text: string,
-  passwd = '',
-): { groups: AuditGroup[]; members: AuditMember[] } {
+export function parseGroups(text: string, passwd = ''): { groups: AuditGroup[]; members: AuditMember[] } {
   const groups: AuditGroup[] = [];
   const members: AuditMember[] = [];
   const byGid = new Map<string, string>();

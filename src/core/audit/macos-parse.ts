@@ -21,7 +21,8 @@ export const MACOS_AUDIT_ARGS = [
 ] as const;
 
 type Obj = Record<string, unknown>;
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter((x): x is Obj => !!x && typeof x === 'object') : []);
+const list = (v: unknown): Obj[] =>
+  Array.isArray(v) ? v.filter((x): x is Obj => !!x && typeof x === 'object') : [];
 const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 const opt = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -76,12 +77,16 @@ export function parseMacosAudit(json: string, kind: AuditKind, collectedAt: stri
   });
   r.volumes = list(d.SPStorageDataType).flatMap((v) => {
     const drive = str(v.mount_point);
-    const bytes = (k: string) => (typeof v[k] === 'number' ? Math.round((v[k] as number) / 1048576) : undefined);
+    const bytes = (k: string) =>
+      typeof v[k] === 'number' ? Math.round((v[k] as number) / 1048576) : undefined;
     return drive
       ? [
           opt({
             drive,
-            type: str(v.physical_drive && (v.physical_drive as Obj).is_internal_disk) === 'no' ? 'Removable' : 'Fixed',
+            type:
+              str(v.physical_drive && (v.physical_drive as Obj).is_internal_disk) === 'no'
+                ? 'Removable'
+                : 'Fixed',
             format: str(v.file_system),
             label: str(v._name),
             totalMBytes: bytes('size_in_bytes'),

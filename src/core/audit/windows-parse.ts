@@ -44,7 +44,8 @@ const many = (v: unknown): Obj[] =>
     (x): x is Obj => !!x && typeof x === 'object',
   );
 const one = (v: unknown): Obj => many(v)[0] ?? {};
-const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined);
+const str = (v: unknown) =>
+  typeof v === 'string' && v.trim() ? v.trim() : typeof v === 'number' ? String(v) : undefined;
 const num = (v: unknown) => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
   return Number.isFinite(n) ? n : undefined;
@@ -198,7 +199,10 @@ export function parseWindowsAudit(json: string, kind: AuditKind, collectedAt: st
     const name = str(p.Name);
     return name ? [opt({ name, port: str(p.PortName), model: str(p.DriverName) })] : [];
   });
-  r.securityProducts = [...security(d.AntiVirusProduct, 'AntiVirus'), ...security(d.FirewallProduct, 'Firewall')];
+  r.securityProducts = [
+    ...security(d.AntiVirusProduct, 'AntiVirus'),
+    ...security(d.FirewallProduct, 'Firewall'),
+  ];
   r.startupApps = many(d.StartupCommand).flatMap((s) => {
     const name = str(s.Name);
     return name ? [opt({ name, command: str(s.Command), user: str(s.User) })] : [];
@@ -239,10 +243,16 @@ export function parseWindowsAudit(json: string, kind: AuditKind, collectedAt: st
           opt({
             product,
             publisher: 'Microsoft Corporation',
-            productKey: str(l.PartialProductKey) ? `*****-*****-*****-*****-${str(l.PartialProductKey)}` : undefined,
-            licenseCode: [str(l.ProductKeyChannel), status === 1 ? 'Licensed' : status === undefined ? undefined : `status ${status}`]
-              .filter(Boolean)
-              .join(', ') || undefined,
+            productKey: str(l.PartialProductKey)
+              ? `*****-*****-*****-*****-${str(l.PartialProductKey)}`
+              : undefined,
+            licenseCode:
+              [
+                str(l.ProductKeyChannel),
+                status === 1 ? 'Licensed' : status === undefined ? undefined : `status ${status}`,
+              ]
+                .filter(Boolean)
+                .join(', ') || undefined,
             version: str(l.Description),
           }),
         ]

@@ -23,9 +23,19 @@ export const WINDOWS_AUDIT_SAMPLE = JSON.stringify({
     Version: '10.0.22631',
     LastBootUpTime: '2026-12-01T07:12:44.0000000Z',
   },
-  BIOS: { Manufacturer: 'Dell Inc.', SMBIOSBIOSVersion: '1.21.0', SerialNumber: '7XK2QH3', ReleaseDate: '2024-03-12' },
+  BIOS: {
+    Manufacturer: 'Dell Inc.',
+    SMBIOSBIOSVersion: '1.21.0',
+    SerialNumber: '7XK2QH3',
+    ReleaseDate: '2024-03-12',
+  },
   Enclosure: { Manufacturer: 'Dell Inc.', SerialNumber: '7XK2QH3', SMBIOSAssetTag: '', ChassisTypes: [3] },
-  BaseBoard: { Manufacturer: 'Dell Inc.', Product: '0NFKRN', Version: 'A00', SerialNumber: '/7XK2QH3/CNCMK0013B00C3/' },
+  BaseBoard: {
+    Manufacturer: 'Dell Inc.',
+    Product: '0NFKRN',
+    Version: 'A00',
+    SerialNumber: '/7XK2QH3/CNCMK0013B00C3/',
+  },
   Processor: {
     Manufacturer: 'GenuineIntel',
     Name: '11th Gen Intel(R) Core(TM) i7-11700 @ 2.50GHz',
@@ -40,7 +50,8 @@ export const WINDOWS_AUDIT_SAMPLE = JSON.stringify({
       InstallLocation: 'C:\\Program Files\\Google\\Chrome\\Application',
       InstallDate: '20241118',
       EstimatedSize: 565432,
-      UninstallString: '"C:\\Program Files\\Google\\Chrome\\Application\\131.0.6778.86\\Installer\\setup.exe" --uninstall --channel=stable --system-level --verbose-logging',
+      UninstallString:
+        '"C:\\Program Files\\Google\\Chrome\\Application\\131.0.6778.86\\Installer\\setup.exe" --uninstall --channel=stable --system-level --verbose-logging',
     },
     {
       DisplayName: '7-Zip 24.08 (x64)',
@@ -68,7 +79,14 @@ export const WINDOWS_AUDIT_SAMPLE = JSON.stringify({
     },
   ],
   LogicalDisk: [
-    { DeviceID: 'C:', DriveType: 3, FileSystem: 'NTFS', VolumeName: 'Windows', Size: 510770802688, FreeSpace: 318460588032 },
+    {
+      DeviceID: 'C:',
+      DriveType: 3,
+      FileSystem: 'NTFS',
+      VolumeName: 'Windows',
+      Size: 510770802688,
+      FreeSpace: 318460588032,
+    },
     { DeviceID: 'D:', DriveType: 5, FileSystem: null, VolumeName: null, Size: null, FreeSpace: null },
   ],
   DiskDrive: {
@@ -79,9 +97,24 @@ export const WINDOWS_AUDIT_SAMPLE = JSON.stringify({
     SerialNumber: '0025_3881_1B42_0F11.',
   },
   PnPEntity: [
-    { Name: 'Intel(R) Ethernet Connection (14) I219-LM', Manufacturer: 'Intel', PNPClass: 'Net', DeviceID: 'PCI\\VEN_8086&DEV_15F9&SUBSYS_0A6B1028&REV_11\\3&11583659&0&FE' },
-    { Name: 'Intel(R) UHD Graphics 750', Manufacturer: 'Intel Corporation', PNPClass: 'Display', DeviceID: 'PCI\\VEN_8086&DEV_4C8A&SUBSYS_0A6B1028&REV_04\\3&11583659&0&10' },
-    { Name: 'Standard NVM Express Controller', Manufacturer: 'Standard NVM Express Controller', PNPClass: 'SCSIAdapter', DeviceID: 'PCI\\VEN_144D&DEV_A80A&SUBSYS_A801144D&REV_00\\4&2C1D4D8A&0&0008' },
+    {
+      Name: 'Intel(R) Ethernet Connection (14) I219-LM',
+      Manufacturer: 'Intel',
+      PNPClass: 'Net',
+      DeviceID: 'PCI\\VEN_8086&DEV_15F9&SUBSYS_0A6B1028&REV_11\\3&11583659&0&FE',
+    },
+    {
+      Name: 'Intel(R) UHD Graphics 750',
+      Manufacturer: 'Intel Corporation',
+      PNPClass: 'Display',
+      DeviceID: 'PCI\\VEN_8086&DEV_4C8A&SUBSYS_0A6B1028&REV_04\\3&11583659&0&10',
+    },
+    {
+      Name: 'Standard NVM Express Controller',
+      Manufacturer: 'Standard NVM Express Controller',
+      PNPClass: 'SCSIAdapter',
+      DeviceID: 'PCI\\VEN_144D&DEV_A80A&SUBSYS_A801144D&REV_00\\4&2C1D4D8A&0&0008',
+    },
   ],
   Printer: [
     { Name: 'Microsoft Print to PDF', PortName: 'PORTPROMPT:', DriverName: 'Microsoft Print To PDF' },
@@ -91,17 +124,58 @@ export const WINDOWS_AUDIT_SAMPLE = JSON.stringify({
   FirewallProduct: [],
   StartupCommand: [
     { Name: 'SecurityHealth', Command: '%windir%\\system32\\SecurityHealthSystray.exe', User: 'Public' },
-    { Name: 'OneDrive', Command: '"C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe" /background', User: 'WIN-SIM\\alice' },
+    {
+      Name: 'OneDrive',
+      Command: '"C:\\Program Files\\Microsoft OneDrive\\OneDrive.exe" /background',
+      User: 'WIN-SIM\\alice',
+    },
   ],
   UserAccount: [
-    { Name: 'Administrator', FullName: '', Description: 'Built-in account for administering the computer/domain', Disabled: true, Lockout: false, PasswordRequired: true, PasswordExpires: false, PasswordChangeable: true },
-    { Name: 'alice', FullName: 'Alice Example', Description: '', Disabled: false, Lockout: false, PasswordRequired: true, PasswordExpires: false, PasswordChangeable: true },
-    { Name: 'Guest', FullName: '', Description: 'Built-in account for guest access to the computer/domain', Disabled: true, Lockout: false, PasswordRequired: false, PasswordExpires: false, PasswordChangeable: false },
+    {
+      Name: 'Administrator',
+      FullName: '',
+      Description: 'Built-in account for administering the computer/domain',
+      Disabled: true,
+      Lockout: false,
+      PasswordRequired: true,
+      PasswordExpires: false,
+      PasswordChangeable: true,
+    },
+    {
+      Name: 'alice',
+      FullName: 'Alice Example',
+      Description: '',
+      Disabled: false,
+      Lockout: false,
+      PasswordRequired: true,
+      PasswordExpires: false,
+      PasswordChangeable: true,
+    },
+    {
+      Name: 'Guest',
+      FullName: '',
+      Description: 'Built-in account for guest access to the computer/domain',
+      Disabled: true,
+      Lockout: false,
+      PasswordRequired: false,
+      PasswordExpires: false,
+      PasswordChangeable: false,
+    },
   ],
   Group: [
-    { Name: 'Administrators', Description: 'Administrators have complete and unrestricted access to the computer/domain' },
-    { Name: 'Users', Description: 'Users are prevented from making accidental or intentional system-wide changes and can run most applications' },
-    { Name: 'Remote Desktop Users', Description: 'Members in this group are granted the right to logon remotely' },
+    {
+      Name: 'Administrators',
+      Description: 'Administrators have complete and unrestricted access to the computer/domain',
+    },
+    {
+      Name: 'Users',
+      Description:
+        'Users are prevented from making accidental or intentional system-wide changes and can run most applications',
+    },
+    {
+      Name: 'Remote Desktop Users',
+      Description: 'Members in this group are granted the right to logon remotely',
+    },
   ],
   GroupUser: [
     { Group: 'Administrators', Member: 'Administrator' },
@@ -140,9 +214,28 @@ export const MACOS_AUDIT_SAMPLE = JSON.stringify({
     },
   ],
   SPApplicationsDataType: [
-    { _name: 'Safari', lastModified: '2024-04-02T08:11:09Z', obtained_from: 'apple', path: '/Applications/Safari.app', version: '17.4.1' },
-    { _name: 'Google Chrome', info: 'Google Chrome 131.0.6778.86, Copyright 2024 Google LLC.', lastModified: '2024-11-19T10:02:51Z', obtained_from: 'identified_developer', path: '/Applications/Google Chrome.app', version: '131.0.6778.86' },
-    { _name: 'Microsoft Word', lastModified: '2024-11-12T16:40:03Z', obtained_from: 'identified_developer', path: '/Applications/Microsoft Word.app', version: '16.91' },
+    {
+      _name: 'Safari',
+      lastModified: '2024-04-02T08:11:09Z',
+      obtained_from: 'apple',
+      path: '/Applications/Safari.app',
+      version: '17.4.1',
+    },
+    {
+      _name: 'Google Chrome',
+      info: 'Google Chrome 131.0.6778.86, Copyright 2024 Google LLC.',
+      lastModified: '2024-11-19T10:02:51Z',
+      obtained_from: 'identified_developer',
+      path: '/Applications/Google Chrome.app',
+      version: '131.0.6778.86',
+    },
+    {
+      _name: 'Microsoft Word',
+      lastModified: '2024-11-12T16:40:03Z',
+      obtained_from: 'identified_developer',
+      path: '/Applications/Microsoft Word.app',
+      version: '16.91',
+    },
   ],
   SPStorageDataType: [
     {
@@ -150,21 +243,40 @@ export const MACOS_AUDIT_SAMPLE = JSON.stringify({
       file_system: 'APFS',
       free_space_in_bytes: 311240765440,
       mount_point: '/System/Volumes/Data',
-      physical_drive: { device_name: 'APPLE SSD AP0512Q', is_internal_disk: 'yes', media_name: 'AppleAPFSMedia' },
+      physical_drive: {
+        device_name: 'APPLE SSD AP0512Q',
+        is_internal_disk: 'yes',
+        media_name: 'AppleAPFSMedia',
+      },
       size_in_bytes: 494384795648,
     },
   ],
-  SPPrintersDataType: [{ _name: 'HP_LaserJet_M507', ppd: 'HP LaserJet M507', uri: 'ipp://192.0.2.40/ipp/print' }],
-  SPFirewallDataType: [{ _name: 'firewall_settings_level', spfirewall_globalstate: 'spfirewall_globalstate_limit_connections' }],
+  SPPrintersDataType: [
+    { _name: 'HP_LaserJet_M507', ppd: 'HP LaserJet M507', uri: 'ipp://192.0.2.40/ipp/print' },
+  ],
+  SPFirewallDataType: [
+    { _name: 'firewall_settings_level', spfirewall_globalstate: 'spfirewall_globalstate_limit_connections' },
+  ],
   SPNVMeDataType: [
-    { _name: 'Apple SSD Controller', _items: [{ _name: 'APPLE SSD AP0512Q', device_model: 'APPLE SSD AP0512Q', device_serial: '0ba0146ac1a2b413', size: '500,28 GB' }] },
+    {
+      _name: 'Apple SSD Controller',
+      _items: [
+        {
+          _name: 'APPLE SSD AP0512Q',
+          device_model: 'APPLE SSD AP0512Q',
+          device_serial: '0ba0146ac1a2b413',
+          size: '500,28 GB',
+        },
+      ],
+    },
   ],
   SPPCIDataType: [],
 });
 
 /** /etc/os-release of each simulated Linux family (the real files' keys) */
 export const LINUX_OS_RELEASE: Record<string, string> = {
-  debian: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
+  debian:
+    'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nNAME="Debian GNU/Linux"\nVERSION_ID="12"\nID=debian\n',
   ubuntu: 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\n',
   rhel: 'NAME="Red Hat Enterprise Linux"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\nID="rhel"\n',
   suse: 'NAME="SLES"\nVERSION_ID="15.6"\nPRETTY_NAME="SUSE Linux Enterprise Server 15 SP6"\nID="sles"\n',

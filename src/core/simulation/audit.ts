@@ -6,7 +6,13 @@ import {
   parsePasswd,
 } from '../audit/linux-parse.ts';
 import { parseMacosAudit } from '../audit/macos-parse.ts';
-import { boundReport, emptyLists, linuxSecurityProducts, type AuditKind, type AuditReport } from '../audit/model.ts';
+import {
+  boundReport,
+  emptyLists,
+  linuxSecurityProducts,
+  type AuditKind,
+  type AuditReport,
+} from '../audit/model.ts';
 import { parseWindowsAudit } from '../audit/windows-parse.ts';
 import {
   LINUX_DF,

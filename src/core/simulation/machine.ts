@@ -349,7 +349,14 @@ export class SimulatedMachine {
       inventory.push({ name, version: this.version(c, this.installedRev[s]!), arch });
     }
     const name = `sim-${this.os.family}-${this.seed.toString(36)}`;
-    return simulatedAudit({ family: this.os.family, name, seed: this.seed, inventory, kind, now: this.clock() });
+    return simulatedAudit({
+      family: this.os.family,
+      name,
+      seed: this.seed,
+      inventory,
+      kind,
+      now: this.clock(),
+    });
   }
 
   async scan(_options: ScanOptions = {}): Promise<ScanResult> {

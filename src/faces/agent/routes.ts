@@ -127,7 +127,8 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
       config: { scope: 'device' },
       schema: {
         tags,
-        summary: "An audit of the agent's machine (hardware, software, accounts), sent when a scan job asks for one",
+        summary:
+          "An audit of the agent's machine (hardware, software, accounts), sent when a scan job asks for one",
         description:
           'Kept as the latest audit; also as the baseline when it is a baseline audit or the first one, as the system-info audit when it is one.',
         body: AuditReport,

@@ -9,6 +9,7 @@ import { sql, type Kysely } from 'kysely';
 //   covers every organization, as the seed's) or one organization's; a name is unique, ignoring case,
 //   among the global ones and within an organization.
 // - asset_custom_values: a device's value of a field.
+// - device_warranties: a device's purchase and warranty expiration dates (seed 004, set by people).
 const statements = [
   `create table device_audits (
     device_id bigint not null references devices(id) on delete cascade,
@@ -39,6 +40,12 @@ const statements = [
     primary key (field_id, device_id)
   )`,
   `create index asset_custom_values_device on asset_custom_values (device_id)`,
+  `create table device_warranties (
+    device_id bigint primary key references devices(id) on delete cascade,
+    purchase_date timestamptz,
+    warranty_expire_date timestamptz,
+    updated_at timestamptz not null default now()
+  )`,
 ];
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -74,7 +74,14 @@ const LIST_COLUMNS: Record<AuditList, Record<string, ColType>> = {
     installedAt: 'timestamptz',
   },
   programs: { name: 'text', uninstallString: 'text' },
-  volumes: { drive: 'text', type: 'text', format: 'text', label: 'text', totalMBytes: 'float8', freeMBytes: 'float8' },
+  volumes: {
+    drive: 'text',
+    type: 'text',
+    format: 'text',
+    label: 'text',
+    totalMBytes: 'float8',
+    freeMBytes: 'float8',
+  },
   devices: { kind: 'text', typeName: 'text', vendor: 'text', product: 'text', note: 'text' },
   printers: { name: 'text', port: 'text', model: 'text' },
   securityProducts: {
@@ -108,10 +115,19 @@ const LIST_COLUMNS: Record<AuditList, Record<string, ColType>> = {
   },
 };
 
+/** fields computed from a list's own (volumes: the used space) */
+const DERIVED: Partial<Record<AuditList, Record<string, string>>> = {
+  volumes: { usedMBytes: 'r."totalMBytes" - r."freeMBytes"' },
+};
+
 const ident = (name: string) => sql.id(name);
 
 /** one list of a device's report as rows (`x.<field>`), with its position in the report as `x.position` */
-function listRows(deviceId: number, snapshot: AuditKind, list: AuditList): RawBuilder<Record<string, unknown>> {
+function listRows(
+  deviceId: number,
+  snapshot: AuditKind,
+  list: AuditList,
+): RawBuilder<Record<string, unknown>> {
   const cols = Object.entries(LIST_COLUMNS[list]);
   // timestamps are read as text and cast, since jsonb_to_recordset reads them by the input function
   const defs = sql.join(cols.map(([k, t]) => sql`${ident(k)} ${sql.raw(t === 'timestamptz' ? 'text' : t)}`));
@@ -120,8 +136,9 @@ function listRows(deviceId: number, snapshot: AuditKind, list: AuditList): RawBu
       t === 'timestamptz' ? sql`r.${ident(k)}::timestamptz as ${ident(k)}` : sql`r.${ident(k)}`,
     ),
   );
+  const derived = Object.entries(DERIVED[list] ?? {}).map(([k, e]) => sql`, ${sql.raw(e)} as ${ident(k)}`);
   return sql<Record<string, unknown>>`(
-    select ${outs}, r.position
+    select ${outs}${derived.length ? sql.join(derived, sql``) : sql``}, r.position
     from device_audits a
     cross join lateral jsonb_to_recordset(a.report -> ${list}) with ordinality as r(${defs}, position)
     where a.device_id = ${deviceId} and a.snapshot = ${snapshot}
@@ -130,7 +147,7 @@ function listRows(deviceId: number, snapshot: AuditKind, list: AuditList): RawBu
 
 /** one list of a device's audit snapshot, filtered, sorted and paged; fields are the report's keys */
 export function queryAuditList(db: Db, deviceId: number, snapshot: AuditKind, list: AuditList, q: ListQuery) {
-  const names = Object.keys(LIST_COLUMNS[list]);
+  const names = [...Object.keys(LIST_COLUMNS[list]), ...Object.keys(DERIVED[list] ?? {})];
   const columns: Columns = Object.fromEntries(names.map((k) => [k, `x.${k}`]));
   return pageThrough(
     db.selectFrom(listRows(deviceId, snapshot, list).as('x')).selectAll(),
@@ -189,14 +206,25 @@ export const queryAuditSummaries = (db: Db, access: Access, q: ListQuery) =>
       .leftJoin('device_audits as la', (j) =>
         j.onRef('la.device_id', '=', 'd.id').on('la.snapshot', '=', 'latest'),
       )
-      .select(['d.id', 'd.name', 'd.hostname', 'd.os_family as osFamily', 'd.organization_id as organizationId'])
+      .select([
+        'd.id',
+        'd.name',
+        'd.hostname',
+        'd.os_family as osFamily',
+        'd.organization_id as organizationId',
+      ])
       .select(['g.name as groupName', 'd.time_zone as timeZone', 'd.agent_version as agentVersion'])
-      .select(['d.last_seen_at as lastSeenAt', 'd.enrolled_at as enrolledAt', 'd.ip_addresses as ipAddresses'])
+      .select([
+        'd.last_seen_at as lastSeenAt',
+        'd.enrolled_at as enrolledAt',
+        'd.ip_addresses as ipAddresses',
+      ])
       .select(['la.collected_at as lastAuditAt'])
       .select(sql<Record<string, unknown> | null>`la.report -> 'summary'`.as('summary'))
       .select([
         volumeTotal('totalMBytes').as('totalMBytes'),
         volumeTotal('freeMBytes').as('freeMBytes'),
+        sql<number>`(${volumeTotal('totalMBytes')} - ${volumeTotal('freeMBytes')})`.as('usedMBytes'),
         sql<number>`jsonb_array_length(coalesce(la.report -> 'volumes', '[]'))`.as('volumeCount'),
       ])
       .where(groupVisible(access, 'd.organization_id', 'd.group_id')),
@@ -206,3 +234,33 @@ export const queryAuditSummaries = (db: Db, access: Access, q: ListQuery) =>
   );
 
 export type AuditSummaryEntry = Awaited<ReturnType<typeof queryAuditSummaries>>['records'][number];
+
+// ---- purchase and warranty dates (kept by people, not reported by agents) -----------------------------
+
+export const getWarranty = (db: Db, deviceId: number) =>
+  db
+    .selectFrom('device_warranties')
+    .select(['purchase_date', 'warranty_expire_date'])
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+
+export const setWarranty = (
+  db: Db,
+  row: { deviceId: number; purchaseDate: Date | null; warrantyExpireDate: Date | null },
+) =>
+  db
+    .insertInto('device_warranties')
+    .values({
+      device_id: row.deviceId,
+      purchase_date: row.purchaseDate,
+      warranty_expire_date: row.warrantyExpireDate,
+      updated_at: sql<Date>`now()`,
+    })
+    .onConflict((oc) =>
+      oc.column('device_id').doUpdateSet({
+        purchase_date: (eb) => eb.ref('excluded.purchase_date'),
+        warranty_expire_date: (eb) => eb.ref('excluded.warranty_expire_date'),
+        updated_at: (eb) => eb.ref('excluded.updated_at'),
+      }),
+    )
+    .execute();

@@ -40,7 +40,10 @@ export const fieldsNamed = (db: Db, name: string, organizationIds: readonly numb
     .orderBy('id')
     .execute() as Promise<CustomFieldRow[]>;
 
-export const insertField = (db: Db, row: { organization_id: number | null; name: string; field_type: string }) =>
+export const insertField = (
+  db: Db,
+  row: { organization_id: number | null; name: string; field_type: string },
+) =>
   db
     .insertInto('asset_custom_fields')
     .values(row)
