@@ -58,8 +58,8 @@ export function parseMemInfo(text: string): Pick<AuditSummary, 'ramMBytes'> {
 
 /** /proc/uptime ("seconds idle"), read at `now` (epoch ms): the last boot */
 export function parseUptime(text: string, now: number): Pick<AuditSummary, 'lastBootAt'> {
-  const s = Number(text.trim().split(/\s+/)[0]);
-  return Number.isFinite(s) && s >= 0 ? { lastBootAt: new Date(now - s * 1000).toISOString() } : {};
+  const m = /^(\d+(?:\.\d+)?)\s/.exec(text.trim() + ' ');
+  return m ? { lastBootAt: new Date(now - Number(m[1]) * 1000).toISOString() } : {};
 }
 
 /** /sys/class/dmi/id files by name (sys_vendor, product_name, …), those the kernel let us read */

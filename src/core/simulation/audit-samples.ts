@@ -1,5 +1,5 @@
 // Audit outputs the simulated machines answer with, in the formats the real tools print
-// (core/audit/*-parse.ts read them; test/core/audit/ holds the same texts as fixtures):
+// (core/audit/*-parse.ts read them; test/core/audit/windows-macos-parse.test.ts checks what they give):
 // - WINDOWS: the JSON of core/audit/windows-parse.ts WINDOWS_AUDIT_SCRIPT (ConvertTo-Json of the CIM
 //   classes, property names and value encodings as Windows documents them: DriveType 3, ChassisTypes
 //   [3], productState 397568 = enabled and up to date, InstallDate yyyymmdd). Composed for Patchline
