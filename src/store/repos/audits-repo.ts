@@ -123,25 +123,19 @@ const DERIVED: Partial<Record<AuditList, Record<string, string>>> = {
 const ident = (name: string) => sql.id(name);
 
 /** one list of a device's report as rows (`x.<field>`), with its position in the report as `x.position` */
-function listRows(
-  deviceId: number,
-  snapshot: AuditKind,
-  list: AuditList,
-): RawBuilder<Record<string, unknown>> {
-  const cols = Object.entries(LIST_COLUMNS[list]);
-  // timestamps are read as text and cast, since jsonb_to_recordset reads them by the input function
-  const defs = sql.join(cols.map(([k, t]) => sql`${ident(k)} ${sql.raw(t === 'timestamptz' ? 'text' : t)}`));
-  const outs = sql.join(
-    cols.map(([k, t]) =>
-      t === 'timestamptz' ? sql`r.${ident(k)}::timestamptz as ${ident(k)}` : sql`r.${ident(k)}`,
-    ),
+function listRows(deviceId: number, snapshot: AuditKind, list: AuditList): RawBuilder<Record<string, unknown>> {
+  const outs = Object.entries(LIST_COLUMNS[list]).map(([k, t]) =>
+    t === 'text' ? sql`e.v ->> ${k} as ${ident(k)}` : sql`(e.v ->> ${k})::${sql.raw(t)} as ${ident(k)}`,
   );
-  const derived = Object.entries(DERIVED[list] ?? {}).map(([k, e]) => sql`, ${sql.raw(e)} as ${ident(k)}`);
+  const derived = Object.entries(DERIVED[list] ?? {}).map(([k, e]) => sql`${sql.raw(e)} as ${ident(k)}`);
   return sql<Record<string, unknown>>`(
-    select ${outs}${derived.length ? sql.join(derived, sql``) : sql``}, r.position
-    from device_audits a
-    cross join lateral jsonb_to_recordset(a.report -> ${list}) with ordinality as r(${defs}, position)
-    where a.device_id = ${deviceId} and a.snapshot = ${snapshot}
+    select r.*${derived.length ? sql`, ${sql.join(derived)}` : sql``}
+    from (
+      select ${sql.join(outs)}, e.position
+      from device_audits a
+      cross join lateral jsonb_array_elements(a.report -> ${list}) with ordinality as e(v, position)
+      where a.device_id = ${deviceId} and a.snapshot = ${snapshot}
+    ) r
   )`;
 }
 
