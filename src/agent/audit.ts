@@ -137,11 +137,11 @@ export async function collectLinuxAudit(
     '-o',
     'NAME,TYPE,SIZE,MODEL,VENDOR,SERIAL,FSTYPE,MOUNTPOINT,LABEL,RM,ROTA',
   ]);
-  let disks: AuditReport['devices'] = [];
+  let disks: AuditReport['devices'];
   try {
     disks = lsblk ? parseLsblkDisks(lsblk) : [];
   } catch {
-    disks = [];
+    disks = []; // lsblk too old for -J: no disks rather than no audit
   }
   const { groups, members } = parseGroups(group, passwd);
   return boundReport({

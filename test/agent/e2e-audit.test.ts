@@ -109,7 +109,7 @@ test(
     assert.equal(r.statusCode, 200, r.body);
     // the engine turns the run-now instance into the agent's scan job
     const deadline = Date.now() + 60_000;
-    let summary: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+    let summary: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     for (;;) {
       const run = await agentRun(['run', '--once', '--config', config]);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
