@@ -3,7 +3,7 @@ import { notFound } from '../core/errors.ts';
 import type { ListQuery } from '../core/query.ts';
 import {
   auditSnapshots,
-  getAudit,
+  getAuditSummary,
   getWarranty,
   setWarranty,
   queryAuditList as auditListRows,
@@ -96,12 +96,12 @@ export async function queryAuditSummaries(ctx: Context, q: ListQuery) {
   return summaryRows(ctx.store.db, ctx.access, q);
 }
 
-/** a device and its audit snapshots (the summary route) */
+/** a device and its audit snapshots: when each was collected, and its summary */
 export async function deviceAudit(ctx: Context, deviceId: number) {
   ctx.authorize('read');
   const device = await visibleDevice(ctx, deviceId);
   const [latest, baseline, sysinfo] = await Promise.all(
-    (['latest', 'baseline', 'sysinfo'] as const).map((s) => getAudit(ctx.store.db, deviceId, s)),
+    (['latest', 'baseline', 'sysinfo'] as const).map((s) => getAuditSummary(ctx.store.db, deviceId, s)),
   );
   return { device, latest, baseline, sysinfo };
 }

@@ -196,8 +196,8 @@ type Summary = Record<string, string | number | undefined>;
 async function auditSummary(ctx: Context, id: number) {
   const { device, latest, baseline, sysinfo } = await asAgent(id, () => deviceAudit(ctx, id));
   const fields = await deviceCustomFields(ctx, id);
-  const sum = (latest?.report.summary ?? {}) as Summary;
-  const hw = ((sysinfo ?? latest)?.report.summary ?? {}) as Summary;
+  const sum = (latest?.summary ?? {}) as Summary;
+  const hw = ((sysinfo ?? latest)?.summary ?? {}) as Summary;
   const t = (v: unknown) => (v === undefined || v === null ? null : v);
   return {
     LastAudit: iso(latest?.collected_at),

@@ -51,13 +51,15 @@ export const auditSnapshots = (db: Db, deviceId: number) =>
     .where('device_id', '=', deviceId)
     .execute() as Promise<Pick<AuditRow, 'snapshot' | 'collected_at' | 'received_at'>[]>;
 
-export const getAudit = (db: Db, deviceId: number, snapshot: AuditKind) =>
+/** a snapshot's time and summary (not its lists, which can be long) */
+export const getAuditSummary = (db: Db, deviceId: number, snapshot: AuditKind) =>
   db
     .selectFrom('device_audits')
-    .selectAll()
+    .select(['snapshot', 'collected_at', 'received_at'])
+    .select(sql<Record<string, unknown>>`report -> 'summary'`.as('summary'))
     .where('device_id', '=', deviceId)
     .where('snapshot', '=', snapshot)
-    .executeTakeFirst() as Promise<AuditRow | undefined>;
+    .executeTakeFirst();
 
 // ---- the lists of one report ---------------------------------------------------------------------------
 
@@ -123,7 +125,11 @@ const DERIVED: Partial<Record<AuditList, Record<string, string>>> = {
 const ident = (name: string) => sql.id(name);
 
 /** one list of a device's report as rows (`x.<field>`), with its position in the report as `x.position` */
-function listRows(deviceId: number, snapshot: AuditKind, list: AuditList): RawBuilder<Record<string, unknown>> {
+function listRows(
+  deviceId: number,
+  snapshot: AuditKind,
+  list: AuditList,
+): RawBuilder<Record<string, unknown>> {
   const outs = Object.entries(LIST_COLUMNS[list]).map(([k, t]) =>
     t === 'text' ? sql`e.v ->> ${k} as ${ident(k)}` : sql`(e.v ->> ${k})::${sql.raw(t)} as ${ident(k)}`,
   );
