@@ -20,6 +20,7 @@ import {
 import { accept, checkIn } from './checkin.ts';
 import { installJob } from './installs.ts';
 import { flush, queueResult, queueScan, scanAndQueue } from './outbox.ts';
+import { auditAndQueue, auditOf } from './audit.ts';
 import { rebootIfDue, rebootJob } from './reboots.ts';
 import { scriptJob } from './scripts.ts';
 import { AgentRuntime, DEFAULT_RELAY_PORT, policyOf, type AgentOptions } from './runtime.ts';
@@ -141,13 +142,17 @@ export class Agent {
       await this.rt.save();
       try {
         switch (job.kind) {
-          case 'scan':
+          case 'scan': {
             await scanAndQueue(this.rt, this.rt.o.refreshOnScan ?? true);
+            // a scan job may also ask for an audit of the machine (agent/audit.ts)
+            const audit = auditOf(job);
+            const audited = audit ? await auditAndQueue(this.rt, job, audit) : {};
             await queueResult(this.rt, job.id, {
               status: 'succeeded',
-              result: { updates: this.rt.lastScan?.updates.length ?? 0 },
+              result: { updates: this.rt.lastScan?.updates.length ?? 0, ...audited },
             });
             break;
+          }
           case 'reboot':
             await rebootJob(this.rt, job);
             break;

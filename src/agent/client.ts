@@ -15,6 +15,7 @@ import type {
   ScanRequest,
   ScanResponse,
 } from '../wire/agent.ts';
+import type { AuditReport, AuditResponse } from '../wire/audit.ts';
 import { httpFetch } from './http.ts';
 
 // the messages' types are the server's route schemas (wire/agent.ts): one definition for both ends
@@ -145,6 +146,10 @@ export class ProtocolClient {
   /** where the server serves a staged package (GET, the device credential) */
   packageUrl(sha256: string) {
     return `${this.base}/packages/${sha256}`;
+  }
+  /** an audit of the machine (wire/audit.ts), sent when a scan job asks for one */
+  audit(r: AuditReport) {
+    return this.post<AuditResponse>('/audit', r);
   }
   rotateCredential() {
     return this.post<CredentialResponse>('/credential/rotate', {});

@@ -56,6 +56,7 @@ export async function queueScan(rt: AgentRuntime, scan: ScanResult, forceFull: b
 export async function send(rt: AgentRuntime, m: OutboxMessage): Promise<'sent' | 'needFull'> {
   if (m.type === 'progress') await rt.o.client.jobProgress(m.jobId, m.body);
   else if (m.type === 'result') await rt.o.client.jobResult(m.jobId, m.body);
+  else if (m.type === 'audit') await rt.o.client.audit(m.body);
   else if ((await rt.o.client.scan(m.body)).needFull) return 'needFull';
   return 'sent';
 }

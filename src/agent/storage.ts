@@ -2,6 +2,7 @@
 // settings it obeys offline, jobs waiting for a window, a planned reboot) and an outbox of messages the
 // server has not acknowledged yet. On disk for the real agent (each write is atomic: a temporary file
 // renamed over the old one), in memory for the thousands of simulated agents.
+import type { AuditReport } from '../wire/audit.ts';
 import { open, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentSettings } from '../core/agent-settings/model.ts';
@@ -46,14 +47,15 @@ export const emptyState = (): AgentState => ({
 export type OutboxMessage =
   | { key: string; type: 'progress'; jobId: number; body: JobProgressRequest }
   | { key: string; type: 'result'; jobId: number; body: JobResultRequest }
-  | { key: string; type: 'scan'; body: ScanRequest };
+  | { key: string; type: 'scan'; body: ScanRequest }
+  | { key: string; type: 'audit'; body: AuditReport };
 
 export interface AgentStorage {
   loadState(): Promise<AgentState>;
   saveState(s: AgentState): Promise<void>;
   /** adds or replaces a message (by key) */
   put(m: OutboxMessage): Promise<void>;
-  /** unsent messages: progress reports first, then results (by job id), then scans by sequence */
+  /** unsent messages: progress reports first, then audits, results (by job id), then scans by sequence */
   list(): Promise<OutboxMessage[]>;
   remove(key: string): Promise<void>;
   /**
@@ -75,7 +77,10 @@ export const progressKey = (jobId: number) => `progress-${String(jobId).padStart
 export const resultKey = (jobId: number) => `result-${String(jobId).padStart(12, '0')}`;
 export const scanKey = (sequence: number) => `scan-${String(sequence).padStart(12, '0')}`;
 
-const RANK = { progress: 0, result: 1, scan: 2 } as const;
+/** an audit goes before the result of the scan job that asked for it (the result says the audit is in) */
+export const auditKey = (jobId: number) => `audit-${String(jobId).padStart(12, '0')}`;
+
+const RANK = { progress: 0, audit: 1, result: 2, scan: 3 } as const;
 const order = (a: OutboxMessage, b: OutboxMessage) =>
   RANK[a.type] - RANK[b.type] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 

@@ -1,3 +1,4 @@
+import type { AuditKind } from '../core/audit/model.ts';
 import type { ApprovalAction, ApprovalLevel } from '../core/approvals.ts';
 import { invalid, notFound } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
@@ -89,9 +90,12 @@ export interface DeviceActionOptions {
   readonly skipIfOffline?: boolean;
   /** wake an offline device first (stored; Patchline has no wake-on-LAN) */
   readonly powerUpIfOffline?: boolean;
+  /** a scan that also sends this audit of the machine (services/audits.ts) */
+  readonly audit?: AuditKind;
 }
 
 const optionParameters = (o: DeviceActionOptions) => ({
+  ...(o.audit !== undefined ? { audit: o.audit } : {}),
   ...(o.skipIfOffline !== undefined ? { skipIfOffline: o.skipIfOffline } : {}),
   ...(o.powerUpIfOffline !== undefined ? { powerUpIfOffline: o.powerUpIfOffline } : {}),
 });
@@ -121,7 +125,9 @@ export async function scheduleDeviceScan(
   return createTask(ctx, {
     organizationId: device.organization_id,
     kind: 'scan',
-    name: `scheduled scan: ${device.name}`,
+    name: options.audit
+      ? `scheduled ${options.audit} audit: ${device.name}`
+      : `scheduled scan: ${device.name}`,
     parameters: { target: { kind: 'devices', ids: [device.id] }, ...optionParameters(options) },
     schedule: s,
   });

@@ -1,3 +1,4 @@
+import type { AuditKind } from '../core/audit/model.ts';
 import { seesOrganization } from '../core/access.ts';
 import { isAbsolute } from 'node:path';
 import { invalid, isDomainError, notFound, type FieldIssue } from '../core/errors.ts';
@@ -587,7 +588,7 @@ export async function runOnDevice(
   ctx: Context,
   deviceId: number,
   kind: 'scan' | 'install',
-  options: { updateIds?: number[] } = {},
+  options: { updateIds?: number[]; audit?: AuditKind } = {},
 ): Promise<InstanceView> {
   const device = await visibleDevice(ctx, deviceId);
   ctx.authorize('manage_devices');
@@ -597,6 +598,8 @@ export async function runOnDevice(
     ...(kind === 'install' && options.updateIds?.length
       ? { updateIds: [...new Set(options.updateIds)] }
       : {}),
+    // a scan that also sends an audit of the machine (services/audits.ts)
+    ...(kind === 'scan' && options.audit ? { audit: options.audit } : {}),
   };
   return ctx.store.transaction(async (tx) => {
     const task = await insertTask(tx, {

@@ -476,6 +476,35 @@ export interface ScriptRunsTable {
   finished_at: StampNull;
 }
 
+/** an audit an agent reported, per device and snapshot (migration 0015) */
+export interface DeviceAuditsTable {
+  device_id: number;
+  organization_id: number;
+  snapshot: string;
+  collected_at: Stamp;
+  received_at: Stamp;
+  report: Json;
+}
+/** an asset custom field: global (organization_id null) or one organization's (migration 0015) */
+export interface AssetCustomFieldsTable {
+  id: Id;
+  organization_id: number | null;
+  name: string;
+  field_type: Def<string>;
+  created_at: Stamp;
+}
+export interface DeviceWarrantiesTable {
+  device_id: number;
+  purchase_date: StampNull;
+  warranty_expire_date: StampNull;
+  updated_at: Stamp;
+}
+export interface AssetCustomValuesTable {
+  field_id: number;
+  device_id: number;
+  value: string;
+  updated_at: Stamp;
+}
 export interface Database {
   organizations: OrganizationsTable;
   groups: GroupsTable;
@@ -512,6 +541,10 @@ export interface Database {
   policies: PoliciesTable;
   policy_targets: PolicyTargetsTable;
   script_runs: ScriptRunsTable;
+  device_audits: DeviceAuditsTable;
+  asset_custom_fields: AssetCustomFieldsTable;
+  asset_custom_values: AssetCustomValuesTable;
+  device_warranties: DeviceWarrantiesTable;
   maintenance_windows: MaintenanceWindowsTable;
   window_assignments: WindowAssignmentsTable;
   schedules: SchedulesTable;

@@ -226,6 +226,45 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
   'PUT /api/approvals/:id': () => ({ status: 'approved' }),
   'DELETE /api/v1.0/assetmgmt/patch': (v) => ({ AgentGuids: [String(v.device)] }),
   'PUT /api/v1.0/assetmgmt/patch/:agentId/setignore': (v) => ({ PatchIds: [String(v.update)] }),
+  // the audit chapter and custom fields (faces/kaseya/audit.ts)
+  ...Object.fromEntries(
+    ['latest', 'baseline', 'sysinfo'].map((k) => [
+      `PUT /api/v1.0/assetmgmt/audit/${k}/:agentId/schedule`,
+      () => ({
+        Recurrence: { Repeat: 'Days', Times: 1, EndAt: 'T0000', EndAfterIntervalTimes: 0 },
+        Distribution: { Interval: 'Minutes', Magnitude: 0 },
+        Start: { StartOn: '2030-01-07T00:00:00.000Z', StartAt: 'T0300' },
+      }),
+    ]),
+  ),
+  'PUT /api/v1.0/assetmgmt/audit/:agentId/hardware/purchaseandwarrantyexpire': () => ({
+    PurchaseDate: '2024-08-01T00:00:00Z',
+    WarrantyExpireDate: '2027-08-01T00:00:00Z',
+  }),
+  'POST /api/v1.0/assetmgmt/assets/customfields': (v) => [
+    { key: 'FieldName', value: 'intruders' },
+    { key: 'OrgId', value: String(v.org) },
+  ],
+  'PUT /api/v1.0/assetmgmt/assets/customfields/:fieldName': () => [{ key: 'NewFieldName', value: 'taken' }],
+  'PUT /api/v1.0/assetmgmt/assets/:agentId/customfields/:fieldName': () => [
+    { key: 'FieldValue', value: 'x' },
+  ],
+  'POST /agent/v1/audit': () => ({
+    kind: 'latest',
+    collectedAt: '2026-12-07T00:00:00.000Z',
+    summary: {},
+    applications: [],
+    programs: [],
+    volumes: [],
+    devices: [],
+    printers: [],
+    securityProducts: [],
+    startupApps: [],
+    users: [],
+    groups: [],
+    members: [],
+    licenses: [],
+  }),
   'PUT /api/v1.0/assetmgmt/patch/:agentId/schedule': () => ({
     PatchIds: [0],
     Recurrence: { Repeat: 'Weeks', Times: 1, DaysOfWeek: 'Monday', EndAt: 'T0000', EndAfterIntervalTimes: 0 },
@@ -364,6 +403,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     roleId: String(g.role),
     viewId: '1',
     hideDeniedPatches: 'true',
+    fieldName: 'matrix',
     uninstallFirst: 'false',
     newName: 'renamed',
     action: 'approve',

@@ -11,6 +11,21 @@ import {
   userFields,
 } from '../../src/faces/kaseya/fields.ts';
 import type { FieldMap } from '../../src/faces/shared/odata/index.ts';
+import {
+  addRemoveFields,
+  auditedAppFields,
+  auditSummaryFields,
+  credentialFields,
+  diskVolumeFields,
+  groupAuditFields,
+  licenseFields,
+  memberFields,
+  pciDiskFields,
+  printerFields,
+  securityProductFields,
+  startupAppFields,
+  userAccountFields,
+} from '../../src/faces/kaseya/audit-fields.ts';
 import { SERVICES as NABLE_SERVICES } from '../../src/faces/nable/catalog.ts';
 import {
   contentType,
@@ -162,9 +177,27 @@ const root: FaceFuzz = {
 
 const KASEYA = '/api/v1.0';
 
+/** the lists of the audit chapter by their path's end (src/faces/kaseya/audit-fields.ts) */
+const AUDIT_LIST_FIELDS: readonly [string, FieldMap][] = [
+  ['/credentials', credentialFields],
+  ['/groups', groupAuditFields],
+  ['/members', memberFields],
+  ['/diskvolumes', diskVolumeFields],
+  ['/pcianddisk', pciDiskFields],
+  ['/printers', printerFields],
+  ['/addremoveprograms', addRemoveFields],
+  ['/installedapplications', auditedAppFields],
+  ['/licenses', licenseFields],
+  ['/securityproducts', securityProductFields],
+  ['/startupapps', startupAppFields],
+  ['/useraccounts', userAccountFields],
+];
+
 /** the list fields of each Kaseya list route (src/faces/kaseya/fields.ts) */
 function kaseyaFields(url: string): FieldMap {
   const u = url.slice(KASEYA.length);
+  if (u.startsWith('/assetmgmt/audit'))
+    return AUDIT_LIST_FIELDS.find(([end]) => u.endsWith(end))?.[1] ?? auditSummaryFields;
   if (u.startsWith('/system/orgs') && !u.endsWith('machinegroups')) return orgFields;
   if (u.includes('machinegroups')) return groupFields;
   if (u.startsWith('/assetmgmt/agents')) return agentFields;
@@ -276,8 +309,32 @@ const PATCH_BODY: JsonSchema = {
   },
 };
 
+/** the audit chapter's warranty dates and the custom-field calls (src/faces/kaseya/audit.ts) */
+const WARRANTY_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    PurchaseDate: { type: ['string', 'null'], format: 'date-time' },
+    WarrantyExpireDate: { anyOf: [{ type: 'string', format: 'date-time' }, text(20)] },
+  },
+};
+const CUSTOM_FIELD_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    FieldName: text(110),
+    FieldType: { enum: ['string', 'number', 'datetime', 'date', 'time', 'blob', ''] },
+    NewFieldName: text(110),
+    FieldValue: { type: ['string', 'number', 'null'], maxLength: 40 },
+    OrgId: kid,
+    key: { enum: ['FieldName', 'FieldType', 'NewFieldName', 'FieldValue', 'OrgId', 'Nope'] },
+    value: text(),
+  },
+};
+
 function kaseyaBodySchema(url: string): JsonSchema {
   const u = url.slice(KASEYA.length);
+  if (u.endsWith('/purchaseandwarrantyexpire')) return WARRANTY_BODY;
+  if (u.includes('/customfields')) return CUSTOM_FIELD_BODY;
+  if (u.startsWith('/assetmgmt/audit')) return PATCH_BODY;
   if (u.startsWith('/assetmgmt/patch')) return PATCH_BODY;
   if (u.includes('machinegroups')) return GROUP_BODY;
   return ORG_BODY;

@@ -1,5 +1,6 @@
 // The one shape every package-manager backend has, so the agent loop and the fleet simulator can drive
 // apt, dnf, zypper, Windows Update, softwareupdate and the simulated machine alike.
+import type { AuditKind, AuditReport } from '../../core/audit/model.ts';
 import type { ScriptLimits, ScriptStep, StepOutcome } from '../../core/scripts/model.ts';
 import type {
   BackendName,
@@ -47,6 +48,11 @@ export interface Backend {
    * scripts with the machine's shells (agent/scripts.ts).
    */
   runScripts?(steps: readonly ScriptStep[], limits: ScriptLimits): Promise<StepOutcome[]>;
+  /**
+   * Answers an audit itself (a simulated machine). Absent: the agent reads the machine with its OS's
+   * tools (agent/audit.ts).
+   */
+  audit?(kind: AuditKind): Promise<AuditReport>;
 }
 
 // ---- running commands ----

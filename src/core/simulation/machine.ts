@@ -6,6 +6,8 @@
 // The feed belongs to the OS (family + version), not to the machine: machines with the same OS see the same
 // releases, versions and advisory ids at the same times, as real fleets do. The machine's seed decides which
 // packages it has and how its installs go.
+import type { AuditKind, AuditReport } from '../audit/model.ts';
+import { simulatedAudit } from './audit.ts';
 import type { ScriptStep, StepOutcome } from '../scripts/model.ts';
 import type {
   AvailableUpdate,
@@ -336,6 +338,25 @@ export class SimulatedMachine {
       case 'macos':
         return [];
     }
+  }
+
+  /** an audit of this machine: its OS's tool outputs through the real parsers (simulation/audit.ts) */
+  async audit(kind: AuditKind): Promise<AuditReport> {
+    const inventory: InstalledPackage[] = [];
+    for (let s = 0; s < this.pkgs.length; s++) {
+      const c = this.pkgs[s]!;
+      const [name, , arch] = this.catalogue[c]!;
+      inventory.push({ name, version: this.version(c, this.installedRev[s]!), arch });
+    }
+    const name = `sim-${this.os.family}-${this.seed.toString(36)}`;
+    return simulatedAudit({
+      family: this.os.family,
+      name,
+      seed: this.seed,
+      inventory,
+      kind,
+      now: this.clock(),
+    });
   }
 
   async scan(_options: ScanOptions = {}): Promise<ScanResult> {

@@ -14,7 +14,9 @@ import {
   ScanRequest,
   ScanResponse,
 } from '../../wire/agent.ts';
+import { AuditReport, AuditResponse } from '../../wire/audit.ts';
 import { IdParam } from '../../wire/common.ts';
+import { reportAudit } from '../../services/audits.ts';
 import { errors } from '../native/schemas.ts';
 import { authenticatedDevice } from './device-auth.ts';
 
@@ -116,6 +118,26 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
     async (req) => {
       const { ctx, device: d } = await authenticatedDevice(store, req);
       return agents.reportJobResult(ctx, d, (req.params as { id: number }).id, req.body as JobResultRequest);
+    },
+  );
+
+  app.post(
+    '/audit',
+    {
+      config: { scope: 'device' },
+      schema: {
+        tags,
+        summary:
+          "An audit of the agent's machine (hardware, software, accounts), sent when a scan job asks for one",
+        description:
+          'Kept as the latest audit; also as the baseline when it is a baseline audit or the first one, as the system-info audit when it is one.',
+        body: AuditReport,
+        response: { 200: AuditResponse, ...errors },
+      },
+    },
+    async (req) => {
+      const { ctx, device: d } = await authenticatedDevice(store, req);
+      return reportAudit(ctx, d, req.body as AuditReport);
     },
   );
 
