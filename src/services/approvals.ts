@@ -55,7 +55,7 @@ export async function effectiveApprovals(
     const chain = chains.get(s.group_id) ?? [];
     const candidates: EffectiveApproval[] = [];
     for (const r of byUpdate.get(s.update_id) ?? []) {
-      const source = r.source === 'policy' ? 'policy' : 'user';
+      const source = r.source === 'policy' || r.source === 'rule' ? r.source : 'user';
       const base = {
         action: r.action as ApprovalAction,
         source,
