@@ -71,9 +71,15 @@ export function ruleMatches(c: RuleConditions, u: UpdateFacts, d: DeviceFacts, n
     const cs = u.customSeverity?.toLowerCase();
     if (!cs || !c.customSeverity.some((s) => s.toLowerCase() === cs)) return false;
   }
-  if (c.minAgeDays !== undefined && (!u.releasedAt || now.getTime() - u.releasedAt.getTime() < c.minAgeDays * DAY))
+  if (
+    c.minAgeDays !== undefined &&
+    (!u.releasedAt || now.getTime() - u.releasedAt.getTime() < c.minAgeDays * DAY)
+  )
     return false;
-  if (c.classifications?.length && !c.classifications.some((x) => x.toLowerCase() === u.classification.toLowerCase()))
+  if (
+    c.classifications?.length &&
+    !c.classifications.some((x) => x.toLowerCase() === u.classification.toLowerCase())
+  )
     return false;
   if (c.product !== undefined && !(u.product !== null && compileWildcard(c.product)(u.product))) return false;
   if (c.package !== undefined && !compileWildcard(c.package)(u.packageName ?? u.name)) return false;
@@ -97,13 +103,15 @@ export function decideByRules<R extends AutoApprovalRuleBody>(
   d: DeviceFacts,
   now: Date,
 ): RuleDecision<R> | undefined {
-  for (const r of rules) if (r.enabled && ruleMatches(r.conditions, u, d, now)) return { rule: r, action: r.action };
+  for (const r of rules)
+    if (r.enabled && ruleMatches(r.conditions, u, d, now)) return { rule: r, action: r.action };
   return undefined;
 }
 
 // ---- validation of a rule body (the native API's shape) ----
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const CONDITION_KEYS = [
   'knownExploited',
   'epssScoreAtLeast',
@@ -136,8 +144,15 @@ function parseConditions(v: unknown, issues: FieldIssue[]): RuleConditions {
   const strings = (k: string, max = 100) => {
     const x = v[k];
     if (x === undefined) return;
-    if (!Array.isArray(x) || x.length > max || !x.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= 200))
-      issues.push({ path: `/conditions/${k}`, message: `must be a list of at most ${max} non-empty strings` });
+    if (
+      !Array.isArray(x) ||
+      x.length > max ||
+      !x.every((s) => typeof s === 'string' && s.length >= 1 && s.length <= 200)
+    )
+      issues.push({
+        path: `/conditions/${k}`,
+        message: `must be a list of at most ${max} non-empty strings`,
+      });
     else out[k] = [...x];
   };
   const pattern = (k: string) => {
@@ -194,7 +209,8 @@ export function parseAutoApprovalRule(v: unknown): AutoApprovalRuleBody {
   if (v.planId !== undefined && v.planId !== null) {
     if (!Number.isInteger(v.planId) || (v.planId as number) <= 0)
       issues.push({ path: '/planId', message: 'must be a rollout plan id' });
-    else if (v.action !== 'approve') issues.push({ path: '/planId', message: 'only an approve rule can name a plan' });
+    else if (v.action !== 'approve')
+      issues.push({ path: '/planId', message: 'only an approve rule can name a plan' });
     else planId = v.planId as number;
   }
   const conditions = parseConditions(v.conditions, issues);

@@ -4,7 +4,15 @@ import { invalid, type FieldIssue } from '../errors.ts';
 // a ring starts after its delay, and the next ring may start only once the ring's promotion gate passed
 // (the share of the ring's devices where the update installed and that stayed healthy, after some hours).
 
-export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+export const WEEKDAYS = [
+  'sunday',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
 /** when a ring starts, counted from the previous ring's end (the first ring: from the approval) */
@@ -44,7 +52,8 @@ export interface RolloutPlanBody {
 
 export const MAX_RINGS = 10;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -96,20 +105,38 @@ function parseRing(v: unknown, i: number, issues: FieldIssue[]): Ring {
   const path = `/rings/${i}`;
   if (!isObj(v)) {
     issues.push({ path, message: 'must be an object' });
-    return { name: '', groups: [], devices: [], sample: null, delay: { kind: 'after_previous', hours: 0 }, gate: { minPercent: 0, afterHours: 0 } };
+    return {
+      name: '',
+      groups: [],
+      devices: [],
+      sample: null,
+      delay: { kind: 'after_previous', hours: 0 },
+      gate: { minPercent: 0, afterHours: 0 },
+    };
   }
   for (const k of Object.keys(v))
     if (!['name', 'groups', 'devices', 'sample', 'delay', 'gate'].includes(k))
       issues.push({ path: `${path}/${k}`, message: 'unknown field' });
   const name = typeof v.name === 'string' ? v.name.trim() : '';
-  if (!name || name.length > 100) issues.push({ path: `${path}/name`, message: 'must be 1 to 100 characters' });
+  if (!name || name.length > 100)
+    issues.push({ path: `${path}/name`, message: 'must be 1 to 100 characters' });
   const groups = ids(v.groups, `${path}/groups`, issues);
   const devices = ids(v.devices, `${path}/devices`, issues);
   let sample: Ring['sample'] = null;
   if (v.sample !== undefined && v.sample !== null) {
     const s = v.sample;
-    if (!isObj(s) || !isInt(s.groupId) || s.groupId <= 0 || !isNum(s.percent) || s.percent <= 0 || s.percent > 100)
-      issues.push({ path: `${path}/sample`, message: 'must be { groupId, percent } with percent in (0, 100]' });
+    if (
+      !isObj(s) ||
+      !isInt(s.groupId) ||
+      s.groupId <= 0 ||
+      !isNum(s.percent) ||
+      s.percent <= 0 ||
+      s.percent > 100
+    )
+      issues.push({
+        path: `${path}/sample`,
+        message: 'must be { groupId, percent } with percent in (0, 100]',
+      });
     else sample = { groupId: s.groupId, percent: s.percent };
   }
   if (!groups.length && !devices.length && !sample)
@@ -139,7 +166,8 @@ export function parseRolloutPlan(v: unknown): RolloutPlanBody {
   else rings = v.rings.map((r, i) => parseRing(r, i, issues));
   const names = rings.map((r) => r.name.toLowerCase());
   names.forEach((n, i) => {
-    if (n && names.indexOf(n) !== i) issues.push({ path: `/rings/${i}/name`, message: 'ring names must differ' });
+    if (n && names.indexOf(n) !== i)
+      issues.push({ path: `/rings/${i}/name`, message: 'ring names must differ' });
   });
   if (issues.length) throw invalid('invalid rollout plan', issues);
   return { name, rings };

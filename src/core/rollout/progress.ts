@@ -23,10 +23,7 @@ export function nthWeekdayOfMonth(year: number, month: number, week: number, wee
  * looking at the month of `notBefore` and the following ones: "second Tuesday + 1 day" after a release on
  * the 3rd is that month's Wednesday after Patch Tuesday; after a release on the 20th, next month's.
  */
-export function nextReleaseDay(
-  d: Extract<RingDelay, { kind: 'release_day' }>,
-  notBefore: Date,
-): Date {
+export function nextReleaseDay(d: Extract<RingDelay, { kind: 'release_day' }>, notBefore: Date): Date {
   const wd = WEEKDAYS.indexOf(d.weekday);
   // an offset may move the date into the previous month: start one month early
   let y = notBefore.getUTCFullYear();
@@ -153,5 +150,11 @@ export function judgeGate(gate: PromotionGate, devices: readonly RingDeviceOutco
     ? `${healthy} of ${total} devices (${percent}%) installed and stayed healthy; ${gate.minPercent}% needed ` +
       `(${notInstalled} not installed, ${failing} with new failures, ${silent} not checked in)`
     : 'no device in the ring needs the update';
-  return { passed, percent, healthy, total, reason: passed ? `gate passed: ${detail}` : `gate failed: ${detail}` };
+  return {
+    passed,
+    percent,
+    healthy,
+    total,
+    reason: passed ? `gate passed: ${detail}` : `gate failed: ${detail}`,
+  };
 }
