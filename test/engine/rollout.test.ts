@@ -51,7 +51,7 @@ let app: FastifyInstance;
 let admin: Client;
 let orgId: number;
 let planId: number;
-let sims: Sim[] = [];
+const sims: Sim[] = [];
 let engine: Engine;
 let clock = Date.now();
 /** two updates every machine misses (same OS, every package), found after the first scans */
