@@ -408,7 +408,7 @@ async function save(
     p.state === 'halted'
       ? ((failed?.data.reason as string | undefined) ?? row.reason)
       : p.state === 'paused'
-        ? row.reason
+        ? ((steps.find((s) => s.kind === 'rollout.paused')?.data.reason as string | undefined) ?? row.reason)
         : null;
   await repo.saveRollout(tx, row.id, { state: p.state, progress: p.rings, reason });
   if (steps.length)
