@@ -12,7 +12,8 @@ export interface StoreOpts extends StoreCliOptions {
   json?: boolean;
 }
 
-export const storeOptions = (cmd: Command) => storeCliOptions(cmd).option('--json', 'print JSON instead of text');
+export const storeOptions = (cmd: Command) =>
+  storeCliOptions(cmd).option('--json', 'print JSON instead of text');
 
 /** the system's context on the store (quiet: the output may have to stay JSON) */
 export const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>

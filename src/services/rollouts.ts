@@ -237,6 +237,12 @@ export async function updatePlan(ctx: Context, id: number, input: unknown): Prom
 export async function deletePlan(ctx: Context, id: number): Promise<void> {
   ctx.authorize('manage_policies');
   const row = await ownedPlan(ctx, ctx.store.db, id);
+  // a rule approving into the plan would otherwise approve everywhere at once (its plan_id set null)
+  const naming = await repo.rulesNamingPlan(ctx.store.db, id);
+  if (naming.length)
+    throw conflict(
+      `auto-approval rules approve into this plan (${naming.map((r) => `'${r.name}'`).join(', ')}): change them first`,
+    );
   await ctx.store.transaction(async (tx) => {
     await repo.deletePlan(tx, id);
     await record(ctx, tx, {

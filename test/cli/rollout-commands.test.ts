@@ -89,7 +89,7 @@ test('create a plan, approve into it, show the rings, pause; preview and add a r
   const paused = await cli('rollout', 'pause', String(approved.rollouts[0]!.id), '--note', 'change freeze');
   assert.match(paused, /^rollout \d+: openssl \(update \d+\) paused - paused by cli/);
   assert.match(paused, /> 1\. canary: 1 devices, started .*gate pending/);
-  assert.match(paused, /  2\. rest: 0 devices, starts after the previous ring/);
+  assert.match(paused, / {2}2\. rest: 0 devices, starts after the previous ring/);
 
   const ruleFile = join(dir, 'rule.json');
   writeFileSync(

@@ -174,6 +174,10 @@ export async function updateRule(
     .execute();
 }
 
+/** the rules that approve into a plan */
+export const rulesNamingPlan = (db: Db, planId: number) =>
+  db.selectFrom('auto_approval_rules').select(['id', 'name']).where('plan_id', '=', planId).execute();
+
 export async function deleteRule(db: Db, id: number) {
   await db.deleteFrom('auto_approval_rules').where('id', '=', id).execute();
 }

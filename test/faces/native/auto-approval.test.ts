@@ -205,3 +205,32 @@ test('rules and their preview are tenant-scoped', async () => {
   const after = await admin.get(`/api/v1/auto-approval-rules/${id}`);
   assert.equal(after.body.name, 'known exploited on the web servers', 'unchanged');
 });
+
+test('a rule approving into a plan starts a rollout there; the plan cannot be deleted under the rule', async () => {
+  const plan = await admin.post('/api/v1/rollout-plans', {
+    organizationId: w.orgA.id,
+    name: 'tz rings',
+    rings: [
+      { name: 'first', devices: [w.deviceA.id] },
+      { name: 'then', devices: [w.deviceA2.id] },
+    ],
+  });
+  assert.equal(plan.status, 201, JSON.stringify(plan.body));
+  const saved = await admin.post(`/api/v1/organizations/${w.orgA.id}/auto-approval-rules`, {
+    name: 'tzdata through the rings',
+    conditions: { package: 'tz*' },
+    action: 'approve',
+    planId: plan.body.id,
+  });
+  assert.equal(saved.status, 201, JSON.stringify(saved.body));
+  const detail = await admin.get(`/api/v1/rollout-plans/${plan.body.id}`);
+  assert.equal(detail.body.rollouts.length, 1);
+  assert.equal(detail.body.rollouts[0].updateId, w.updates.tzdata);
+  assert.equal(await statusOf(w.deviceA.id, 'tzdata'), 'pending', 'ring 1');
+  assert.equal(await statusOf(w.deviceA2.id, 'tzdata'), 'missing', 'ring 2 waits for the gate');
+  assert.equal(await statusOf(w.deviceB.id, 'tzdata'), 'missing', 'another organization');
+  const refused = await admin.del(`/api/v1/rollout-plans/${plan.body.id}`);
+  assert.equal(refused.status, 409, JSON.stringify(refused.body));
+  assert.equal((await admin.del(`/api/v1/auto-approval-rules/${saved.body.id}`)).status, 204);
+  assert.equal((await admin.del(`/api/v1/rollout-plans/${plan.body.id}`)).status, 204);
+});

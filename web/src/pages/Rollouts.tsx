@@ -205,7 +205,7 @@ export function AutoApproval() {
     try {
       return JSON.parse(text) as unknown;
     } catch (e) {
-      throw new Error(`the rule is not JSON: ${(e as Error).message}`);
+      throw new Error(`the rule is not JSON: ${(e as Error).message}`, { cause: e });
     }
   };
   const preview = useMutation({
