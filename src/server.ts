@@ -21,6 +21,7 @@ import { policyRoutes } from './faces/native/policy-routes.ts';
 import { taskRoutes } from './faces/native/task-routes.ts';
 import { complianceRoutes } from './faces/native/compliance-routes.ts';
 import { updateStatusRoutes } from './faces/native/update-status-routes.ts';
+import { rolloutRoutes } from './faces/native/rollout-routes.ts';
 import { agentPackageRoutes, stagingRoutes } from './faces/native/staging-routes.ts';
 import { defaultPackageDir } from './services/staging.ts';
 import { Problem } from './faces/native/schemas.ts';
@@ -166,6 +167,7 @@ export async function buildServer({
       taskRoutes(api);
       complianceRoutes(api);
       updateStatusRoutes(api);
+      rolloutRoutes(api);
       stagingRoutes(api, packages);
     },
     { prefix: '/api/v1' },

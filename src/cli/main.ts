@@ -15,6 +15,7 @@ import { CliError, runCli } from './errors.ts';
 import { forgetAdminPassword } from './admin-password.ts';
 import { checkPort, onStopSignal, startServer } from './serve.ts';
 import { registerPolicyCommands } from './policy-commands.ts';
+import { registerRolloutCommands } from './rollout-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
 import { openStoreOf, storeOptions, withStore } from './store-options.ts';
@@ -210,6 +211,7 @@ storeOptions(
 );
 
 registerPolicyCommands(program);
+registerRolloutCommands(program);
 registerAgentCommands(program);
 registerDemoCommand(program);
 

@@ -8,20 +8,21 @@ import { storeOptions as storeCliOptions, withStore, type StoreCliOptions } from
 // `patchline policy list|show|preview` and `patchline task list|run|stop`: the services through a store
 // opened by store-options.ts's withStore (the CLI acts as the system; it holds the data folder's lock).
 
-interface StoreOpts extends StoreCliOptions {
+export interface StoreOpts extends StoreCliOptions {
   json?: boolean;
 }
 
-const storeOptions = (cmd: Command) => storeCliOptions(cmd).option('--json', 'print JSON instead of text');
+export const storeOptions = (cmd: Command) =>
+  storeCliOptions(cmd).option('--json', 'print JSON instead of text');
 
 /** the system's context on the store (quiet: the output may have to stay JSON) */
-const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>
+export const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>
   withStore(o, (store) => fn(systemContext(store, 'cli')));
 
-const print = (o: StoreOpts, value: unknown, text: () => string) =>
+export const print = (o: StoreOpts, value: unknown, text: () => string) =>
   console.log(o.json ? JSON.stringify(value, null, 2) : text());
 
-const positiveId = (v: string) => {
+export const positiveId = (v: string) => {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 1) throw new Error(`not an id: ${v}`);
   return n;

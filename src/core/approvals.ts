@@ -1,12 +1,15 @@
 // Approval decisions and their precedence (DESIGN.md): a decision on the device beats one on a group
 // (the nearest group first), which beats the organization's, which beats the policy rule.
-// At the same level a user's decision beats one set by a policy.
+// At the same level a user's decision beats one set by a policy. A decision an auto-approval rule or a
+// rollout plan set (source 'rule') is weaker than every other one, whatever its level: a person's decision
+// (or a policy's) anywhere in the chain still wins over what a rule decided on its own.
 
 export const APPROVAL_ACTIONS = ['approve', 'ignore', 'none'] as const;
 /** 'none' is "do nothing": neither install nor ignore; the update stays missing. */
 export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 export type ApprovalLevel = 'device' | 'group' | 'organization' | 'policy';
-export type ApprovalSource = 'user' | 'policy';
+export type ApprovalSource = 'user' | 'policy' | 'rule';
+export const APPROVAL_SOURCES: readonly ApprovalSource[] = ['user', 'policy', 'rule'];
 
 export interface Decision {
   readonly level: ApprovalLevel;
@@ -23,6 +26,7 @@ const LEVEL_RANK: Record<ApprovalLevel, number> = { device: 0, group: 1, organiz
 /** Orders decisions from strongest to weakest. */
 export function compareDecisions(a: Decision, b: Decision): number {
   return (
+    (a.source === 'rule' ? 1 : 0) - (b.source === 'rule' ? 1 : 0) ||
     LEVEL_RANK[a.level] - LEVEL_RANK[b.level] ||
     (a.depth ?? 0) - (b.depth ?? 0) ||
     (a.source === b.source ? 0 : a.source === 'user' ? -1 : 1)

@@ -1,5 +1,6 @@
 import { systemContext } from '../services/context.ts';
 import { record } from '../services/events.ts';
+import { advanceRollouts } from '../services/rollouts.ts';
 import type { Store } from '../store/db.ts';
 import {
   claimInstances,
@@ -117,6 +118,9 @@ export function createEngine(o: EngineOptions): Engine {
         graceMs: o.graceMs ?? 60_000,
         serverZone,
       });
+      if (leaving) return 0;
+      // rollouts move ring by ring on the same clock (services/rollouts.ts)
+      await advanceRollouts(ctx, (o.now ?? (() => new Date()))());
       if (leaving) return 0;
       const claimed = await claimInstances(o.store.db, o.owner, leaseMs, o.claimLimit ?? 4);
       await Promise.all(claimed.map(run));

@@ -55,7 +55,7 @@ export async function effectiveApprovals(
     const chain = chains.get(s.group_id) ?? [];
     const candidates: EffectiveApproval[] = [];
     for (const r of byUpdate.get(s.update_id) ?? []) {
-      const source = r.source === 'policy' ? 'policy' : 'user';
+      const source = r.source === 'policy' || r.source === 'rule' ? r.source : 'user';
       const base = {
         action: r.action as ApprovalAction,
         source,
@@ -185,4 +185,43 @@ export async function applyApproval(
     const changed = await settle(ctx, tx, target.organizationId, states, command === 'retry');
     return { decisions, changed };
   });
+}
+
+/**
+ * Decisions an auto-approval rule or a rollout ring makes on its own (source 'rule', on each device): they
+ * give way to any person's or policy's decision (core/approvals.ts), so a device where someone decided
+ * keeps that decision. Runs inside the caller's transaction; the caller authorized the use case and writes
+ * its own event (`approval.rule_applied`, `rollout.ring_started`). Returns the device updates that moved.
+ */
+export async function applyRuleDecisions(
+  ctx: Context,
+  tx: Db,
+  organizationId: number,
+  pairs: readonly { deviceId: number; updateId: number }[],
+  action: ApprovalAction,
+  setBy: string,
+): Promise<number> {
+  if (!pairs.length) return 0;
+  for (const p of pairs)
+    await upsertDecision(
+      tx,
+      { organizationId, level: 'device', groupId: null, deviceId: p.deviceId },
+      p.updateId,
+      action,
+      'rule',
+      setBy,
+    );
+  const states = await deviceUpdateStates(
+    tx,
+    [...new Set(pairs.map((p) => p.deviceId))],
+    [...new Set(pairs.map((p) => p.updateId))],
+  );
+  const wanted = new Set(pairs.map((p) => `${p.deviceId}:${p.updateId}`));
+  return settle(
+    ctx,
+    tx,
+    organizationId,
+    states.filter((s) => wanted.has(`${s.device_id}:${s.update_id}`)),
+    false,
+  );
 }

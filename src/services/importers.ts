@@ -18,6 +18,7 @@ import { invalid } from '../core/errors.ts';
 import * as repo from '../store/repos/bulletins-repo.ts';
 import { linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
 import type { Db } from '../store/db.ts';
+import { evaluateAllRules } from './auto-approval.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 
@@ -152,6 +153,8 @@ export async function importAdvisories(
     const l = await ctx.store.transaction((tx) => linkUpdatesToAdvisories(tx));
     report.linked = { updates: l.updates, bulletins: l.linkedBulletins, cves: l.linkedCves };
   }
+  // new facts in the shared catalog (KEV, EPSS, CVSS, advisories): every organization's rules run again
+  if (report.imported > 0) await evaluateAllRules(ctx);
   if (errorCount > report.errors.length)
     report.errors.push({
       location: fileName,

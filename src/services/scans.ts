@@ -16,6 +16,7 @@ import {
 } from '../store/repos/updates-repo.ts';
 import { updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
 import { linkUpdateCves, linkUpdatesToAdvisories, recordLearned } from '../store/repos/catalog-repo.ts';
+import { evaluateRules } from './auto-approval.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { effectiveApprovals } from './approvals.ts';
@@ -69,7 +70,7 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
       if (!CVE_PATTERN.test(normalizeCve(c)))
         throw invalid('invalid CVE id', [{ path: `/updates/${i}/cves`, message: `'${c}' is not a CVE id` }]);
 
-  return ctx.store.transaction(async (tx) => {
+  const result = await ctx.store.transaction(async (tx) => {
     const ids = await upsertUpdates(tx, rows);
     // match the reported updates to the advisories already imported (idempotent; importing later links too)
     await linkUpdatesToAdvisories(tx, [...new Set(ids.values())]);
@@ -177,4 +178,7 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
     if (events.length) await record(ctx, tx, events);
     return { updates: reported.length, changes: events.length };
   });
+  // new facts about the device: its organization's auto-approval rules run over its missing updates
+  await evaluateRules(ctx, device.organization_id, { deviceIds: [deviceId] });
+  return result;
 }

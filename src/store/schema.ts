@@ -505,6 +505,44 @@ export interface AssetCustomValuesTable {
   value: string;
   updated_at: Stamp;
 }
+/** 0019: a plan's rings in the shape of core/rollout's Ring */
+export interface RolloutPlansTable {
+  id: Id;
+  organization_id: number;
+  name: string;
+  rings: Json<unknown[]>;
+  created_by: Def<string>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+/** 0019: one update approved into one plan; progress holds core/rollout's RingProgress list */
+export interface RolloutsTable {
+  id: Id;
+  plan_id: number;
+  organization_id: number;
+  update_id: number;
+  state: Def<string>;
+  progress: Json<unknown[]>;
+  reason: string | null;
+  approved_by: Def<string>;
+  approved_at: Stamp;
+  updated_at: Stamp;
+}
+/** 0019: core/auto-approval.ts's rules, ordered by position */
+export interface AutoApprovalRulesTable {
+  id: Id;
+  organization_id: number;
+  position: number;
+  name: string;
+  enabled: Def<boolean>;
+  conditions: Json;
+  action: string;
+  plan_id: number | null;
+  created_by: Def<string>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   groups: GroupsTable;
@@ -553,6 +591,9 @@ export interface Database {
   task_instance_devices: TaskInstanceDevicesTable;
   jobs: JobsTable;
   events: EventsTable;
+  rollout_plans: RolloutPlansTable;
+  rollouts: RolloutsTable;
+  auto_approval_rules: AutoApprovalRulesTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

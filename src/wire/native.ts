@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { APPROVAL_SOURCES } from '../core/approvals.ts';
 import { POLICY_KINDS } from '../core/policies/kinds.ts';
 import { SCRIPT_PHASES, SCRIPT_RUN_STATUSES, SCRIPT_SHELLS } from '../core/scripts/model.ts';
 import { SEVERITIES, type Severity } from '../core/severity.ts';
@@ -89,7 +90,8 @@ export const DeviceUpdate = Type.Object({
     Type.Object({
       action: Type.Enum(['approve', 'ignore', 'none']),
       level: Type.Enum(['device', 'group', 'organization', 'policy']),
-      source: Type.Enum(['user', 'policy']),
+      /** user, policy, or rule (an auto-approval rule or a rollout ring: weaker than any other) */
+      source: Type.Enum([...APPROVAL_SOURCES]),
       setBy: Type.String(),
       setAt: DateTime,
     }),

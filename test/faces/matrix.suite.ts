@@ -65,6 +65,10 @@ interface Victims {
   scriptRun: number;
   /** the install token the device enrolled with */
   token: number;
+  /** a rollout plan over the group, the rollout of the group's own update into it, an auto-approval rule */
+  plan: number;
+  rollout: number;
+  rule: number;
 }
 interface Globals {
   user: number;
@@ -193,6 +197,17 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
     value: 'DTSTART;TZID=Europe/Berlin:20260105T220000\nRRULE:FREQ=WEEKLY;BYDAY=TU',
   }),
   'PUT /api/v1/organizations/:id/custom-severities': () => [],
+  'POST /api/v1/rollout-plans': (v) => ({
+    organizationId: v.org,
+    name: 'intruding plan',
+    rings: [{ name: 'intruders', groups: [v.group], devices: [v.device] }],
+  }),
+  'PUT /api/v1/rollout-plans/:id': (v) => ({ name: 'taken', rings: [{ name: 'taken', groups: [v.group] }] }),
+  'PUT /api/v1/auto-approval-rules/:id': (v) => ({
+    name: 'taken',
+    conditions: { groups: [v.group] },
+    action: 'ignore',
+  }),
   'POST /agent/v1/checkin': () => ({}),
   'POST /agent/v1/scans': () => ({ sequence: 1, full: false, updates: [] }),
   'POST /agent/v1/jobs/:id/progress': () => ({ stage: 'installing' }),
@@ -434,6 +449,9 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     scopes: g.scope,
     'api-keys': g.apiKey,
     'script-runs': v.scriptRun,
+    'rollout-plans': v.plan,
+    rollouts: v.rollout,
+    'auto-approval-rules': v.rule,
     // the Automox face (/api/<resource>)
     servers: v.device,
     servergroups: v.group,
@@ -561,6 +579,18 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         script: { shell: 'sh', code: `echo ${groupName}-script` },
       });
       assert.equal(started.status, 202, JSON.stringify(started.body));
+      const plan = await mk('/api/v1/rollout-plans', {
+        organizationId: org.id,
+        name: `${groupName}-plan`,
+        rings: [{ name: `${groupName}-ring`, groups: [group.id], gate: { minPercent: 50, afterHours: 1 } }],
+      });
+      const approved = await admin.post(`/api/v1/rollout-plans/${plan.id}/approve`, { updateIds: [update] });
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      const rule = await mk(`/api/v1/organizations/${org.id}/auto-approval-rules`, {
+        name: `${groupName}-rule`,
+        conditions: { package: `${groupName}-nothing-matches` },
+        action: 'ignore',
+      });
       const v: Victims = {
         label: groupName,
         marker,
@@ -575,6 +605,9 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         update,
         scriptRun: started.body.runs[0].id as number,
         token: dev.token,
+        plan: plan.id,
+        rollout: approved.body.rollouts[0].id as number,
+        rule: rule.id,
       };
       return { v, credential: dev.credential };
     };
@@ -706,6 +739,10 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/organizations/${v.org}/script-settings`,
       `/api/v1/organizations/${v.org}/custom-severities`,
       `/api/v1/organizations/${v.org}/install-tokens`,
+      `/api/v1/rollout-plans/${v.plan}`,
+      `/api/v1/rollout-plans?organizationId=${v.org}`,
+      `/api/v1/auto-approval-rules/${v.rule}`,
+      `/api/v1/organizations/${v.org}/auto-approval-rules`,
       `/api/v1/groups?organizationId=${v.org}&limit=1`,
       `/api/v1/devices?organizationId=${v.org}&limit=1`,
       `/api/v1/events?organizationId=${v.org}&limit=1`,

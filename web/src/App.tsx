@@ -29,6 +29,7 @@ import { Windows } from './pages/Windows.tsx';
 import { Tasks, TaskInstancePage } from './pages/Tasks.tsx';
 import { Catalog } from './pages/Catalog.tsx';
 import { Enrollment } from './pages/Enrollment.tsx';
+import { AutoApproval, Rollouts } from './pages/Rollouts.tsx';
 import { Empty, PageTitle, usePageName } from './ui.tsx';
 
 const NAV: { to: string; label: string; privilege?: string; section?: string }[] = [
@@ -37,6 +38,8 @@ const NAV: { to: string; label: string; privilege?: string; section?: string }[]
   { to: '/policies', label: 'Policies' },
   { to: '/maintenance-windows', label: 'Maintenance windows' },
   { to: '/tasks', label: 'Tasks' },
+  { to: '/rollouts', label: 'Rollouts' },
+  { to: '/auto-approval', label: 'Auto-approval' },
   { to: '/catalog', label: 'Catalog' },
   { to: '/enrollment', label: 'Enroll devices' },
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
@@ -148,6 +151,8 @@ export function App() {
           <Route path="/tasks" element={<Tasks />} />
           <Route path="/tasks/instances/:id" element={<TaskInstancePage />} />
           <Route path="/catalog" element={<Catalog />} />
+          <Route path="/rollouts" element={<Rollouts />} />
+          <Route path="/auto-approval" element={<AutoApproval />} />
           <Route path="/enrollment" element={<Enrollment />} />
           <Route path="/admin/organizations" element={<Organizations />} />
           <Route path="/admin/groups" element={<Groups />} />

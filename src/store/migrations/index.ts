@@ -11,6 +11,7 @@ import * as m0012 from './0012_catalog_tenancy.ts';
 import * as m0013 from './0013_scripts.ts';
 import * as m0014 from './0014_window_sharing.ts';
 import * as m0015 from './0015_audits.ts';
+import * as m0019 from './0019_rollouts.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0013_scripts': m0013,
   '0014_window_sharing': m0014,
   '0015_audits': m0015,
+  '0019_rollouts': m0019,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -38,7 +38,7 @@ export async function upsertDecision(
   t: DecisionTarget,
   updateId: number,
   action: string,
-  source: 'user' | 'policy',
+  source: 'user' | 'policy' | 'rule',
   setBy: string,
   policyId: number | null = null,
 ): Promise<{ previous: string | undefined }> {
@@ -81,7 +81,12 @@ function findDecision(db: Db, t: DecisionTarget, updateId: number, source: strin
   return q.executeTakeFirst();
 }
 
-export async function deleteDecision(db: Db, t: DecisionTarget, updateId: number, source: 'user' | 'policy') {
+export async function deleteDecision(
+  db: Db,
+  t: DecisionTarget,
+  updateId: number,
+  source: 'user' | 'policy' | 'rule',
+) {
   const existing = await findDecision(db, t, updateId, source);
   if (!existing) return { previous: undefined };
   await db.deleteFrom('approvals').where('id', '=', existing.id).execute();

@@ -1,0 +1,579 @@
+import { descendantsOf } from '../core/access.ts';
+import { conflict, invalid, notFound } from '../core/errors.ts';
+import {
+  assignRings,
+  parseRolloutPlan,
+  planReferences,
+  type Ring,
+  type RolloutPlanBody,
+} from '../core/rollout/model.ts';
+import {
+  currentRing,
+  gateDueAt,
+  judgeGate,
+  newRingProgress,
+  nextStep,
+  ringStartsAt,
+  type RingProgress,
+  type RolloutProgress,
+  type RolloutState,
+} from '../core/rollout/progress.ts';
+import { INSTALLED, inGroup } from '../core/status.ts';
+import type { Db } from '../store/db.ts';
+import { isUniqueViolation } from '../store/paging.ts';
+import { activeDevicesTargeted, devicePlacements } from '../store/repos/devices-repo.ts';
+import { groupTree } from '../store/repos/groups-repo.ts';
+import * as repo from '../store/repos/rollouts-repo.ts';
+import { existingUpdateIds } from '../store/repos/updates-repo.ts';
+import { applyRuleDecisions } from './approvals.ts';
+import type { Context } from './context.ts';
+import { record } from './events.ts';
+
+// Rollout plans (deployment rings) and the rollouts of updates approved into them. The engine calls
+// advanceRollouts on every tick: a ring starts after its delay by approving the update (source 'rule')
+// on the ring's devices only, so installs still go through policies and maintenance windows; the ring's
+// gate is judged after its hours, and a failing gate halts the rollout with its reason. Every step is an
+// event `rollout.*` (the alerts of h-al read them). Plans belong to one organization and are seen and
+// changed only by actors that own that organization.
+
+export interface PlanView {
+  id: number;
+  organizationId: number;
+  name: string;
+  rings: Ring[];
+  createdBy: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RingView extends RingProgress {
+  index: number;
+  name: string;
+  minPercent: number;
+  afterHours: number;
+  /** when the ring may start (null until the previous ring finished) */
+  startsAt: Date | null;
+  /** when its gate is judged (null until it started) */
+  gateDueAt: Date | null;
+}
+
+export interface RolloutView {
+  id: number;
+  planId: number;
+  organizationId: number;
+  updateId: number;
+  updateName: string;
+  state: RolloutState;
+  reason: string | null;
+  approvedBy: string;
+  approvedAt: Date;
+  /** index of the ring under way (rings.length when all finished) */
+  currentRing: number;
+  rings: RingView[];
+}
+
+const planView = (r: repo.RolloutPlanRow): PlanView => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  name: r.name,
+  rings: r.rings as unknown as Ring[],
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toDate = (v: unknown): Date | null => (v ? new Date(v as string) : null);
+
+function progressOf(row: repo.RolloutRow, releasedAt: Date | null = null): RolloutProgress {
+  return {
+    state: row.state as RolloutState,
+    approvedAt: row.approved_at,
+    releasedAt,
+    rings: (row.progress as Record<string, unknown>[]).map((p) => ({
+      startedAt: toDate(p.startedAt),
+      finishedAt: toDate(p.finishedAt),
+      gate: p.gate as RingProgress['gate'],
+      percent: (p.percent as number | null) ?? null,
+      devices: (p.devices as number) ?? 0,
+      reason: (p.reason as string | null) ?? null,
+    })),
+  };
+}
+
+function rolloutView(
+  row: repo.RolloutRow & { update_name: string },
+  plan: PlanView,
+  released: Date | null,
+): RolloutView {
+  const p = progressOf(row, released);
+  return {
+    id: row.id,
+    planId: row.plan_id,
+    organizationId: row.organization_id,
+    updateId: row.update_id,
+    updateName: row.update_name,
+    state: p.state,
+    reason: row.reason,
+    approvedBy: row.approved_by,
+    approvedAt: row.approved_at,
+    currentRing: currentRing(p),
+    rings: p.rings.map((r, i) => {
+      const ring = plan.rings[i];
+      return {
+        ...r,
+        index: i,
+        name: ring?.name ?? `ring ${i + 1}`,
+        minPercent: ring?.gate.minPercent ?? 0,
+        afterHours: ring?.gate.afterHours ?? 0,
+        startsAt: ring && !r.startedAt ? ringStartsAt(plan.rings, p, i) : r.startedAt,
+        gateDueAt: ring ? gateDueAt(ring.gate, r) : null,
+      };
+    }),
+  };
+}
+
+/** the plan, if the actor owns its organization (else not found) */
+async function ownedPlan(ctx: Context, db: Db, id: number): Promise<repo.RolloutPlanRow> {
+  const row = await repo.getPlan(db, id);
+  if (!row || !ctx.ownsOrganization(row.organization_id)) throw notFound('rollout plan', id);
+  return row;
+}
+
+function ownOrganization(ctx: Context, organizationId: number) {
+  ctx.seeOrganization(organizationId);
+  if (!ctx.ownsOrganization(organizationId)) throw notFound('organization', organizationId);
+}
+
+/** every group and device a plan names belongs to its organization */
+async function checkReferences(ctx: Context, organizationId: number, body: RolloutPlanBody) {
+  const refs = planReferences(body);
+  const tree = await groupTree(ctx.store.db, organizationId);
+  const known = new Set(tree.map((g) => g.id));
+  const badGroups = refs.groups.filter((g) => !known.has(g));
+  const placed = new Map((await devicePlacements(ctx.store.db, refs.devices)).map((d) => [d.id, d]));
+  const badDevices = refs.devices.filter((d) => placed.get(d)?.organization_id !== organizationId);
+  if (badGroups.length || badDevices.length)
+    throw invalid('a ring names groups or devices outside the organization', [
+      ...badGroups.map((g) => ({
+        path: '/rings',
+        message: `group ${g} is not in organization ${organizationId}`,
+      })),
+      ...badDevices.map((d) => ({
+        path: '/rings',
+        message: `device ${d} is not in organization ${organizationId}`,
+      })),
+    ]);
+}
+
+export async function listPlans(ctx: Context, organizationId?: number): Promise<PlanView[]> {
+  ctx.authorize('read');
+  if (organizationId !== undefined) ctx.seeOrganization(organizationId);
+  return (await repo.listPlans(ctx.store.db, ctx.access, organizationId)).map(planView);
+}
+
+export async function getPlan(ctx: Context, id: number): Promise<PlanView> {
+  ctx.authorize('read');
+  return planView(await ownedPlan(ctx, ctx.store.db, id));
+}
+
+export async function createPlan(ctx: Context, organizationId: number, input: unknown): Promise<PlanView> {
+  ctx.authorize('manage_policies');
+  ownOrganization(ctx, organizationId);
+  const body = parseRolloutPlan(input);
+  await checkReferences(ctx, organizationId, body);
+  try {
+    return await ctx.store.transaction(async (tx) => {
+      const row = await repo.insertPlan(tx, {
+        organization_id: organizationId,
+        name: body.name,
+        rings: JSON.stringify(body.rings),
+        created_by: ctx.actor.name,
+      });
+      await record(ctx, tx, {
+        kind: 'rollout_plan.created',
+        organizationId,
+        subjectType: 'rollout_plan',
+        subjectId: row.id,
+        data: { organizationId, planId: row.id, planName: body.name, rings: body.rings.length },
+      });
+      return planView(row);
+    });
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw conflict(`a rollout plan named '${body.name}' exists in this organization`);
+    throw e;
+  }
+}
+
+export async function updatePlan(ctx: Context, id: number, input: unknown): Promise<PlanView> {
+  ctx.authorize('manage_policies');
+  const row = await ownedPlan(ctx, ctx.store.db, id);
+  const body = parseRolloutPlan(input);
+  await checkReferences(ctx, row.organization_id, body);
+  try {
+    await ctx.store.transaction(async (tx) => {
+      await repo.updatePlan(tx, id, { name: body.name, rings: [...body.rings] });
+      await record(ctx, tx, {
+        kind: 'rollout_plan.updated',
+        organizationId: row.organization_id,
+        subjectType: 'rollout_plan',
+        subjectId: id,
+        data: {
+          organizationId: row.organization_id,
+          planId: id,
+          planName: body.name,
+          rings: body.rings.length,
+        },
+      });
+    });
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw conflict(`a rollout plan named '${body.name}' exists in this organization`);
+    throw e;
+  }
+  return getPlan(ctx, id);
+}
+
+export async function deletePlan(ctx: Context, id: number): Promise<void> {
+  ctx.authorize('manage_policies');
+  const row = await ownedPlan(ctx, ctx.store.db, id);
+  // a rule approving into the plan would otherwise approve everywhere at once (its plan_id set null)
+  const naming = await repo.rulesNamingPlan(ctx.store.db, id);
+  if (naming.length)
+    throw conflict(
+      `auto-approval rules approve into this plan (${naming.map((r) => `'${r.name}'`).join(', ')}): change them first`,
+    );
+  await ctx.store.transaction(async (tx) => {
+    await repo.deletePlan(tx, id);
+    await record(ctx, tx, {
+      kind: 'rollout_plan.deleted',
+      organizationId: row.organization_id,
+      subjectType: 'rollout_plan',
+      subjectId: id,
+      data: { organizationId: row.organization_id, planId: id, planName: row.name },
+    });
+  });
+}
+
+/** the plan with every rollout of an update into it, ring by ring */
+export async function planRollouts(
+  ctx: Context,
+  id: number,
+): Promise<{ plan: PlanView; rollouts: RolloutView[] }> {
+  ctx.authorize('read');
+  const plan = planView(await ownedPlan(ctx, ctx.store.db, id));
+  const rows = await repo.rolloutsOfPlan(ctx.store.db, id);
+  const rollouts: RolloutView[] = [];
+  for (const r of rows)
+    rollouts.push(rolloutView(r, plan, await repo.releaseDate(ctx.store.db, r.update_id)));
+  return { plan, rollouts };
+}
+
+// ---- the rings' devices ----
+
+/** the devices of each ring of a plan, now: groups include their subgroups; a device is in its first ring only */
+async function ringDevices(db: Db, plan: PlanView): Promise<number[][]> {
+  const tree = await groupTree(db, plan.organizationId);
+  const below = (ids: readonly number[]) => [...new Set(ids.flatMap((g) => descendantsOf(tree, g)))];
+  const candidates = [];
+  for (const r of plan.rings) {
+    const named = await activeDevicesTargeted(db, plan.organizationId, {
+      deviceIds: r.devices,
+      groupIds: below(r.groups),
+    });
+    const sampled = r.sample
+      ? await activeDevicesTargeted(db, plan.organizationId, {
+          deviceIds: [],
+          groupIds: below([r.sample.groupId]),
+        })
+      : [];
+    candidates.push({
+      named: named.map((d) => d.id),
+      sampleFrom: sampled.map((d) => d.id),
+      percent: r.sample?.percent ?? 0,
+    });
+  }
+  return assignRings(plan.id, candidates);
+}
+
+// ---- moving a rollout ----
+
+const eventData = (
+  plan: PlanView,
+  row: repo.RolloutRow,
+  ring: number | null,
+  extra: Record<string, unknown>,
+) => ({
+  organizationId: plan.organizationId,
+  planId: plan.id,
+  planName: plan.name,
+  ring,
+  ringName: ring === null ? null : (plan.rings[ring]?.name ?? null),
+  updateId: row.update_id,
+  updates: [row.update_id],
+  ...extra,
+});
+
+type Step = { kind: string; ring: number | null; data: Record<string, unknown> };
+
+/** starts ring i: approves the update on its devices (weaker than anyone's own decision) */
+async function startRing(
+  ctx: Context,
+  tx: Db,
+  plan: PlanView,
+  row: repo.RolloutRow,
+  p: RolloutProgress,
+  i: number,
+  now: Date,
+) {
+  const devices = (await ringDevices(tx, plan))[i] ?? [];
+  const changed = await applyRuleDecisions(
+    ctx,
+    tx,
+    plan.organizationId,
+    devices.map((deviceId) => ({ deviceId, updateId: row.update_id })),
+    'approve',
+    `rollout plan '${plan.name}', ring '${plan.rings[i]!.name}'`,
+  );
+  const applicable = (await repo.ringOutcomes(tx, row.update_id, devices, now)).length;
+  p.rings[i] = { ...p.rings[i]!, startedAt: now, devices: applicable };
+  return {
+    kind: 'rollout.ring_started',
+    ring: i,
+    data: { devices: applicable, ringDevices: devices.length, approved: changed },
+  };
+}
+
+async function judge(
+  tx: Db,
+  plan: PlanView,
+  row: repo.RolloutRow,
+  p: RolloutProgress,
+  i: number,
+  now: Date,
+): Promise<Step[]> {
+  const ring = p.rings[i]!;
+  const devices = (await ringDevices(tx, plan))[i] ?? [];
+  const since = ring.startedAt ?? now;
+  const outcomes = (await repo.ringOutcomes(tx, row.update_id, devices, since)).map((o) => ({
+    installed: inGroup(INSTALLED, o.status),
+    newFailures: o.new_failures,
+    checkedIn: (o.last_seen_at !== null && o.last_seen_at >= since) || o.status_changed_at >= since,
+  }));
+  const v = judgeGate(plan.rings[i]!.gate, outcomes);
+  const counts = {
+    healthy: v.healthy,
+    total: v.total,
+    percent: v.percent,
+    minPercent: plan.rings[i]!.gate.minPercent,
+  };
+  if (v.passed) {
+    p.rings[i] = { ...ring, finishedAt: now, gate: 'passed', percent: v.percent, reason: v.reason };
+    return [
+      { kind: 'rollout.gate_passed', ring: i, data: { ...counts, reason: v.reason } },
+      { kind: 'rollout.ring_finished', ring: i, data: { ...counts, reason: v.reason } },
+    ];
+  }
+  p.rings[i] = { ...ring, gate: 'failed', percent: v.percent, reason: v.reason };
+  p.state = 'halted';
+  return [{ kind: 'rollout.gate_failed', ring: i, data: { ...counts, reason: v.reason } }];
+}
+
+/** runs every step due at `now` for one rollout; returns its events */
+async function advance(
+  ctx: Context,
+  tx: Db,
+  plan: PlanView,
+  row: repo.RolloutRow,
+  p: RolloutProgress,
+  now: Date,
+) {
+  const steps: Step[] = [];
+  for (let guard = 0; guard < 4 * plan.rings.length + 4; guard++) {
+    const s = nextStep(plan.rings, p, now);
+    if (s.kind === 'start_ring') steps.push(await startRing(ctx, tx, plan, row, p, s.ring, now));
+    else if (s.kind === 'judge_gate') steps.push(...(await judge(tx, plan, row, p, s.ring, now)));
+    else if (s.kind === 'complete') {
+      p.state = 'completed';
+      steps.push({ kind: 'rollout.completed', ring: null, data: { reason: 'every ring finished' } });
+    } else break;
+  }
+  return steps;
+}
+
+async function save(
+  ctx: Context,
+  tx: Db,
+  plan: PlanView,
+  row: repo.RolloutRow,
+  p: RolloutProgress,
+  steps: Step[],
+) {
+  const failed = [...steps].reverse().find((s) => s.kind === 'rollout.gate_failed');
+  const reason =
+    p.state === 'halted'
+      ? ((failed?.data.reason as string | undefined) ?? row.reason)
+      : p.state === 'paused'
+        ? ((steps.find((s) => s.kind === 'rollout.paused')?.data.reason as string | undefined) ?? row.reason)
+        : null;
+  await repo.saveRollout(tx, row.id, { state: p.state, progress: p.rings, reason });
+  if (steps.length)
+    await record(
+      ctx,
+      tx,
+      steps.map((s) => ({
+        kind: s.kind,
+        organizationId: plan.organizationId,
+        subjectType: 'rollout',
+        subjectId: row.id,
+        updateId: row.update_id,
+        data: eventData(plan, row, s.ring, { rolloutId: row.id, state: p.state, ...s.data }),
+      })),
+    );
+}
+
+/** the engine's pass: every running rollout takes the steps due at `now` (ctx.now() by default) */
+export async function advanceRollouts(ctx: Context, now: Date = ctx.now()): Promise<number> {
+  return ctx.store.transaction(async (tx) => {
+    const rows = await repo.lockRunningRollouts(tx);
+    let moved = 0;
+    const plans = new Map<number, PlanView>();
+    for (const row of rows) {
+      let plan = plans.get(row.plan_id);
+      if (!plan) {
+        const pr = await repo.getPlan(tx, row.plan_id);
+        if (!pr) continue;
+        plan = planView(pr);
+        plans.set(row.plan_id, plan);
+      }
+      const p = progressOf(row, await repo.releaseDate(tx, row.update_id));
+      const steps = await advance(ctx, tx, plan, row, p, now);
+      if (steps.length) {
+        await save(ctx, tx, plan, row, p, steps);
+        moved++;
+      }
+    }
+    return moved;
+  });
+}
+
+/**
+ * Approves updates into a plan: one rollout per update (an update already in the plan stays as it is),
+ * whose first ring starts at once when its delay allows. Used by people (approveIntoPlan) and by
+ * auto-approval rules, inside their transaction; the caller authorized.
+ */
+export async function startRollouts(
+  ctx: Context,
+  tx: Db,
+  planId: number,
+  updateIds: readonly number[],
+  why: string,
+) {
+  const pr = await repo.getPlan(tx, planId);
+  if (!pr) throw notFound('rollout plan', planId);
+  const plan = planView(pr);
+  const now = ctx.now();
+  const started: number[] = [];
+  for (const u of updateIds) {
+    const row = await repo.insertRollout(tx, {
+      plan_id: plan.id,
+      organization_id: plan.organizationId,
+      update_id: u,
+      state: 'running',
+      progress: JSON.stringify(plan.rings.map(newRingProgress)),
+      approved_by: ctx.actor.name,
+      approved_at: now,
+    });
+    if (!row) continue;
+    started.push(row.id);
+    const p = progressOf(row, await repo.releaseDate(tx, u));
+    const steps: Step[] = [{ kind: 'rollout.approved', ring: null, data: { reason: why } }];
+    steps.push(...(await advance(ctx, tx, plan, row, p, now)));
+    await save(ctx, tx, plan, row, p, steps);
+  }
+  return started;
+}
+
+export async function approveIntoPlan(ctx: Context, planId: number, updateIds: readonly number[]) {
+  ctx.authorize('approve');
+  const pr = await ownedPlan(ctx, ctx.store.db, planId);
+  const ids = [...new Set(updateIds)];
+  const known = new Set(await existingUpdateIds(ctx.store.db, ids, ctx.access));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length) throw notFound(unknown.length === 1 ? 'update' : 'updates', unknown.join(', '));
+  await ctx.store.transaction((tx) => startRollouts(ctx, tx, pr.id, ids, `approved by ${ctx.actor.name}`));
+  return planRollouts(ctx, planId);
+}
+
+export const ROLLOUT_ACTIONS = ['pause', 'resume', 'skip-gate', 'roll-forward'] as const;
+export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
+
+/** an operator's hand on a rollout: pause, resume, skip the current gate, or start the next ring now */
+export async function actOnRollout(ctx: Context, rolloutId: number, action: RolloutAction, note = '') {
+  ctx.authorize('approve');
+  const found = await repo.getRollout(ctx.store.db, rolloutId);
+  if (!found || !ctx.ownsOrganization(found.organization_id)) throw notFound('rollout', rolloutId);
+  await ctx.store.transaction(async (tx) => {
+    const row = await repo.getRollout(tx, rolloutId);
+    if (!row) throw notFound('rollout', rolloutId);
+    const pr = await repo.getPlan(tx, row.plan_id);
+    if (!pr) throw notFound('rollout plan', row.plan_id);
+    const plan = planView(pr);
+    const p = progressOf(row, await repo.releaseDate(tx, row.update_id));
+    const now = ctx.now();
+    const i = currentRing(p);
+    const by = { by: ctx.actor.name, note: note || null };
+    const steps: Step[] = [];
+    if (p.state === 'completed') throw conflict('this rollout has completed');
+    if (action === 'pause') {
+      if (p.state !== 'running') throw conflict(`a ${p.state} rollout cannot be paused`);
+      p.state = 'paused';
+      steps.push({ kind: 'rollout.paused', ring: i, data: { ...by, reason: `paused by ${ctx.actor.name}` } });
+    } else if (action === 'resume') {
+      if (p.state !== 'paused')
+        throw conflict(
+          `a ${p.state} rollout cannot be resumed (a halted one needs skip-gate or roll-forward)`,
+        );
+      p.state = 'running';
+      steps.push({
+        kind: 'rollout.resumed',
+        ring: i,
+        data: { ...by, reason: `resumed by ${ctx.actor.name}` },
+      });
+    } else if (action === 'skip-gate') {
+      const r = p.rings[i];
+      if (!r?.startedAt) throw conflict('the current ring has not started: there is no gate to skip');
+      p.rings[i] = {
+        ...r,
+        finishedAt: now,
+        gate: 'skipped',
+        reason: `gate skipped by ${ctx.actor.name}${r.reason ? ` (was: ${r.reason})` : ''}`,
+      };
+      p.state = 'running';
+      steps.push({ kind: 'rollout.gate_skipped', ring: i, data: { ...by, reason: p.rings[i]!.reason } });
+    } else {
+      // roll forward: finish the current ring if it started (its gate skipped), then start the next now
+      let next = i;
+      const r = p.rings[i];
+      if (r?.startedAt) {
+        p.rings[i] = {
+          ...r,
+          finishedAt: now,
+          gate: r.gate === 'passed' ? 'passed' : 'skipped',
+          reason: `rolled forward by ${ctx.actor.name}`,
+        };
+        next = i + 1;
+      }
+      p.state = 'running';
+      steps.push({
+        kind: 'rollout.rolled_forward',
+        ring: next < plan.rings.length ? next : null,
+        data: { ...by, reason: `rolled forward by ${ctx.actor.name}` },
+      });
+      if (next < plan.rings.length) steps.push(await startRing(ctx, tx, plan, row, p, next, now));
+    }
+    steps.push(...(await advance(ctx, tx, plan, row, p, now)));
+    await save(ctx, tx, plan, row, p, steps);
+  });
+  return planRollouts(ctx, found.plan_id);
+}

@@ -1,0 +1,328 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import { Agent } from '../../src/agent/agent.ts';
+import { SimulatedBackend } from '../../src/agent/backends/simulated.ts';
+import { ProtocolClient, type AgentFetch } from '../../src/agent/client.ts';
+import { MemoryStorage } from '../../src/agent/storage.ts';
+import { createEngine, type Engine } from '../../src/engine/engine.ts';
+import type { Store } from '../../src/store/db.ts';
+import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../support/api.ts';
+import { freshStore } from '../support/store.ts';
+import { scopedUser } from '../support/world.ts';
+
+// Deployment rings end to end (issue #18) with simulated agents: the real Agent class on simulated
+// Debian machines, talking the agent protocol to the server in this process (app.inject, no port). An
+// update approved into a three-ring plan installs in ring 1 only; ring 2 starts only after ring 1's gate
+// passed. With installs failing on ring 1's machines, the gate fails, ring 2 never starts, and
+// `rollout.gate_failed` says why. The engine runs on an injected clock (hours pass without sleeping); the
+// agents and the API answer in real time, which is a few seconds after the plan's start.
+
+const HOUR = 3_600_000;
+
+const injectFetch =
+  (app: FastifyInstance): AgentFetch =>
+  async (url, init) => {
+    const u = new URL(url);
+    const r = await app.inject({
+      method: (init?.method ?? 'GET') as 'GET',
+      url: u.pathname + u.search,
+      headers: init?.headers ?? {},
+      ...(init?.body === undefined ? {} : { payload: init.body }),
+    });
+    return {
+      ok: r.statusCode >= 200 && r.statusCode < 300,
+      status: r.statusCode,
+      text: async () => r.body,
+      arrayBuffer: async () => new Uint8Array(r.rawPayload).buffer,
+    };
+  };
+
+interface Sim {
+  deviceId: number;
+  ring: number;
+  agent: Agent;
+  machine: SimulatedBackend;
+}
+
+let store: Store;
+let cleanup: () => Promise<void>;
+let app: FastifyInstance;
+let admin: Client;
+let orgId: number;
+let planId: number;
+const sims: Sim[] = [];
+let engine: Engine;
+let clock = Date.now();
+/** two updates every machine misses (same OS, every package), found after the first scans */
+let updates: { id: number; name: string; packageName: string }[] = [];
+
+const events = async (kind: string, rolloutId: number) =>
+  (
+    (await admin.get(`/api/v1/events?organizationId=${orgId}&kind=${kind}&limit=200`)).body.items as {
+      subjectId: string;
+      data: Record<string, unknown>;
+    }[]
+  ).filter((e) => e.subjectId === String(rolloutId));
+const statuses = async (updateId: number) => {
+  const out: Record<number, string[]> = { 0: [], 1: [], 2: [] };
+  for (const s of sims) {
+    const r = await admin.get(`/api/v1/devices/${s.deviceId}/updates?limit=500`);
+    const u = (r.body.items as { updateId: number; status: string }[]).find((x) => x.updateId === updateId);
+    out[s.ring]!.push(u?.status ?? 'none');
+  }
+  return out;
+};
+const detail = async () => {
+  const r = await admin.get(`/api/v1/rollout-plans/${planId}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body as {
+    rollouts: {
+      id: number;
+      updateId: number;
+      state: string;
+      reason: string | null;
+      currentRing: number;
+      rings: { startedAt: string | null; finishedAt: string | null; gate: string; percent: number | null }[];
+    }[];
+  };
+};
+const rolloutOf = async (updateId: number) => (await detail()).rollouts.find((r) => r.updateId === updateId)!;
+const tick = async (hoursAfterStart: number) => {
+  clock = Date.now() + hoursAfterStart * HOUR;
+  await engine.tick();
+};
+/** an install task over the whole organization, dispatched, then one round of every agent */
+async function installRound() {
+  const t = await admin.post('/api/v1/tasks', {
+    organizationId: orgId,
+    kind: 'install',
+    name: `install ${Date.now()}`,
+  });
+  assert.equal(t.status, 201, JSON.stringify(t.body));
+  const run = await admin.post(`/api/v1/tasks/${t.body.id}/run`, {});
+  assert.equal(run.status, 201, JSON.stringify(run.body));
+  clock = Date.now(); // the engine's clock back to now: no gate is due while the installs run
+  while ((await engine.tick()) > 0);
+  for (const s of sims) await s.agent.cycle();
+}
+
+before(async () => {
+  ({ store, cleanup } = await freshStore('pglite'));
+  app = await startApp(store);
+  admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+  engine = createEngine({ store, owner: 'rollout-test', now: () => new Date(clock) });
+  orgId = (await admin.post('/api/v1/organizations', { name: 'Ringed', ref: 'ringed' })).body.id;
+  const groups: number[] = [];
+  for (const name of ['canary', 'early', 'broad'])
+    groups.push((await admin.post('/api/v1/groups', { organizationId: orgId, name })).body.id);
+  let seed = 0;
+  for (const [ring, groupId] of groups.entries()) {
+    const token = await admin.post(`/api/v1/organizations/${orgId}/install-tokens`, {
+      name: `ring ${ring}`,
+      groupId,
+    });
+    assert.equal(token.status, 201, JSON.stringify(token.body));
+    for (let k = 0; k < 2; k++) {
+      const client = new ProtocolClient({ server: 'http://patchline.test', fetch: injectFetch(app) });
+      const e = await client.enroll({
+        token: token.body.token,
+        name: `ring${ring}-${k}`,
+        osFamily: 'linux',
+        osName: 'debian',
+        osVersion: '12',
+        agentVersion: 'simulated',
+      });
+      client.credential = e.credential;
+      const machine = new SimulatedBackend({
+        seed: ++seed,
+        os: { family: 'debian', version: '12' },
+        packageCount: 1000, // every package of the OS: every machine misses the same updates
+        failureRate: 0,
+        rebootShare: 0,
+        feedStart: Date.UTC(2026, 0, 1),
+      });
+      const agent = new Agent({
+        client,
+        backend: machine,
+        storage: new MemoryStorage(),
+        sendInventory: false,
+      });
+      await agent.scanAndQueue(false);
+      await agent.flush();
+      sims.push({ deviceId: e.deviceId, ring, agent, machine });
+    }
+  }
+  const lists = await Promise.all(
+    sims.map(
+      async (s) => (await admin.get(`/api/v1/devices/${s.deviceId}/updates?limit=500&sort=name`)).body.items,
+    ),
+  );
+  const common = (
+    lists[0] as { updateId: number; name: string; packageName: string | null; status: string }[]
+  ).filter(
+    (u) =>
+      u.status === 'missing' &&
+      lists.every((l) => l.some((x: { updateId: number }) => x.updateId === u.updateId)),
+  );
+  assert.ok(common.length >= 2, `the machines miss common updates (${common.length})`);
+  updates = common
+    .slice(0, 2)
+    .map((u) => ({ id: u.updateId, name: u.name, packageName: u.packageName ?? u.name }));
+  const plan = await admin.post('/api/v1/rollout-plans', {
+    organizationId: orgId,
+    name: 'three rings',
+    rings: [
+      { name: 'canary', groups: [groups[0]], gate: { minPercent: 100, afterHours: 24 } },
+      {
+        name: 'early',
+        groups: [groups[1]],
+        delay: { kind: 'after_previous', hours: 0 },
+        gate: { minPercent: 100, afterHours: 24 },
+      },
+      {
+        name: 'broad',
+        groups: [groups[2]],
+        delay: { kind: 'after_previous', hours: 48 },
+        gate: { minPercent: 90, afterHours: 24 },
+      },
+    ],
+  });
+  assert.equal(plan.status, 201, JSON.stringify(plan.body));
+  planId = plan.body.id;
+});
+after(async () => {
+  await app?.close();
+  await cleanup?.();
+});
+
+test('approved into a three-ring plan: ring 1 installs; ring 2 starts only after ring 1’s gate passes', async () => {
+  const u = updates[0]!;
+  const approved = await admin.post(`/api/v1/rollout-plans/${planId}/approve`, { updateIds: [u.id] });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  let r = await rolloutOf(u.id);
+  assert.equal(r.state, 'running');
+  assert.ok(r.rings[0]!.startedAt, 'ring 1 started at once (no delay)');
+  assert.equal(r.rings[1]!.startedAt, null);
+  assert.deepEqual(await statuses(u.id), {
+    0: ['pending', 'pending'],
+    1: ['missing', 'missing'],
+    2: ['missing', 'missing'],
+  });
+
+  // installs run everywhere, but only ring 1 has the update approved
+  await installRound();
+  assert.deepEqual(await statuses(u.id), {
+    0: ['installed', 'installed'],
+    1: ['missing', 'missing'],
+    2: ['missing', 'missing'],
+  });
+
+  // 12 hours on: the gate is not due yet, ring 2 waits
+  await tick(12);
+  r = await rolloutOf(u.id);
+  assert.equal(r.rings[0]!.gate, 'pending');
+  assert.equal(r.rings[1]!.startedAt, null);
+  assert.deepEqual((await statuses(u.id))[1], ['missing', 'missing']);
+
+  // 25 hours on: the gate passed (both installed, checked in, no failures), ring 2 started
+  await tick(25);
+  r = await rolloutOf(u.id);
+  assert.equal(r.rings[0]!.gate, 'passed');
+  assert.equal(r.rings[0]!.percent, 100);
+  assert.ok(r.rings[1]!.startedAt, 'ring 2 started');
+  assert.equal(r.rings[2]!.startedAt, null, 'ring 3 waits for ring 2 and its 48 hours');
+  assert.deepEqual((await statuses(u.id))[1], ['pending', 'pending']);
+  assert.deepEqual((await statuses(u.id))[2], ['missing', 'missing']);
+  const passed = await events('rollout.gate_passed', r.id);
+  assert.equal(passed.length, 1);
+  assert.equal(passed[0]!.data.ringName, 'canary');
+  assert.equal(passed[0]!.data.planName, 'three rings');
+  assert.equal(passed[0]!.data.organizationId, orgId);
+  const started = (await events('rollout.ring_started', r.id)).map((e) => e.data.ringName).sort();
+  assert.deepEqual(started, ['canary', 'early']);
+  assert.equal((await events('rollout.ring_finished', r.id)).length, 1);
+});
+
+test('installs failing in ring 1: the gate fails, the rollout halts with why, ring 2 never starts', async () => {
+  const u = updates[1]!;
+  for (const s of sims) if (s.ring === 0) s.machine.setBroken(u.packageName, true);
+  const approved = await admin.post(`/api/v1/rollout-plans/${planId}/approve`, { updateIds: [u.id] });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  await installRound();
+  assert.deepEqual((await statuses(u.id))[0], ['failed', 'failed']);
+
+  await tick(25);
+  let r = await rolloutOf(u.id);
+  assert.equal(r.state, 'halted');
+  assert.equal(r.rings[0]!.gate, 'failed');
+  assert.equal(r.rings[0]!.percent, 0);
+  assert.match(
+    r.reason ?? '',
+    /gate failed: 0 of 2 devices \(0%\).*100% needed.*2 not installed, 2 with new failures/,
+  );
+  const failed = await events('rollout.gate_failed', r.id);
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]!.data.ringName, 'canary');
+  assert.equal(failed[0]!.data.total, 2);
+  assert.equal(failed[0]!.data.healthy, 0);
+  assert.deepEqual(failed[0]!.data.updates, [u.id]);
+  assert.match(String(failed[0]!.data.reason), /gate failed/);
+
+  // days later ring 2 still has not started
+  await tick(24 * 10);
+  r = await rolloutOf(u.id);
+  assert.equal(r.rings[1]!.startedAt, null);
+  assert.deepEqual((await statuses(u.id))[1], ['missing', 'missing']);
+  assert.equal((await events('rollout.ring_started', r.id)).length, 1);
+
+  // an operator pauses (refused: it is halted), then skips the failed gate: ring 2 starts, all logged
+  const pause = await admin.post(`/api/v1/rollouts/${r.id}/pause`, {});
+  assert.equal(pause.status, 409, JSON.stringify(pause.body));
+  const skip = await admin.post(`/api/v1/rollouts/${r.id}/skip-gate`, {
+    note: 'known bad package on canaries',
+  });
+  assert.equal(skip.status, 200, JSON.stringify(skip.body));
+  r = await rolloutOf(u.id);
+  assert.equal(r.state, 'running');
+  assert.equal(r.rings[0]!.gate, 'skipped');
+  assert.ok(r.rings[1]!.startedAt);
+  assert.equal((await events('rollout.gate_skipped', r.id)).length, 1);
+  // pause, resume and roll forward, each in the event log
+  assert.equal((await admin.post(`/api/v1/rollouts/${r.id}/pause`, {})).status, 200);
+  await tick(24 * 11);
+  assert.equal((await rolloutOf(u.id)).rings[1]!.gate, 'pending', 'a paused rollout judges no gate');
+  assert.equal((await admin.post(`/api/v1/rollouts/${r.id}/resume`, {})).status, 200);
+  assert.equal((await admin.post(`/api/v1/rollouts/${r.id}/roll-forward`, {})).status, 200);
+  r = await rolloutOf(u.id);
+  assert.ok(r.rings[2]!.startedAt, 'rolled forward into ring 3');
+  for (const kind of ['rollout.paused', 'rollout.resumed', 'rollout.rolled_forward'])
+    assert.equal((await events(kind, r.id)).length, 1, kind);
+});
+
+test('plans and rollouts are tenant-scoped', async () => {
+  const other = await admin.post('/api/v1/organizations', { name: 'Other', ref: 'other' });
+  const u = await scopedUser(admin, 'other-op', other.body.id, 'Operator');
+  const o = await signIn(app, u.user.username, u.password);
+  const r = await rolloutOf(updates[0]!.id);
+  for (const res of [
+    await o.get(`/api/v1/rollout-plans/${planId}`),
+    await o.call('PUT', `/api/v1/rollout-plans/${planId}`, {
+      name: 'taken',
+      rings: [{ name: 'x', devices: [sims[0]!.deviceId] }],
+    }),
+    await o.post(`/api/v1/rollout-plans/${planId}/approve`, { updateIds: [updates[0]!.id] }),
+    await o.post(`/api/v1/rollouts/${r.id}/pause`, {}),
+    await o.del(`/api/v1/rollout-plans/${planId}`),
+  ])
+    assert.equal(res.status, 404, JSON.stringify(res.body));
+  assert.deepEqual((await o.get('/api/v1/rollout-plans')).body.items, []);
+  // a plan of another organization naming this one's devices is refused
+  const bad = await o.post('/api/v1/rollout-plans', {
+    organizationId: other.body.id,
+    name: 'intruding',
+    rings: [{ name: 'r', devices: [sims[0]!.deviceId] }],
+  });
+  assert.equal(bad.status, 400, JSON.stringify(bad.body));
+  assert.equal((await rolloutOf(updates[0]!.id)).state, r.state, 'unchanged');
+});
