@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, type Client } from '../support/api.ts';
 import { scopedUser, type World } from '../support/world.ts';
 import { createEngine } from '../../src/engine/engine.ts';

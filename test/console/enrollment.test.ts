@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { ADMIN_PASSWORD, client } from '../support/api.ts';
 import type { World } from '../support/world.ts';
