@@ -190,7 +190,7 @@ function checkSubscription(s: Omit<SubscriptionInput, 'organizationId'>): void {
   if (!(ALERT_CHANNELS as readonly string[]).includes(s.channel))
     issues.push({ path: '/channel', message: 'is webhook or email' });
   if (s.channel === 'webhook') {
-    let ok = false;
+    let ok: boolean;
     try {
       const u = new URL(s.url ?? '');
       ok = (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
