@@ -23,6 +23,7 @@ import type { Page } from '../store/paging.ts';
 import * as repo from '../store/repos/alerts-repo.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { visibleDevice } from './devices.ts';
 import { windowOccurrences } from './windows-occurrences.ts';
 
 // Alerts and notifications (issue 18, item 3; docs/alerts.md). Alerts come from two sources, both run by
@@ -607,4 +608,31 @@ export async function checkConditions(ctx: Context): Promise<number> {
       }
     }
   return raised;
+}
+
+/** the alerts of one device as a queryable list (a product's per-agent alarm log) */
+export async function queryDeviceAlerts(ctx: Context, deviceId: number, q: ListQuery) {
+  ctx.authorize('read');
+  await visibleDevice(ctx, deviceId);
+  return queryAlerts(ctx, q, { deviceId });
+}
+
+/**
+ * The alerts in scope raised since this caller's session last asked (a product's "only new alarms"), and
+ * the mark moved past them. The mark is per session (per API key when there is none).
+ */
+export async function queryNewAlerts(ctx: Context, q: ListQuery) {
+  ctx.authorize('read');
+  const who =
+    ctx.actor.sessionId !== undefined
+      ? `session:${ctx.actor.sessionId}`
+      : `${ctx.actor.type}:${ctx.actor.id}`;
+  const name = `alerts-seen:${who}`;
+  return ctx.store.transaction(async (tx) => {
+    const mark = await repo.lockCursor(tx, name);
+    const r = await repo.queryAlerts(tx, ctx.access, q, { afterId: mark.last_event_id });
+    const last = Math.max(mark.last_event_id, ...r.records.map((x) => x.id));
+    if (last !== mark.last_event_id) await repo.moveCursor(tx, name, { last_event_id: last });
+    return { total: r.total, records: r.records.map((x) => ({ ...alertView(x), groupName: x.group_name })) };
+  });
 }
