@@ -17,6 +17,7 @@ import { checkPort, onStopSignal, startServer } from './serve.ts';
 import { registerPolicyCommands } from './policy-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerAlertCommands } from './alert-commands.ts';
 import { openStoreOf, storeOptions, withStore } from './store-options.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { importAdvisories, IMPORT_FORMATS } from '../services/importers.ts';
@@ -212,5 +213,6 @@ storeOptions(
 registerPolicyCommands(program);
 registerAgentCommands(program);
 registerDemoCommand(program);
+registerAlertCommands(program);
 
 void runCli(program);
