@@ -29,6 +29,7 @@ import { Windows } from './pages/Windows.tsx';
 import { Tasks, TaskInstancePage } from './pages/Tasks.tsx';
 import { Catalog } from './pages/Catalog.tsx';
 import { Enrollment } from './pages/Enrollment.tsx';
+import { Alerts } from './pages/Alerts.tsx';
 import { Empty, PageTitle, usePageName } from './ui.tsx';
 
 const NAV: { to: string; label: string; privilege?: string; section?: string }[] = [
@@ -37,6 +38,7 @@ const NAV: { to: string; label: string; privilege?: string; section?: string }[]
   { to: '/policies', label: 'Policies' },
   { to: '/maintenance-windows', label: 'Maintenance windows' },
   { to: '/tasks', label: 'Tasks' },
+  { to: '/alerts', label: 'Alerts' },
   { to: '/catalog', label: 'Catalog' },
   { to: '/enrollment', label: 'Enroll devices' },
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
@@ -147,6 +149,7 @@ export function App() {
           <Route path="/maintenance-windows" element={<Windows />} />
           <Route path="/tasks" element={<Tasks />} />
           <Route path="/tasks/instances/:id" element={<TaskInstancePage />} />
+          <Route path="/alerts" element={<Alerts />} />
           <Route path="/catalog" element={<Catalog />} />
           <Route path="/enrollment" element={<Enrollment />} />
           <Route path="/admin/organizations" element={<Organizations />} />
