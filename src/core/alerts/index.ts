@@ -68,8 +68,6 @@ export interface LoggedEvent {
 export interface EventFacts {
   deviceName?: string | null;
   update?: { name: string; severity: string; kev: boolean } | null;
-  /** the update's status on the device has a decision (approved, ignored): nobody needs to be asked */
-  decided?: boolean;
 }
 
 /** the update-status event kinds whose `data.to` is the device update's new status */
@@ -110,8 +108,9 @@ export function alertsFromEvent(e: LoggedEvent, f: EventFacts = {}): AlertDraft[
           `became missing on ${device}.`,
         data: { device, update, severity: f.update.severity, kev: f.update.kev },
       });
-    // one alert per update, not per device: the decision is the organization's
-    if (to === 'missing' && e.kind === 'device_update.detected' && !f.decided)
+    // status missing is "detected, no decision" (approved is pending, ignored is ignored): someone must
+    // decide. One alert per update, not per device: the decision is the organization's
+    if (to === 'missing' && e.kind === 'device_update.detected')
       out.push({
         kind: 'approval.waiting',
         key: `approval.waiting:${e.updateId}`,
