@@ -100,6 +100,16 @@ test('keys: one open alert per condition; every gate failure is its own', () => 
   const g2 = alertsFromEvent(ev('rollout.gate_failed', { plan: 'p', ring: 1 }, { id: 11 }))[0]!;
   assert.notEqual(g1.key, g2.key);
   assert.match(g1.message, /too few\. The rollout stopped/);
+  // as services/rollouts.ts writes it
+  const r = alertsFromEvent(
+    ev(
+      'rollout.gate_failed',
+      { planId: 4, planName: 'three rings', ring: 0, ringName: 'canary', reason: '1 of 3' },
+      { deviceId: null },
+    ),
+  )[0]!;
+  assert.equal(r.subject, 'Rollout three rings: the gate after ring canary failed');
+  assert.equal(r.updateId, 7);
   assert.equal(
     alertsFromEvent(ev('device_update.detected', { to: 'missing' }), { update: low })[0]!.key,
     'approval.waiting:7',

@@ -123,8 +123,10 @@ export function alertsFromEvent(e: LoggedEvent, f: EventFacts = {}): AlertDraft[
   }
   const rollout = ROLLOUT_ALERTS[e.kind];
   if (rollout) {
-    const plan = str(e.data.plan) ?? '?';
-    const ring = str(e.data.ring) ?? '?';
+    // rollouts (services/rollouts.ts) write planName, planId, ring (its index) and ringName; the contract's
+    // first form had plan and ring: both are read
+    const plan = str(e.data.planName) ?? str(e.data.plan) ?? str(e.data.planId) ?? '?';
+    const ring = str(e.data.ringName) ?? str(e.data.ring) ?? '?';
     const reason = str(e.data.reason);
     const failed = rollout === 'rollout.gate_failed';
     out.push({
@@ -132,7 +134,7 @@ export function alertsFromEvent(e: LoggedEvent, f: EventFacts = {}): AlertDraft[
       // every occurrence is news: the event id keeps two gate failures of one plan apart
       key: `${rollout}:${plan}:${ring}:${e.id}`,
       deviceId: null,
-      updateId: null,
+      updateId: e.updateId,
       subject: failed
         ? `Rollout ${plan}: the gate after ring ${ring} failed`
         : `Rollout ${plan}: ring ${ring} finished`,
