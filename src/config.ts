@@ -9,6 +9,10 @@ export interface Config {
   logLevel: string;
   adminPassword?: string;
   bodyLimit: number;
+  /** the SMTP server alert e-mails go through (smtp://user:pass@host:port, smtps://…); none: no e-mail */
+  smtpUrl?: string;
+  /** the From of alert e-mails */
+  smtpFrom?: string;
 }
 
 export const DEFAULT_PORT = 8440;
@@ -24,5 +28,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.PATCHLINE_LOG_LEVEL ?? 'info',
     adminPassword: env.PATCHLINE_ADMIN_PASSWORD || undefined,
     bodyLimit: env.PATCHLINE_BODY_LIMIT ? Number(env.PATCHLINE_BODY_LIMIT) : 1024 * 1024,
+    smtpUrl: env.PATCHLINE_SMTP_URL || undefined,
+    smtpFrom: env.PATCHLINE_SMTP_FROM || undefined,
   };
 }

@@ -17,6 +17,7 @@ import { tenancyRoutes } from './faces/native/tenancy-routes.ts';
 import { identityRoutes } from './faces/native/identity-routes.ts';
 import { catalogRoutes } from './faces/native/catalog-routes.ts';
 import { scriptRoutes } from './faces/native/script-routes.ts';
+import { alertRoutes } from './faces/native/alert-routes.ts';
 import { policyRoutes } from './faces/native/policy-routes.ts';
 import { taskRoutes } from './faces/native/task-routes.ts';
 import { complianceRoutes } from './faces/native/compliance-routes.ts';
@@ -169,6 +170,7 @@ export async function buildServer({
       updateStatusRoutes(api);
       rolloutRoutes(api);
       stagingRoutes(api, packages);
+      alertRoutes(api);
     },
     { prefix: '/api/v1' },
   );

@@ -18,6 +18,7 @@ import { registerPolicyCommands } from './policy-commands.ts';
 import { registerRolloutCommands } from './rollout-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerAlertCommands } from './alert-commands.ts';
 import { openStoreOf, storeOptions, withStore } from './store-options.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { importAdvisories, IMPORT_FORMATS } from '../services/importers.ts';
@@ -214,5 +215,6 @@ registerPolicyCommands(program);
 registerRolloutCommands(program);
 registerAgentCommands(program);
 registerDemoCommand(program);
+registerAlertCommands(program);
 
 void runCli(program);

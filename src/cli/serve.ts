@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { startEngine } from '../engine/engine.ts';
+import { startAlertEngine } from '../engine/alerts.ts';
 import { createStageHandler } from '../engine/stage.ts';
 import { buildServer, VERSION, warmDocs } from '../server.ts';
 import { defaultPackageDir } from '../services/staging.ts';
@@ -67,6 +68,14 @@ export async function startServer(config: Config, adminPassword: string | undefi
     handlers: { stage: createStageHandler({ dir: defaultPackageDir(config.dataDir) }) },
     onError: (err) => server.log.error({ err }, 'task engine'),
   });
+  // alerts: the event log into alerts, periodic checks, webhook and e-mail deliveries (engine/alerts.ts)
+  const alerts = startAlertEngine({
+    store,
+    ...(config.smtpUrl
+      ? { smtp: { url: config.smtpUrl, from: config.smtpFrom ?? `patchline@${hostname()}` } }
+      : {}),
+    onError: (err) => server.log.error({ err }, 'alert engine'),
+  });
   // after listening, so that start-up is not slower: the first docs request no longer pays for it
   void warmDocs(server).catch((err: unknown) => server.log.warn({ err }, 'building the API docs'));
   server.log.info(
@@ -80,6 +89,7 @@ export async function startServer(config: Config, adminPassword: string | undefi
     url: `${config.tlsCert ? 'https' : 'http'}://${local.includes(':') ? `[${local}]` : local}:${port}`,
     async stop() {
       await engine.stop();
+      await alerts.stop();
       await server.close();
       await store.close();
     },

@@ -542,6 +542,63 @@ export interface AutoApprovalRulesTable {
   created_at: Stamp;
   updated_at: Stamp;
 }
+/** what needs attention in an organization (migration 0020) */
+export interface AlertsTable {
+  id: Id;
+  organization_id: number;
+  kind: string;
+  dedupe_key: string;
+  device_id: number | null;
+  update_id: number | null;
+  subject: string;
+  message: Def<string>;
+  data: Json;
+  state: Def<string>;
+  source_event_id: number | null;
+  created_at: Stamp;
+  closed_at: StampNull;
+  closed_by: string | null;
+  close_notes: string | null;
+}
+/** where an organization's alerts go (migration 0020) */
+export interface AlertSubscriptionsTable {
+  id: Id;
+  organization_id: number;
+  name: string;
+  kinds: string[];
+  channel: string;
+  url: string | null;
+  secret: string | null;
+  recipients: Def<string[]>;
+  options: Json;
+  enabled: Def<boolean>;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+/** one alert for one subscription: its sending attempts and outcome (migration 0020) */
+export interface AlertDeliveriesTable {
+  id: Id;
+  subscription_id: number;
+  alert_id: number;
+  organization_id: number;
+  channel: string;
+  status: Def<string>;
+  attempts: Def<number>;
+  next_attempt_at: Stamp;
+  last_attempt_at: StampNull;
+  delivered_at: StampNull;
+  response_status: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+  batch: string | null;
+  created_at: Stamp;
+}
+/** how far a consumer has read the event log (migration 0020) */
+export interface AlertCursorsTable {
+  name: string;
+  last_event_id: Def<number>;
+  checked_at: StampNull;
+}
 
 export interface Database {
   organizations: OrganizationsTable;
@@ -594,6 +651,10 @@ export interface Database {
   rollout_plans: RolloutPlansTable;
   rollouts: RolloutsTable;
   auto_approval_rules: AutoApprovalRulesTable;
+  alerts: AlertsTable;
+  alert_subscriptions: AlertSubscriptionsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_cursors: AlertCursorsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

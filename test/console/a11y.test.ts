@@ -112,6 +112,7 @@ describe('console accessibility in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, (
     { path: `/policies/${policyId}`, heading: 'Weekly' },
     { path: '/maintenance-windows', heading: 'Maintenance windows' },
     { path: '/tasks', heading: 'Tasks' },
+    { path: '/alerts', heading: 'Alerts' },
     { path: `/tasks/instances/${instanceId}`, heading: `Task instance #${instanceId}` },
     { path: '/catalog', heading: 'Catalog' },
     { path: '/enrollment', heading: 'Enroll devices' },

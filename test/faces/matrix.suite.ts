@@ -6,6 +6,8 @@ import { ADMIN_PASSWORD, client, signIn, startApp, type Client } from '../suppor
 import { scopedUser } from '../support/world.ts';
 import { routeTable, scopeOf, type RouteEntry, type RouteScope } from '../../src/faces/shared/route-table.ts';
 import { createEngine } from '../../src/engine/engine.ts';
+import { createAlertEngine } from '../../src/engine/alerts.ts';
+import { record } from '../../src/services/events.ts';
 import { authenticate } from '../../src/services/auth.ts';
 import { Context, systemContext } from '../../src/services/context.ts';
 import { createApiKey } from '../../src/services/identity.ts';
@@ -63,6 +65,9 @@ interface Victims {
   job: number;
   update: number;
   scriptRun: number;
+  /** an alert on the device (an install failed) and an e-mail alert subscription of the organization */
+  alert: number;
+  subscription: number;
   /** the install token the device enrolled with */
   token: number;
   /** a rollout plan over the group, the rollout of the group's own update into it, an auto-approval rule */
@@ -220,6 +225,16 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
     script: { shell: 'sh', code: 'echo intruder' },
   }),
   'PUT /api/v1/organizations/:id/script-settings': () => ({ scriptsEnabled: false }),
+  'POST /api/v1/alert-subscriptions': (v) => ({
+    organizationId: v.org,
+    name: 'intruding subscription',
+    kinds: ['install.failed'],
+    channel: 'email',
+    recipients: ['intruder@matrix.test'],
+  }),
+  'PATCH /api/v1/alert-subscriptions/:id': () => ({ name: 'taken' }),
+  'POST /api/v1/alerts/:id/close': () => ({ notes: 'taken' }),
+  'PUT /api/v1.0/assetmgmt/alarms/:alarmId/close': () => [{ key: 'notes', value: 'taken' }],
   'POST /api/v1.0/system/orgs': () => ({ OrgName: 'intruders', OrgRef: 'intruders' }),
   'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
   'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
@@ -424,6 +439,8 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     action: 'approve',
     sha256: SHA,
     method: 'SetSoftwareUpdatePolicyTargets',
+    alarmId: String(v.alert),
+    agentguid: String(v.device),
     '*': 'matrix',
   };
   if (name !== 'id') {
@@ -452,6 +469,8 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     'rollout-plans': v.plan,
     rollouts: v.rollout,
     'auto-approval-rules': v.rule,
+    alerts: v.alert,
+    'alert-subscriptions': v.subscription,
     // the Automox face (/api/<resource>)
     servers: v.device,
     servergroups: v.group,
@@ -591,6 +610,26 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         conditions: { package: `${groupName}-nothing-matches` },
         action: 'ignore',
       });
+      // an install failure on the device, raised as an alert by the alert engine; an e-mail subscription
+      await record(sys, store.db, {
+        kind: 'device_update.status',
+        organizationId: org.id,
+        subjectType: 'device_update',
+        subjectId: `${dev.id}:${update}`,
+        deviceId: dev.id,
+        updateId: update,
+        data: { from: 'installing', to: 'failed', reason: `${groupName}-failure` },
+      });
+      await createAlertEngine({ store }).tick();
+      const alerts = await admin.get(`/api/v1/alerts?deviceId=${dev.id}&kind=install.failed`);
+      assert.equal(alerts.body.items.length, 1, JSON.stringify(alerts.body));
+      const subscription = await mk('/api/v1/alert-subscriptions', {
+        organizationId: org.id,
+        name: `${groupName}-subscription`,
+        kinds: ['install.failed'],
+        channel: 'email',
+        recipients: [`${groupName}@matrix.test`],
+      });
       const v: Victims = {
         label: groupName,
         marker,
@@ -604,6 +643,8 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         job,
         update,
         scriptRun: started.body.runs[0].id as number,
+        alert: alerts.body.items[0].id as number,
+        subscription: subscription.id as number,
         token: dev.token,
         plan: plan.id,
         rollout: approved.body.rollouts[0].id as number,
@@ -737,6 +778,10 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/script-runs/${v.scriptRun}`,
       `/api/v1/script-runs?organizationId=${v.org}`,
       `/api/v1/organizations/${v.org}/script-settings`,
+      `/api/v1/alerts/${v.alert}`,
+      `/api/v1/alerts?organizationId=${v.org}&limit=500`,
+      `/api/v1/alert-subscriptions/${v.subscription}`,
+      `/api/v1/alert-deliveries?organizationId=${v.org}&limit=500`,
       `/api/v1/organizations/${v.org}/custom-severities`,
       `/api/v1/organizations/${v.org}/install-tokens`,
       `/api/v1/rollout-plans/${v.plan}`,

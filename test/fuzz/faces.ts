@@ -10,6 +10,7 @@ import {
   roleFields,
   userFields,
 } from '../../src/faces/kaseya/fields.ts';
+import { alarmFields, alarmLogFields } from '../../src/faces/kaseya/alarms.ts';
 import type { FieldMap } from '../../src/faces/shared/odata/index.ts';
 import {
   addRemoveFields,
@@ -204,6 +205,8 @@ function kaseyaFields(url: string): FieldMap {
   if (u.startsWith('/system/users')) return userFields;
   if (u.startsWith('/system/roles')) return roleFields;
   if (u.includes('installedapplications')) return installedAppFields;
+  if (u.startsWith('/assetmgmt/alarms')) return alarmFields;
+  if (u.startsWith('/assetmgmt/logs/') && u.endsWith('/alarms')) return alarmLogFields;
   if (u.startsWith('/assetmgmt/patch'))
     return patchFields({ approved: [], denied: [], ignored: [] }, 'installedAt');
   return { ...orgFields, ...agentFields };

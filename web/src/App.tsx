@@ -30,6 +30,7 @@ import { Tasks, TaskInstancePage } from './pages/Tasks.tsx';
 import { Catalog } from './pages/Catalog.tsx';
 import { Enrollment } from './pages/Enrollment.tsx';
 import { AutoApproval, Rollouts } from './pages/Rollouts.tsx';
+import { Alerts } from './pages/Alerts.tsx';
 import { Empty, PageTitle, usePageName } from './ui.tsx';
 
 const NAV: { to: string; label: string; privilege?: string; section?: string }[] = [
@@ -40,6 +41,7 @@ const NAV: { to: string; label: string; privilege?: string; section?: string }[]
   { to: '/tasks', label: 'Tasks' },
   { to: '/rollouts', label: 'Rollouts' },
   { to: '/auto-approval', label: 'Auto-approval' },
+  { to: '/alerts', label: 'Alerts' },
   { to: '/catalog', label: 'Catalog' },
   { to: '/enrollment', label: 'Enroll devices' },
   { to: '/admin/organizations', label: 'Organizations', section: 'Administration' },
@@ -150,6 +152,7 @@ export function App() {
           <Route path="/maintenance-windows" element={<Windows />} />
           <Route path="/tasks" element={<Tasks />} />
           <Route path="/tasks/instances/:id" element={<TaskInstancePage />} />
+          <Route path="/alerts" element={<Alerts />} />
           <Route path="/catalog" element={<Catalog />} />
           <Route path="/rollouts" element={<Rollouts />} />
           <Route path="/auto-approval" element={<AutoApproval />} />

@@ -10,6 +10,7 @@ import { trackContext } from '../shared/authz-backstop.ts';
 import { authResult, bearer, FACE, kaseyaLogin, type KaseyaAuthOptions } from './auth.ts';
 import { failure, sendEnvelope, success } from './envelope.ts';
 import { patchRoutes } from './patch.ts';
+import { alarmRoutes } from './alarms.ts';
 import { auditPlugin, listInstalledApps } from './audit.ts';
 import { kaseyaBodyParsers } from './body.ts';
 import { getRoleRecord, getUserRecord, listRoles, listUsers } from './directory.ts';
@@ -90,6 +91,7 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     parseDecimalId((req.params as Params)[param] ?? '', what);
   patchRoutes(app, { ctxOf, ok, listed, options });
   auditPlugin(app, { ctxOf, ok, listed, options });
+  alarmRoutes(app, { ctxOf, ok, listed, options });
 
   app.get('/auth', { config: { scope: 'public' } }, async (req, reply) => {
     const r = await kaseyaLogin(store, req.headers.authorization, { ...opts, client: req.ip });

@@ -12,6 +12,7 @@ import * as m0013 from './0013_scripts.ts';
 import * as m0014 from './0014_window_sharing.ts';
 import * as m0015 from './0015_audits.ts';
 import * as m0019 from './0019_rollouts.ts';
+import * as m0020 from './0020_alerts.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0014_window_sharing': m0014,
   '0015_audits': m0015,
   '0019_rollouts': m0019,
+  '0020_alerts': m0020,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
