@@ -62,7 +62,7 @@ async function profile(driver: DriverName) {
       assert.equal(r.body.accepted, true);
       const s = (steps[step] ??= {
         statements: store.statements.length,
-        kinds: [...store.statements],
+        kinds: store.statements.map((k, i) => `${k} ${store.ms[i]!.toFixed(1)}`),
         ms: [],
       });
       s.ms.push(ms);
@@ -100,9 +100,7 @@ for (const driver of drivers) {
     out[driver][step] = { statements: s.statements, median_ms: Math.round(median(s.ms) * 10) / 10 };
     console.log(`${driver}: ${step}: ${s.statements} statements, median ${median(s.ms).toFixed(1)} ms`);
     if (process.env.PROFILE_VERBOSE) {
-      const byKind = new Map<string, number>();
-      for (const k of s.kinds) byKind.set(k, (byKind.get(k) ?? 0) + 1);
-      console.log(`  ${[...byKind].map(([k, n]) => (n > 1 ? `${n} × ${k}` : k)).join(', ')}`);
+      console.log(`  ${s.kinds.join(', ')}`);
     }
   }
   const big = steps['first scan of a device']!.statements;

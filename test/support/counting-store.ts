@@ -25,17 +25,21 @@ function describe(node: OperationNode): string {
  * transactions too; BEGIN and COMMIT are not counted, nor what triggers run on the server). Used to
  * show that a use case costs a fixed number of statements whatever its size.
  */
-export function countingStore(store: Store): Store & { statements: string[]; reset(): void } {
+export function countingStore(store: Store): Store & { statements: string[]; ms: number[]; reset(): void } {
   const statements: string[] = [];
-  const kinds = new Map<string, string>();
+  /** each statement's time from its compilation to its result */
+  const ms: number[] = [];
+  const kinds = new Map<string, { what: string; t: number }>();
   const plugin: KyselyPlugin = {
     // called for subqueries too: only results count, one per statement executed
     transformQuery: (args: PluginTransformQueryArgs) => {
-      kinds.set(args.queryId.queryId, describe(args.node));
+      kinds.set(args.queryId.queryId, { what: describe(args.node), t: performance.now() });
       return args.node;
     },
     transformResult: async (args: PluginTransformResultArgs) => {
-      statements.push(kinds.get(args.queryId.queryId) ?? '?');
+      const k = kinds.get(args.queryId.queryId);
+      statements.push(k?.what ?? '?');
+      ms.push(k ? performance.now() - k.t : NaN);
       kinds.delete(args.queryId.queryId);
       return args.result;
     },
@@ -46,8 +50,10 @@ export function countingStore(store: Store): Store & { statements: string[]; res
     db,
     transaction: (fn) => db.transaction().execute(fn),
     statements,
+    ms,
     reset: () => {
       statements.splice(0);
+      ms.splice(0);
       kinds.clear();
     },
   };
