@@ -84,8 +84,8 @@ async function cpu() {
 const count = async (q: string, params: unknown[] = []) =>
   Number((await pgc.query(q, params)).rows[0]!.n as string);
 
-let result: Record<string, unknown> = {};
-let pass = false;
+let result: Record<string, unknown>;
+let pass: boolean;
 try {
   // the server listens before it has made the admin (serve bootstraps after listening): retry a while
   let token = '';
