@@ -62,13 +62,17 @@ function copyIn(client: pg.Client, text: string, next: () => string | undefined)
 const db = await scratchDatabase('ingest');
 const load0 = loadavg()[0]!;
 // a loaded machine may take more than startServer's minute to start it: a few tries
-let server: Awaited<ReturnType<typeof startServer>> | undefined;
-for (let i = 0; !server; i++)
-  server = await startServer({ databaseUrl: db.url, adminPassword: PASSWORD }).catch((e: Error) => {
-    if (i >= 4) throw e;
-    console.log(`${e.message}: trying again`);
-    return undefined;
-  });
+async function startWithRetries() {
+  for (let i = 0; ; i++) {
+    try {
+      return await startServer({ databaseUrl: db.url, adminPassword: PASSWORD });
+    } catch (e) {
+      if (i >= 4) throw e;
+      console.log(`${(e as Error).message}: trying again`);
+    }
+  }
+}
+const server = await startWithRetries();
 console.log(`server up on PostgreSQL (${db.name}); load average ${load0.toFixed(2)}`);
 const pgc = new pg.Client({ connectionString: db.url });
 await pgc.connect();
