@@ -69,11 +69,11 @@ export const deviceView = (r: DeviceRow): DeviceView => ({
   updatedAt: r.updated_at,
 });
 
-/** a device the actor can see, or not found */
-export async function visibleDevice(ctx: Context, id: number): Promise<DeviceRow> {
-  const row = await getRow(ctx.store.db, id);
-  if (!row || !ctx.seesGroup(row.organization_id, row.group_id)) throw notFound('device', id);
-  return row;
+/** a device the actor can see, or not found (`row`: the device's row, when the caller has just read it) */
+export async function visibleDevice(ctx: Context, id: number, row?: DeviceRow): Promise<DeviceRow> {
+  const r = row ?? (await getRow(ctx.store.db, id));
+  if (!r || r.id !== id || !ctx.seesGroup(r.organization_id, r.group_id)) throw notFound('device', id);
+  return r;
 }
 
 export async function listDevices(ctx: Context, f: DeviceFilter, page: Page) {

@@ -10,13 +10,15 @@ import { IN_FLIGHT, inGroup, SETTLED, statusAfterDetection, type UpdateStatus } 
 import { invalid } from '../core/errors.ts';
 import {
   deviceUpdateStates,
-  setDeviceUpdateStatus,
-  upsertDeviceUpdate,
+  moveDeviceUpdateStatus,
+  upsertDeviceUpdates,
   upsertUpdates,
+  type DeviceUpdateRow,
 } from '../store/repos/updates-repo.ts';
 import { updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
 import { linkUpdateCves, linkUpdatesToAdvisories, recordLearned } from '../store/repos/catalog-repo.ts';
 import { evaluateRules } from './auto-approval.ts';
+import type { Row } from '../store/schema.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { effectiveApprovals } from './approvals.ts';
@@ -27,6 +29,8 @@ export interface ScanReport {
   full: boolean;
   updates: ReportedUpdate[];
   rebootRequired?: boolean;
+  /** the agent's sequence number of the report, stored with it (in the same transaction) */
+  sequence?: number;
 }
 
 /**
@@ -35,9 +39,11 @@ export interface ScanReport {
  * an event in the device's patch history. In a full snapshot, an update the device no longer reports
  * as missing counts as installed (unless an install of it is in flight).
  */
-export async function ingestScan(ctx: Context, deviceId: number, report: ScanReport) {
+export async function ingestScan(ctx: Context, of: number | Row<'devices'>, report: ScanReport) {
   ctx.authorize('manage_devices');
-  const device = await visibleDevice(ctx, deviceId);
+  const deviceId = typeof of === 'number' ? of : of.id;
+  // a caller that has just read the device's row passes it (one read less per report)
+  const device = await visibleDevice(ctx, deviceId, typeof of === 'number' ? undefined : of);
   const rows = report.updates.map((u, i) => {
     try {
       return {
@@ -70,6 +76,8 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
       if (!CVE_PATTERN.test(normalizeCve(c)))
         throw invalid('invalid CVE id', [{ path: `/updates/${i}/cves`, message: `'${c}' is not a CVE id` }]);
 
+  // One transaction, a fixed number of statements whatever the report's size: the updates, their links
+  // and the device's states are written as sets, the status changes worked out in one pass in memory.
   const result = await ctx.store.transaction(async (tx) => {
     const ids = await upsertUpdates(tx, rows);
     // match the reported updates to the advisories already imported (idempotent; importing later links too)
@@ -97,16 +105,17 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
     );
     const now = ctx.now();
     const events: EventInput[] = [];
-    const seen = new Set<number>();
+    // the state each update ends in (an update reported twice: as last reported)
+    const writes = new Map<number, DeviceUpdateRow>();
     for (const { u, updateId } of reported) {
-      seen.add(updateId);
       const before = current.get(updateId)?.status as UpdateStatus | undefined;
       const next = statusAfterDetection(
         before,
         u.detection,
         approvals.get(`${deviceId}:${updateId}`)?.action,
       );
-      await upsertDeviceUpdate(tx, {
+      writes.delete(updateId);
+      writes.set(updateId, {
         device_id: deviceId,
         update_id: updateId,
         organization_id: device.organization_id,
@@ -131,16 +140,18 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
     }
     if (report.full) {
       for (const s of current.values()) {
-        if (seen.has(s.update_id)) continue;
+        if (writes.has(s.update_id)) continue;
         if (inGroup(SETTLED, s.status) || inGroup(IN_FLIGHT, s.status)) continue;
         const next: UpdateStatus = s.status === 'reboot_required' ? 'reboot_required' : 'installed';
         if (next === s.status) continue;
-        await upsertDeviceUpdate(tx, {
+        writes.set(s.update_id, {
           device_id: deviceId,
           update_id: s.update_id,
           organization_id: device.organization_id,
           detection: 'installed',
           status: next,
+          installed_version: null,
+          available_version: null,
           last_detected_at: now,
           status_changed_at: now,
           installed_at: now,
@@ -156,24 +167,30 @@ export async function ingestScan(ctx: Context, deviceId: number, report: ScanRep
         });
       }
     }
+    await upsertDeviceUpdates(tx, [...writes.values()]);
     // the machine says it needs no reboot (it restarted): what waited for one is installed now
-    if (report.rebootRequired === false)
-      for (const s of await deviceUpdateStates(tx, [deviceId]))
-        if (s.status === 'reboot_required') {
-          await setDeviceUpdateStatus(tx, deviceId, s.update_id, 'installed');
-          events.push({
-            kind: 'device_update.status',
-            organizationId: device.organization_id,
-            subjectType: 'device_update',
-            subjectId: `${deviceId}:${s.update_id}`,
-            deviceId,
-            updateId: s.update_id,
-            data: { from: 'reboot_required', to: 'installed', reason: 'scan: restarted' },
-          });
-        }
+    const waiting = (id: number) => (writes.get(id) ?? current.get(id))?.status === 'reboot_required';
+    if (report.rebootRequired === false && [...current.keys(), ...writes.keys()].some(waiting))
+      for (const updateId of await moveDeviceUpdateStatus(
+        tx,
+        deviceId,
+        'reboot_required',
+        'installed',
+        new Date(),
+      ))
+        events.push({
+          kind: 'device_update.status',
+          organizationId: device.organization_id,
+          subjectType: 'device_update',
+          subjectId: `${deviceId}:${updateId}`,
+          deviceId,
+          updateId,
+          data: { from: 'reboot_required', to: 'installed', reason: 'scan: restarted' },
+        });
     await updateDeviceRow(tx, deviceId, {
       last_scan_at: now,
       ...(report.rebootRequired !== undefined ? { reboot_required: report.rebootRequired } : {}),
+      ...(report.sequence !== undefined ? { scan_sequence: report.sequence } : {}),
     });
     if (events.length) await record(ctx, tx, events);
     return { updates: reported.length, changes: events.length };

@@ -1,3 +1,4 @@
+import { HANG_GUARD_MS } from '../support/hang-guard.ts';
 import { sql } from 'kysely';
 import { Context, SYSTEM_ACTOR } from '../../src/services/context.ts';
 import type { Store } from '../../src/store/db.ts';
@@ -50,7 +51,11 @@ export async function jobsOf(store: Store, instanceId: number) {
     .execute();
 }
 
-export async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 30_000) {
+export async function waitFor<T>(
+  what: string,
+  f: () => Promise<T | undefined | false>,
+  timeoutMs = HANG_GUARD_MS,
+) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await f();

@@ -3,6 +3,7 @@ import type { Access } from '../../core/access.ts';
 import { compareVersions, type VersionScheme } from '../../core/advisories/index.ts';
 import { SETTLED } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
+import { rowsOf } from '../bulk.ts';
 import type { Db } from '../db.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
 import type { Row } from '../schema.ts';
@@ -52,50 +53,51 @@ export const visibleCvesOfUpdate = (access: Access, updateId = 'u.id') =>
   sql<string[]>`array(select uc.cve_id from update_cves uc join cves c on c.id = uc.cve_id
     where uc.update_id = ${sql.ref(updateId)} and ${cveVisible(access)} order by uc.cve_id)`;
 
-/** records that an organization's devices reported these updates and CVEs (idempotent) */
+/** records that an organization's devices reported these updates and CVEs (idempotent; one statement each) */
 export async function recordLearned(
   db: Db,
   organizationId: number,
   updateIds: readonly number[],
   cves: readonly string[],
 ) {
-  const u = [...new Set(updateIds)];
-  for (let i = 0; i < u.length; i += 2000)
-    await db
-      .insertInto('update_learned_by')
-      .values(u.slice(i, i + 2000).map((update_id) => ({ update_id, organization_id: organizationId })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  const c = [...new Set(cves)];
-  for (let i = 0; i < c.length; i += 2000)
-    await db
-      .insertInto('cve_learned_by')
-      .values(c.slice(i, i + 2000).map((cve_id) => ({ cve_id, organization_id: organizationId })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  // in key order, so that concurrent reports of one organization wait on each other, never deadlock
+  const u = [...new Set(updateIds)].sort((a, b) => a - b);
+  if (u.length)
+    await sql`insert into update_learned_by (update_id, organization_id)
+      select update_id, ${organizationId}::bigint from ${rowsOf(
+        u.map((update_id) => ({ update_id })),
+        { update_id: 'bigint' },
+      )}
+      on conflict do nothing`.execute(db);
+  const c = [...new Set(cves)].sort();
+  if (c.length)
+    await sql`insert into cve_learned_by (cve_id, organization_id)
+      select cve_id, ${organizationId}::bigint from ${rowsOf(
+        c.map((cve_id) => ({ cve_id })),
+        { cve_id: 'text' },
+      )}
+      on conflict do nothing`.execute(db);
 }
 
 /**
  * Links updates to CVEs, creating CVE rows that are not known yet. `vendor`: the links come from an
  * advisory, so the CVEs are shared (a CVE a device reported becomes shared when an advisory names it).
+ * Two statements whatever the number of links, each in key order (concurrent writers never deadlock).
  */
 export async function linkUpdateCves(db: Db, links: { updateId: number; cve: string }[], vendor = false) {
   if (!links.length) return;
-  const cves = [...new Set(links.map((l) => l.cve))];
-  await db
-    .insertInto('cves')
-    .values(cves.map((id) => ({ id, vendor_known: vendor })))
-    .onConflict((oc) =>
-      vendor
-        ? oc.column('id').doUpdateSet({ vendor_known: true }).where('cves.vendor_known', '=', false)
-        : oc.column('id').doNothing(),
-    )
-    .execute();
-  await db
-    .insertInto('update_cves')
-    .values(links.map((l) => ({ update_id: l.updateId, cve_id: l.cve })))
-    .onConflict((oc) => oc.columns(['update_id', 'cve_id']).doNothing())
-    .execute();
+  const cves = [...new Set(links.map((l) => l.cve))].sort().map((id) => ({ id }));
+  await sql`insert into cves (id, vendor_known)
+    select id, ${vendor}::boolean from ${rowsOf(cves, { id: 'text' })}
+    on conflict (id) do ${vendor ? sql`update set vendor_known = true where cves.vendor_known = false` : sql`nothing`}`.execute(
+    db,
+  );
+  const pairs = links
+    .map((l) => ({ update_id: l.updateId, cve_id: l.cve }))
+    .sort((a, b) => a.update_id - b.update_id || (a.cve_id < b.cve_id ? -1 : a.cve_id > b.cve_id ? 1 : 0));
+  await sql`insert into update_cves (update_id, cve_id)
+    select update_id, cve_id from ${rowsOf(pairs, { update_id: 'bigint', cve_id: 'text' })}
+    on conflict (update_id, cve_id) do nothing`.execute(db);
 }
 
 // ---- updates in the catalog, matching against advisories, exposure --------------------------------------
@@ -252,13 +254,13 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
       const cves = new Set(matching.flatMap((e) => e.cves ?? bulletinCves.get(e.bulletin_id) ?? []));
       for (const cve of cves) cveLinks.push({ updateId: u.id, cve });
     }
-    for (const [updateId, bulletinId] of bulletinOf)
-      await db
-        .updateTable('updates')
-        .set({ bulletin_id: bulletinId, updated_at: new Date() })
-        .where('id', '=', updateId)
-        .where('bulletin_id', 'is', null)
-        .execute();
+    if (bulletinOf.size)
+      await sql`update updates u set bulletin_id = x.bulletin_id, updated_at = ${new Date()}
+        from ${rowsOf(
+          [...bulletinOf].sort(([a], [b]) => a - b).map(([id, bulletin_id]) => ({ id, bulletin_id })),
+          { id: 'bigint', bulletin_id: 'bigint' },
+        )}
+        where u.id = x.id and u.bulletin_id is null`.execute(db);
     result.linkedBulletins += bulletinOf.size;
     if (cveLinks.length) {
       const before = await countUpdateCves(db, [...new Set(cveLinks.map((l) => l.updateId))]);

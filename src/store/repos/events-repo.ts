@@ -1,15 +1,36 @@
 import { sql } from 'kysely';
 import { partialGroupIds, type Access } from '../../core/access.ts';
+import { rowsOf } from '../bulk.ts';
 import type { Db } from '../db.ts';
 import { paginate, type Page } from '../paging.ts';
 import type { NewRow } from '../schema.ts';
 
+const EVENT_COLUMNS = {
+  at: 'timestamptz',
+  organization_id: 'bigint',
+  actor_type: 'text',
+  actor_id: 'text',
+  actor_name: 'text',
+  kind: 'text',
+  subject_type: 'text',
+  subject_id: 'text',
+  device_id: 'bigint',
+  update_id: 'bigint',
+  data: 'jsonb',
+} as const;
+
+/** appends events in one statement, in the order given (their ids follow it) */
 export async function appendEvents(db: Db, rows: NewRow<'events'>[]) {
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('events')
-      .values(rows.slice(i, i + 500))
-      .execute();
+  if (!rows.length) return;
+  const cols = sql.join(Object.keys(EVENT_COLUMNS).map((c) => sql.id(c)));
+  await sql`insert into events (${cols})
+    select coalesce(at, now()), organization_id, actor_type, actor_id, actor_name, kind, subject_type,
+      subject_id, device_id, update_id, coalesce(data, '{}')
+    from ${rowsOf(
+      rows.map((r, i) => ({ ...r, i })),
+      { ...EVENT_COLUMNS, i: 'integer' },
+    )}
+    order by i`.execute(db);
 }
 
 /**

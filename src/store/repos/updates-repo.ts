@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { INSTALLABLE, type UpdateStatus } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
+import { rowsOf } from '../bulk.ts';
 import type { Db } from '../db.ts';
 import { paginate, type Page } from '../paging.ts';
 import type { NewRow } from '../schema.ts';
@@ -9,27 +10,57 @@ import { cveVisibleToOrganization, updateVisible } from './catalog-repo.ts';
 
 // The catalog's installable updates and each device's state of them.
 
-/** inserts updates that are new (by natural key) and returns the ids of all of them */
-export async function upsertUpdates(db: Db, rows: NewRow<'updates'>[]): Promise<Map<string, number>> {
+const UPDATE_COLUMNS = {
+  natural_key: 'text',
+  kind: 'text',
+  name: 'text',
+  kb: 'text',
+  package_name: 'text',
+  version: 'text',
+  architecture: 'text',
+  os_family: 'text',
+  classification: 'text',
+  is_security: 'boolean',
+  is_optional: 'boolean',
+  severity: 'text',
+  reboot_behavior: 'text',
+  size_bytes: 'bigint',
+  patch_source: 'text',
+} as const;
+export type ReportedUpdateRow = { [K in keyof typeof UPDATE_COLUMNS]: NewRow<'updates'>[K] };
+
+/**
+ * Inserts the updates that are new (by natural key) and returns the ids of all of them, in one statement
+ * (new keys are inserted in key order, so that concurrent reports of the same new updates wait on each
+ * other instead of deadlocking). A key another transaction inserted after this statement's snapshot is
+ * skipped by the insert and not seen by its select: those few are read again.
+ */
+export async function upsertUpdates(db: Db, rows: ReportedUpdateRow[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!rows.length) return out;
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    await db
-      .insertInto('updates')
-      .values(chunk)
-      .onConflict((oc) => oc.column('natural_key').doNothing())
-      .execute();
-    const found = await db
-      .selectFrom('updates')
-      .select(['id', 'natural_key'])
-      .where(
-        'natural_key',
-        'in',
-        chunk.map((r) => r.natural_key),
-      )
-      .execute();
-    for (const f of found) out.set(f.natural_key, f.id);
+  // a key reported twice is inserted as first reported
+  const first = new Map<string, ReportedUpdateRow>();
+  for (const r of rows) if (!first.has(r.natural_key)) first.set(r.natural_key, r);
+  const cols = sql.join(Object.keys(UPDATE_COLUMNS).map((c) => sql.id(c)));
+  const found = await sql<{ id: number; natural_key: string }>`
+    with x as (select * from ${rowsOf([...first.values()], UPDATE_COLUMNS)}),
+    ins as (
+      insert into updates (${cols})
+      select ${cols} from x
+      where not exists (select 1 from updates u where u.natural_key = x.natural_key)
+      order by natural_key
+      on conflict (natural_key) do nothing
+      returning id, natural_key
+    )
+    select id, natural_key from ins
+    union all
+    select u.id, u.natural_key from updates u where u.natural_key in (select natural_key from x)`.execute(db);
+  for (const f of found.rows) out.set(f.natural_key, f.id);
+  const missing = [...first.keys()].filter((k) => !out.has(k));
+  if (missing.length) {
+    const late = await sql<{ id: number; natural_key: string }>`
+      select id, natural_key from updates where natural_key = any(${missing}::text[])`.execute(db);
+    for (const f of late.rows) out.set(f.natural_key, f.id);
   }
   return out;
 }
@@ -88,22 +119,69 @@ export async function setDeviceUpdateStatus(
     .execute();
 }
 
-export async function upsertDeviceUpdate(db: Db, row: NewRow<'device_updates'>) {
-  await db
-    .insertInto('device_updates')
-    .values(row)
-    .onConflict((oc) =>
-      oc.columns(['device_id', 'update_id']).doUpdateSet((eb) => ({
-        detection: eb.ref('excluded.detection'),
-        status: eb.ref('excluded.status'),
-        installed_version: eb.ref('excluded.installed_version'),
-        available_version: eb.ref('excluded.available_version'),
-        last_detected_at: eb.ref('excluded.last_detected_at'),
-        status_changed_at: sql<Date>`case when device_updates.status = excluded.status then device_updates.status_changed_at else excluded.status_changed_at end`,
-        installed_at: eb.ref('excluded.installed_at'),
-      })),
-    )
+export type DeviceUpdateRow = Pick<
+  NewRow<'device_updates'>,
+  | 'device_id'
+  | 'update_id'
+  | 'organization_id'
+  | 'detection'
+  | 'status'
+  | 'installed_version'
+  | 'available_version'
+  | 'last_detected_at'
+  | 'status_changed_at'
+  | 'installed_at'
+>;
+const DEVICE_UPDATE_COLUMNS = {
+  device_id: 'bigint',
+  update_id: 'bigint',
+  organization_id: 'bigint',
+  detection: 'text',
+  status: 'text',
+  installed_version: 'text',
+  available_version: 'text',
+  last_detected_at: 'timestamptz',
+  status_changed_at: 'timestamptz',
+  installed_at: 'timestamptz',
+} as const;
+
+/**
+ * Writes device update states, new or changed, in one statement (one (device, update) at most once; in
+ * key order). The status's change time moves only when the status changes.
+ */
+export async function upsertDeviceUpdates(db: Db, rows: DeviceUpdateRow[]) {
+  if (!rows.length) return;
+  const cols = sql.join(Object.keys(DEVICE_UPDATE_COLUMNS).map((c) => sql.id(c)));
+  await sql`
+    insert into device_updates (${cols})
+    select ${cols} from ${rowsOf(rows, DEVICE_UPDATE_COLUMNS)} order by device_id, update_id
+    on conflict (device_id, update_id) do update set
+      detection = excluded.detection,
+      status = excluded.status,
+      installed_version = excluded.installed_version,
+      available_version = excluded.available_version,
+      last_detected_at = excluded.last_detected_at,
+      status_changed_at = case when device_updates.status = excluded.status
+        then device_updates.status_changed_at else excluded.status_changed_at end,
+      installed_at = excluded.installed_at`.execute(db);
+}
+
+/** moves a device's updates from one status to another in one statement; returns the updates moved */
+export async function moveDeviceUpdateStatus(
+  db: Db,
+  deviceId: number,
+  from: UpdateStatus,
+  to: UpdateStatus,
+  at: Date,
+): Promise<number[]> {
+  const r = await db
+    .updateTable('device_updates')
+    .set({ status: to, status_changed_at: at })
+    .where('device_id', '=', deviceId)
+    .where('status', '=', from)
+    .returning('update_id')
     .execute();
+  return r.map((x) => x.update_id).sort((a, b) => a - b);
 }
 
 export interface DeviceUpdateFilter {

@@ -1,3 +1,4 @@
+import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -107,7 +108,7 @@ export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): Altir
     groupId: () => groupId,
     agents,
     async agentsRun(kind, sinceJob) {
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget (test/support/hang-guard.ts)
       for (const a of agents) {
         for (;;) {
           const job = await db()

@@ -1,3 +1,4 @@
+import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 // Issue 19's acceptance: a client written from the seed (003) and Automox's public API reference alone
 // (Bearer API key, `o`, /servers, /servers/{id}/queues, /servers/{id}/packages, /servergroups, /policies,
 // /policies/{id}/action, /policystats) creates, reads, updates, runs and deletes a patch policy against a
@@ -139,7 +140,7 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
 
   /** the agents check in until each has run a job of this kind handed out after `since` */
   async function agentsRun(kind: 'scan' | 'install' | 'script', which: number[], sinceJob: number) {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget (test/support/hang-guard.ts)
     for (const i of which) {
       for (;;) {
         const job = await h

@@ -1,3 +1,4 @@
+import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 // Issue 13's acceptance: a client written from the seed (002) and GravityZone's public API shapes, with
 // only the API URL changed, against a server whose endpoints are simulated agents. It lists the endpoints,
 // scans them, reads their missing patches, creates maintenance windows with each schedule form, updates one
@@ -218,7 +219,7 @@ eachDriver('a GravityZone client written from the seed against simulated agents'
 
   /** the agents check in until each has finished a job of this kind handed out after `since` */
   async function agentsRun(kind: 'scan' | 'install', since: number, which = agents) {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget (test/support/hang-guard.ts)
     for (const a of which)
       for (;;) {
         const [job] = await jobsOf(a.deviceId, kind, since);

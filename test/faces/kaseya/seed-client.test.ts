@@ -1,3 +1,4 @@
+import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 // Issue 7's acceptance: a client written from the seed alone (hashed login, then every patch endpoint,
 // with filters, sorting and paging) passes against a server whose devices are simulated agents: a scan
 // now makes the agents scan and the missing list change; run now installs; ignore hides a patch from the
@@ -182,7 +183,7 @@ eachDriver('a seed-only Kaseya client against simulated agents', (h) => {
 
   /** the agents check in until each has run a job of this kind handed out after `since` */
   async function agentsRun(kind: 'scan' | 'install', which: number[], sinceJob: number) {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget (test/support/hang-guard.ts)
     for (const i of which) {
       for (;;) {
         const job = await h

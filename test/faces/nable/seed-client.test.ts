@@ -1,3 +1,4 @@
+import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 // Issue 14's acceptance: a client written from seed 001 alone (the Python wrapper's calls, their
 // parameters and the policy and status codes it documents) runs against a server whose devices are a
 // simulated Windows workstation and a simulated Linux server. It finds them through the directory
@@ -167,7 +168,7 @@ eachDriver('a seed-only N-sight client against a simulated Windows and a simulat
 
   /** the agent checks in until it has run a job of this kind created after job `since` */
   async function agentRuns(key: 'windows' | 'linux', kind: 'scan' | 'install', since: number) {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget (test/support/hang-guard.ts)
     for (;;) {
       const job = await h
         .store()

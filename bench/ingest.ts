@@ -1,0 +1,298 @@
+// npm run bench -- ingest [--devices N] [--updates U] [--release R] [--concurrency C]
+// Scan ingest at scale (issue 17, item 3). The server on PostgreSQL (its own database, dropped after) in a
+// child process, run as `npm start` runs it; the load from this one, through the agent protocol
+// (POST /agent/v1/scans). N devices (default 10,000; provisioned in bulk by SQL, as the check-in bench
+// does: this measures scans, not enrollment) each send a full scan of U updates (default 300) of one
+// shared catalog, then a "release day" delta of R new missing updates (default 20), C reports in flight
+// (default 16). Figures: device-update rows stored per second in each phase (rows / wall time of the
+// phase), p50 and p99 of a report, and the rate of COPY FROM STDIN of the same rows (same values) into a
+// bare table of the same columns and primary key (no triggers, foreign keys or other indexes) on the same
+// server in the same run: the ceiling of writing those rows. Then every row, event and compliance count
+// is checked against what was sent. Target: ingest at least half the COPY rate, nothing lost. The
+// machine may be shared: the load average before and after is printed. The last line is one JSON object.
+import { loadavg } from 'node:os';
+import pg from 'pg';
+import { naturalKey } from '../src/core/updates.ts';
+import { closedLoop, type LoadResult } from '../src/agent/fleet/load.ts';
+import type { ReportedUpdate } from '../src/wire/agent.ts';
+import { adminSql, adminToken, apiPost, arg, cpuMicros, scratchDatabase, startServer } from './_support.ts';
+import { fullScan, releaseDay } from './_scan-reports.ts';
+
+const DEVICES = Number(arg('devices', '10000'));
+const UPDATES = Number(arg('updates', '300'));
+const RELEASE = Number(arg('release', '20'));
+const CONCURRENCY = Number(arg('concurrency', '16'));
+const PASSWORD = 'bench-password-1';
+
+/**
+ * COPY … FROM STDIN on a pg client, without pg-copy-streams: a submittable query that answers the
+ * server's CopyInResponse with the chunks `next` gives (waiting for the socket to drain), then ends the
+ * copy. Resolves with the number of rows copied.
+ */
+function copyIn(client: pg.Client, text: string, next: () => string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let error: Error | undefined;
+    let rows = 0;
+    const submittable = {
+      submit: (c: { query(text: string): void }) => c.query(text),
+      handleCopyInResponse: async (c: {
+        sendCopyFromChunk(b: Buffer): void;
+        endCopyFrom(): void;
+        stream: NodeJS.WritableStream & { writableNeedDrain?: boolean };
+      }) => {
+        for (let chunk = next(); chunk !== undefined; chunk = next()) {
+          c.sendCopyFromChunk(Buffer.from(chunk));
+          if (c.stream.writableNeedDrain) await new Promise((r) => c.stream.once('drain', r));
+        }
+        c.endCopyFrom();
+      },
+      handleCommandComplete: (msg: { text: string }) => void (rows = Number(msg.text.split(' ')[1])),
+      handleError: (e: Error) => void (error = e),
+      handleReadyForQuery: () => (error ? reject(error) : resolve(rows)),
+      handleRowDescription: () => {},
+      handleDataRow: () => {},
+      handleEmptyQuery: () => {},
+      handleCopyData: () => {},
+      handlePortalSuspended: () => {},
+    };
+    (client as unknown as { query(s: unknown): void }).query(submittable);
+  });
+}
+
+const db = await scratchDatabase('ingest');
+const load0 = loadavg()[0]!;
+// a loaded machine may take more than startServer's minute to start it: a few tries
+async function startWithRetries() {
+  for (let i = 0; ; i++) {
+    try {
+      return await startServer({ databaseUrl: db.url, adminPassword: PASSWORD });
+    } catch (e) {
+      if (i >= 4) throw e;
+      console.log(`${(e as Error).message}: trying again`);
+    }
+  }
+}
+const server = await startWithRetries();
+console.log(`server up on PostgreSQL (${db.name}); load average ${load0.toFixed(2)}`);
+const pgc = new pg.Client({ connectionString: db.url });
+await pgc.connect();
+/** CPU time used so far by the server process and by the database's backends (µs) */
+async function cpu() {
+  const r = await pgc.query(
+    'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [db.name],
+  );
+  let database = 0;
+  for (const { pid } of r.rows as { pid: number }[]) {
+    try {
+      database += cpuMicros(pid);
+    } catch {
+      /* ended meanwhile */
+    }
+  }
+  return { server: cpuMicros(server.child.pid!), database };
+}
+const count = async (q: string, params: unknown[] = []) =>
+  Number((await pgc.query(q, params)).rows[0]!.n as string);
+
+let result: Record<string, unknown>;
+let pass: boolean;
+try {
+  // the server listens before it has made the admin (serve bootstraps after listening): retry a while
+  let token = '';
+  for (let i = 0; !token; i++)
+    token = await adminToken(server.url, PASSWORD).catch(async (e: Error) => {
+      if (i > 120) throw e;
+      await new Promise((r) => setTimeout(r, 500));
+      return '';
+    });
+  const org = await apiPost<{ id: number; rootGroupId: number }>(server.url, token, '/organizations', {
+    name: 'ingest bench',
+  });
+  const tag = Math.random().toString(36).slice(2, 8);
+  const t0 = performance.now();
+  const provisioned = await adminSql(
+    db.url,
+    `insert into devices (organization_id, group_id, name, hostname, os_family, credential_hash, credential_generation, enrolled_at, last_seen_at)
+     select $1, $2, 'ingest-' || $3 || '-' || g, 'ingest-' || g, 'linux',
+            encode(sha256(convert_to('pld_ingest_' || $3 || '_' || g, 'UTF8')), 'hex'), 1, now(), now()
+     from generate_series(0, $4::int - 1) g
+     returning id, substring(name from length('ingest-' || $3 || '-') + 1)::int as g`,
+    [org.id, org.rootGroupId, tag, DEVICES],
+  );
+  const deviceIds: number[] = new Array(DEVICES);
+  for (const r of provisioned.rows as { id: string; g: number }[]) deviceIds[r.g] = Number(r.id);
+  console.log(`${DEVICES} devices provisioned in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  /** one phase: every device sends one report; its figures and the answers that were not accepted */
+  const phase = async (name: string, body: (g: number) => object, rowsPerReport: number) => {
+    let refused = 0;
+    const c0 = await cpu();
+    const t = performance.now();
+    let answered = 0;
+    const ticker = setInterval(
+      () =>
+        console.log(
+          `  ${name}: ${answered} of ${DEVICES} reports, ${((performance.now() - t) / 1000).toFixed(0)} s`,
+        ),
+      30_000,
+    );
+    const r: LoadResult = await closedLoop({
+      url: `${server.url}/agent/v1/scans`,
+      method: 'POST',
+      concurrency: CONCURRENCY,
+      durationSeconds: 86_400,
+      maxRequests: DEVICES,
+      request: (g) => ({
+        headers: { authorization: `Bearer pld_ingest_${tag}_${g}` },
+        body: JSON.stringify(body(g)),
+      }),
+      onAnswer: (_g, status, b) => {
+        answered++;
+        if (status !== 200 || (JSON.parse(b.toString()) as { accepted: boolean }).accepted !== true)
+          refused++;
+      },
+    }).finally(() => clearInterval(ticker));
+    const seconds = (performance.now() - t) / 1000;
+    const c1 = await cpu();
+    // CPU per stored row, whatever else the machine does (the backends' CPU counts only those still open)
+    const serverUsPerRow = Math.round(((c1.server - c0.server) / (DEVICES * rowsPerReport)) * 10) / 10;
+    const databaseUsPerRow = Math.round(((c1.database - c0.database) / (DEVICES * rowsPerReport)) * 10) / 10;
+    const rowsPerSecond = Math.round((DEVICES * rowsPerReport) / seconds);
+    console.log(
+      `${name}: ${DEVICES} reports of ${rowsPerReport} updates in ${seconds.toFixed(1)} s: ${r.perSecond} reports/s, ` +
+        `${rowsPerSecond} device-update rows/s; report p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms; ` +
+        `${r.errors} errors, ${refused} not accepted ${r.topErrors.map((e) => e.message).join('; ')}; ` +
+        `CPU per row: server ${serverUsPerRow} µs, database ${databaseUsPerRow} µs`,
+    );
+    return {
+      seconds: Math.round(seconds * 10) / 10,
+      reportsPerSecond: r.perSecond,
+      rowsPerSecond,
+      p50Ms: r.latencyMs.p50,
+      p99Ms: r.latencyMs.p99,
+      errors: r.errors + refused,
+    };
+  };
+
+  const scan = await phase(
+    'full scans',
+    (g) => ({ sequence: 1, full: true, updates: fullScan(g, UPDATES) }),
+    UPDATES,
+  );
+  const release = await phase(
+    'release day',
+    (g) => ({ sequence: 2, full: false, updates: releaseDay(g, RELEASE) }),
+    RELEASE,
+  );
+
+  // COPY of the same rows (the values the server stored) into a bare table of the same shape
+  const ids = new Map<string, number>(
+    (
+      (await pgc.query('select id, natural_key from updates')).rows as { id: string; natural_key: string }[]
+    ).map((r) => [r.natural_key, Number(r.id)]),
+  );
+  await pgc.query(`create table bare_device_updates (
+    device_id bigint not null, update_id bigint not null, organization_id bigint not null,
+    detection text not null, status text not null, installed_version text, available_version text,
+    first_detected_at timestamptz not null default now(), last_detected_at timestamptz not null default now(),
+    status_changed_at timestamptz not null default now(), installed_at timestamptz,
+    attempts integer not null default 0, last_error text, job_id bigint,
+    primary key (device_id, update_id))`);
+  const stamp = new Date().toISOString();
+  const line = (g: number, u: ReportedUpdate) => {
+    const installed = u.detection === 'installed';
+    return `${deviceIds[g]}\t${ids.get(naturalKey(u)) ?? 0}\t${org.id}\t${u.detection}\t${installed ? 'installed' : 'missing'}\t${u.installedVersion}\t${u.version}\t${stamp}\t${stamp}\t${stamp}\t${installed ? stamp : '\\N'}\t0\t\\N\t\\N\n`;
+  };
+  let g = 0;
+  const copyBackend = Number((await pgc.query('select pg_backend_pid() as p')).rows[0]!.p);
+  const cc0 = cpuMicros(copyBackend);
+  const tc = performance.now();
+  const copied = await copyIn(
+    pgc,
+    `copy bare_device_updates (device_id, update_id, organization_id, detection, status, installed_version, available_version, first_detected_at, last_detected_at, status_changed_at, installed_at, attempts, last_error, job_id) from stdin`,
+    () => {
+      if (g >= DEVICES) return undefined;
+      let s = '';
+      for (const u of fullScan(g, UPDATES)) s += line(g, u);
+      for (const u of releaseDay(g, RELEASE)) s += line(g, u);
+      g++;
+      return s;
+    },
+  );
+  const copySeconds = (performance.now() - tc) / 1000;
+  const copyRate = Math.round(copied / copySeconds);
+  const copyUsPerRow = Math.round(((cpuMicros(copyBackend) - cc0) / copied) * 10) / 10;
+  console.log(
+    `COPY of the same ${copied} rows into a bare table: ${copySeconds.toFixed(1)} s, ${copyRate} rows/s; database CPU per row ${copyUsPerRow} µs`,
+  );
+
+  // nothing lost: every row, every event, every compliance count
+  const expectRows = DEVICES * (UPDATES + RELEASE);
+  const rows = await count('select count(*) as n from device_updates where organization_id = $1', [org.id]);
+  const short = await count(
+    `select count(*) as n from (select d.id from devices d left join device_updates du on du.device_id = d.id
+      where d.organization_id = $1 group by d.id having count(du.update_id) <> $2) x`,
+    [org.id, UPDATES + RELEASE],
+  );
+  const events = await count(
+    `select count(*) as n from events where organization_id = $1 and kind = 'device_update.detected'`,
+    [org.id],
+  );
+  const missingRows = await count(
+    `select count(*) as n from device_updates where organization_id = $1 and status = 'missing'`,
+    [org.id],
+  );
+  const compliance = await count(
+    `select coalesce(sum(missing_unknown + missing_none + missing_low + missing_medium + missing_high + missing_critical), 0) as n
+     from device_compliance where organization_id = $1`,
+    [org.id],
+  );
+  const sequences = await count(
+    'select count(*) as n from devices where organization_id = $1 and scan_sequence = 2',
+    [org.id],
+  );
+  const catalog = await count('select count(*) as n from updates');
+  const checks = {
+    rows: rows === expectRows,
+    everyDeviceComplete: short === 0,
+    events: events === expectRows,
+    compliance: compliance === missingRows,
+    sequences: sequences === DEVICES,
+    catalog: catalog === UPDATES + RELEASE,
+    noErrors: scan.errors === 0 && release.errors === 0,
+    copy: copied === expectRows,
+  };
+  console.log(
+    `stored ${rows} of ${expectRows} rows (${short} devices incomplete), ${events} detection events, ` +
+      `compliance missing ${compliance} = ${missingRows} missing rows, ${sequences} sequences at 2, ${catalog} catalog updates`,
+  );
+  const ingestRate = Math.round(expectRows / (scan.seconds + release.seconds));
+  const share = Math.round((ingestRate / copyRate) * 100) / 100;
+  const load1 = loadavg()[0]!;
+  console.log(
+    `ingest ${ingestRate} rows/s over both phases = ${share} of COPY (${copyRate} rows/s); load average ${load0.toFixed(1)} → ${load1.toFixed(1)}`,
+  );
+  pass = Object.values(checks).every(Boolean) && share >= 0.5;
+  result = {
+    devices: DEVICES,
+    updates: UPDATES,
+    release: RELEASE,
+    concurrency: CONCURRENCY,
+    full_scans: scan,
+    release_day: release,
+    ingest_rows_per_second: ingestRate,
+    copy_rows_per_second: copyRate,
+    copy_database_us_per_row: copyUsPerRow,
+    share_of_copy: share,
+    report_p99_ms: Math.max(scan.p99Ms, release.p99Ms),
+    checks,
+    load_average: [Math.round(load0 * 10) / 10, Math.round(load1 * 10) / 10],
+    target: 'ingest rows/s >= 0.5 × COPY rows/s; every row, event and count stored',
+  };
+} finally {
+  await pgc.end();
+  await server.stop();
+  await db.drop();
+}
+console.log(JSON.stringify({ name: 'ingest', ...result, pass }));
