@@ -3,11 +3,14 @@ import * as repo from '../store/repos/agents-repo.ts';
 import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates-repo.ts';
 import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
+import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
-import { noteSeen, touchCached } from './agent-devices.ts';
+import { authenticateDevice, noteSeen, touchCached } from './agent-devices.ts';
 import { updateStatusEvent } from './agent-jobs.ts';
-import { settingsForCheckIn } from './agent-settings.ts';
+import { settingsForCheckIn, settingsKey } from './agent-settings.ts';
+import { tokenHash } from './secrets.ts';
 import type { Context } from './context.ts';
+import { deviceMemory, MACHINE_ID } from './device-cache.ts';
 import { record, type EventInput } from './events.ts';
 import { handOutScriptJob } from './scripts.ts';
 import { installAllowedAt } from './windows.ts';
@@ -15,9 +18,6 @@ import { installAllowedAt } from './windows.ts';
 // The agent's heartbeat: what changed on the device in, the jobs waiting and the settings out.
 
 export const AGENT_PROTOCOL_VERSION = 1;
-
-/** where the first machine id a device presented is kept (the inventory, which the agent does not own) */
-const MACHINE_ID = 'machineId';
 
 /**
  * Cloned agents: a device's credential belongs to one machine. The first machine id presented is
@@ -47,6 +47,46 @@ async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: str
     `this device credential belongs to another machine (machine id ${known}, this one presented ${machineId}): ` +
       'this agent looks like a clone; delete its state and enroll again with an install token',
   );
+}
+
+/**
+ * A check-in by a device credential: answered from what this replica remembers of the device when it is
+ * idle (nothing new reported, no job waiting, the agent holding the current settings), without the
+ * database; otherwise the full check-in, after the credential's lookup.
+ */
+export async function checkInWithCredential(store: Store, credential: string, c: CheckInRequest) {
+  const idle = idleCheckIn(store, tokenHash(credential), c);
+  if (idle) return idle;
+  const a = await authenticateDevice(store, credential);
+  return checkIn(a.ctx, a.device, c, { openJobs: a.openJobs, settingsRevision: a.settingsRevision });
+}
+
+/** the idle check-in from memory, or undefined when it needs the full one */
+function idleCheckIn(store: Store, hash: string, c: CheckInRequest) {
+  const memory = deviceMemory(store);
+  const now = new Date();
+  const d = memory.get(hash, now.getTime());
+  if (
+    !d ||
+    d.status === 'retired' || // the full path refuses it, with the same words
+    d.open_jobs ||
+    c.inventory !== undefined ||
+    (c.agentVersion !== undefined && c.agentVersion !== d.agent_version) ||
+    (c.rebootRequired !== undefined && c.rebootRequired !== d.reboot_required) ||
+    (c.machineId !== undefined && c.machineId !== d.machine_id) ||
+    c.settingsHash === undefined ||
+    c.settingsHash !== d.settings_hash ||
+    d.settings_key !== settingsKey(d, memory.revisionOf(d), now)
+  )
+    return undefined;
+  noteSeen(store, d.id, now);
+  return {
+    protocol: AGENT_PROTOCOL_VERSION,
+    serverTime: now,
+    scanSequence: d.scan_sequence,
+    jobs: [],
+    settingsHash: d.settings_hash,
+  };
 }
 
 /**

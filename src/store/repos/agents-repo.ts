@@ -73,6 +73,30 @@ export const setSettingsHash = (db: Db, deviceId: number, key: string, hash: str
     .where('id', '=', deviceId)
     .execute();
 
+/** remembers many devices' settings keys and hashes in one statement (buffered by the check-in) */
+export async function setSettingsHashes(db: Db, rows: readonly { id: number; key: string; hash: string }[]) {
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const part = rows.slice(i, i + 5_000);
+    await sql`update devices set settings_key = v.key, settings_hash = v.hash
+      from unnest(${part.map((r) => r.id)}::bigint[], ${part.map((r) => r.key)}::text[],
+                  ${part.map((r) => r.hash)}::text[]) as v(id, key, hash)
+      where devices.id = v.id`.execute(db);
+  }
+}
+
+/** the devices of an organization that policies target by themselves (not through a group) */
+export const devicesTargetedDirectly = async (db: Db, organizationId: number) =>
+  (
+    await db
+      .selectFrom('policy_targets as t')
+      .innerJoin('policies as p', 'p.id', 't.policy_id')
+      .select('t.device_id')
+      .distinct()
+      .where('p.organization_id', '=', organizationId)
+      .where('t.device_id', 'is not', null)
+      .execute()
+  ).map((r) => Number(r.device_id));
+
 /** the enabled policies of an organization that target a device directly or through one of `groupIds` */
 export const policiesTargeting = (db: Db, organizationId: number, deviceId: number, groupIds: number[]) =>
   db
