@@ -23,16 +23,17 @@ export const AGENT_PROTOCOL_VERSION = 1;
  * Cloned agents: a device's credential belongs to one machine. The first machine id presented is
  * remembered; another one with the same credential is a copied agent (an imaged VM, a copied state
  * directory). It is recorded as `device.clone_suspected` and refused with 409, telling the clone to enroll.
+ * Returns the machine id the device is known by from now on.
  */
-async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: string) {
+async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: string): Promise<string> {
   const known = device.inventory?.[MACHINE_ID];
   if (typeof known !== 'string' || !known) {
     const inventory = { ...(device.inventory ?? {}), [MACHINE_ID]: machineId };
     await updateDevice(ctx.store.db, device.id, { inventory });
     touchCached(ctx.store, device.id, { inventory });
-    return;
+    return machineId;
   }
-  if (known === machineId) return;
+  if (known === machineId) return known;
   await ctx.store.transaction((tx) =>
     record(ctx, tx, {
       kind: 'device.clone_suspected',
@@ -103,16 +104,16 @@ export async function checkIn(
 ) {
   const db = ctx.store.db;
   const now = ctx.now();
-  if (c.machineId !== undefined) await checkMachine(ctx, device, c.machineId);
+  // the machine id this check-in may have just remembered (the device row was read before)
+  const machineId =
+    c.machineId !== undefined ? await checkMachine(ctx, device, c.machineId) : device.inventory?.[MACHINE_ID];
   const patch: Parameters<typeof updateDevice>[2] = {};
   if (c.agentVersion !== undefined && c.agentVersion !== device.agent_version)
     patch.agent_version = c.agentVersion;
   if (c.rebootRequired !== undefined && c.rebootRequired !== device.reboot_required)
     patch.reboot_required = c.rebootRequired;
-  if (c.inventory !== undefined) {
-    const known = device.inventory?.[MACHINE_ID];
-    patch.inventory = known === undefined ? c.inventory : { ...c.inventory, [MACHINE_ID]: known };
-  }
+  if (c.inventory !== undefined)
+    patch.inventory = machineId === undefined ? c.inventory : { ...c.inventory, [MACHINE_ID]: machineId };
   if (Object.keys(patch).length) {
     await updateDevice(db, device.id, { ...patch, last_seen_at: now });
     touchCached(ctx.store, device.id, patch as Partial<Row<'devices'>>);

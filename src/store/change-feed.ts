@@ -5,6 +5,9 @@ import pg from 'pg';
 // a killed backend); on PGlite the one connection listens from the start (pglite-driver.ts). What the
 // payloads mean for the check-in path is the services' business (services/device-cache.ts).
 
+/** the application_name of the listening connections (to find them in pg_stat_activity) */
+export const LISTENER_APPLICATION_NAME = 'patchline-change-feed';
+
 /** the channel of migration 0017's triggers */
 export const CHANGES_CHANNEL = 'patchline_changes';
 
@@ -61,7 +64,12 @@ export function postgresListener(
   const connect = async () => {
     retry = undefined;
     if (stopped) return;
-    const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 5000 });
+    const c = new pg.Client({
+      connectionString: url,
+      keepAlive: true,
+      connectionTimeoutMillis: 5000,
+      application_name: LISTENER_APPLICATION_NAME,
+    });
     client = c;
     let lost = false;
     const onLost = () => {
