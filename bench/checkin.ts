@@ -167,7 +167,14 @@ try {
   for (const size of SIZES) {
     // devices are provisioned in bulk (this measures check-ins, not enrollment): real organizations through
     // the API, devices with credentials by SQL
-    const token = await adminToken(server.url, PASSWORD);
+    // the server makes its admin just after it starts answering: try again for a while
+    let token = '';
+    for (let i = 0; !token; i++)
+      token = await adminToken(server.url, PASSWORD).catch(async (e: unknown) => {
+        if (i > 100) throw e;
+        await new Promise((r) => setTimeout(r, 200));
+        return '';
+      });
     const orgs: { id: number; rootGroupId: number }[] = [];
     for (let k = 0; k < 4; k++)
       orgs.push(await apiPost(server.url, token, '/organizations', { name: `bench ${size} #${k + 1}` }));

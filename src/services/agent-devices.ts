@@ -83,6 +83,19 @@ export async function authenticateDevice(store: Store, credential: string): Prom
   };
 }
 
+/**
+ * After a start: waits (a few seconds at most) for the change feed to listen, then reads every device
+ * into memory, so that the first round of check-ins costs what a steady round does. Returns the devices
+ * read (0 when the feed did not listen in time: check-ins then remember devices one at a time).
+ */
+export async function warmCheckins(store: Store, o: { pageSize?: number; waitMs?: number } = {}) {
+  const memory = deviceMemory(store);
+  const end = Date.now() + (o.waitMs ?? 5000);
+  while (memory.epoch === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  const pageSize = o.pageSize ?? 10_000;
+  return memory.warm((afterId) => repo.idleDevicesPage(store.db, afterId, pageSize));
+}
+
 /** Replaces the device's credential; the old one stops working at once. */
 export async function rotateCredential(ctx: Context, device: Row<'devices'>) {
   const credential = newToken('pld');

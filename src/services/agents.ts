@@ -11,6 +11,7 @@ export {
   forgetDevice,
   LAST_SEEN_FLUSH_MS,
   rotateCredential,
+  warmCheckins,
   type AuthenticatedDevice,
 } from './agent-devices.ts';
 export {

@@ -45,6 +45,13 @@ export interface IdleDevice {
   until: number;
 }
 
+/** a device as the warm-up reads it */
+export type WarmRow = Omit<IdleDevice, 'open_jobs' | 'revision' | 'epoch' | 'until'> & {
+  credential_hash: string;
+  org_settings_revision: number;
+  has_open_jobs: unknown;
+};
+
 /** the fields of a device row an entry keeps (touchCached applies them; others that matter drop it) */
 const KEPT = ['scan_sequence', 'agent_version', 'reboot_required', 'settings_key', 'settings_hash'] as const;
 const IDENTITY = new Set([
@@ -76,6 +83,8 @@ export class DeviceMemory {
   /** how many times the feed was lost (for tests and the bench) */
   lost = 0;
   private epochs = 0;
+  /** while a warm-up page is read: the devices dropped meanwhile (their rows may be stale) */
+  private dirty: Set<number> | undefined;
   private strings = new Map<string, string>();
   private stopFeed: (() => Promise<void>) | undefined;
 
@@ -141,10 +150,54 @@ export class DeviceMemory {
   /** drops what is remembered of a device */
   forget(deviceId: number) {
     this.generation++;
+    this.dirty?.add(deviceId);
     const h = this.hashOf.get(deviceId);
     if (h === undefined) return;
     this.hashOf.delete(deviceId);
     this.byHash.delete(h);
+  }
+
+  /**
+   * Reads every device with a credential into memory, a page at a time, under the listening feed (after a
+   * start, so that the first round of check-ins is answered from memory like any other). A device the
+   * feed drops while its page is read, or that a check-in remembered meanwhile, is left as it is. Stops
+   * when the feed is not listening (what it read would not be trusted). Returns the devices read.
+   */
+  async warm(read: (afterId: number) => Promise<readonly WarmRow[]>): Promise<number> {
+    let after = 0;
+    let n = 0;
+    for (;;) {
+      const epoch = this.epoch;
+      if (epoch === 0) return n;
+      const dirty = (this.dirty = new Set());
+      let rows: readonly WarmRow[];
+      try {
+        rows = await read(after);
+      } finally {
+        this.dirty = undefined;
+      }
+      if (this.epoch !== epoch) return n;
+      const until = Date.now() + FALLBACK_MS;
+      for (const r of rows) {
+        if (dirty.has(r.id) || this.byHash.has(r.credential_hash) || this.hashOf.has(r.id)) continue;
+        const { credential_hash, org_settings_revision, has_open_jobs, ...d } = r;
+        this.remember(
+          credential_hash,
+          {
+            ...d,
+            machine_id: d.machine_id || null,
+            open_jobs: Boolean(has_open_jobs),
+            revision: org_settings_revision,
+            epoch,
+            until,
+          },
+          this.generation,
+        );
+        n++;
+      }
+      if (rows.length === 0) return n;
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   /** drops what is remembered of a credential (it matches no device) */

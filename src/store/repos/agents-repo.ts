@@ -55,6 +55,47 @@ export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
     .where('credential_hash', '=', hash)
     .executeTakeFirst();
 
+/**
+ * A page of devices with a credential, in id order after `afterId`, with what an idle check-in needs of
+ * each (the narrow projection of services/device-cache.ts): the memory's warm-up after a start.
+ */
+export const idleDevicesPage = (db: Db, afterId: number, limit: number) =>
+  db
+    .selectFrom('devices')
+    .innerJoin('organizations as o', 'o.id', 'devices.organization_id')
+    .select([
+      'devices.id',
+      'devices.organization_id',
+      'devices.group_id',
+      'devices.status',
+      'devices.scan_sequence',
+      'devices.agent_version',
+      'devices.reboot_required',
+      'devices.time_zone',
+      'devices.checkin_interval_seconds',
+      'devices.settings_key',
+      'devices.settings_hash',
+      'o.settings_revision as org_settings_revision',
+    ])
+    .select(sql<string>`devices.credential_hash`.as('credential_hash'))
+    .select(sql<string | null>`devices.inventory->>'machineId'`.as('machine_id'))
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('jobs')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('jobs.device_id', '=', 'devices.id')
+            .where('jobs.status', 'in', [...OPEN_JOB_STATUSES]),
+        )
+        .as('has_open_jobs'),
+    )
+    .where('devices.id', '>', afterId)
+    .where('devices.credential_hash', 'is not', null)
+    .orderBy('devices.id')
+    .limit(limit)
+    .execute();
+
 /** an organization's settings revision (bumped by triggers, migration 0009) */
 export const settingsRevision = async (db: Db, organizationId: number) =>
   (
