@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { tokenHash } from '../../../src/services/secrets.ts';
+import { closeCheckins, flushLastSeen, warmCheckins } from '../../../src/services/agents.ts';
 import { deviceMemory } from '../../../src/services/device-cache.ts';
 import { LISTENER_APPLICATION_NAME } from '../../../src/store/change-feed.ts';
 import { openStore, type Store } from '../../../src/store/db.ts';
@@ -208,6 +209,27 @@ describe('change feed, one replica [pglite]', () => {
     await cleanup?.();
   });
   scenarios(() => [replica]);
+
+  test('after a start the devices are read into memory: their first check-in is answered from it', async () => {
+    const admin = await signIn(replica.app, 'admin', ADMIN_PASSWORD);
+    const org = (await admin.post('/api/v1/organizations', { name: 'Warm' })).body.id;
+    const token = (await admin.post(`/api/v1/organizations/${org}/install-tokens`, { name: 'w' })).body.token;
+    const e = await client(replica.app).post('/agent/v1/enroll', { token, name: 'warm', osFamily: 'linux' });
+    const agent = client(replica.app, e.body.credential);
+    const { settingsHash } = (await agent.post('/agent/v1/checkin', {})).body;
+    await flushLastSeen(replica.store); // the settings hash is on the device row
+    // a new process: nothing remembered, then the warm-up
+    await closeCheckins(replica.store);
+    const memory = deviceMemory(replica.store);
+    assert.equal(memory.get(tokenHash(e.body.credential), Date.now()), undefined);
+    assert.ok((await warmCheckins(replica.store, { pageSize: 2 })) >= 1);
+    const warmed = memory.get(tokenHash(e.body.credential), Date.now());
+    assert.ok(warmed && warmed.epoch === memory.epoch && warmed.settings_hash === settingsHash);
+    const r = await agent.post('/agent/v1/checkin', { settingsHash });
+    assert.deepEqual([r.status, r.body.settingsHash, r.body.jobs], [200, settingsHash, []]);
+    // answered from the entry the warm-up read (a lookup would have replaced it)
+    assert.equal(memory.get(tokenHash(e.body.credential), Date.now()), warmed);
+  });
 });
 
 const skip = await postgresSkip();
