@@ -4,7 +4,14 @@ import * as repo from '../store/repos/agents-repo.ts';
 import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
-import { closeDeviceMemory, deviceMemory, FALLBACK_MS, forgetDevice, machineIdOf } from './device-cache.ts';
+import {
+  closeDeviceMemory,
+  deviceMemory,
+  FALLBACK_MS,
+  forgetDevice,
+  machineIdOf,
+  touchDevice,
+} from './device-cache.ts';
 import { record } from './events.ts';
 import { newToken, tokenHash } from './secrets.ts';
 
@@ -139,7 +146,7 @@ export { forgetDevice };
 
 /** keeps the remembered device in step with a change of its row this process made */
 export function touchCached(store: Store, deviceId: number, patch: Partial<Row<'devices'>>) {
-  deviceMemory(store).touch(deviceId, patch);
+  touchDevice(store, deviceId, patch);
 }
 
 function scheduleFlush(store: Store, c: Buffered) {

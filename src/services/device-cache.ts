@@ -251,6 +251,11 @@ export function deviceMemory(store: Store): DeviceMemory {
   return m;
 }
 
+/** keeps a remembered device in step with a change of its row this process made (nothing if none is) */
+export function touchDevice(store: Store, deviceId: number, patch: Partial<Row<'devices'>>) {
+  memories.get(store)?.touch(deviceId, patch);
+}
+
 /** forgets a device here at once (its credential changed or it was deleted here); the feed tells the others */
 export function forgetDevice(store: Store, deviceId: number) {
   memories.get(store)?.forget(deviceId);
