@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { startEngine } from '../engine/engine.ts';
 import { startAlertEngine } from '../engine/alerts.ts';
+import { warmCheckins } from '../services/agents.ts';
 import { createStageHandler } from '../engine/stage.ts';
 import { buildServer, VERSION, warmDocs } from '../server.ts';
 import { defaultPackageDir } from '../services/staging.ts';
@@ -76,6 +77,10 @@ export async function startServer(config: Config, adminPassword: string | undefi
       : {}),
     onError: (err) => server.log.error({ err }, 'alert engine'),
   });
+  // the devices into memory, so that the first round of check-ins after a start is answered from it
+  void warmCheckins(store).catch((err: unknown) =>
+    server.log.warn({ err }, 'reading the devices into memory'),
+  );
   // after listening, so that start-up is not slower: the first docs request no longer pays for it
   void warmDocs(server).catch((err: unknown) => server.log.warn({ err }, 'building the API docs'));
   server.log.info(

@@ -3,11 +3,14 @@ import * as repo from '../store/repos/agents-repo.ts';
 import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates-repo.ts';
 import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
+import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
-import { noteSeen, touchCached } from './agent-devices.ts';
+import { authenticateDevice, noteSeen, touchCached } from './agent-devices.ts';
 import { updateStatusEvent } from './agent-jobs.ts';
-import { settingsForCheckIn } from './agent-settings.ts';
+import { settingsForCheckIn, settingsKey } from './agent-settings.ts';
+import { tokenHash } from './secrets.ts';
 import type { Context } from './context.ts';
+import { deviceMemory, MACHINE_ID } from './device-cache.ts';
 import { record, type EventInput } from './events.ts';
 import { handOutScriptJob } from './scripts.ts';
 import { installAllowedAt } from './windows.ts';
@@ -16,23 +19,21 @@ import { installAllowedAt } from './windows.ts';
 
 export const AGENT_PROTOCOL_VERSION = 1;
 
-/** where the first machine id a device presented is kept (the inventory, which the agent does not own) */
-const MACHINE_ID = 'machineId';
-
 /**
  * Cloned agents: a device's credential belongs to one machine. The first machine id presented is
  * remembered; another one with the same credential is a copied agent (an imaged VM, a copied state
  * directory). It is recorded as `device.clone_suspected` and refused with 409, telling the clone to enroll.
+ * Returns the machine id the device is known by from now on.
  */
-async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: string) {
+async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: string): Promise<string> {
   const known = device.inventory?.[MACHINE_ID];
   if (typeof known !== 'string' || !known) {
     const inventory = { ...(device.inventory ?? {}), [MACHINE_ID]: machineId };
     await updateDevice(ctx.store.db, device.id, { inventory });
     touchCached(ctx.store, device.id, { inventory });
-    return;
+    return machineId;
   }
-  if (known === machineId) return;
+  if (known === machineId) return known;
   await ctx.store.transaction((tx) =>
     record(ctx, tx, {
       kind: 'device.clone_suspected',
@@ -50,6 +51,46 @@ async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: str
 }
 
 /**
+ * A check-in by a device credential: answered from what this replica remembers of the device when it is
+ * idle (nothing new reported, no job waiting, the agent holding the current settings), without the
+ * database; otherwise the full check-in, after the credential's lookup.
+ */
+export async function checkInWithCredential(store: Store, credential: string, c: CheckInRequest) {
+  const idle = idleCheckIn(store, tokenHash(credential), c);
+  if (idle) return idle;
+  const a = await authenticateDevice(store, credential);
+  return checkIn(a.ctx, a.device, c, { openJobs: a.openJobs, settingsRevision: a.settingsRevision });
+}
+
+/** the idle check-in from memory, or undefined when it needs the full one */
+function idleCheckIn(store: Store, hash: string, c: CheckInRequest) {
+  const memory = deviceMemory(store);
+  const now = new Date();
+  const d = memory.get(hash, now.getTime());
+  if (
+    !d ||
+    d.status === 'retired' || // the full path refuses it, with the same words
+    d.open_jobs ||
+    c.inventory !== undefined ||
+    (c.agentVersion !== undefined && c.agentVersion !== d.agent_version) ||
+    (c.rebootRequired !== undefined && c.rebootRequired !== d.reboot_required) ||
+    (c.machineId !== undefined && c.machineId !== d.machine_id) ||
+    c.settingsHash === undefined ||
+    c.settingsHash !== d.settings_hash ||
+    d.settings_key !== settingsKey(d, memory.revisionOf(d), now)
+  )
+    return undefined;
+  noteSeen(store, d.id, now);
+  return {
+    protocol: AGENT_PROTOCOL_VERSION,
+    serverTime: now,
+    scanSequence: d.scan_sequence,
+    jobs: [],
+    settingsHash: d.settings_hash,
+  };
+}
+
+/**
  * Heartbeat: returns the jobs waiting and the settings hash (with the settings when the agent's hash
  * differs), in one round trip. An idle check-in (nothing reported, no job, settings unchanged) costs the
  * credential lookup and nothing else.
@@ -63,16 +104,16 @@ export async function checkIn(
 ) {
   const db = ctx.store.db;
   const now = ctx.now();
-  if (c.machineId !== undefined) await checkMachine(ctx, device, c.machineId);
+  // the machine id this check-in may have just remembered (the device row was read before)
+  const machineId =
+    c.machineId !== undefined ? await checkMachine(ctx, device, c.machineId) : device.inventory?.[MACHINE_ID];
   const patch: Parameters<typeof updateDevice>[2] = {};
   if (c.agentVersion !== undefined && c.agentVersion !== device.agent_version)
     patch.agent_version = c.agentVersion;
   if (c.rebootRequired !== undefined && c.rebootRequired !== device.reboot_required)
     patch.reboot_required = c.rebootRequired;
-  if (c.inventory !== undefined) {
-    const known = device.inventory?.[MACHINE_ID];
-    patch.inventory = known === undefined ? c.inventory : { ...c.inventory, [MACHINE_ID]: known };
-  }
+  if (c.inventory !== undefined)
+    patch.inventory = machineId === undefined ? c.inventory : { ...c.inventory, [MACHINE_ID]: machineId };
   if (Object.keys(patch).length) {
     await updateDevice(db, device.id, { ...patch, last_seen_at: now });
     touchCached(ctx.store, device.id, patch as Partial<Row<'devices'>>);

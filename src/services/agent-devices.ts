@@ -4,12 +4,19 @@ import * as repo from '../store/repos/agents-repo.ts';
 import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import { Context, type Actor } from './context.ts';
-import { deviceCache, forgetDevice, type CachedDevice } from './device-cache.ts';
+import {
+  closeDeviceMemory,
+  deviceMemory,
+  FALLBACK_MS,
+  forgetDevice,
+  machineIdOf,
+  touchDevice,
+} from './device-cache.ts';
 import { record } from './events.ts';
 import { newToken, tokenHash } from './secrets.ts';
 
-// A device as an actor: its credential (authentication, rotation), and the idle check-in path: a
-// short-lived credential cache and batched last_seen_at writes.
+// A device as an actor: its credential (authentication, rotation), and the idle check-in path: the
+// devices remembered (device-cache.ts) and batched last_seen_at writes.
 
 /** a device acts only on itself */
 export function deviceActor(d: Pick<Row<'devices'>, 'id' | 'organization_id' | 'group_id' | 'name'>): Actor {
@@ -29,46 +36,71 @@ export function deviceActor(d: Pick<Row<'devices'>, 'id' | 'organization_id' | '
 export interface AuthenticatedDevice {
   ctx: Context;
   device: Row<'devices'>;
-  /** the organization's settings revision (read with the device, cached with it) */
+  /** the organization's settings revision (read with the device) */
   settingsRevision: number;
-  /** whether a job waits; known only when the lookup ran now (never cached) */
-  openJobs?: boolean;
+  /** whether a job waits (read with the device) */
+  openJobs: boolean;
 }
 
+/**
+ * The device of a credential, read from the store in one query (with whether a job waits and its
+ * organization's settings revision); what an idle check-in needs of it is remembered (device-cache.ts).
+ */
 export async function authenticateDevice(store: Store, credential: string): Promise<AuthenticatedDevice> {
   const hash = tokenHash(credential);
-  const c = cacheOf(store);
-  const now = Date.now();
-  // a lookup that overlaps a device's deletion must not cache what it read
-  const generation = deviceCache(store).generation;
-  let hit = c.devices.get(hash);
-  if (hit && hit.until <= now) hit = undefined;
-  let openJobs: boolean | undefined;
-  if (!hit) {
-    // one query: the device, whether a job waits (never cached: a new job must go out at once) and the
-    // organization's settings revision
-    const found = await repo.getDeviceByCredentialWithJobs(store.db, hash);
-    if (found) {
-      const { has_open_jobs, org_settings_revision, ...row } = found;
-      openJobs = Boolean(has_open_jobs);
-      // entries are kept in expiry order: drop the expired ones from the front, and the oldest when full
-      for (const [k, e] of c.devices) {
-        if (e.until > now && c.devices.size < CREDENTIAL_CACHE_MAX) break;
-        c.devices.delete(k);
-      }
-      c.devices.delete(hash);
-      hit = { device: row, revision: org_settings_revision, until: now + CREDENTIAL_CACHE_MS };
-      if (deviceCache(store).generation === generation) c.devices.set(hash, hit);
-    } else c.devices.delete(hash);
+  const memory = deviceMemory(store);
+  // what the lookup reads is remembered only if nothing about the device changed meanwhile
+  const { generation, epoch } = memory;
+  const found = await repo.getDeviceByCredentialWithJobs(store.db, hash);
+  if (!found) {
+    memory.forgetCredential(hash);
+    throw unauthenticated('unknown or revoked device credential: enroll again');
   }
-  if (!hit || hit.device.status === 'retired')
+  const { has_open_jobs, org_settings_revision, ...device } = found;
+  const openJobs = Boolean(has_open_jobs);
+  memory.remember(
+    hash,
+    {
+      id: device.id,
+      organization_id: device.organization_id,
+      group_id: device.group_id,
+      status: device.status,
+      scan_sequence: device.scan_sequence,
+      agent_version: device.agent_version,
+      reboot_required: device.reboot_required,
+      time_zone: device.time_zone,
+      checkin_interval_seconds: device.checkin_interval_seconds,
+      settings_key: device.settings_key,
+      settings_hash: device.settings_hash,
+      machine_id: machineIdOf(device.inventory),
+      open_jobs: openJobs,
+      revision: org_settings_revision,
+      epoch,
+      until: Date.now() + FALLBACK_MS,
+    },
+    generation,
+  );
+  if (device.status === 'retired')
     throw unauthenticated('unknown or revoked device credential: enroll again');
   return {
-    ctx: new Context(store, deviceActor(hit.device)),
-    device: hit.device,
-    settingsRevision: hit.revision,
-    ...(openJobs === undefined ? {} : { openJobs }),
+    ctx: new Context(store, deviceActor(device)),
+    device,
+    settingsRevision: org_settings_revision,
+    openJobs,
   };
+}
+
+/**
+ * After a start: waits (a few seconds at most) for the change feed to listen, then reads every device
+ * into memory, so that the first round of check-ins costs what a steady round does. Returns the devices
+ * read (0 when the feed did not listen in time: check-ins then remember devices one at a time).
+ */
+export async function warmCheckins(store: Store, o: { pageSize?: number; waitMs?: number } = {}) {
+  const memory = deviceMemory(store);
+  const end = Date.now() + (o.waitMs ?? 5000);
+  while (memory.epoch === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  const pageSize = o.pageSize ?? 10_000;
+  return memory.warm((afterId) => repo.idleDevicesPage(store.db, afterId, pageSize));
 }
 
 /** Replaces the device's credential; the old one stops working at once. */
@@ -92,59 +124,70 @@ export async function rotateCredential(ctx: Context, device: Row<'devices'>) {
   return { credential };
 }
 
-// ---- the idle check-in path: a short-lived credential cache and batched last_seen_at writes ----
+// ---- the idle check-in path: the devices remembered, batched last_seen_at and settings-hash writes ----
 
-/** how long a credential → device lookup is trusted; other replicas' rotations and retirements show after it */
-export const CREDENTIAL_CACHE_MS = 3000;
-const CREDENTIAL_CACHE_MAX = 200_000;
 /** how often the buffered last_seen_at stamps are written */
 export const LAST_SEEN_FLUSH_MS = 2000;
 
-interface StoreCache {
-  devices: Map<string, CachedDevice>;
+interface Buffered {
   lastSeen: Map<number, Date>;
+  /** settings keys and hashes worked out at check-in, written with the stamps */
+  settings: Map<number, readonly [string, string]>;
   timer: NodeJS.Timeout | undefined;
 }
-const caches = new Map<Store, StoreCache>();
-const cacheOf = (store: Store): StoreCache => {
-  let c = caches.get(store);
-  if (!c)
-    caches.set(store, (c = { devices: deviceCache(store).entries, lastSeen: new Map(), timer: undefined }));
+const buffers = new Map<Store, Buffered>();
+const bufferOf = (store: Store): Buffered => {
+  let c = buffers.get(store);
+  if (!c) buffers.set(store, (c = { lastSeen: new Map(), settings: new Map(), timer: undefined }));
   return c;
 };
 
 export { forgetDevice };
 
-/** keeps a cached device row in step with a change this process made */
+/** keeps the remembered device in step with a change of its row this process made */
 export function touchCached(store: Store, deviceId: number, patch: Partial<Row<'devices'>>) {
-  const c = caches.get(store);
-  if (!c) return;
-  for (const e of c.devices.values()) if (e.device.id === deviceId) Object.assign(e.device, patch);
+  touchDevice(store, deviceId, patch);
+}
+
+function scheduleFlush(store: Store, c: Buffered) {
+  if (c.timer) return;
+  c.timer = setTimeout(() => {
+    c.timer = undefined;
+    flushLastSeen(store).catch(() => {
+      /* the next check-in stamps it again, and works the settings out again */
+    });
+  }, LAST_SEEN_FLUSH_MS);
+  c.timer.unref();
+}
+
+/**
+ * The settings key and hash a check-in worked out for a device: written in batches with the stamps (a
+ * lost write only means they are worked out again, from the settings already computed for its group).
+ */
+export function noteSettings(store: Store, deviceId: number, key: string, hash: string) {
+  const c = bufferOf(store);
+  c.settings.set(deviceId, [key, hash]);
+  scheduleFlush(store, c);
 }
 
 /** a check-in that changed nothing: its last_seen_at stamp is buffered and written in batches */
 export function noteSeen(store: Store, deviceId: number, at: Date) {
-  const c = cacheOf(store);
+  const c = bufferOf(store);
   c.lastSeen.set(deviceId, at);
-  if (!c.timer) {
-    c.timer = setTimeout(() => {
-      c.timer = undefined;
-      flushLastSeen(store).catch(() => {
-        /* the next check-in stamps it again */
-      });
-    }, LAST_SEEN_FLUSH_MS);
-    c.timer.unref();
-  }
+  scheduleFlush(store, c);
 }
 
-/** writes the buffered last_seen_at stamps of a store in one statement */
+/** writes the buffered last_seen_at stamps (and settings hashes) of a store; returns the stamps written */
 export async function flushLastSeen(store: Store) {
-  const c = caches.get(store);
+  const c = buffers.get(store);
   if (!c) return 0;
   if (c.timer) clearTimeout(c.timer);
   c.timer = undefined;
   const batch = [...c.lastSeen];
   c.lastSeen.clear();
+  const settings = [...c.settings].map(([id, [key, hash]]) => ({ id, key, hash }));
+  c.settings.clear();
+  if (settings.length) await repo.setSettingsHashes(store.db, settings);
   if (batch.length) await repo.setLastSeen(store.db, batch);
   return batch.length;
 }
@@ -154,7 +197,7 @@ export async function closeCheckins(store: Store) {
   try {
     await flushLastSeen(store);
   } finally {
-    caches.delete(store);
-    deviceCache(store).entries.clear();
+    buffers.delete(store);
+    await closeDeviceMemory(store);
   }
 }

@@ -16,6 +16,7 @@ import { groupTree } from '../store/repos/groups-repo.ts';
 import { getOrganization } from '../store/repos/organizations-repo.ts';
 import { windowsAssignedTo } from '../store/repos/policies-repo.ts';
 import type { Row } from '../store/schema.ts';
+import { noteSettings } from './agent-devices.ts';
 import type { Context } from './context.ts';
 import { serverZone } from './policies.ts';
 import { packageSources } from './staging.ts';
@@ -26,7 +27,8 @@ import { packageSources } from './staging.ts';
 // settings were last computed for (revision, group, zone, interval, horizon day) and their hash, both
 // read by the credential lookup the check-in runs anyway: when the key still holds and the agent sends
 // that hash, the check-in answers the hash alone without another query. Otherwise the settings are
-// computed (a few queries), their hash stored, and they go out when the agent's hash differs.
+// computed (a few queries, once per organization and group: settingsOf), their hash stored (in batches),
+// and they go out when the agent's hash differs.
 
 /** the server's zone, read once (Intl is slow enough to matter on the idle path) */
 const SERVER_ZONE = serverZone();
@@ -43,7 +45,11 @@ function zoneOf(device: Pick<Row<'devices'>, 'time_zone'>, orgZone: string | nul
 }
 
 /** what a device's settings depend on besides the organization's data */
-export function settingsKey(device: Row<'devices'>, revision: number, now: Date): string {
+export function settingsKey(
+  device: Pick<Row<'devices'>, 'id' | 'group_id' | 'time_zone' | 'checkin_interval_seconds'>,
+  revision: number,
+  now: Date,
+): string {
   const { epoch } = settingsHorizon(now.getTime(), device.id);
   return [
     revision,
@@ -135,6 +141,61 @@ export interface CheckInSettings {
   stored?: { settings_key: string; settings_hash: string };
 }
 
+// Settings worked out once per organization and group: the settings of a device that is no relay and no
+// policy targets by itself follow from its organization (at a revision), group, zone, interval and horizon
+// (which starts at one of 24 hours of the day, by device id), so its group's devices share them. The first
+// check-ins after enrollment or a restart then cost a lookup in here instead of several queries each.
+// Kept per store: ids and revisions mean nothing across databases.
+const SHARED_MAX = 20_000;
+interface Shared {
+  /** organization:revision:group:zone:interval:horizon start → settings */
+  settings: Map<string, { settings: AgentSettings; hash: string }>;
+  /** per organization: the devices policies target by themselves, at a settings revision */
+  direct: Map<number, { revision: number; devices: Set<number> }>;
+}
+const sharedByStore = new WeakMap<Context['store'], Shared>();
+function sharedOf(ctx: Context): Shared {
+  let s = sharedByStore.get(ctx.store);
+  if (!s) sharedByStore.set(ctx.store, (s = { settings: new Map(), direct: new Map() }));
+  return s;
+}
+
+async function targetedDirectly(ctx: Context, organizationId: number, revision: number) {
+  const { direct } = sharedOf(ctx);
+  const known = direct.get(organizationId);
+  if (known && known.revision >= revision) return known.devices;
+  const devices = new Set(await repo.devicesTargetedDirectly(ctx.store.db, organizationId));
+  if (direct.size >= SHARED_MAX) direct.clear();
+  direct.set(organizationId, { revision, devices });
+  return devices;
+}
+
+/** a device's settings and their hash, from its group's when it shares them */
+async function settingsOf(ctx: Context, device: Row<'devices'>, revision: number, now: Date) {
+  const plain =
+    !device.is_relay && !(await targetedDirectly(ctx, device.organization_id, revision)).has(device.id);
+  const groupKey = plain
+    ? [
+        device.organization_id,
+        revision,
+        device.group_id,
+        device.time_zone ?? '',
+        device.checkin_interval_seconds,
+        settingsHorizon(now.getTime(), device.id).from,
+      ].join(':')
+    : undefined;
+  const shared = sharedOf(ctx).settings;
+  const known = groupKey === undefined ? undefined : shared.get(groupKey);
+  if (known) return known;
+  const settings = await computeDeviceSettings(ctx, device, now);
+  const r = { settings, hash: settingsHash(settings) };
+  if (groupKey !== undefined) {
+    if (shared.size >= SHARED_MAX) shared.delete(shared.keys().next().value as string);
+    shared.set(groupKey, r);
+  }
+  return r;
+}
+
 /**
  * The settings part of a check-in: the current hash always, the settings when the agent's hash differs.
  * `revision` is the organization's settings revision the credential lookup read.
@@ -154,12 +215,11 @@ export async function settingsForCheckIn(
     intern(known, cached);
     return { settingsHash: known, settings: cached };
   }
-  const settings = await computeDeviceSettings(ctx, device, now);
-  const hash = settingsHash(settings);
+  const { settings, hash } = await settingsOf(ctx, device, revision, now);
   intern(hash, settings);
   let stored: CheckInSettings['stored'];
   if (device.settings_key !== key || device.settings_hash !== hash) {
-    await repo.setSettingsHash(ctx.store.db, device.id, key, hash);
+    noteSettings(ctx.store, device.id, key, hash);
     stored = { settings_key: key, settings_hash: hash };
   }
   return {

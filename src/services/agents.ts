@@ -2,16 +2,16 @@
 // and the idle check-in path (agent-devices.ts), check-in (agent-checkin.ts), scan reports with sequence
 // numbers (agent-scans.ts), idempotent job progress and results (agent-jobs.ts). This module gathers them
 // for the faces and the server.
-export { AGENT_PROTOCOL_VERSION, checkIn } from './agent-checkin.ts';
+export { AGENT_PROTOCOL_VERSION, checkIn, checkInWithCredential } from './agent-checkin.ts';
 export {
   authenticateDevice,
   closeCheckins,
-  CREDENTIAL_CACHE_MS,
   deviceActor,
   flushLastSeen,
   forgetDevice,
   LAST_SEEN_FLUSH_MS,
   rotateCredential,
+  warmCheckins,
   type AuthenticatedDevice,
 } from './agent-devices.ts';
 export {

@@ -7,6 +7,12 @@ import { migrationProvider } from './migrations/index.ts';
 import { PGliteWorker, pgliteDialect } from './pglite-driver.ts';
 import { lockDataDir } from './lock.ts';
 import { INT8, DATE } from './types.ts';
+import {
+  CHANGES_CHANNEL,
+  postgresListener,
+  type ListenHandlers,
+  type ListenerOptions,
+} from './change-feed.ts';
 
 export type Db = Kysely<Database>;
 export type DriverName = 'pglite' | 'postgres';
@@ -31,6 +37,12 @@ export interface Store {
   /** a dump of the embedded store (PGlite only) */
   dump(): Promise<Uint8Array>;
   ping(): Promise<void>;
+  /**
+   * Listens to the change feed (store/change-feed.ts, migration 0017) until the returned stop is called
+   * or the store closes. On PostgreSQL over a connection of its own that reconnects by itself; on PGlite
+   * the one connection listens from the start.
+   */
+  listenChanges(on: ListenHandlers, o?: ListenerOptions): () => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -161,6 +173,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let driver: DriverName;
   let worker: PGliteWorker | undefined;
   let unlock: (() => void) | undefined;
+  const listeners = new Set<() => Promise<void>>();
+  let listenChanges: Store['listenChanges'];
   if (opts.databaseUrl) {
     checkDatabaseUrl(opts.databaseUrl);
     driver = 'postgres';
@@ -175,6 +189,16 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     const names = new StatementNames();
     pool.on('connect', (client) => prepareRepeatedStatements(client, names));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const url = opts.databaseUrl;
+    listenChanges = (on, o) => {
+      const l = postgresListener(url, CHANGES_CHANNEL, on, o);
+      const stop = async () => {
+        listeners.delete(stop);
+        await l.stop();
+      };
+      listeners.add(stop);
+      return stop;
+    };
   } else {
     driver = 'pglite';
     let dataDir: string | undefined;
@@ -189,10 +213,28 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
         ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
       });
       await worker.ready;
+      // the one connection listens before anything else runs on it (a LISTEN inside a transaction that
+      // rolls back would be undone); the payloads go to whoever listens at the time
+      await worker.request({ op: 'listen', channel: CHANGES_CHANNEL });
     } catch (e) {
       unlock?.();
       throw e;
     }
+    const w = worker;
+    const handlers = new Set<ListenHandlers>();
+    w.onNotification = (channel, payload) => {
+      if (channel === CHANGES_CHANNEL) for (const h of handlers) h.notify(payload);
+    };
+    listenChanges = (on) => {
+      handlers.add(on);
+      on.state(true);
+      const stop = async () => {
+        listeners.delete(stop);
+        handlers.delete(on);
+      };
+      listeners.add(stop);
+      return stop;
+    };
     db = new Kysely<Database>({ dialect: pgliteDialect(worker) });
   }
   const store: Store = {
@@ -207,7 +249,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     async ping() {
       await sql`select 1`.execute(db);
     },
+    listenChanges,
     async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
       await db.destroy();
       unlock?.();
     },

@@ -9,7 +9,13 @@ import {
   type Driver,
   type QueryResult,
 } from 'kysely';
-import type { SerializedPgError, WorkerInit, WorkerRequest, WorkerResponse } from './pglite-worker.ts';
+import type {
+  SerializedPgError,
+  WorkerInit,
+  WorkerNotification,
+  WorkerRequest,
+  WorkerResponse,
+} from './pglite-worker.ts';
 
 /** An error from the database, with PostgreSQL's SQLSTATE code, whichever driver raised it. */
 export class PgError extends Error {
@@ -39,13 +45,16 @@ export class PGliteWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   readonly ready: Promise<void>;
+  /** receives the NOTIFY payloads of the channels listened on (request op 'listen') */
+  onNotification: ((channel: string, payload: string) => void) | undefined;
 
   constructor(init: WorkerInit) {
     this.worker = startWorker(new URL('./pglite-worker.ts', import.meta.url), init);
     let readyResolve!: () => void;
     let readyReject!: (e: Error) => void;
     this.ready = new Promise((res, rej) => ((readyResolve = res), (readyReject = rej)));
-    this.worker.on('message', (m: WorkerResponse) => {
+    this.worker.on('message', (m: WorkerResponse | WorkerNotification) => {
+      if ('notification' in m) return this.onNotification?.(m.notification.channel, m.notification.payload);
       if (m.id === 0) return m.ok ? readyResolve() : readyReject(new PgError(m.error));
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);

@@ -11,10 +11,15 @@ export type WorkerRequest =
   | { id: number; op: 'query'; sql: string; params: unknown[] }
   | { id: number; op: 'exec'; sql: string }
   | { id: number; op: 'dump' }
+  | { id: number; op: 'listen'; channel: string }
   | { id: number; op: 'close' };
 export type WorkerResponse =
   | { id: number; ok: true; rows?: unknown[]; affectedRows?: number; dump?: Uint8Array }
   | { id: number; ok: false; error: SerializedPgError };
+/** a NOTIFY on a channel the worker listens on (posted with no request id) */
+export interface WorkerNotification {
+  notification: { channel: string; payload: string };
+}
 export interface SerializedPgError {
   message: string;
   code?: string;
@@ -46,6 +51,10 @@ port.on('message', async (req: WorkerRequest) => {
       port.postMessage({ id: req.id, ok: true, rows: r.rows, affectedRows: r.affectedRows ?? 0 });
     } else if (req.op === 'exec') {
       await db.exec(req.sql);
+      port.postMessage({ id: req.id, ok: true });
+    } else if (req.op === 'listen') {
+      const channel = req.channel;
+      await db.listen(channel, (payload) => port.postMessage({ notification: { channel, payload } }));
       port.postMessage({ id: req.id, ok: true });
     } else if (req.op === 'dump') {
       const blob = await db.dumpDataDir('none');

@@ -70,6 +70,19 @@ async function dropDatabase(name: string) {
   await adminQuery(`drop database if exists ${name} with (force)`);
 }
 
+/** a new empty PostgreSQL database for this file (several stores may open it: replicas); drop() removes it */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `patchline_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => dropDatabase(name) };
+}
+
+/** whether the PostgreSQL half of the tests runs (false: skip it, unless CI, where it must run) */
+export const postgresSkip = async (): Promise<string | false> =>
+  !(await postgresReachable()) && !CI ? `PostgreSQL unreachable at ${PG_URL}` : false;
+
 /** opens a fresh store on a driver; returns it with its cleanup */
 export async function freshStore(
   driver: DriverName,

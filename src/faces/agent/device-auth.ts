@@ -7,9 +7,14 @@ import { bearerToken } from '../native/auth.ts';
 // The device credential of an agent request: the agent protocol's routes and the package downloads
 // (faces/native/staging-routes.ts) both authenticate with it.
 
-/** the device behind the request's credential (every agent route but enrollment) */
-export async function authenticatedDevice(store: Store, req: FastifyRequest) {
+/** the device credential the request carries */
+export function deviceCredential(req: FastifyRequest): string {
   const token = bearerToken(req);
   if (!token) throw unauthenticated('send the device credential as "Authorization: Bearer <credential>"');
-  return authenticateDevice(store, token);
+  return token;
+}
+
+/** the device behind the request's credential (every agent route but enrollment and check-in) */
+export async function authenticatedDevice(store: Store, req: FastifyRequest) {
+  return authenticateDevice(store, deviceCredential(req));
 }

@@ -18,7 +18,7 @@ import { AuditReport, AuditResponse } from '../../wire/audit.ts';
 import { IdParam } from '../../wire/common.ts';
 import { reportAudit } from '../../services/audits.ts';
 import { errors } from '../native/schemas.ts';
-import { authenticatedDevice } from './device-auth.ts';
+import { authenticatedDevice, deviceCredential } from './device-auth.ts';
 
 // The agent protocol, version 1: HTTP + JSON under /agent/v1, authenticated by the device credential.
 // The messages' schemas live in wire/agent.ts, shared with the agent's client.
@@ -50,13 +50,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
         response: { 200: CheckInResponse, ...errors },
       },
     },
-    async (req) => {
-      const { ctx, device: d, openJobs, settingsRevision } = await authenticatedDevice(store, req);
-      return agents.checkIn(ctx, d, req.body as CheckInRequest, {
-        settingsRevision,
-        ...(openJobs === undefined ? {} : { openJobs }),
-      });
-    },
+    async (req) => agents.checkInWithCredential(store, deviceCredential(req), req.body as CheckInRequest),
   );
 
   app.post(

@@ -13,6 +13,7 @@ import * as m0014 from './0014_window_sharing.ts';
 import * as m0015 from './0015_audits.ts';
 import * as m0019 from './0019_rollouts.ts';
 import * as m0020 from './0020_alerts.ts';
+import * as m0017 from './0017_change_feed.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0015_audits': m0015,
   '0019_rollouts': m0019,
   '0020_alerts': m0020,
+  '0017_change_feed': m0017,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };

@@ -55,6 +55,47 @@ export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
     .where('credential_hash', '=', hash)
     .executeTakeFirst();
 
+/**
+ * A page of devices with a credential, in id order after `afterId`, with what an idle check-in needs of
+ * each (the narrow projection of services/device-cache.ts): the memory's warm-up after a start.
+ */
+export const idleDevicesPage = (db: Db, afterId: number, limit: number) =>
+  db
+    .selectFrom('devices')
+    .innerJoin('organizations as o', 'o.id', 'devices.organization_id')
+    .select([
+      'devices.id',
+      'devices.organization_id',
+      'devices.group_id',
+      'devices.status',
+      'devices.scan_sequence',
+      'devices.agent_version',
+      'devices.reboot_required',
+      'devices.time_zone',
+      'devices.checkin_interval_seconds',
+      'devices.settings_key',
+      'devices.settings_hash',
+      'o.settings_revision as org_settings_revision',
+    ])
+    .select(sql<string>`devices.credential_hash`.as('credential_hash'))
+    .select(sql<string | null>`devices.inventory->>'machineId'`.as('machine_id'))
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('jobs')
+            .select(sql<number>`1`.as('one'))
+            .whereRef('jobs.device_id', '=', 'devices.id')
+            .where('jobs.status', 'in', [...OPEN_JOB_STATUSES]),
+        )
+        .as('has_open_jobs'),
+    )
+    .where('devices.id', '>', afterId)
+    .where('devices.credential_hash', 'is not', null)
+    .orderBy('devices.id')
+    .limit(limit)
+    .execute();
+
 /** an organization's settings revision (bumped by triggers, migration 0009) */
 export const settingsRevision = async (db: Db, organizationId: number) =>
   (
@@ -72,6 +113,30 @@ export const setSettingsHash = (db: Db, deviceId: number, key: string, hash: str
     .set({ settings_key: key, settings_hash: hash })
     .where('id', '=', deviceId)
     .execute();
+
+/** remembers many devices' settings keys and hashes in one statement (buffered by the check-in) */
+export async function setSettingsHashes(db: Db, rows: readonly { id: number; key: string; hash: string }[]) {
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const part = rows.slice(i, i + 5_000);
+    await sql`update devices set settings_key = v.key, settings_hash = v.hash
+      from unnest(${part.map((r) => r.id)}::bigint[], ${part.map((r) => r.key)}::text[],
+                  ${part.map((r) => r.hash)}::text[]) as v(id, key, hash)
+      where devices.id = v.id`.execute(db);
+  }
+}
+
+/** the devices of an organization that policies target by themselves (not through a group) */
+export const devicesTargetedDirectly = async (db: Db, organizationId: number) =>
+  (
+    await db
+      .selectFrom('policy_targets as t')
+      .innerJoin('policies as p', 'p.id', 't.policy_id')
+      .select('t.device_id')
+      .distinct()
+      .where('p.organization_id', '=', organizationId)
+      .where('t.device_id', 'is not', null)
+      .execute()
+  ).map((r) => Number(r.device_id));
 
 /** the enabled policies of an organization that target a device directly or through one of `groupIds` */
 export const policiesTargeting = (db: Db, organizationId: number, deviceId: number, groupIds: number[]) =>

@@ -1,5 +1,5 @@
 // Settings in the check-in behind a hash: the first check-in gets them, a check-in with the current hash
-// gets none (and costs one query), and a change of a window, a policy or a relay makes the next check-in
+// gets none (one query, none when the device is remembered), and a change of a window, a policy or a relay makes the next check-in
 // carry new settings. Also: the installing status an agent's progress report sets, and package sources.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -194,7 +194,7 @@ eachDriver('agent settings', (h) => {
     assert.equal(later.settings.reboot.mode, 'user-may-postpone', 'the policy is gone');
   });
 
-  test('an idle check-in is one query, the credential cached or not; a changed one computes', async () => {
+  test('an idle check-in is one query, none when the device is remembered; a changed one computes', async () => {
     const d = await enroll('idle-count');
     const { settingsHash } = await checkIn(d);
     await countFromHere();
@@ -205,8 +205,8 @@ eachDriver('agent settings', (h) => {
     assert.equal((await d.agent.post('/agent/v1/checkin', { settingsHash })).status, 200);
     assert.equal(
       counter.queries,
-      1,
-      'cached credential: only the jobs query (a new job must go out at once)',
+      0,
+      'remembered device: answered from memory (the change feed brings a new job at once)',
     );
     // another organization's change does not disturb this one
     const other = (await admin.post('/api/v1/organizations', { name: 'Elsewhere' })).body.id;
