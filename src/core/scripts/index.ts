@@ -10,3 +10,4 @@ export {
   PACKAGE_VERSION,
 } from './parse.ts';
 export { workletSteps, requiredSoftwareSteps, adHocSteps, requiredSoftwareEvaluation } from './steps.ts';
+export { parseProcedure, PROCEDURE_LIMITS, type Procedure } from './procedures.ts';

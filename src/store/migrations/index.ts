@@ -10,6 +10,7 @@ import * as m0011 from './0011_auth_hardening.ts';
 import * as m0012 from './0012_catalog_tenancy.ts';
 import * as m0013 from './0013_scripts.ts';
 import * as m0014 from './0014_window_sharing.ts';
+import * as m0016 from './0016_procedures.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0012_catalog_tenancy': m0012,
   '0013_scripts': m0013,
   '0014_window_sharing': m0014,
+  '0016_procedures': m0016,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
