@@ -3,7 +3,14 @@ import { byField, type ListQuery, type Listed } from '../core/query.ts';
 import type { Schedule } from '../core/schedule/model.ts';
 import { firstDue } from '../core/schedule/occurrences.ts';
 import { effectiveZone } from '../core/schedule/zones.ts';
-import { isOpenRunStatus, parseProcedure, type Procedure, type ScriptShell } from '../core/scripts/index.ts';
+import {
+  isOpenRunStatus,
+  parseProcedure,
+  withPrompts,
+  type Procedure,
+  type ScriptPrompt,
+  type ScriptShell,
+} from '../core/scripts/index.ts';
 import { organizationZone } from '../store/repos/organizations-repo.ts';
 import { isUniqueViolation } from '../store/paging.ts';
 import * as repo from '../store/repos/procedures-repo.ts';
@@ -230,6 +237,7 @@ export async function runProcedureNow(
   ctx: Context,
   deviceId: number,
   procedureId: number,
+  prompts: readonly ScriptPrompt[] = [],
 ): Promise<RunStart> {
   ctx.authorize('run_scripts');
   const { device, p } = await procedureOnDevice(ctx, deviceId, procedureId);
@@ -238,7 +246,7 @@ export async function runProcedureNow(
     {
       organizationId: device.organization_id,
       deviceIds: [device.id],
-      script: { shell: p.shell, code: p.code },
+      script: withPrompts({ shell: p.shell as ScriptShell, code: p.code }, prompts),
       limits: { timeLimitSeconds: p.time_limit_seconds, outputCapBytes: p.output_cap_bytes },
     },
     { id: p.id, name: p.name },
@@ -254,6 +262,8 @@ export interface ProcedureOptions {
   readonly skipIfOffline?: boolean;
   /** stored; Patchline has no wake-on-LAN */
   readonly powerUpIfOffline?: boolean;
+  /** variables set at the top of the script at each run (core withPrompts) */
+  readonly prompts?: readonly ScriptPrompt[];
 }
 
 export type ScheduleOutcome =
@@ -275,7 +285,8 @@ export async function scheduleProcedure(
   ctx.authorize('manage_policies');
   const { device, p } = await procedureOnDevice(ctx, deviceId, procedureId);
   const s = await scheduleForDevice(ctx, device, schedule);
-  if (!s) return { kind: 'ran-now', start: await runProcedureNow(ctx, deviceId, procedureId) };
+  if (!s)
+    return { kind: 'ran-now', start: await runProcedureNow(ctx, deviceId, procedureId, options.prompts) };
   await requireScriptsEnabled(ctx, device.organization_id, { procedureId: p.id, deviceId: device.id });
   const orgId = device.organization_id;
   return ctx.store.transaction(async (tx) => {
@@ -289,6 +300,7 @@ export async function scheduleProcedure(
         procedureId: p.id,
         ...(options.skipIfOffline !== undefined ? { skipIfOffline: options.skipIfOffline } : {}),
         ...(options.powerUpIfOffline !== undefined ? { powerUpIfOffline: options.powerUpIfOffline } : {}),
+        ...(options.prompts?.length ? { prompts: options.prompts.map((x) => ({ ...x })) } : {}),
       },
       created_by: ctx.actor.name,
     });

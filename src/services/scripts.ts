@@ -8,7 +8,9 @@ import {
   adHocSteps,
   isOpenRunStatus,
   parseAdHocScript,
+  parsePrompts,
   requiredSoftwareSteps,
+  withPrompts,
   workletSteps,
   type RequiredSoftwarePolicy,
   type ScriptLimits,
@@ -487,7 +489,9 @@ async function scheduledWork(tx: Db, device: Row<'devices'>, job: JobRow): Promi
     if (!p || p.organization_id !== device.organization_id)
       return { reason: `procedure ${procedureId} no longer exists` };
     const os = osOf(device.os_family);
-    const script = { shell: p.shell as ScriptShell, code: p.code };
+    // the schedule's prompts (stored by services/procedures.ts, copied into each job) become variables
+    const prompts = parsePrompts(job.payload.prompts);
+    const script = withPrompts({ shell: p.shell as ScriptShell, code: p.code }, prompts);
     if (os && !SHELLS_BY_OS[os].includes(script.shell))
       return { reason: `procedure ${p.id} runs ${script.shell}, which does not run on ${os}` };
     const steps = adHocSteps(script);

@@ -79,3 +79,58 @@ export function parseProcedure(input: unknown, current?: Procedure): Procedure {
     portal: portal ?? current?.portal ?? false,
   };
 }
+
+// ---- prompts ----
+// Kaseya's script prompts (ScriptPrompts: Caption, Name, Value) give a procedure's run its variables.
+// Patchline sets each as a variable at the top of the script, quoted so that a value is only ever data:
+// sh/bash `NAME='value'` (a ' written as '\''), PowerShell `$NAME = 'value'` (a ' written as '').
+
+export interface ScriptPrompt {
+  readonly name: string;
+  readonly value: string;
+}
+
+export const PROMPT_LIMITS = { count: 20, valueMax: 4096 } as const;
+const PROMPT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** `[{name, value}]`: names are identifiers (each once), values text without NUL */
+export function parsePrompts(v: unknown, path = 'prompts'): ScriptPrompt[] {
+  const issues = new Issues();
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    issues.add(path, `must be a list of {name, value}, ${got(v)}`);
+    throw issues.error('invalid prompts');
+  }
+  if (v.length > PROMPT_LIMITS.count) issues.add(path, `must hold at most ${PROMPT_LIMITS.count} prompts`);
+  const out: ScriptPrompt[] = [];
+  v.forEach((p: unknown, i) => {
+    const at = `${path}[${i}]`;
+    if (!isRecord(p)) return issues.add(at, `must be an object {name, value}, ${got(p)}`);
+    const { name, value } = p;
+    if (typeof name !== 'string' || !PROMPT_NAME.test(name))
+      return issues.add(
+        `${at}.name`,
+        `must be a variable name (a letter or _, then letters, digits or _), ${got(name)}`,
+      );
+    if (typeof value !== 'string' || value.includes('\u0000') || [...value].length > PROMPT_LIMITS.valueMax)
+      return issues.add(
+        `${at}.value`,
+        `must be text of at most ${PROMPT_LIMITS.valueMax} characters without NUL`,
+      );
+    if (out.some((o) => o.name === name)) return issues.add(`${at}.name`, `'${name}' is given twice`);
+    out.push({ name, value });
+  });
+  issues.throwIfAny('invalid prompts');
+  return out;
+}
+
+/** the script with its prompts set as variables at its top (the script itself when there are none) */
+export function withPrompts(script: Script, prompts: readonly ScriptPrompt[]): Script {
+  if (!prompts.length) return script;
+  const lines = prompts.map((p) =>
+    script.shell === 'powershell'
+      ? `$${p.name} = '${p.value.replaceAll("'", "''")}'`
+      : `${p.name}='${p.value.replaceAll("'", "'\\''")}'`,
+  );
+  return { shell: script.shell, code: `${lines.join('\n')}\n${script.code}` };
+}
