@@ -6,6 +6,7 @@ import { effectiveZone } from '../core/schedule/zones.ts';
 import {
   isOpenRunStatus,
   parseProcedure,
+  parsePrompts,
   withPrompts,
   type Procedure,
   type ScriptPrompt,
@@ -335,6 +336,8 @@ export interface ScheduledProcedureView {
   nextDueAt: Date | null;
   lastFiredAt: Date | null;
   createdBy: string;
+  /** what the schedule was given (core ProcedureOptions) */
+  options: { skipIfOffline: boolean | null; powerUpIfOffline: boolean | null; prompts: ScriptPrompt[] };
   /** the latest run of this procedure on the device, if any */
   lastRun: { id: number; status: string; at: Date } | null;
 }
@@ -362,6 +365,12 @@ export async function scheduledProcedures(ctx: Context, deviceId: number): Promi
       nextDueAt: r.next_due_at,
       lastFiredAt: r.last_fired_at,
       createdBy: r.created_by,
+      options: {
+        skipIfOffline: typeof r.parameters.skipIfOffline === 'boolean' ? r.parameters.skipIfOffline : null,
+        powerUpIfOffline:
+          typeof r.parameters.powerUpIfOffline === 'boolean' ? r.parameters.powerUpIfOffline : null,
+        prompts: parsePrompts(r.parameters.prompts),
+      },
       lastRun: last ? { id: last.id, status: last.status, at: last.last_execution_at } : null,
     });
   }

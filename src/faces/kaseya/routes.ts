@@ -10,9 +10,12 @@ import { trackContext } from '../shared/authz-backstop.ts';
 import { authResult, bearer, FACE, kaseyaLogin, type KaseyaAuthOptions } from './auth.ts';
 import { failure, sendEnvelope, success } from './envelope.ts';
 import { patchRoutes } from './patch.ts';
+import { procedureRoutes } from './procedures.ts';
+import { logRoutes } from './logs.ts';
+import { departmentRoutes } from './departments.ts';
 import { listInstalledApps } from './audit.ts';
 import { kaseyaBodyParsers } from './body.ts';
-import { getRoleRecord, getUserRecord, listRoles, listUsers } from './directory.ts';
+import { directoryWriteRoutes, getRoleRecord, getUserRecord, listRoles, listUsers } from './directory.ts';
 import {
   addMachineGroup,
   addOrg,
@@ -89,6 +92,11 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   const idOf = (req: FastifyRequest, param: string, what: string) =>
     parseDecimalId((req.params as Params)[param] ?? '', what);
   patchRoutes(app, { ctxOf, ok, listed, options });
+  // agent procedures, agent logs, departments / locations / types, user and role writes (issue #16)
+  procedureRoutes(app, { ctxOf, ok, listed, options });
+  logRoutes(app, { ctxOf, ok, listed, options });
+  departmentRoutes(app, { ctxOf, ok, listed, options });
+  directoryWriteRoutes(app, { ctxOf, ok, listed, options });
 
   app.get('/auth', { config: { scope: 'public' } }, async (req, reply) => {
     const r = await kaseyaLogin(store, req.headers.authorization, { ...opts, client: req.ip });

@@ -135,7 +135,15 @@ export function queryDeviceLog(db: Db, deviceId: number, kinds: readonly string[
         ...prefixes.map((p) => eb('e.kind', 'like', `${escapeLike(p)}%`)),
       ]),
     );
-  return pageThrough(db.selectFrom(inner.as('l')).selectAll('l'), q, deviceLogColumns, ['l.id']);
+  return pageThrough(
+    db
+      .selectFrom(inner.as('l'))
+      .select(['l.id', 'l.at', 'l.kind', 'l.actor_name as actorName', 'l.data', 'l.status'])
+      .select(['l.run_name as runName', 'l.run_started_by as runStartedBy']),
+    q,
+    deviceLogColumns,
+    ['l.id'],
+  );
 }
 
 export type DeviceLogEntry = Awaited<ReturnType<typeof queryDeviceLog>>['records'][number];
