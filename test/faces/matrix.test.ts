@@ -9,6 +9,7 @@ import { createEngine } from '../../src/engine/engine.ts';
 import { authenticate } from '../../src/services/auth.ts';
 import { Context, systemContext } from '../../src/services/context.ts';
 import { createApiKey } from '../../src/services/identity.ts';
+import { createDepartment } from '../../src/services/departments.ts';
 import { ingestScan } from '../../src/services/scans.ts';
 import type { Store } from '../../src/store/db.ts';
 import { AREAS } from '../../src/faces/gravityzone/areas.ts';
@@ -63,6 +64,9 @@ interface Victims {
   job: number;
   update: number;
   scriptRun: number;
+  /** a procedure of the organization and a department of it (issue #16) */
+  procedure: number;
+  department: number;
   /** the install token the device enrolled with */
   token: number;
 }
@@ -205,6 +209,28 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
     script: { shell: 'sh', code: 'echo intruder' },
   }),
   'PUT /api/v1/organizations/:id/script-settings': () => ({ scriptsEnabled: false }),
+  'POST /api/v1/procedures': (v) => ({
+    organizationId: v.org,
+    name: 'intruding procedure',
+    script: { shell: 'sh', code: 'echo intruder' },
+  }),
+  'PUT /api/v1/procedures/:id': () => ({ name: 'taken' }),
+  'POST /api/v1/procedures/:id/run': (v) => ({ deviceId: v.device }),
+  'PUT /api/v1.0/automation/agentprocs/:agentId/:agentProcId/schedule': () => ({
+    Recurrence: { Repeat: 'Days', Times: 1 },
+    Start: { StartOn: '2030-01-07T00:00:00.000Z', StartAt: 'T0300' },
+  }),
+  'PUT /api/v1.0/automation/agentprocs/quicklaunch/askbeforeexecuting': () => ({ flag: true }),
+  'POST /api/v1.0/system/orgs/:orgId/departments': () => ({ DepartmentName: 'intruders' }),
+  'PUT /api/v1.0/system/departments/:departmentId': () => ({ DepartmentName: 'taken' }),
+  'POST /api/v1.0/system/users': () => ({
+    AdminName: 'intruder',
+    AdminPassword: 'intruder-password',
+    AdminRoleIds: [1],
+    AdminScopeIds: ['1'],
+  }),
+  'PUT /api/v1.0/system/users/:userId': () => ({ FirstName: 'taken' }),
+  'POST /api/v1.0/system/roles': () => ({ RoleName: 'intruders' }),
   'POST /api/v1.0/system/orgs': () => ({ OrgName: 'intruders', OrgRef: 'intruders' }),
   'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
   'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
@@ -362,6 +388,11 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     patchId: String(v.update),
     userId: String(g.user),
     roleId: String(g.role),
+    agentguid: String(v.device),
+    agentProcId: String(v.procedure),
+    agentProcedureId: String(v.procedure),
+    deptId: String(v.department),
+    departmentId: String(v.department),
     viewId: '1',
     hideDeniedPatches: 'true',
     uninstallFirst: 'false',
@@ -394,6 +425,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     scopes: g.scope,
     'api-keys': g.apiKey,
     'script-runs': v.scriptRun,
+    procedures: v.procedure,
     // the Automox face (/api/<resource>)
     servers: v.device,
     servergroups: v.group,
@@ -521,6 +553,20 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         script: { shell: 'sh', code: `echo ${groupName}-script` },
       });
       assert.equal(started.status, 202, JSON.stringify(started.body));
+      const procedure = await mk('/api/v1/procedures', {
+        organizationId: org.id,
+        name: `${groupName}-procedure`,
+        script: { shell: 'sh', code: `echo ${groupName}-procedure` },
+        quickLaunch: true,
+        portal: true,
+      });
+      const department = await createDepartment(sys, org.id, {
+        name: `${groupName}-department`,
+        parentId: null,
+        ref: null,
+        managerId: null,
+        attributes: {},
+      });
       const v: Victims = {
         label: groupName,
         marker,
@@ -534,6 +580,8 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         job,
         update,
         scriptRun: started.body.runs[0].id as number,
+        procedure: procedure.id as number,
+        department: department.id,
         token: dev.token,
       };
       return { v, credential: dev.credential };
@@ -664,6 +712,11 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/script-runs/${v.scriptRun}`,
       `/api/v1/script-runs?organizationId=${v.org}`,
       `/api/v1/organizations/${v.org}/script-settings`,
+      `/api/v1/procedures/${v.procedure}`,
+      `/api/v1/procedures?organizationId=${v.org}`,
+      `/api/v1.0/system/departments/${v.department}`,
+      `/api/v1.0/system/orgs/${v.org}/departments`,
+      `/api/v1.0/automation/agentprocs/${v.device}/scheduledprocs`,
       `/api/v1/organizations/${v.org}/custom-severities`,
       `/api/v1/organizations/${v.org}/install-tokens`,
       `/api/v1/groups?organizationId=${v.org}&limit=1`,
