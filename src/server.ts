@@ -18,6 +18,7 @@ import { identityRoutes } from './faces/native/identity-routes.ts';
 import { catalogRoutes } from './faces/native/catalog-routes.ts';
 import { scriptRoutes } from './faces/native/script-routes.ts';
 import { alertRoutes } from './faces/native/alert-routes.ts';
+import { procedureRoutes } from './faces/native/procedure-routes.ts';
 import { policyRoutes } from './faces/native/policy-routes.ts';
 import { taskRoutes } from './faces/native/task-routes.ts';
 import { complianceRoutes } from './faces/native/compliance-routes.ts';
@@ -165,6 +166,7 @@ export async function buildServer({
       catalogRoutes(api);
       policyRoutes(api);
       scriptRoutes(api);
+      procedureRoutes(api);
       taskRoutes(api);
       complianceRoutes(api);
       updateStatusRoutes(api);

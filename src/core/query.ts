@@ -186,8 +186,10 @@ export function holds(c: Condition, record: Record_): boolean {
           : text.includes(find);
     }
     case 'compare': {
-      let left = comparable(evaluate(c.left, record));
-      let right: unknown = c.value;
+      const raw = evaluate(c.left, record);
+      let left = comparable(raw);
+      // a date is compared with the instant a filter's text names (faces pass datetimes as ISO text)
+      let right: unknown = raw instanceof Date && typeof c.value === 'string' ? Date.parse(c.value) : c.value;
       if (right === null || left === null) {
         if (c.op === 'eq') return left === right;
         if (c.op === 'ne') return left !== right;
@@ -216,4 +218,26 @@ export function holds(c: Condition, record: Record_): boolean {
       }
     }
   }
+}
+
+/**
+ * A list query over records in memory (a short list a service computed rather than read with SQL):
+ * filter, sort (nulls last in both directions) and page.
+ */
+export function listInMemory<T extends object>(records: readonly T[], q: ListQuery): Listed<T> {
+  const kept = q.filter ? records.filter((r) => holds(q.filter!, r as Record_)) : [...records];
+  const key = (r: T, e: Expr) => comparable(evaluate(e, r as Record_));
+  kept.sort((a, b) => {
+    for (const s of q.sort) {
+      const x = key(a, s.by);
+      const y = key(b, s.by);
+      if (x === y) continue;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const order = (x as number | string) < (y as number | string) ? -1 : 1;
+      return s.direction === 'desc' ? -order : order;
+    }
+    return 0;
+  });
+  return { records: kept.slice(q.skip, q.skip + q.top), total: kept.length };
 }

@@ -73,11 +73,21 @@ function inDeviceZone(s: Schedule, device: DeviceRow): Schedule {
   return parseSchedule({ ...s, zone: { kind: 'named', name: device.time_zone } });
 }
 
-/** the schedule for one device, refused when it never fires after now */
-async function deviceSchedule(ctx: Context, device: DeviceRow, s: Schedule): Promise<Schedule> {
+/** the schedule for one device (in the device's zone where it says so); null when it never fires after now */
+export async function scheduleForDevice(
+  ctx: Context,
+  device: DeviceRow,
+  s: Schedule,
+): Promise<Schedule | null> {
   const resolved = inDeviceZone(s, device);
   const org = await getOrganization(ctx.store.db, device.organization_id);
-  if (!firstDue(resolved, ctx.now(), org?.time_zone ?? undefined))
+  return firstDue(resolved, ctx.now(), org?.time_zone ?? undefined) ? resolved : null;
+}
+
+/** the schedule for one device, refused when it never fires after now */
+async function deviceSchedule(ctx: Context, device: DeviceRow, s: Schedule): Promise<Schedule> {
+  const resolved = await scheduleForDevice(ctx, device, s);
+  if (!resolved)
     throw invalid('the schedule never fires after now: give a start in the future or a recurrence', [
       { path: '/start', message: `no occurrence after ${ctx.now().toISOString()}` },
     ]);

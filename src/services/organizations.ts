@@ -9,6 +9,7 @@ import {
   getOrganization as getRow,
   insertOrganization,
   listOrganizations as listRows,
+  organizationTypesInUse,
   updateOrganization as updateRow,
   type OrganizationRow,
 } from '../store/repos/organizations-repo.ts';
@@ -64,6 +65,12 @@ export async function getOrganization(ctx: Context, id: number): Promise<Organiz
   const row = await getRow(ctx.store.db, id);
   if (!row) throw notFound('organization', id);
   return view(row);
+}
+
+/** the organization types (free text each organization may carry) in use in the caller's scope */
+export async function organizationTypes(ctx: Context): Promise<{ type: string; organizations: number }[]> {
+  ctx.authorize('read');
+  return organizationTypesInUse(ctx.store.db, ctx.access);
 }
 
 export interface OrganizationInput {

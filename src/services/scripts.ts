@@ -8,7 +8,9 @@ import {
   adHocSteps,
   isOpenRunStatus,
   parseAdHocScript,
+  parsePrompts,
   requiredSoftwareSteps,
+  withPrompts,
   workletSteps,
   type RequiredSoftwarePolicy,
   type ScriptLimits,
@@ -24,6 +26,7 @@ import { setJobPayload } from '../store/repos/agents-repo.ts';
 import { activeDevicesTargeted } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
 import { getPolicy as getPolicyRow, policyTargets, type PolicyRow } from '../store/repos/policies-repo.ts';
+import { getProcedure as getProcedureRow } from '../store/repos/procedures-repo.ts';
 import * as repo from '../store/repos/scripts-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { JobResultRequest, ScriptJobPayload } from '../wire/agent.ts';
@@ -58,6 +61,9 @@ export interface ScriptRunView {
   /** null for an ad-hoc run, or when the policy was deleted since (policyName stays) */
   policyId: number | null;
   policyName: string | null;
+  /** the procedure it ran (null for a policy's or a plain ad-hoc run, or when the procedure was deleted since) */
+  procedureId: number | null;
+  procedureName: string | null;
   source: 'policy' | 'ad-hoc';
   /** the job that carried it to the agent; the steps of one worklet run share it */
   jobId: number | null;
@@ -97,6 +103,8 @@ const runView = (r: repo.ScriptRunRow): ScriptRunView => ({
   deviceId: r.device_id,
   policyId: r.policy_id,
   policyName: r.policy_name,
+  procedureId: r.procedure_id,
+  procedureName: r.procedure_name,
   source: r.source as ScriptRunView['source'],
   jobId: r.job_id,
   phase: r.phase as ScriptPhase,
@@ -146,7 +154,7 @@ const turnedOff = (orgId: number) =>
   );
 
 /** refuses while the switch is off; the refusal is logged in a transaction of its own (it must stay) */
-async function requireEnabled(ctx: Context, orgId: number, what: Record<string, unknown>) {
+export async function requireScriptsEnabled(ctx: Context, orgId: number, what: Record<string, unknown>) {
   const on = await repo.scriptsEnabled(ctx.store.db, orgId);
   if (on === undefined) throw notFound('organization', orgId);
   if (on) return;
@@ -168,7 +176,13 @@ const queuedEvent = (r: repo.ScriptRunRow): EventInput => ({
   subjectType: 'script_run',
   subjectId: r.id,
   deviceId: r.device_id,
-  data: { phase: r.phase, policyId: r.policy_id, jobId: r.job_id, source: r.source },
+  data: {
+    phase: r.phase,
+    policyId: r.policy_id,
+    jobId: r.job_id,
+    source: r.source,
+    ...(r.procedure_id !== null ? { procedureId: r.procedure_id } : {}),
+  },
 });
 
 /** the first step's run row of a job */
@@ -182,6 +196,7 @@ function firstRun(
     step: ScriptStep;
     limits: ScriptLimits;
     by?: { name: string; id: string } | undefined;
+    procedure?: ProcedureRef | null | undefined;
   },
 ) {
   return {
@@ -190,6 +205,8 @@ function firstRun(
     source: p.policy ? 'policy' : 'ad-hoc',
     policy_id: p.policy?.id ?? null,
     policy_name: p.policy?.name ?? null,
+    procedure_id: p.procedure?.id ?? null,
+    procedure_name: p.procedure?.name ?? null,
     job_id: p.jobId,
     phase: p.step.phase,
     status: 'queued',
@@ -209,6 +226,12 @@ const dispatcher = (payload: Record<string, unknown>) =>
     ? { name: `task instance ${payload.taskInstanceId}`, id: `task_instance:${payload.taskInstanceId}` }
     : undefined;
 
+/** a procedure (services/procedures.ts) a run comes from: its id and its name as it is now */
+export interface ProcedureRef {
+  readonly id: number;
+  readonly name: string;
+}
+
 /** queues one job per device with its first run row; returns the runs */
 async function queueJobs(
   ctx: Context,
@@ -216,6 +239,7 @@ async function queueJobs(
   orgId: number,
   policy: PolicyRow | null,
   items: { deviceId: number; steps: ScriptStep[]; limits: ScriptLimits }[],
+  procedure: ProcedureRef | null = null,
 ): Promise<ScriptRunView[]> {
   const runs: repo.ScriptRunRow[] = [];
   for (const it of items) {
@@ -223,6 +247,7 @@ async function queueJobs(
       steps: it.steps.map((s) => ({ phase: s.phase, script: { ...s.script }, when: s.when })),
       limits: { ...it.limits },
       ...(policy ? { policyId: policy.id } : {}),
+      ...(procedure ? { procedureId: procedure.id } : {}),
     };
     const job = await repo.insertScriptJob(tx, {
       organization_id: orgId,
@@ -238,6 +263,7 @@ async function queueJobs(
         policy,
         step: it.steps[0]!,
         limits: it.limits,
+        procedure,
       }),
     );
     if (run) runs.push(run);
@@ -314,7 +340,10 @@ export async function runPolicyNow(
         { path: 'deviceId', message: `is not targeted by policy ${policyId}` },
       ]);
   }
-  await requireEnabled(ctx, orgId, { policyId, ...(opts.deviceId ? { deviceId: opts.deviceId } : {}) });
+  await requireScriptsEnabled(ctx, orgId, {
+    policyId,
+    ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
+  });
   const skipped: RunStart['skipped'] = [];
   const items: { deviceId: number; steps: ScriptStep[]; limits: ScriptLimits }[] = [];
   for (const d of devices) {
@@ -326,10 +355,14 @@ export async function runPolicyNow(
   return { runs, skipped };
 }
 
-/** runs one script on some devices of one organization now (ad hoc: Kaseya agent procedures) */
+/**
+ * runs one script on some devices of one organization now (ad hoc); `procedure` names the procedure the
+ * script is (services/procedures.ts), whose name the history keeps
+ */
 export async function runAdHocScript(
   ctx: Context,
   input: { organizationId: number; deviceIds: number[]; script: unknown; limits?: unknown },
+  procedure: ProcedureRef | null = null,
 ): Promise<RunStart> {
   ctx.authorize('run_scripts');
   const orgId = input.organizationId;
@@ -352,7 +385,11 @@ export async function runAdHocScript(
       { path: 'deviceIds', message: `not in organization ${orgId}: ${missing.join(', ')}` },
     ]);
   await authorizeTargets(ctx, db, orgId, { devices: ids }, 'new');
-  await requireEnabled(ctx, orgId, { adHoc: true, deviceIds: ids });
+  await requireScriptsEnabled(ctx, orgId, {
+    adHoc: true,
+    deviceIds: ids,
+    ...(procedure ? { procedureId: procedure.id } : {}),
+  });
   const skipped: RunStart['skipped'] = [];
   const items: { deviceId: number; steps: ScriptStep[]; limits: ScriptLimits }[] = [];
   for (const d of devices) {
@@ -361,7 +398,7 @@ export async function runAdHocScript(
       skipped.push({ deviceId: d.id, reason: `${script.shell} does not run on ${os}` });
     else items.push({ deviceId: d.id, steps: adHocSteps(script), limits });
   }
-  const runs = await ctx.store.transaction((tx) => queueJobs(ctx, tx, orgId, null, items));
+  const runs = await ctx.store.transaction((tx) => queueJobs(ctx, tx, orgId, null, items, procedure));
   return { runs, skipped };
 }
 
@@ -434,11 +471,61 @@ export async function cancelScriptRun(ctx: Context, id: number): Promise<ScriptR
 
 type JobRow = { id: number; kind: string; payload: Record<string, unknown> };
 
+/** what a scheduled job runs, from the policy or procedure it names as they are now; a reason when nothing */
+type Scheduled =
+  | {
+      policy: PolicyRow | null;
+      procedure: ProcedureRef | null;
+      steps: ScriptStep[];
+      limits: ScriptLimits;
+      payload: ScriptJobPayload;
+    }
+  | { reason: string };
+
+async function scheduledWork(tx: Db, device: Row<'devices'>, job: JobRow): Promise<Scheduled> {
+  const procedureId = typeof job.payload.procedureId === 'number' ? job.payload.procedureId : null;
+  if (procedureId !== null) {
+    const p = await getProcedureRow(tx, procedureId);
+    if (!p || p.organization_id !== device.organization_id)
+      return { reason: `procedure ${procedureId} no longer exists` };
+    const os = osOf(device.os_family);
+    // the schedule's prompts (stored by services/procedures.ts, copied into each job) become variables
+    const prompts = parsePrompts(job.payload.prompts);
+    const script = withPrompts({ shell: p.shell as ScriptShell, code: p.code }, prompts);
+    if (os && !SHELLS_BY_OS[os].includes(script.shell))
+      return { reason: `procedure ${p.id} runs ${script.shell}, which does not run on ${os}` };
+    const steps = adHocSteps(script);
+    const limits = { timeLimitSeconds: p.time_limit_seconds, outputCapBytes: p.output_cap_bytes };
+    return {
+      policy: null,
+      procedure: { id: p.id, name: p.name },
+      steps,
+      limits,
+      payload: { steps: stepsOut(steps), limits: { ...limits }, procedureId: p.id },
+    };
+  }
+  const policyId = typeof job.payload.policyId === 'number' ? job.payload.policyId : null;
+  const policy = policyId === null ? undefined : await getPolicyRow(tx, policyId);
+  if (!policy) return { reason: `policy ${policyId} no longer exists` };
+  const s = policySteps(policy, osOf(device.os_family));
+  if (!s) return { reason: noScriptFor(policy, device.os_family) };
+  return {
+    policy,
+    procedure: null,
+    ...s,
+    payload: { steps: stepsOut(s.steps), limits: { ...s.limits }, policyId: policy.id },
+  };
+}
+
+const stepsOut = (steps: readonly ScriptStep[]): ScriptJobPayload['steps'] =>
+  steps.map((x) => ({ phase: x.phase, script: { ...x.script }, when: x.when }));
+
 /**
  * A script job about to be handed out. Returns its payload, or null when it must not go out: the
  * organization's switch is off (the job is cancelled and its run refused, logged), or the job's policy
- * is gone, no longer a script policy, or has nothing for the device's OS family (the job is cancelled).
- * A scheduled policy's job gets its steps here, from the policy as it is now, with its first run row.
+ * or procedure is gone, no longer a script policy, or has nothing for the device's OS family (the job is
+ * cancelled). A scheduled job (a policy's or a procedure's) gets its steps here, from the policy or
+ * procedure as it is now, with its first run row.
  */
 export async function handOutScriptJob(
   ctx: Context,
@@ -449,22 +536,23 @@ export async function handOutScriptJob(
   const on = await repo.scriptsEnabled(ctx.store.db, orgId);
   return ctx.store.transaction(async (tx) => {
     const policyId = typeof job.payload.policyId === 'number' ? job.payload.policyId : null;
+    const procedureId = typeof job.payload.procedureId === 'number' ? job.payload.procedureId : null;
     if (!on) {
       if (!(await repo.cancelScriptJob(tx, job.id, 'scripts are turned off for this organization')))
         return null;
       let refused = await repo.settleOpenRuns(tx, job.id, { status: 'refused', finished_at: ctx.now() });
       if (!refused.length && !Array.isArray(job.payload.steps)) {
         // a scheduled job refused before it had steps: one refused row says so in the history
-        const policy = policyId === null ? undefined : await getPolicyRow(tx, policyId);
-        const s = policy && policySteps(policy, osOf(device.os_family));
-        if (policy && s) {
+        const w = await scheduledWork(tx, device, job);
+        if (!('reason' in w)) {
           const row = await repo.insertScriptRun(tx, {
             ...firstRun(ctx, {
               orgId,
               deviceId: device.id,
               jobId: job.id,
-              policy,
-              ...firstOf(s),
+              policy: w.policy,
+              procedure: w.procedure,
+              ...firstOf(w),
               by: dispatcher(job.payload),
             }),
             status: 'refused',
@@ -482,25 +570,19 @@ export async function handOutScriptJob(
         data: {
           reason: 'scripts are turned off for this organization',
           policyId,
+          ...(procedureId !== null ? { procedureId } : {}),
           runIds: refused.map((r) => r.id),
         },
       });
       return null;
     }
     if (Array.isArray(job.payload.steps)) return job.payload;
-    const policy = policyId === null ? undefined : await getPolicyRow(tx, policyId);
-    const s = policy && policySteps(policy, osOf(device.os_family));
-    if (!policy || !s) {
-      const reason = !policy ? `policy ${policyId} no longer exists` : noScriptFor(policy, device.os_family);
-      await repo.cancelScriptJob(tx, job.id, reason);
+    const w = await scheduledWork(tx, device, job);
+    if ('reason' in w) {
+      await repo.cancelScriptJob(tx, job.id, w.reason);
       return null;
     }
-    const payload: ScriptJobPayload = {
-      steps: s.steps.map((x) => ({ phase: x.phase, script: { ...x.script }, when: x.when })),
-      limits: { ...s.limits },
-      policyId: policy.id,
-    };
-    const full = { ...job.payload, ...payload } as Record<string, unknown>;
+    const full = { ...job.payload, ...w.payload } as Record<string, unknown>;
     await setJobPayload(tx, job.id, full);
     const run = await repo.insertScriptRun(
       tx,
@@ -508,8 +590,9 @@ export async function handOutScriptJob(
         orgId,
         deviceId: device.id,
         jobId: job.id,
-        policy,
-        ...firstOf(s),
+        policy: w.policy,
+        procedure: w.procedure,
+        ...firstOf(w),
         by: dispatcher(job.payload),
       }),
     );
@@ -618,6 +701,8 @@ export async function settleScriptJob(
         source: template.source,
         policy_id: template.policy_id,
         policy_name: template.policy_name,
+        procedure_id: template.procedure_id,
+        procedure_name: template.procedure_name,
         job_id: job.id,
         phase: step.phase,
         shell: step.script.shell,

@@ -113,6 +113,8 @@ export interface UsersTable {
   time_zone: string | null;
   /** hex SHA-256 of password + username, for Kaseya's hashed sign-in (migration 0006) */
   kaseya_verifier: Def<string | null>;
+  /** Kaseya's "ask before executing" a quick launch agent procedure, per user (migration 0016) */
+  ask_before_quick_launch: Def<boolean>;
   created_at: Stamp;
   updated_at: Stamp;
 }
@@ -474,6 +476,40 @@ export interface ScriptRunsTable {
   created_at: Stamp;
   started_at: StampNull;
   finished_at: StampNull;
+  /** the procedure it ran, and its name as it was then (migration 0016) */
+  procedure_id: Def<number | null>;
+  procedure_name: Def<string | null>;
+}
+
+/** an organization's named script (a Kaseya agent procedure), migration 0016 */
+export interface ProceduresTable {
+  id: Id;
+  organization_id: number;
+  name: string;
+  folder: Def<string>;
+  description: string | null;
+  shell: string;
+  code: string;
+  time_limit_seconds: number;
+  output_cap_bytes: number;
+  quick_launch: Def<boolean>;
+  portal: Def<boolean>;
+  created_by: string;
+  created_at: Stamp;
+  updated_at: Stamp;
+}
+
+/** a human resource group of an organization (migration 0016) */
+export interface DepartmentsTable {
+  id: Id;
+  organization_id: number;
+  parent_id: number | null;
+  name: string;
+  ref: string | null;
+  manager_id: number | null;
+  attributes: Json;
+  created_at: Stamp;
+  updated_at: Stamp;
 }
 
 /** an audit an agent reported, per device and snapshot (migration 0015) */
@@ -640,6 +676,8 @@ export interface Database {
   asset_custom_fields: AssetCustomFieldsTable;
   asset_custom_values: AssetCustomValuesTable;
   device_warranties: DeviceWarrantiesTable;
+  procedures: ProceduresTable;
+  departments: DepartmentsTable;
   maintenance_windows: MaintenanceWindowsTable;
   window_assignments: WindowAssignmentsTable;
   schedules: SchedulesTable;

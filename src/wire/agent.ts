@@ -264,6 +264,8 @@ export const ScriptJobPayload = Type.Object({
   ),
   limits: Type.Object({ timeLimitSeconds: Type.Integer(), outputCapBytes: Type.Integer() }),
   policyId: Type.Optional(Id),
+  /** the procedure (a named ad-hoc script) the job runs */
+  procedureId: Type.Optional(Id),
 });
 export type ScriptJobPayload = Static<typeof ScriptJobPayload>;
 

@@ -434,6 +434,8 @@ export const ScriptRun = Type.Object({
   deviceId: Id,
   policyId: Nullable(Id),
   policyName: Nullable(Type.String()),
+  procedureId: Nullable(Id),
+  procedureName: Nullable(Type.String()),
   source: Type.Enum(['policy', 'ad-hoc']),
   jobId: Nullable(Id),
   phase: Type.Enum([...SCRIPT_PHASES]),
@@ -452,6 +454,22 @@ export const ScriptRun = Type.Object({
   finishedAt: NullableDateTime,
 });
 export type ScriptRun = Static<typeof ScriptRun>;
+/** a procedure: an organization's named script (docs/scripts.md, Kaseya agent procedures) */
+export const Procedure = Type.Object({
+  id: Id,
+  organizationId: Id,
+  name: Type.String(),
+  folder: Type.String(),
+  description: Nullable(Type.String()),
+  script: Type.Object({ shell: Type.Enum([...SCRIPT_SHELLS]), code: Type.String() }),
+  limits: Type.Object({ timeLimitSeconds: Type.Integer(), outputCapBytes: Type.Integer() }),
+  quickLaunch: Type.Boolean(),
+  portal: Type.Boolean(),
+  createdBy: Type.String(),
+  createdAt: DateTime,
+  updatedAt: DateTime,
+});
+export type Procedure = Static<typeof Procedure>;
 /** POST /policies/:id/run, POST /script-runs */
 export const RunStart = Type.Object({
   runs: Type.Array(ScriptRun),

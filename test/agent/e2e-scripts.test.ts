@@ -5,52 +5,23 @@
 // a time limit, an output cap and the organization's switch, followed through the native API (runs and
 // the event log) and on disk (what the scripts did).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { createAptRoot } from '../../src/agent/backends/apt-root.ts';
-import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../support/api.ts';
-import { freshStore } from '../support/store.ts';
-import { aptSkip, missingTools } from './apt-support.ts';
+import type { Client } from '../support/api.ts';
+import { realAgentSkip, startRealAgentWorld, type RealAgentWorld } from '../support/real-agent.ts';
 
-const skip =
-  process.platform !== 'linux'
-    ? 'SKIPPED: the real agent script test runs on Linux'
-    : aptSkip(await missingTools());
+const skip = await realAgentSkip();
 
-const agentRun = async (args: string[]) => {
-  try {
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/agent/main.ts', ...args], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-};
-
-let work: string;
-let app: FastifyInstance;
-let cleanup: () => Promise<void>;
+let world: RealAgentWorld | undefined;
 let admin: Client;
 let orgId: number;
 let deviceId: number;
-let config: string;
 let scripts: string;
 
 /** one round of the real agent: check in, run the jobs, deliver */
-async function round() {
-  const r = await agentRun(['run', '--once', '--config', config]);
-  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+const round = () => world!.round();
 
 const runs = async (q: string) => {
   const r = await admin.get(`/api/v1/script-runs?${q}`);
@@ -66,44 +37,12 @@ const events = async (kind: string) =>
 
 before(async () => {
   if (skip) return;
-  work = await mkdtemp(join(tmpdir(), 'pl-scripts-e2e-'));
-  scripts = join(work, 'scripts');
-  await mkdir(scripts);
-  await createAptRoot(join(work, 'root'), []);
-  const s = await freshStore('pglite');
-  cleanup = s.cleanup;
-  app = await startApp(s.store);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const server = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-  admin = await signIn(app, 'admin', ADMIN_PASSWORD);
-  orgId = (await admin.post('/api/v1/organizations', { name: 'Script Shop' })).body.id;
-  const token = (await admin.post(`/api/v1/organizations/${orgId}/install-tokens`, {})).body.token;
-  config = join(work, 'agent.json');
-  const e = await agentRun([
-    'enroll',
-    '--server',
-    server,
-    '--token',
-    token,
-    '--name',
-    'linux-1',
-    '--backend',
-    'apt',
-    '--apt-root',
-    join(work, 'root'),
-    '--state-dir',
-    join(work, 'state'),
-    '--config',
-    config,
-  ]);
-  assert.equal(e.code, 0, e.stderr);
-  deviceId = JSON.parse(await readFile(config, 'utf8')).deviceId;
+  world = await startRealAgentWorld('pl-scripts-e2e-', 'Script Shop');
+  ({ admin, orgId, deviceId, scripts } = world);
 });
 
 after(async () => {
-  await app?.close();
-  await cleanup?.();
-  if (work) await rm(work, { recursive: true, force: true });
+  await world?.close();
 });
 
 test(

@@ -11,6 +11,7 @@ import { record } from '../../src/services/events.ts';
 import { authenticate } from '../../src/services/auth.ts';
 import { Context, systemContext } from '../../src/services/context.ts';
 import { createApiKey } from '../../src/services/identity.ts';
+import { createDepartment } from '../../src/services/departments.ts';
 import { ingestScan } from '../../src/services/scans.ts';
 import type { Store } from '../../src/store/db.ts';
 import { AREAS } from '../../src/faces/gravityzone/areas.ts';
@@ -68,6 +69,9 @@ interface Victims {
   /** an alert on the device (an install failed) and an e-mail alert subscription of the organization */
   alert: number;
   subscription: number;
+  /** a procedure of the organization and a department of it (issue #16) */
+  procedure: number;
+  department: number;
   /** the install token the device enrolled with */
   token: number;
   /** a rollout plan over the group, the rollout of the group's own update into it, an auto-approval rule */
@@ -235,6 +239,28 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
   'PATCH /api/v1/alert-subscriptions/:id': () => ({ name: 'taken' }),
   'POST /api/v1/alerts/:id/close': () => ({ notes: 'taken' }),
   'PUT /api/v1.0/assetmgmt/alarms/:alarmId/close': () => [{ key: 'notes', value: 'taken' }],
+  'POST /api/v1/procedures': (v) => ({
+    organizationId: v.org,
+    name: 'intruding procedure',
+    script: { shell: 'sh', code: 'echo intruder' },
+  }),
+  'PUT /api/v1/procedures/:id': () => ({ name: 'taken' }),
+  'POST /api/v1/procedures/:id/run': (v) => ({ deviceId: v.device }),
+  'PUT /api/v1.0/automation/agentprocs/:agentId/:agentProcId/schedule': () => ({
+    Recurrence: { Repeat: 'Days', Times: 1 },
+    Start: { StartOn: '2030-01-07T00:00:00.000Z', StartAt: 'T0300' },
+  }),
+  'PUT /api/v1.0/automation/agentprocs/quicklaunch/askbeforeexecuting': () => ({ flag: true }),
+  'POST /api/v1.0/system/orgs/:orgId/departments': () => ({ DepartmentName: 'intruders' }),
+  'PUT /api/v1.0/system/departments/:departmentId': () => ({ DepartmentName: 'taken' }),
+  'POST /api/v1.0/system/users': () => ({
+    AdminName: 'intruder',
+    AdminPassword: 'intruder-password',
+    AdminRoleIds: [1],
+    AdminScopeIds: ['1'],
+  }),
+  'PUT /api/v1.0/system/users/:userId': () => ({ FirstName: 'taken' }),
+  'POST /api/v1.0/system/roles': () => ({ RoleName: 'intruders' }),
   'POST /api/v1.0/system/orgs': () => ({ OrgName: 'intruders', OrgRef: 'intruders' }),
   'POST /api/v1.0/system/orgs/:orgId/machinegroups': () => ({ MachineGroupName: 'intruders' }),
   'PUT /api/v1.0/system/machinegroups/:machineGroupId': () => ({ MachineGroupName: 'taken' }),
@@ -431,6 +457,11 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     patchId: String(v.update),
     userId: String(g.user),
     roleId: String(g.role),
+    agentguid: String(v.device),
+    agentProcId: String(v.procedure),
+    agentProcedureId: String(v.procedure),
+    deptId: String(v.department),
+    departmentId: String(v.department),
     viewId: '1',
     hideDeniedPatches: 'true',
     fieldName: 'matrix',
@@ -440,7 +471,6 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     sha256: SHA,
     method: 'SetSoftwareUpdatePolicyTargets',
     alarmId: String(v.alert),
-    agentguid: String(v.device),
     '*': 'matrix',
   };
   if (name !== 'id') {
@@ -471,6 +501,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     'auto-approval-rules': v.rule,
     alerts: v.alert,
     'alert-subscriptions': v.subscription,
+    procedures: v.procedure,
     // the Automox face (/api/<resource>)
     servers: v.device,
     servergroups: v.group,
@@ -629,6 +660,19 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         kinds: ['install.failed'],
         channel: 'email',
         recipients: [`${groupName}@matrix.test`],
+      const procedure = await mk('/api/v1/procedures', {
+        organizationId: org.id,
+        name: `${groupName}-procedure`,
+        script: { shell: 'sh', code: `echo ${groupName}-procedure` },
+        quickLaunch: true,
+        portal: true,
+      });
+      const department = await createDepartment(sys, org.id, {
+        name: `${groupName}-department`,
+        parentId: null,
+        ref: null,
+        managerId: null,
+        attributes: {},
       });
       const v: Victims = {
         label: groupName,
@@ -645,6 +689,8 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         scriptRun: started.body.runs[0].id as number,
         alert: alerts.body.items[0].id as number,
         subscription: subscription.id as number,
+        procedure: procedure.id as number,
+        department: department.id,
         token: dev.token,
         plan: plan.id,
         rollout: approved.body.rollouts[0].id as number,
@@ -782,6 +828,11 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       `/api/v1/alerts?organizationId=${v.org}&limit=500`,
       `/api/v1/alert-subscriptions/${v.subscription}`,
       `/api/v1/alert-deliveries?organizationId=${v.org}&limit=500`,
+      `/api/v1/procedures/${v.procedure}`,
+      `/api/v1/procedures?organizationId=${v.org}`,
+      `/api/v1.0/system/departments/${v.department}`,
+      `/api/v1.0/system/orgs/${v.org}/departments`,
+      `/api/v1.0/automation/agentprocs/${v.device}/scheduledprocs`,
       `/api/v1/organizations/${v.org}/custom-severities`,
       `/api/v1/organizations/${v.org}/install-tokens`,
       `/api/v1/rollout-plans/${v.plan}`,

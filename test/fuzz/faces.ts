@@ -11,6 +11,9 @@ import {
   userFields,
 } from '../../src/faces/kaseya/fields.ts';
 import { alarmFields, alarmLogFields } from '../../src/faces/kaseya/alarms.ts';
+import { departmentFields } from '../../src/faces/kaseya/departments.ts';
+import { eventLogFields, procedureLogFields } from '../../src/faces/kaseya/logs.ts';
+import { historyFields, procedureFields } from '../../src/faces/kaseya/procedures.ts';
 import type { FieldMap } from '../../src/faces/shared/odata/index.ts';
 import {
   addRemoveFields,
@@ -199,6 +202,13 @@ function kaseyaFields(url: string): FieldMap {
   const u = url.slice(KASEYA.length);
   if (u.startsWith('/assetmgmt/audit'))
     return AUDIT_LIST_FIELDS.find(([end]) => u.endsWith(end))?.[1] ?? auditSummaryFields;
+  // agent procedures, agent logs and departments (src/faces/kaseya/procedures.ts, logs.ts, departments.ts)
+  if (u.endsWith('/history') && u.startsWith('/automation')) return historyFields;
+  if (u.startsWith('/automation/agentprocs')) return procedureFields;
+  if (u.endsWith('/agentprocedure')) return procedureLogFields;
+  if (u.startsWith('/assetmgmt/logs/') && u.endsWith('/alarms')) return alarmLogFields;
+  if (u.startsWith('/assetmgmt/logs')) return eventLogFields;
+  if (u.includes('departments')) return departmentFields;
   if (u.startsWith('/system/orgs') && !u.endsWith('machinegroups')) return orgFields;
   if (u.includes('machinegroups')) return groupFields;
   if (u.startsWith('/assetmgmt/agents')) return agentFields;
@@ -206,7 +216,6 @@ function kaseyaFields(url: string): FieldMap {
   if (u.startsWith('/system/roles')) return roleFields;
   if (u.includes('installedapplications')) return installedAppFields;
   if (u.startsWith('/assetmgmt/alarms')) return alarmFields;
-  if (u.startsWith('/assetmgmt/logs/') && u.endsWith('/alarms')) return alarmLogFields;
   if (u.startsWith('/assetmgmt/patch'))
     return patchFields({ approved: [], denied: [], ignored: [] }, 'installedAt');
   return { ...orgFields, ...agentFields };
@@ -330,6 +339,73 @@ const CUSTOM_FIELD_BODY: JsonSchema = {
     OrgId: kid,
     key: { enum: ['FieldName', 'FieldType', 'NewFieldName', 'FieldValue', 'OrgId', 'Nope'] },
     value: text(),
+const PROCEDURE_SCHEDULE_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    ...PATCH_BODY.properties,
+    PatchIds: { type: 'null' },
+    AgentGuids: { type: 'null' },
+    AgentProcedureId: kid,
+    AgentId: kid,
+    ScriptPrompts: {
+      type: ['array', 'null'],
+      items: {
+        type: 'object',
+        properties: {
+          Caption: text(),
+          Name: { enum: ['Path', 'x_1', '1bad', '', 'a b', 'Name'] },
+          Value: text(),
+        },
+      },
+      maxItems: 3,
+    },
+  },
+};
+
+const DEPARTMENT_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    DepartmentId: kid,
+    DepartmentName: text(),
+    ParentDepartmentId: kid,
+    ManagerId: kid,
+    OrgId: kid,
+    DepartmentRef: text(),
+    Attributes: { type: ['object', 'null'], properties: { a: text() } },
+  },
+};
+
+const USER_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    UserId: kid,
+    AdminName: { type: 'string', pattern: '^[a-z][a-z0-9.-]{0,20}$' },
+    AdminPassword: text(40),
+    AdminRoleIds: { type: ['array', 'null'], items: kid, maxItems: 2 },
+    AdminScopeIds: { type: ['array', 'null'], items: kid, maxItems: 2 },
+    FirstName: text(),
+    LastName: text(),
+    Email: text(),
+    DefaultStaffOrgId: kid,
+    Attributes: {
+      type: ['object', 'null'],
+      properties: { Disabled: { type: 'boolean' }, TimeZone: { enum: ['Europe/Berlin', 'Mars/Base', ''] } },
+    },
+  },
+};
+
+const ROLE_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    RoleName: text(),
+    RoleTypeIds: { type: ['array', 'null'], items: kid, maxItems: 2 },
+    Attributes: {
+      type: ['object', 'null'],
+      properties: {
+        Description: text(),
+        Privileges: { type: 'array', items: { enum: ['read', 'approve', 'fly'] }, maxItems: 3 },
+      },
+    },
   },
 };
 
@@ -338,6 +414,10 @@ function kaseyaBodySchema(url: string): JsonSchema {
   if (u.endsWith('/purchaseandwarrantyexpire')) return WARRANTY_BODY;
   if (u.includes('/customfields')) return CUSTOM_FIELD_BODY;
   if (u.startsWith('/assetmgmt/audit')) return PATCH_BODY;
+  if (u.startsWith('/automation/agentprocs')) return PROCEDURE_SCHEDULE_BODY;
+  if (u.includes('departments')) return DEPARTMENT_BODY;
+  if (u.startsWith('/system/users')) return USER_BODY;
+  if (u.startsWith('/system/roles')) return ROLE_BODY;
   if (u.startsWith('/assetmgmt/patch')) return PATCH_BODY;
   if (u.includes('machinegroups')) return GROUP_BODY;
   return ORG_BODY;

@@ -91,6 +91,7 @@ function paramKind(url: string, name: string): string | undefined {
     orgId: 'organizations',
     machineGroupId: 'groups',
     agentId: 'devices',
+    agentguid: 'devices',
     userId: 'users',
     roleId: 'roles',
   };

@@ -10,3 +10,12 @@ export {
   PACKAGE_VERSION,
 } from './parse.ts';
 export { workletSteps, requiredSoftwareSteps, adHocSteps, requiredSoftwareEvaluation } from './steps.ts';
+export {
+  parseProcedure,
+  parsePrompts,
+  withPrompts,
+  PROCEDURE_LIMITS,
+  PROMPT_LIMITS,
+  type Procedure,
+  type ScriptPrompt,
+} from './procedures.ts';

@@ -223,6 +223,16 @@ export class Body {
     });
   }
 
+  /** true or false (in XML the text `true` or `false`); '' and null mean none */
+  bool(name: string): boolean | null | undefined {
+    const v = this.fields[name];
+    if (v === undefined) return undefined;
+    if (v === null || v === '') return null;
+    if (typeof v === 'boolean') return v;
+    if (v === 'true' || v === 'false') return v === 'true';
+    throw this.bad(name, 'must be true or false');
+  }
+
   /** a free-form object (the seed's `Attributes`); '' and null mean none */
   object(name: string): Record<string, unknown> | null | undefined {
     const v = this.fields[name];

@@ -22,7 +22,7 @@ import type { FieldMap, FieldSpec, FieldType } from '../shared/odata/index.ts';
 // `integer` field, so `AgentId eq 1.5` or `AgentId eq 99999999999999999999M` is a 400 naming the field,
 // never a value PostgreSQL refuses.
 
-const spec = (expr: Expr | string, type: FieldType): FieldSpec => ({
+export const spec = (expr: Expr | string, type: FieldType): FieldSpec => ({
   expr: typeof expr === 'string' ? field(expr) : expr,
   type,
 });

@@ -47,7 +47,10 @@ export async function seedNotFound<T>(what: string, id: number, run: () => Promi
   }
 }
 
-async function inSeedTerms<T>(paths: Readonly<Record<string, string>>, run: () => Promise<T>): Promise<T> {
+export async function inSeedTerms<T>(
+  paths: Readonly<Record<string, string>>,
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (e) {

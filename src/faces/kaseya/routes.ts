@@ -12,8 +12,11 @@ import { failure, sendEnvelope, success } from './envelope.ts';
 import { patchRoutes } from './patch.ts';
 import { alarmRoutes } from './alarms.ts';
 import { auditPlugin, listInstalledApps } from './audit.ts';
+import { procedureRoutes } from './procedures.ts';
+import { logRoutes } from './logs.ts';
+import { departmentRoutes } from './departments.ts';
 import { kaseyaBodyParsers } from './body.ts';
-import { getRoleRecord, getUserRecord, listRoles, listUsers } from './directory.ts';
+import { directoryWriteRoutes, getRoleRecord, getUserRecord, listRoles, listUsers } from './directory.ts';
 import {
   addMachineGroup,
   addOrg,
@@ -92,6 +95,11 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   patchRoutes(app, { ctxOf, ok, listed, options });
   auditPlugin(app, { ctxOf, ok, listed, options });
   alarmRoutes(app, { ctxOf, ok, listed, options });
+  // agent procedures, agent logs, departments / locations / types, user and role writes (issue #16)
+  procedureRoutes(app, { ctxOf, ok, listed, options });
+  logRoutes(app, { ctxOf, ok, listed, options });
+  departmentRoutes(app, { ctxOf, ok, listed, options });
+  directoryWriteRoutes(app, { ctxOf, ok, listed, options });
 
   app.get('/auth', { config: { scope: 'public' } }, async (req, reply) => {
     const r = await kaseyaLogin(store, req.headers.authorization, { ...opts, client: req.ip });

@@ -11,6 +11,7 @@ import * as m0012 from './0012_catalog_tenancy.ts';
 import * as m0013 from './0013_scripts.ts';
 import * as m0014 from './0014_window_sharing.ts';
 import * as m0015 from './0015_audits.ts';
+import * as m0016 from './0016_procedures.ts';
 import * as m0017 from './0017_change_feed.ts';
 import * as m0019 from './0019_rollouts.ts';
 import * as m0020 from './0020_alerts.ts';
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '0013_scripts': m0013,
   '0014_window_sharing': m0014,
   '0015_audits': m0015,
+  '0016_procedures': m0016,
   '0017_change_feed': m0017,
   '0019_rollouts': m0019,
   '0020_alerts': m0020,

@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { partialGroupIds, type Access } from '../../core/access.ts';
 import { rowsOf } from '../bulk.ts';
 import type { Db } from '../db.ts';
+import type { ListQuery } from '../../core/query.ts';
 import { paginate, type Page } from '../paging.ts';
+import { escapeLike, pageThrough, type Columns } from '../query.ts';
 import type { NewRow } from '../schema.ts';
 
 const EVENT_COLUMNS = {
@@ -115,3 +117,54 @@ export async function listEvents(db: Db, access: Access, f: EventFilter, page: P
 
 export const countEvents = async (db: Db) =>
   (await sql<{ n: number }>`select count(*)::int as n from events`.execute(db)).rows[0]?.n ?? 0;
+
+const deviceLogColumns: Columns = {
+  id: 'l.id',
+  at: 'l.at',
+  kind: 'l.kind',
+  actorName: 'l.actor_name',
+  runName: 'l.run_name',
+  runStartedBy: 'l.run_started_by',
+  status: 'l.status',
+};
+
+/**
+ * One device's events of some kinds (an entry ending in '.' is a prefix), as a list query. Fields: id,
+ * at, kind, actorName, status (the event's data.status, else the last part of its kind), and for events
+ * about a script run, runName (the procedure's or policy's name as it was, or "ad-hoc script") and
+ * runStartedBy (who asked for the run). The caller has checked that the device is visible.
+ */
+export function queryDeviceLog(db: Db, deviceId: number, kinds: readonly string[], q: ListQuery) {
+  const exact = kinds.filter((k) => !k.endsWith('.'));
+  const prefixes = kinds.filter((k) => k.endsWith('.'));
+  const inner = db
+    .selectFrom('events as e')
+    .leftJoin('script_runs as r', (j) =>
+      j.on('e.subject_type', '=', 'script_run').on(sql<string>`r.id::text`, '=', sql.ref('e.subject_id')),
+    )
+    .select(['e.id', 'e.at', 'e.kind', 'e.actor_name', 'e.data'])
+    .select([
+      sql<string | null>`case when r.id is null then null
+        else coalesce(r.procedure_name, r.policy_name, 'ad-hoc script') end`.as('run_name'),
+      sql<string | null>`r.started_by`.as('run_started_by'),
+      sql<string>`coalesce(e.data->>'status', split_part(e.kind, '.', 2))`.as('status'),
+    ])
+    .where('e.device_id', '=', deviceId)
+    .where((eb) =>
+      eb.or([
+        ...(exact.length ? [eb('e.kind', 'in', exact)] : []),
+        ...prefixes.map((p) => eb('e.kind', 'like', `${escapeLike(p)}%`)),
+      ]),
+    );
+  return pageThrough(
+    db
+      .selectFrom(inner.as('l'))
+      .select(['l.id', 'l.at', 'l.kind', 'l.actor_name as actorName', 'l.data', 'l.status'])
+      .select(['l.run_name as runName', 'l.run_started_by as runStartedBy']),
+    q,
+    deviceLogColumns,
+    ['l.id'],
+  );
+}
+
+export type DeviceLogEntry = Awaited<ReturnType<typeof queryDeviceLog>>['records'][number];

@@ -93,6 +93,20 @@ export async function countVisibleOrganizations(db: Db, access: Access, id?: num
   return Number(r.n);
 }
 
+/**
+ * The organization types in use among the organizations in scope (the `OrgType` text Kaseya clients
+ * give an organization, kept in its attributes), each with how many organizations have it, by type.
+ */
+export const organizationTypesInUse = (db: Db, access: Access) =>
+  db
+    .selectFrom('organizations')
+    .select([sql<string>`attributes->>'OrgType'`.as('type'), sql<number>`count(*)::int`.as('organizations')])
+    .where(orgVisible(access, 'id'))
+    .where(sql<boolean>`coalesce(attributes->>'OrgType', '') <> ''`)
+    .groupBy(sql`attributes->>'OrgType'`)
+    .orderBy(sql`attributes->>'OrgType'`)
+    .execute();
+
 /** an organization's own time zone; null when it has none (or does not exist) */
 export async function organizationZone(db: Db, id: number): Promise<string | null> {
   const r = await db.selectFrom('organizations').select('time_zone').where('id', '=', id).executeTakeFirst();
