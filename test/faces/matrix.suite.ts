@@ -660,6 +660,7 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         kinds: ['install.failed'],
         channel: 'email',
         recipients: [`${groupName}@matrix.test`],
+      });
       const procedure = await mk('/api/v1/procedures', {
         organizationId: org.id,
         name: `${groupName}-procedure`,

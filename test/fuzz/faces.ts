@@ -339,6 +339,9 @@ const CUSTOM_FIELD_BODY: JsonSchema = {
     OrgId: kid,
     key: { enum: ['FieldName', 'FieldType', 'NewFieldName', 'FieldValue', 'OrgId', 'Nope'] },
     value: text(),
+  },
+};
+
 const PROCEDURE_SCHEDULE_BODY: JsonSchema = {
   type: 'object',
   properties: {
