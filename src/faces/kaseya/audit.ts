@@ -1,3 +1,4 @@
+import { vsaDate } from './dates.ts';
 import type { Context } from '../../services/context.ts';
 import { queryInstalledSoftware, type InstalledSoftwareEntry } from '../../services/directory.ts';
 import { toListQuery, type QueryOptions } from '../shared/odata/index.ts';
@@ -11,8 +12,6 @@ import { installedAppFields } from './fields.ts';
 // LastModifiedDate is when Patchline recorded that version installed. Description, DirectoryPath and
 // Size are not known (null). Attributes says where a row comes from.
 
-const isoOf = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
 export const renderInstalledApp = (r: InstalledSoftwareEntry) => ({
   ApplicationName: r.name,
   Description: null,
@@ -21,7 +20,7 @@ export const renderInstalledApp = (r: InstalledSoftwareEntry) => ({
   ProductName: r.productName,
   DirectoryPath: null,
   Size: null,
-  LastModifiedDate: isoOf(r.installedAt),
+  LastModifiedDate: vsaDate('LastModifiedDate', r.installedAt),
   Attributes: {
     Source: r.source,
     ...(r.kind ? { Kind: r.kind } : {}),

@@ -1,3 +1,4 @@
+import { vsaDate } from './dates.ts';
 import type { Context } from '../../services/context.ts';
 import {
   getRoleEntry,
@@ -24,7 +25,7 @@ export const renderUser = (r: UserEntry) => ({
   AdminPassword: null,
   AdminType: null,
   DisableUntil: null,
-  CreationDate: r.createdAt.toISOString(),
+  CreationDate: vsaDate('CreationDate', r.createdAt),
   AdminScopeIds: [renderDecimalId(r.scopeId)],
   AdminRoleIds: [r.roleId],
   FirstName: r.firstName,
