@@ -84,6 +84,8 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     // messages that already name what is wrong (the OData parser's) are not repeated with their issues
     if (err instanceof DomainError && err.issues.every((i) => err.message.includes(i.message)))
       f.message = err.message;
+    // the seed's word for a device is "agent", in every error of the face (the services say "device")
+    if (f.status === 404) f.message = f.message.replace(/\bdevice(s?)\b/g, 'agent$1');
     if (f.status >= 500) req.log.error({ err }, 'request failed');
     if (f.status === 401) void reply.header('www-authenticate', 'Bearer');
     if (err instanceof Throttled) void reply.header('retry-after', String(err.retryAfterSeconds));

@@ -319,7 +319,7 @@ eachDriver('a seed-only Kaseya client against simulated agents', (h) => {
     // a scheduled scan, a scheduled patch update, its cancellation, and Delete Patch
     const b = ids[1]!;
     await vsa.scheduleScan(b, schedule('Days', '2031-05-01T00:00:00.000Z', 'T0400'));
-    assert.equal((await vsa.status(b)).Result.ScanNextRunTime, '2031-05-01T04:00:00.000Z');
+    assert.equal((await vsa.status(b)).Result.ScanNextRunTime, '2031-05-01T04:00:00');
     const someOfB = (await vsa.missing(b, true, { top: 1 })).Result[0]!;
     await vsa.runNow({
       ...schedule('Weeks', '2031-05-05T00:00:00.000Z', 'T2300'),
@@ -333,7 +333,7 @@ eachDriver('a seed-only Kaseya client against simulated agents', (h) => {
         EndAfterIntervalTimes: 0,
       },
     });
-    assert.equal((await vsa.status(b)).Result.NextRunTime, '2031-05-05T23:00:00.000Z');
+    assert.equal((await vsa.status(b)).Result.NextRunTime, '2031-05-05T23:00:00');
     const named = await vsa.missing(b, false, { filter: `PatchDataId eq ${someOfB.PatchDataId}` });
     assert.equal(named.Result[0]!.ApprovalStatus, 0, 'the named patch is approved on the agent');
     await vsa.cancelSchedule(b);
