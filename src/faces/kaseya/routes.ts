@@ -269,23 +269,23 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   app.get('/environment', { config: { scope: 'public' } }, async (req, reply) =>
     ok(req, reply, environment(opts.version)),
   );
-  app.get('/tenant', { config: { scope: 'self' } }, async (req, reply) => {
+  app.get('/tenant', { config: { scope: 'catalog' } }, async (req, reply) => {
     whoAmI(await ctxOf(req));
     return ok(req, reply, TENANT);
   });
-  app.get('/functions', { config: { scope: 'self' } }, async (req, reply) => {
+  app.get('/functions', { config: { scope: 'catalog' } }, async (req, reply) => {
     whoAmI(await ctxOf(req));
     const ids = functionIds(provided);
     return listed(req, reply, { records: ids, total: ids.length }, 'Function');
   });
-  app.get('/functions/:moduleId', { config: { scope: 'self' } }, async (req, reply) => {
+  app.get('/functions/:moduleId', { config: { scope: 'catalog' } }, async (req, reply) => {
     whoAmI(await ctxOf(req));
     const m = moduleById((req.params as Params).moduleId ?? '');
     if (!m) throw notFound('module', (req.params as Params).moduleId ?? '');
     const ids = functionIds(provided, m.id);
     return listed(req, reply, { records: ids, total: ids.length }, 'Function');
   });
-  app.get('/ismoduleinstalled/:moduleId', { config: { scope: 'self' } }, async (req, reply) => {
+  app.get('/ismoduleinstalled/:moduleId', { config: { scope: 'catalog' } }, async (req, reply) => {
     whoAmI(await ctxOf(req));
     return ok(req, reply, moduleById((req.params as Params).moduleId ?? '')?.provided ?? false);
   });
