@@ -30,6 +30,7 @@ import { Problem } from './faces/native/schemas.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 import { kaseyaRoutes } from './faces/kaseya/routes.ts';
+import { canonicalUrl } from './faces/kaseya/paths.ts';
 import { nableRoutes } from './faces/nable/routes.ts';
 import { gravityzoneRoutes } from './faces/gravityzone/routes.ts';
 import { automoxRoutes } from './faces/automox/routes.ts';
@@ -69,6 +70,8 @@ export async function buildServer({
     // one line per request (below), not Fastify's two ("incoming request", "request completed")
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimit,
+    // the Kaseya face's paths ignore case, as VSA's do (faces/kaseya/paths.ts)
+    rewriteUrl: (req) => canonicalUrl(req.url ?? '/'),
     ajv: { customOptions: { removeAdditional: false } },
     ...https,
   }) as unknown as FastifyInstance;
@@ -184,7 +187,9 @@ export async function buildServer({
     },
     { prefix: '/agent/v1' },
   );
-  await app.register(async (k) => kaseyaRoutes(k, store, { throttle }), { prefix: '/api/v1.0' });
+  await app.register(async (k) => kaseyaRoutes(k, store, { throttle, version: VERSION }), {
+    prefix: '/api/v1.0',
+  });
   // N-able N-sight's Data Extraction API: the exact paths /api/ and /api, every service a parameter
   await app.register(async (n) => nableRoutes(n, store));
   // inside Kaseya's prefix: the more specific paths win, so no JSON-RPC path reaches Kaseya's catch-all

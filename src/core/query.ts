@@ -73,6 +73,8 @@ export type SortDirection = 'asc' | 'desc';
 export interface SortKey {
   readonly by: Expr;
   readonly direction: SortDirection;
+  /** where records whose key is null go; absent: the store's default (PostgreSQL: last ascending) */
+  readonly nulls?: 'first' | 'last';
 }
 
 export interface ListQuery {

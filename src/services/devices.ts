@@ -194,6 +194,33 @@ export async function updateDevice(ctx: Context, id: number, patch: DevicePatch)
   return getDevice(ctx, id);
 }
 
+/**
+ * Retires a device, or brings a retired one back. A retired device stays with its history, but its agent
+ * is refused at check-in (services/agent-devices.ts) and it is no longer online (Kaseya's Online 198,
+ * "Agent Suspended").
+ */
+export async function setDeviceRetired(ctx: Context, id: number, retired: boolean) {
+  ctx.authorize('read');
+  const row = await visibleDevice(ctx, id);
+  ctx.authorize('manage_devices');
+  const status = retired ? 'retired' : 'active';
+  if (row.status !== status)
+    await ctx.store.transaction(async (tx) => {
+      await updateRow(tx, id, { status });
+      await record(ctx, tx, {
+        kind: retired ? 'device.retired' : 'device.reactivated',
+        organizationId: row.organization_id,
+        subjectType: 'device',
+        subjectId: id,
+        deviceId: id,
+        data: { name: row.name },
+      });
+    });
+  // the check-in path's credential cache must see the new status at once
+  forgetDevice(ctx.store, id);
+  return getDevice(ctx, id);
+}
+
 export async function deleteDevice(ctx: Context, id: number) {
   ctx.authorize('read');
   const row = await visibleDevice(ctx, id);

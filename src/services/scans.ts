@@ -50,7 +50,8 @@ export async function ingestScan(ctx: Context, of: number | Row<'devices'>, repo
         natural_key: naturalKey(u),
         kind: u.kind,
         name: u.name,
-        kb: u.kind === 'kb' ? normalizeKb(u.kb ?? u.name) : null,
+        // a KB article of another kind of update (a simulated Windows machine's) is kept as reported
+        kb: u.kind === 'kb' ? normalizeKb(u.kb ?? u.name) : u.kb ? normalizeKb(u.kb) : null,
         package_name: u.packageName ?? (u.kind === 'kb' ? null : u.name),
         version: u.version ?? null,
         architecture: u.architecture ?? null,

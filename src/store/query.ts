@@ -147,7 +147,16 @@ export function applySort<DB, TB extends keyof DB, O>(
 ): SelectQueryBuilder<DB, TB, O> {
   let q = query;
   // a constant orders nothing (and PostgreSQL refuses `order by null`)
-  for (const key of sort) if (!isConstant(key.by)) q = q.orderBy(compileExpr(key.by, columns), key.direction);
+  for (const key of sort) {
+    if (isConstant(key.by)) continue;
+    const nulls = key.nulls;
+    q = nulls
+      ? q.orderBy(compileExpr(key.by, columns), (ob) => {
+          const o = key.direction === 'desc' ? ob.desc() : ob.asc();
+          return nulls === 'first' ? o.nullsFirst() : o.nullsLast();
+        })
+      : q.orderBy(compileExpr(key.by, columns), key.direction);
+  }
   return q;
 }
 

@@ -3,6 +3,7 @@ import type { RouteEntry } from '../../src/faces/shared/route-table.ts';
 import { KASEYA_DAY_NAMES, KASEYA_DAY_OF_MONTH, KASEYA_REPEATS } from '../../src/core/schedule/kaseya.ts';
 import {
   agentFields,
+  assetFields,
   groupFields,
   installedAppFields,
   orgFields,
@@ -212,6 +213,7 @@ function kaseyaFields(url: string): FieldMap {
   if (u.startsWith('/system/orgs') && !u.endsWith('machinegroups')) return orgFields;
   if (u.includes('machinegroups')) return groupFields;
   if (u.startsWith('/assetmgmt/agents')) return agentFields;
+  if (u.startsWith('/assetmgmt/assets')) return assetFields;
   if (u.startsWith('/system/users')) return userFields;
   if (u.startsWith('/system/roles')) return roleFields;
   if (u.includes('installedapplications')) return installedAppFields;

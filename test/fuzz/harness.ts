@@ -101,6 +101,10 @@ function paramKind(url: string, name: string): string | undefined {
   return i > 0 ? parts[i - 1] : undefined;
 }
 
+/** the Kaseya face's answer for a VSA module Patchline does not provide (faces/kaseya/modules.ts): meant */
+const isKaseyaModuleNotProvided = (status: number, body: string) =>
+  status === 501 && /"Error":"the VSA module '[^']+' is not provided by Patchline"/.test(body);
+
 /** one arbitrary per route of the table, through the face that owns it */
 export function routeArbitraries(app: FastifyInstance, protectedIds: Ids): fc.Arbitrary<FuzzRequest>[] {
   return routeTable(app).map((route) => {
@@ -214,7 +218,11 @@ export class Fuzzer {
     // the console's page for a checkout whose console was never built (npm run build:web): the state of
     // the deployment, whatever the request; counted apart (test/console/routes.test.ts covers it)
     if (consoleUnbuilt(r.statusCode, r.body)) this.stats.consoleUnbuilt++;
-    else if (r.statusCode >= 500 && !isAltirisClientFault(String(opts.url), r.statusCode, r.body)) {
+    else if (
+      r.statusCode >= 500 &&
+      !isAltirisClientFault(String(opts.url), r.statusCode, r.body) &&
+      !isKaseyaModuleNotProvided(r.statusCode, r.body)
+    ) {
       this.stats.status5xx++;
       const stack =
         (lastError as Error | undefined)?.stack ?? '(no error was raised: the handler answered 5xx itself)';
@@ -519,7 +527,8 @@ export class Fuzzer {
     if (
       r.status >= 500 &&
       !consoleUnbuilt(r.status, r.body) &&
-      !isAltirisClientFault(req.url, r.status, r.body)
+      !isAltirisClientFault(req.url, r.status, r.body) &&
+      !isKaseyaModuleNotProvided(r.status, r.body)
     )
       return `${req.method} ${req.url} answered ${r.status}: ${r.body.slice(0, 500)}\n${r.error ?? ''}`;
     return broken ? `after ${req.method} ${req.url} (${r.status}): ${broken}` : undefined;

@@ -34,12 +34,22 @@ const REBOOT = {
   shutdown: 'always',
 } as const;
 
+/** the KB article an update names: its name when that is one (KB5034441), else one its title names */
+export function kbOf(u: { name: string; title?: string | undefined }): string | undefined {
+  if (KB.test(u.name)) return u.name.toUpperCase();
+  const m = /\bKB\s?([0-9]{5,8})\b/i.exec(u.title ?? '');
+  return m ? `KB${m[1]}` : undefined;
+}
+
 export function reportedUpdate(backend: BackendName, u: AvailableUpdate): ReportedUpdate {
   const kind = updateKind(backend, u);
+  // a package manager's names are never KB articles; Windows updates (and simulated Windows machines,
+  // whose kind is `simulated`) carry the KB their name or title names
+  const kb = kind === 'deb' || kind === 'rpm' || kind === 'macos' ? undefined : kbOf(u);
   return {
     kind,
     name: u.name.slice(0, 300),
-    ...(kind === 'kb' ? { kb: u.name.toUpperCase() } : {}),
+    ...(kb ? { kb } : {}),
     version: cut(u.version, 100),
     ...(u.arch ? { architecture: cut(u.arch, 50) } : {}),
     classification: u.classification,

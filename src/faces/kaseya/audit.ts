@@ -12,6 +12,7 @@ import {
   scheduleAudit,
   setDeviceWarranty,
 } from '../../services/audits.ts';
+import { vsaDate } from './dates.ts';
 import type { Context } from '../../services/context.ts';
 import {
   addCustomField,
@@ -160,7 +161,7 @@ export const renderInstalledApp = (r: InstalledSoftwareEntry) => ({
   ProductName: r.productName,
   DirectoryPath: null,
   Size: null,
-  LastModifiedDate: iso(r.installedAt),
+  LastModifiedDate: vsaDate('LastModifiedDate', r.installedAt),
   Attributes: {
     Source: r.source,
     ...(r.kind ? { Kind: r.kind } : {}),

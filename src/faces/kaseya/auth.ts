@@ -1,3 +1,4 @@
+import { vsaDate } from './dates.ts';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { DomainError, unauthenticated } from '../../core/errors.ts';
@@ -24,6 +25,8 @@ export interface KaseyaAuthOptions {
   /** session lifetime; a random number stays refused for as long (default: the native session's) */
   ttlMs?: number;
   throttle?: LoginThrottle;
+  /** Patchline's version, for GET /environment */
+  version?: string;
 }
 
 export interface HashedPayload {
@@ -129,7 +132,7 @@ export function authResult(r: LoginResult) {
     AdminId: r.user.id,
     MachineId: null,
     MachineGroupName: null,
-    SessionExpiration: r.expiresAt.toISOString(),
+    SessionExpiration: vsaDate('SessionExpiration', r.expiresAt),
     CultureInfo: 'en-US',
     TimePref: 'Browser',
     // minutes to add to local time to get UTC, as the sample's 420 for UTC-7 (JavaScript's convention)

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { invalid } from '../../core/errors.ts';
+import { vsaDate } from './dates.ts';
 import type { Context } from '../../services/context.ts';
 import { createRole, createUser, deleteUser, updateUser, type UserInput } from '../../services/identity.ts';
 import {
@@ -30,7 +31,7 @@ export const renderUser = (r: UserEntry) => ({
   AdminPassword: null,
   AdminType: null,
   DisableUntil: null,
-  CreationDate: r.createdAt.toISOString(),
+  CreationDate: vsaDate('CreationDate', r.createdAt),
   AdminScopeIds: [renderDecimalId(r.scopeId)],
   AdminRoleIds: [r.roleId],
   FirstName: r.firstName,

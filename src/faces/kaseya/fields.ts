@@ -6,13 +6,16 @@ import {
   evaluate,
   field,
   is,
+  not,
   oneOf,
   or,
   value,
   type Expr,
 } from '../../core/query.ts';
 import { UPDATE_STATUSES } from '../../core/status.ts';
+import { renderDecimalId } from '../shared/ids.ts';
 import type { FieldMap, FieldSpec, FieldType } from '../shared/odata/index.ts';
+import { vsaDate } from './dates.ts';
 
 // The seed's field names of each list, and what each is in domain terms: a domain field of the list
 // (store/repos/directory-repo.ts, device-patch-views-repo.ts, installed-software-repo.ts), or a code of the product's
@@ -31,7 +34,32 @@ export const spec = (expr: Expr | string, type: FieldType): FieldSpec => ({
 export const valueOf = (fields: FieldMap, name: string, record: object): unknown =>
   evaluate((fields[name] as FieldSpec).expr, record as Record<string, unknown>);
 
+/**
+ * A record in the seed's fields, each the value of its expression over the domain record, so what a
+ * client reads is what it filters and sorts on: ids (`ids`) as decimal strings, date-times in their
+ * form (dates.ts), booleans as booleans.
+ */
+export function renderRecord(
+  fields: FieldMap,
+  record: object,
+  ids: ReadonlySet<string> = new Set(),
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, spec]) => {
+      const v = valueOf(fields, name, record);
+      if (v === null) return [name, null];
+      if (ids.has(name)) return [name, renderDecimalId(Number(v))];
+      if (spec.type === 'datetime') return [name, vsaDate(name, v as Date)];
+      if (spec.type === 'boolean') return [name, Boolean(v)];
+      if (spec.type === 'number' || spec.type === 'integer') return [name, Number(v)];
+      return [name, v];
+    }),
+  );
+}
+
 // ---- organizations, machine groups, agents ------------------------------------------------------------
+
+const annualRevenue = spec('attributeNumber.AnnualRevenue', 'number');
 
 export const orgFields: FieldMap = {
   OrgId: spec('id', 'integer'),
@@ -39,9 +67,14 @@ export const orgFields: FieldMap = {
   OrgRef: spec('ref', 'string'),
   // the seed's organization fields Patchline keeps as free-form attributes of the organization
   OrgType: spec('attributes.OrgType', 'string'),
+  DefaultDepartmentName: spec('attributes.DefaultDepartmentName', 'string'),
   DefaultMachineGroupName: spec('rootGroupName', 'string'),
   ParentOrgId: spec('parentId', 'integer'),
   Website: spec('attributes.Website', 'string'),
+  NoOfEmployees: spec('attributeNumber.NoOfEmployees', 'integer'),
+  AnnualRevenue: annualRevenue,
+  // the name the guide's filter examples use for it ("orgRevenue gt '1000000'")
+  orgRevenue: annualRevenue,
 };
 
 export const groupFields: FieldMap = {
@@ -52,17 +85,23 @@ export const groupFields: FieldMap = {
 };
 
 /**
- * The seed's Online codes: 198 suspended (a retired device), 199 never checked in, 1 online (seen
- * within three check-in intervals), 0 offline. Patchline does not know who is logged in, so 2/11/12
- * are never produced.
+ * The seed's Online codes ("Agent Status Response Codes"): 198 agent suspended (a retired device), 199
+ * never checked in, 0 offline (not seen within three check-in intervals); online, the agent is active
+ * when it checked in within one and a half intervals and idle (inactive) otherwise, and a user is
+ * logged in when the agent's inventory names one (`loggedInUser`): 1 no user, active; 2 no user, idle;
+ * 11 user, active; 12 user, inactive.
  */
+const loggedIn = not(is('loggedInUser', null));
 const online = cases(
   [
     [is('status', 'retired'), 198],
     [is('lastSeenAt', null), 199],
-    [is('seenRecently', true), 1],
+    [not(is('seenRecently', true)), 0],
+    [and(loggedIn, is('activeNow', true)), 11],
+    [loggedIn, 12],
+    [is('activeNow', true), 1],
   ],
-  0,
+  2,
 );
 
 const osType = cases(
@@ -74,22 +113,104 @@ const osType = cases(
   'Unknown',
 );
 
+const computerName = cases([[is('hostname', ''), field('name')]], field('hostname'));
+const none = (type: FieldType) => spec(value(null), type);
+
+/**
+ * Every field of the seed's agent model (Get Agents), in its order. What Patchline does not know (the
+ * hardware, the network settings, the Kaseya servers) is null, still filterable and sortable.
+ */
 export const agentFields: FieldMap = {
   AgentId: spec('id', 'integer'),
-  AgentName: spec('name', 'string'),
   Online: spec(online, 'integer'),
   OSType: spec(osType, 'string'),
   OSInfo: spec('osName', 'string'),
+  AgentName: spec('name', 'string'),
   OrgId: spec('organizationId', 'integer'),
   MachineGroupId: spec('groupId', 'integer'),
   MachineGroup: spec('groupName', 'string'),
-  ComputerName: spec('hostname', 'string'),
+  ComputerName: spec(computerName, 'string'),
+  IPv6Address: spec('ipv6', 'string'),
+  IPAddress: spec('ipv4', 'string'),
   OperatingSystem: spec('osName', 'string'),
   OSVersion: spec('osVersion', 'string'),
+  LastLoggedInUser: spec('loggedInUser', 'string'),
+  LastRebootTime: none('datetime'),
   LastCheckInTime: spec('lastSeenAt', 'datetime'),
+  Country: none('string'),
+  CurrentUser: spec('loggedInUser', 'string'),
+  Contact: none('string'),
   TimeZone: spec('timeZone', 'string'),
+  RamMBytes: none('integer'),
+  CpuCount: none('integer'),
+  CpuSpeed: none('integer'),
+  CpuType: spec('architecture', 'string'),
+  DomainWorkgroup: none('string'),
+  AgentFlags: spec(value(0), 'integer'),
+  // the seed types it int; Patchline's versions are dotted text ("1.4.2"), kept as text
+  AgentVersion: spec('agentVersion', 'string'),
+  ToolTipNotes: none('string'),
+  ShowToolTip: spec(value(0), 'integer'),
+  DefaultGateway: none('string'),
+  DNSServer1: none('string'),
+  DNSServer2: none('string'),
+  DHCPServer: none('string'),
+  PrimaryWINS: none('string'),
+  SecondaryWINS: none('string'),
+  ConnectionGatewayIP: none('string'),
   FirstCheckIn: spec('enrolledAt', 'datetime'),
+  PrimaryKServer: none('string'),
+  SecondaryKServer: none('string'),
 };
+export const AGENT_IDS: ReadonlySet<string> = new Set(['AgentId', 'OrgId', 'MachineGroupId']);
+
+/**
+ * Assets (seed 004, "Get Assets"): Patchline manages only devices with its agent, so each asset is a
+ * device and its AssetId is the device's AgentId (one id for both, stable for the device's life). Every
+ * field of the model, plus MACAddresses (the device's MAC addresses as one text, "a, b"), IPAddress and
+ * IPv6Address, which clients use to find a machine. Asset type 1 is Patchline's one type, a computer
+ * with an agent (GET /assetmgmt/assettypes).
+ */
+export const ASSET_TYPE_COMPUTER = 1;
+export const assetFields: FieldMap = {
+  AssetId: spec('id', 'integer'),
+  AssetName: spec('name', 'string'),
+  AssetTypeId: spec(value(ASSET_TYPE_COMPUTER), 'integer'),
+  ProbeId: none('integer'),
+  MachineGroupId: spec('groupId', 'integer'),
+  MachineGroup: spec('groupName', 'string'),
+  OrgId: spec('organizationId', 'integer'),
+  IsComputerAgent: spec(value(true), 'boolean'),
+  IsMobileAgent: spec(value(false), 'boolean'),
+  IsMonitoring: spec(value(0), 'integer'),
+  IsPatching: spec(value(1), 'integer'),
+  IsAuditing: spec(value(1), 'integer'),
+  IsBackingUp: spec(value(0), 'integer'),
+  IsSecurity: spec(value(0), 'integer'),
+  TicketCount: spec(value(0), 'integer'),
+  AlarmCount: spec(value(0), 'integer'),
+  IsSNMPActive: spec(value(false), 'boolean'),
+  IsVProActive: spec(value(false), 'boolean'),
+  NetworkInfo: none('integer'),
+  AgentId: spec('id', 'integer'),
+  DisplayName: spec('name', 'string'),
+  LastSeenDate: spec('lastSeenAt', 'datetime'),
+  ProbeAgentGuid: none('integer'),
+  PrimaryProbe: none('string'),
+  PrimaryProbeId: none('string'),
+  PrimaryProbeType: none('string'),
+  NMapProbeId: none('integer'),
+  HostName: spec(computerName, 'string'),
+  OSName: spec('osName', 'string'),
+  OSType: spec(osType, 'string'),
+  OSFamily: spec(osType, 'string'),
+  OSGeneration: spec('osVersion', 'string'),
+  DeviceManufacturer: none('string'),
+  MACAddresses: spec('macText', 'string'),
+  IPAddress: spec('ipv4', 'string'),
+  IPv6Address: spec('ipv6', 'string'),
+};
+export const ASSET_IDS: ReadonlySet<string> = new Set(['AssetId', 'MachineGroupId', 'OrgId', 'AgentId']);
 
 // ---- users, roles, installed applications -------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import {
 } from '../../services/device-patching.ts';
 import { parseDecimalId } from '../shared/ids.ts';
 import { toListQuery, type FieldMap, type QueryOptions } from '../shared/odata/index.ts';
+import { vsaDate } from './dates.ts';
 import { patchFields, valueOf, type PatchDecisions } from './fields.ts';
 import { seedNotFound } from './resources.ts';
 
@@ -37,9 +38,12 @@ import { seedNotFound } from './resources.ts';
 //   patch installs the agents' approved patches.
 // - A schedule in run now whose first occurrence is not after now (the sample's Repeat "Never" with a
 //   past StartOn) runs now; "Schedule Patch Scan" refuses such a schedule (it would never scan).
+// - "Schedule Patch Scan" without a Recurrence (what clients send to install patches now: ServerTimeZone,
+//   SkipIfOffLine, PowerUpIfOffLine and PatchIds only) runs once, now: PatchIds (not 0) are installed on
+//   the agent as run now installs them, and without patch ids the agent scans now.
 // - SkipIfOffLine and PowerUpIfOffLine are stored with the task (and passed to its jobs) but not acted
 //   on: a Patchline job waits for its agent, and Patchline has no wake-on-LAN. PatchIds of "Schedule
-//   Patch Scan" are ignored (a scan covers every patch).
+//   Patch Scan" with a Recurrence are ignored (a scan covers every patch).
 // - The missing-patches sample response uses other names than its model schema: records carry the
 //   model's fields (those of the history too) and the sample's names as well (Description, KBArticle,
 //   Product, ReleaseDate, Status, manualUpdateFlag, schedTogether); $filter and $orderby take both.
@@ -52,7 +56,14 @@ type Fields = Record<string, unknown>;
 export interface PatchDeps {
   ctxOf: (req: FastifyRequest) => Promise<Context>;
   ok: (req: FastifyRequest, reply: FastifyReply, result: unknown, item?: string) => unknown;
-  listed: <T>(req: FastifyRequest, reply: FastifyReply, r: Listed<T>, item: string) => unknown;
+  /** a list in the envelope; `fields` are the names $select may pick (default: the records' keys) */
+  listed: <T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    r: Listed<T>,
+    item: string,
+    fields?: FieldMap,
+  ) => unknown;
   options: (req: FastifyRequest) => QueryOptions;
 }
 
@@ -140,14 +151,12 @@ async function decisionsOf(ctx: Context, id: number): Promise<PatchDecisions> {
   };
 }
 
-const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : null);
-
 /** a patch record in the seed's fields, each the value of its expression over the domain record */
 const renderPatch = (fields: FieldMap) => (record: object) => ({
   ...Object.fromEntries(
     Object.entries(fields).map(([name, spec]) => {
       const v = valueOf(fields, name, record);
-      if (spec.type === 'datetime') return [name, iso(v as Date | null)];
+      if (spec.type === 'datetime') return [name, vsaDate(name, v as Date | null)];
       if (spec.type === 'boolean') return [name, Boolean(v)];
       return [name, v];
     }),
@@ -183,6 +192,13 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const id = agentId(req);
     const body = bodyOf(req);
     const opts = actionOptions(body);
+    if (body.Recurrence === undefined || body.Recurrence === null) {
+      // no recurrence: once, now (issue 16): the named patches are installed, or else the agent scans
+      const updateIds = patchIds(body, false);
+      if (updateIds.length) await installOnDevices(ctx, { deviceIds: [id], updateIds, options: opts });
+      else await scanDevicesNow(ctx, [id]);
+      return done(req, reply);
+    }
     await scheduleDeviceScan(ctx, id, fromKaseya(body), opts);
     return done(req, reply);
   });
@@ -195,18 +211,18 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const c = s.counts;
     return ok(req, reply, {
       AgentType: AGENT_TYPE[s.device.os_family] ?? null,
-      LastPatchScan: iso(s.device.last_scan_at),
-      ExecScriptTime: iso(s.lastInstallAt),
+      LastPatchScan: vsaDate('LastPatchScan', s.device.last_scan_at),
+      ExecScriptTime: vsaDate('ExecScriptTime', s.lastInstallAt),
       RunCount: s.installJobs,
       MonthPeriod: 0,
       ExecPeriod: 0,
       RunAtTime: 0,
       NextPatchScan: s.nextScan || s.scanPending ? 1 : 0,
-      NextRunTime: iso(s.nextInstall?.at),
+      NextRunTime: vsaDate('NextRunTime', s.nextInstall?.at),
       ScheduledScanScriptId: s.nextScan?.taskId ?? 0,
       ScheduledScanScriptSchedType: s.nextScan ? 1 : 0,
       ScanRunAtTime: 0,
-      ScanNextRunTime: iso(s.nextScan?.at),
+      ScanNextRunTime: vsaDate('ScanNextRunTime', s.nextScan?.at),
       NewPatchAlert: 0,
       PatchFailedAlert: 0,
       InvalidCredentialAlert: 0,
@@ -235,7 +251,7 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
         IgnoredPatches: c.ignored ?? 0,
         InstalledPatches: (c.installed ?? 0) + (c.reboot_required ?? 0),
         RebootPending: s.device.reboot_required || (c.reboot_required ?? 0) > 0,
-        LastCheckInTime: iso(s.device.last_seen_at),
+        LastCheckInTime: vsaDate('LastCheckInTime', s.device.last_seen_at),
       },
     });
   });
@@ -253,7 +269,13 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
       ? and(...(q.filter ? [q.filter] : []), not(oneOf('updateId', decisions.denied)))
       : q.filter;
     const r = await seedNotFound('agent', id, () => queryMissingUpdates(ctx, id, { ...q, filter }));
-    return listed(req, reply, { records: r.records.map(renderPatch(fields)), total: r.total }, 'Patch');
+    return listed(
+      req,
+      reply,
+      { records: r.records.map(renderPatch(fields)), total: r.total },
+      'Patch',
+      fields,
+    );
   };
   app.get(
     '/assetmgmt/patch/:agentId/machineupdate/:hideDeniedPatches',
@@ -268,7 +290,13 @@ export function patchRoutes(app: FastifyInstance, deps: PatchDeps) {
     const opts = options(req);
     const fields = patchFields(await decisionsOf(ctx, id), 'recordedAt');
     const r = await seedNotFound('agent', id, () => queryUpdateHistory(ctx, id, toListQuery(opts, fields)));
-    return listed(req, reply, { records: r.records.map(renderPatch(fields)), total: r.total }, 'Patch');
+    return listed(
+      req,
+      reply,
+      { records: r.records.map(renderPatch(fields)), total: r.total },
+      'Patch',
+      fields,
+    );
   });
 
   app.put('/assetmgmt/patch/runnow', { config: { scope: 'group' } }, async (req, reply) => {

@@ -24,9 +24,19 @@ import {
 import { toListQuery, type QueryOptions } from '../shared/odata/index.ts';
 import { renderDecimalId, renderDecimalIdOrNull } from '../shared/ids.ts';
 import { Body } from './body.ts';
-import { agentFields, groupFields, orgFields, valueOf } from './fields.ts';
+import { vsaDate } from './dates.ts';
+import {
+  AGENT_IDS,
+  agentFields,
+  ASSET_IDS,
+  ASSET_TYPE_COMPUTER,
+  assetFields,
+  groupFields,
+  orgFields,
+  renderRecord,
+} from './fields.ts';
 
-export { agentFields, groupFields, orgFields };
+export { agentFields, assetFields, groupFields, orgFields };
 export type { Listed };
 
 // Organizations, machine groups and agents in the shapes of seed 004 (users and roles are in
@@ -320,60 +330,102 @@ export async function deleteMachineGroup(ctx: Context, id: number): Promise<true
 
 // ---- agents -----------------------------------------------------------------------------------------
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-export const renderAgent = (r: DeviceEntry) => {
-  const v4 = r.ipAddresses.find((a) => !a.includes(':')) ?? null;
-  const v6 = r.ipAddresses.find((a) => a.includes(':')) ?? null;
-  return {
-    AgentId: renderDecimalId(r.id),
-    AgentName: r.name,
-    Online: valueOf(agentFields, 'Online', r) as number,
-    OSType: valueOf(agentFields, 'OSType', r) as string,
-    OSInfo: r.osName,
-    OrgId: renderDecimalId(r.organizationId),
-    MachineGroupId: renderDecimalId(r.groupId),
-    MachineGroup: r.groupName,
-    ComputerName: r.hostname || r.name,
-    IPv6Address: v6,
-    IPAddress: v4,
-    OperatingSystem: r.osName,
-    OSVersion: r.osVersion,
-    LastLoggedInUser: null,
-    LastRebootTime: null,
-    LastCheckInTime: iso(r.lastSeenAt),
-    Country: null,
-    CurrentUser: null,
-    Contact: null,
-    TimeZone: r.timeZone,
-    RamMBytes: null,
-    CpuCount: null,
-    CpuSpeed: null,
-    CpuType: null,
-    DomainWorkgroup: null,
-    AgentFlags: 0,
-    // the seed types it int; Patchline's versions are dotted text, so only a plain number is passed on
-    AgentVersion: r.agentVersion && /^\d+$/.test(r.agentVersion) ? Number(r.agentVersion) : null,
-    ToolTipNotes: null,
-    ShowToolTip: 0,
-    DefaultGateway: null,
-    DNSServer1: null,
-    DNSServer2: null,
-    DHCPServer: null,
-    PrimaryWINS: null,
-    SecondaryWINS: null,
-    ConnectionGatewayIP: null,
-    FirstCheckIn: iso(r.enrolledAt),
-    PrimaryKServer: null,
-    SecondaryKServer: null,
-    Attributes: null,
-  };
-};
+export const renderAgent = (r: DeviceEntry) => ({
+  ...renderRecord(agentFields, r, AGENT_IDS),
+  Attributes: null,
+});
 
 export async function listAgents(ctx: Context, options: QueryOptions): Promise<Listed<unknown>> {
   const r = await queryDevices(ctx, toListQuery(options, agentFields));
   return { records: r.records.map(renderAgent), total: r.total };
 }
+
+// ---- assets: Patchline's devices (fields.ts, assetFields) ----------------------------------------------
+
+export const renderAsset = (r: DeviceEntry): Record<string, unknown> => ({
+  ...renderRecord(assetFields, r, ASSET_IDS),
+  Attributes: null,
+});
+
+export async function listAssets(ctx: Context, options: QueryOptions): Promise<Listed<unknown>> {
+  const r = await queryDevices(ctx, toListQuery(options, assetFields));
+  return { records: r.records.map(renderAsset), total: r.total };
+}
+
+/** Get Asset: the detailed record, what Patchline knows of the device in the seed's DeviceFound shape */
+export async function getAsset(ctx: Context, id: number) {
+  const r = await seedNotFound('asset', id, () => getDeviceEntry(ctx, id));
+  const a = renderAsset(r);
+  const ips = r.ipAddresses.length ? r.ipAddresses : [null];
+  return {
+    AssetId: a.AssetId,
+    AssetName: a.AssetName,
+    AssetTypeId: a.AssetTypeId,
+    MachineGroupId: a.MachineGroupId,
+    MachineGroup: a.MachineGroup,
+    OrgId: a.OrgId,
+    AgentId: a.AgentId,
+    DeviceId: a.AgentId,
+    DeviceName: a.AssetName,
+    DeviceType: a.AssetTypeId,
+    DeviceTime: vsaDate('DeviceTime', r.lastSeenAt),
+    ServerTime: vsaDate('ServerTime', new Date()),
+    MACAddresses: a.MACAddresses,
+    DeviceFounds: [
+      {
+        DeviceId: a.AgentId,
+        FoundOn: vsaDate('FoundOn', r.enrolledAt),
+        FoundBy: null,
+        DeviceInfo: {
+          HostName: a.HostName,
+          Manufacturer: null,
+          Version: r.osVersion || null,
+          SerialNumber: null,
+          Port: null,
+          OSName: r.osName || null,
+          OSType: a.OSType,
+          OSFamily: a.OSFamily,
+          OSVendor: null,
+          OSAccuracy: null,
+          OSInfo: r.osName || null,
+          OSGeneration: r.osVersion || null,
+        },
+        DeviceIPs: ips.map((ip, i) => ({
+          IPAddress: ip && !ip.includes(':') ? ip : null,
+          IPAddressType: ip === null ? null : ip.includes(':') ? 6 : 4,
+          SubnetMask: null,
+          DHCPEnabled: null,
+          IPv6Address: ip && ip.includes(':') ? ip : null,
+          MACAddress: r.macAddresses[i] ?? null,
+          MACManufacturer: null,
+        })),
+      },
+    ],
+    Attributes: null,
+  };
+}
+
+/** Delete Asset: the asset is the device, deleted as Delete Agent deletes it */
+export async function deleteAsset(ctx: Context, id: number): Promise<true> {
+  await seedNotFound('asset', id, () => deleteDevice(ctx, id));
+  return true;
+}
+
+/** Get Asset Types: Patchline's one type of asset, a computer with its agent */
+export const listAssetTypes = (ctx: Context): Listed<unknown> => {
+  ctx.authorize('read');
+  return {
+    records: [
+      {
+        AssetTypeId: ASSET_TYPE_COMPUTER,
+        AssetTypeName: 'Computer',
+        ParentAssetTypeId: null,
+        Attributes: null,
+      },
+    ],
+    total: 1,
+  };
+};
 
 export async function getAgent(ctx: Context, id: number) {
   return renderAgent(await seedNotFound('agent', id, () => getDeviceEntry(ctx, id)));

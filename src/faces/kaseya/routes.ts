@@ -1,14 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../core/errors.ts';
+import { DomainError, notFound } from '../../core/errors.ts';
 import { authenticate, Throttled, whoAmI } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
 import { parseDecimalId } from '../shared/ids.ts';
-import { parseQueryOptions } from '../shared/odata/index.ts';
+import { parseQueryOptions, type FieldMap, type TranslateOptions } from '../shared/odata/index.ts';
 import { classify } from '../shared/problem.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
 import { authResult, bearer, FACE, kaseyaLogin, type KaseyaAuthOptions } from './auth.ts';
 import { failure, sendEnvelope, success } from './envelope.ts';
+import { environment, TENANT } from './system.ts';
+import { functionIds, moduleById, MODULES } from './modules.ts';
+import { rememberRoute } from './paths.ts';
+import { selected } from './select.ts';
 import { patchRoutes } from './patch.ts';
 import { alarmRoutes } from './alarms.ts';
 import { auditPlugin, listInstalledApps } from './audit.ts';
@@ -22,15 +26,23 @@ import {
   addOrg,
   agentsInView,
   deleteAgent,
+  deleteAsset,
   deleteMachineGroup,
   deleteOrg,
+  agentFields,
+  assetFields,
   getAgent,
+  getAsset,
+  groupFields,
   getMachineGroup,
   getOrg,
   listAgents,
+  listAssets,
+  listAssetTypes,
   listMachineGroups,
   listOrgs,
   listViews,
+  orgFields,
   renameAgent,
   updateMachineGroup,
   updateOrg,
@@ -44,7 +56,19 @@ import {
 type Query = Record<string, unknown>;
 type Params = Record<string, string>;
 
+/** VSA runs on SQL Server: strings compare ignoring case, nulls sort as the lowest value */
+const VSA_DIALECT: TranslateOptions = { caseInsensitive: true, nulls: 'lowest' };
+
 export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAuthOptions = {}) {
+  // every route of the face: matched ignoring case (paths.ts), and counted as a function (modules.ts)
+  const provided: string[] = [];
+  app.addHook('onRoute', (r) => {
+    rememberRoute(r.url, app.prefix);
+    const path = r.url.slice(app.prefix.length);
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    if (r.config?.vsaModule === undefined && path !== '/*')
+      for (const m of methods) if (m !== 'HEAD') provided.push(`${m} ${path}`);
+  });
   kaseyaBodyParsers(app);
   const contexts = new WeakMap<FastifyRequest, Context>();
   const ctxOf = async (req: FastifyRequest) => {
@@ -64,6 +88,8 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     // messages that already name what is wrong (the OData parser's) are not repeated with their issues
     if (err instanceof DomainError && err.issues.every((i) => err.message.includes(i.message)))
       f.message = err.message;
+    // the seed's word for a device is "agent", in every error of the face (the services say "device")
+    if (f.status === 404) f.message = f.message.replace(/\bdevice(s?)\b/g, 'agent$1');
     if (f.status >= 500) req.log.error({ err }, 'request failed');
     if (f.status === 401) void reply.header('www-authenticate', 'Bearer');
     if (err instanceof Throttled) void reply.header('retry-after', String(err.retryAfterSeconds));
@@ -87,9 +113,14 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
 
   const ok = (req: FastifyRequest, reply: FastifyReply, result: unknown, item?: string) =>
     sendEnvelope(req, reply, 200, success(result), item);
-  const listed = <T>(req: FastifyRequest, reply: FastifyReply, r: Listed<T>, item: string) =>
-    sendEnvelope(req, reply, 200, success(r.records, r.total), item);
-  const options = (req: FastifyRequest) => parseQueryOptions(req.query as Query);
+  const listed = <T>(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    r: Listed<T>,
+    item: string,
+    fields?: FieldMap,
+  ) => sendEnvelope(req, reply, 200, success(selected(req.query as Query, r.records, fields), r.total), item);
+  const options = (req: FastifyRequest) => parseQueryOptions(req.query as Query, undefined, VSA_DIALECT);
   const idOf = (req: FastifyRequest, param: string, what: string) =>
     parseDecimalId((req.params as Params)[param] ?? '', what);
   patchRoutes(app, { ctxOf, ok, listed, options });
@@ -112,18 +143,21 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
   });
 
   app.get('/system/orgs', { config: { scope: 'organization' } }, async (req, reply) =>
-    listed(req, reply, await listOrgs(await ctxOf(req), options(req)), 'Org'),
+    listed(req, reply, await listOrgs(await ctxOf(req), options(req)), 'Org', orgFields),
   );
   app.get('/system/orgs/:orgId', { config: { scope: 'organization' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).orgId ?? '', 'organization');
     return ok(req, reply, await getOrg(ctx, id));
   });
-  app.get('/system/orgs/:orgId/machinegroups', { config: { scope: 'group' } }, async (req, reply) => {
+  const orgGroups = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).orgId ?? '', 'organization');
-    return listed(req, reply, await listMachineGroups(ctx, options(req), id), 'MachineGroup');
-  });
+    return listed(req, reply, await listMachineGroups(ctx, options(req), id), 'MachineGroup', groupFields);
+  };
+  app.get('/system/orgs/:orgId/machinegroups', { config: { scope: 'group' } }, orgGroups);
+  // the spelling of a client library (issue 16)
+  app.get('/system/orgs/:orgId/machine_groups', { config: { scope: 'group' } }, orgGroups);
   app.get('/system/machinegroups', { config: { scope: 'group' } }, async (req, reply) =>
     listed(req, reply, await listMachineGroups(await ctxOf(req), options(req)), 'MachineGroup'),
   );
@@ -134,8 +168,24 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     return ok(req, reply, [await getMachineGroup(ctx, id)], 'MachineGroup');
   });
   app.get('/assetmgmt/agents', { config: { scope: 'group' } }, async (req, reply) =>
-    listed(req, reply, await listAgents(await ctxOf(req), options(req)), 'Agent'),
+    listed(req, reply, await listAgents(await ctxOf(req), options(req)), 'Agent', agentFields),
   );
+  app.get('/assetmgmt/assets', { config: { scope: 'group' } }, async (req, reply) =>
+    listed(req, reply, await listAssets(await ctxOf(req), options(req)), 'Asset', assetFields),
+  );
+  app.get('/assetmgmt/assets/:assetId', { config: { scope: 'group' } }, async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await getAsset(ctx, idOf(req, 'assetId', 'asset')));
+  });
+  app.delete('/assetmgmt/assets/:assetId', { config: { scope: 'group' } }, async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await deleteAsset(ctx, idOf(req, 'assetId', 'asset')));
+  });
+  app.get('/assetmgmt/assettypes', { config: { scope: 'self' } }, async (req, reply) => {
+    const ctx = await ctxOf(req);
+    options(req);
+    return listed(req, reply, listAssetTypes(ctx), 'AssetType');
+  });
   app.get('/assetmgmt/agents/:agentId', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).agentId ?? '', 'agent');
@@ -157,10 +207,12 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     const ctx = await ctxOf(req);
     return ok(req, reply, await deleteOrg(ctx, idOf(req, 'orgId', 'organization')));
   });
-  app.post('/system/orgs/:orgId/machinegroups', { config: { scope: 'group' } }, async (req, reply) => {
+  const addGroup = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = await ctxOf(req);
     return ok(req, reply, await addMachineGroup(ctx, idOf(req, 'orgId', 'organization'), req.body));
-  });
+  };
+  app.post('/system/orgs/:orgId/machinegroups', { config: { scope: 'group' } }, addGroup);
+  app.post('/system/orgs/:orgId/machine_groups', { config: { scope: 'group' } }, addGroup);
   app.put('/system/machinegroups/:machineGroupId', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = idOf(req, 'machineGroupId', 'machine group');
@@ -223,4 +275,48 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
       return listed(req, reply, await listInstalledApps(ctx, id, options(req)), 'InstalledApplication');
     },
   );
+
+  // ---- the core chapter's system resources, and the modules Patchline does not provide ----
+  app.get('/environment', { config: { scope: 'public' } }, async (req, reply) =>
+    ok(req, reply, environment(opts.version)),
+  );
+  app.get('/tenant', { config: { scope: 'catalog' } }, async (req, reply) => {
+    whoAmI(await ctxOf(req));
+    return ok(req, reply, TENANT);
+  });
+  app.get('/functions', { config: { scope: 'catalog' } }, async (req, reply) => {
+    whoAmI(await ctxOf(req));
+    const ids = functionIds(provided);
+    return listed(req, reply, { records: ids, total: ids.length }, 'Function');
+  });
+  app.get('/functions/:moduleId', { config: { scope: 'catalog' } }, async (req, reply) => {
+    whoAmI(await ctxOf(req));
+    const m = moduleById((req.params as Params).moduleId ?? '');
+    if (!m) throw notFound('module', (req.params as Params).moduleId ?? '');
+    const ids = functionIds(provided, m.id);
+    return listed(req, reply, { records: ids, total: ids.length }, 'Function');
+  });
+  app.get('/ismoduleinstalled/:moduleId', { config: { scope: 'catalog' } }, async (req, reply) => {
+    whoAmI(await ctxOf(req));
+    return ok(req, reply, moduleById((req.params as Params).moduleId ?? '')?.provided ?? false);
+  });
+  for (const m of MODULES)
+    for (const [method, path] of m.routes)
+      app.route({
+        method: method as 'GET',
+        url: path,
+        config: { scope: 'public', vsaModule: m.id },
+        handler: async (req, reply) =>
+          sendEnvelope(
+            req,
+            reply,
+            501,
+            failure({
+              status: 501,
+              message: `the VSA module '${m.name}' is not provided by Patchline`,
+              issues: [],
+              code: 'not_implemented',
+            }),
+          ),
+      });
 }

@@ -420,6 +420,25 @@ export function tenancyRoutes(app: FastifyInstance) {
     async (req) =>
       devices.updateDevice(req.ctx, (req.params as { id: number }).id, req.body as devices.DevicePatch),
   );
+  for (const [action, retired] of [
+    ['retire', true],
+    ['reactivate', false],
+  ] as const)
+    app.post(
+      `/devices/:id/${action}`,
+      {
+        config: { scope: 'group' },
+        schema: {
+          tags: ['devices'],
+          summary: retired
+            ? 'Retire a device: its agent is refused at check-in, its history stays'
+            : 'Bring a retired device back',
+          params: IdParam,
+          response: { 200: Device, ...errors },
+        },
+      },
+      async (req) => devices.setDeviceRetired(req.ctx, (req.params as { id: number }).id, retired),
+    );
   app.delete(
     '/devices/:id',
     {

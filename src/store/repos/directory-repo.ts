@@ -16,6 +16,8 @@ export type { Listed };
 
 /** an organization's free-form attribute is the field `attributes.<key>` (its text) */
 const ATTRIBUTE = /^attributes\.(.+)$/;
+/** the same attribute as a number (`attributeNumber.<key>`): null unless it holds a number */
+const NUMBER_ATTRIBUTE = /^attributeNumber\.(.+)$/;
 
 const organizationColumns: Columns = (name) => {
   const fixed: Record<string, string> = {
@@ -26,6 +28,11 @@ const organizationColumns: Columns = (name) => {
     rootGroupName: 'g.name',
   };
   if (Object.hasOwn(fixed, name)) return fixed[name];
+  const numeric = NUMBER_ATTRIBUTE.exec(name)?.[1];
+  if (numeric !== undefined)
+    return sql<
+      number | null
+    >`(case when jsonb_typeof(${sql.ref('o.attributes')}->${numeric}) = 'number' then (${sql.ref('o.attributes')}->>${numeric})::numeric end)`;
   const key = ATTRIBUTE.exec(name)?.[1];
   return key === undefined ? undefined : sql<string | null>`${sql.ref('o.attributes')}->>${key}`;
 };
@@ -41,7 +48,7 @@ export type OrganizationEntry = Awaited<
   ReturnType<ReturnType<typeof organizationBase>['executeTakeFirstOrThrow']>
 >;
 
-/** organizations in scope; fields: id, name, ref, parentId, rootGroupName, attributes.<key> */
+/** organizations in scope; fields: id, name, ref, parentId, rootGroupName, attributes.<key>, attributeNumber.<key> */
 export const queryOrganizations = (db: Db, access: Access, q: ListQuery) =>
   pageThrough(organizationBase(db, access), q, organizationColumns, ['o.id']);
 
@@ -80,6 +87,17 @@ const seenRecently = sql<
   boolean | null
 >`(d.last_seen_at > now() - make_interval(secs => d.checkin_interval_seconds * 3))`;
 
+/** checked in within one and a half check-in intervals: active, not merely reachable */
+const activeNow = sql<
+  boolean | null
+>`(d.last_seen_at > now() - make_interval(secs => d.checkin_interval_seconds * 1.5))`;
+/** the first IPv4 and IPv6 address of the device, and its MAC addresses as one text ("a, b") */
+const ipv4 = sql<string | null>`(select a from unnest(d.ip_addresses) a where strpos(a, ':') = 0 limit 1)`;
+const ipv6 = sql<string | null>`(select a from unnest(d.ip_addresses) a where strpos(a, ':') > 0 limit 1)`;
+const macText = sql<string | null>`nullif(array_to_string(d.mac_addresses, ', '), '')`;
+/** the user the agent's inventory says is logged in (the key `loggedInUser`), if any */
+const loggedInUser = sql<string | null>`nullif(d.inventory->>'loggedInUser', '')`;
+
 const deviceColumns: Columns = {
   id: 'd.id',
   name: 'd.name',
@@ -94,7 +112,15 @@ const deviceColumns: Columns = {
   timeZone: 'd.time_zone',
   lastSeenAt: 'd.last_seen_at',
   enrolledAt: 'd.enrolled_at',
+  lastScanAt: 'd.last_scan_at',
+  agentVersion: 'd.agent_version',
+  architecture: 'd.architecture',
   seenRecently,
+  activeNow,
+  ipv4,
+  ipv6,
+  macText,
+  loggedInUser,
 };
 
 const deviceBase = (db: Db, access: Access) =>
@@ -117,15 +143,26 @@ const deviceBase = (db: Db, access: Access) =>
       'd.agent_version as agentVersion',
       'd.last_seen_at as lastSeenAt',
       'd.enrolled_at as enrolledAt',
+      'd.last_scan_at as lastScanAt',
+      'd.architecture',
+      'd.mac_addresses as macAddresses',
     ])
-    .select(seenRecently.as('seenRecently'))
+    .select([
+      seenRecently.as('seenRecently'),
+      activeNow.as('activeNow'),
+      ipv4.as('ipv4'),
+      ipv6.as('ipv6'),
+      macText.as('macText'),
+      loggedInUser.as('loggedInUser'),
+    ])
     .where(groupVisible(access, 'd.organization_id', 'd.group_id'));
 
 export type DeviceEntry = Awaited<ReturnType<ReturnType<typeof deviceBase>['executeTakeFirstOrThrow']>>;
 
 /**
  * devices in scope; fields: id, name, hostname, status, osFamily, osName, osVersion, organizationId,
- * groupId, groupName, timeZone, lastSeenAt, enrolledAt, seenRecently
+ * groupId, groupName, timeZone, lastSeenAt, enrolledAt, lastScanAt, agentVersion, architecture,
+ * seenRecently, activeNow, ipv4, ipv6, macText, loggedInUser
  */
 export const queryDevices = (db: Db, access: Access, q: ListQuery) =>
   pageThrough(deviceBase(db, access), q, deviceColumns, ['d.id']);

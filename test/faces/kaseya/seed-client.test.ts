@@ -320,7 +320,7 @@ eachDriver('a seed-only Kaseya client against simulated agents', (h) => {
     // a scheduled scan, a scheduled patch update, its cancellation, and Delete Patch
     const b = ids[1]!;
     await vsa.scheduleScan(b, schedule('Days', '2031-05-01T00:00:00.000Z', 'T0400'));
-    assert.equal((await vsa.status(b)).Result.ScanNextRunTime, '2031-05-01T04:00:00.000Z');
+    assert.equal((await vsa.status(b)).Result.ScanNextRunTime, '2031-05-01T04:00:00');
     const someOfB = (await vsa.missing(b, true, { top: 1 })).Result[0]!;
     await vsa.runNow({
       ...schedule('Weeks', '2031-05-05T00:00:00.000Z', 'T2300'),
@@ -334,7 +334,7 @@ eachDriver('a seed-only Kaseya client against simulated agents', (h) => {
         EndAfterIntervalTimes: 0,
       },
     });
-    assert.equal((await vsa.status(b)).Result.NextRunTime, '2031-05-05T23:00:00.000Z');
+    assert.equal((await vsa.status(b)).Result.NextRunTime, '2031-05-05T23:00:00');
     const named = await vsa.missing(b, false, { filter: `PatchDataId eq ${someOfB.PatchDataId}` });
     assert.equal(named.Result[0]!.ApprovalStatus, 0, 'the named patch is approved on the agent');
     await vsa.cancelSchedule(b);
@@ -345,5 +345,69 @@ eachDriver('a seed-only Kaseya client against simulated agents', (h) => {
       agents[1]!.backend.pendingCount(),
       'nothing was installed',
     );
+  });
+
+  // Issue 16: the integration written by others, step by step, as it calls the server
+  it('finds an agent by IP and by MAC, parses its scan date, installs two patches by the schedule call', async () => {
+    const port = (app.server.address() as { port: number }).port;
+    const vsa = new VsaClient(`http://127.0.0.1:${port}/api/v1.0`);
+    await vsa.authenticate('admin', ADMIN_PASSWORD);
+    // the machine's addresses, as Patchline knows them (the harness sets them through the native API)
+    const c = agents[2]!;
+    const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
+    const placed = await admin.patch(`/api/v1/devices/${c.deviceId}`, {
+      ipAddresses: ['192.0.2.51'],
+      macAddresses: ['00:50:56:AB:CD:EF'],
+    });
+    assert.equal(placed.status, 200, JSON.stringify(placed.body));
+
+    const byIp = await vsa.list<{ AgentId: string }>('/assetmgmt/agents', {
+      filter: "IPAddress eq '192.0.2.51'",
+    });
+    assert.deepEqual(
+      byIp.Result.map((a) => a.AgentId),
+      [String(c.deviceId)],
+    );
+    const byMac = await vsa.list<{
+      AssetId: string;
+      AgentId: string;
+      MACAddresses: string;
+      LastSeenDate: string;
+    }>('/assetmgmt/assets', { filter: "substringof('00:50:56:AB:CD:EF', MACAddresses)" });
+    assert.equal(byMac.TotalRecords, 1);
+    const asset = byMac.Result[0]!;
+    assert.equal(asset.AgentId, String(c.deviceId));
+    assert.match(asset.LastSeenDate, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+$/, 'a fraction, no zone');
+    const id = asset.AgentId;
+
+    // LastPatchScan, parsed as %Y-%m-%dT%H:%M:%S and nothing else
+    const scanned = (await vsa.status(id)).Result.LastPatchScan;
+    const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(scanned ?? '');
+    assert.ok(m, `LastPatchScan ${scanned}`);
+    assert.ok(
+      Math.abs(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - Date.now()) < 10 * 60_000,
+    );
+
+    const missing = (await vsa.missing(id, true, { orderby: 'PatchDataId' })).Result;
+    assert.ok(missing.length >= 2, 'the machine misses two patches or more');
+    const [p, r] = missing as [Patch, Patch];
+    const before = c.backend.pendingCount();
+    const since = await lastJob();
+    const put = await vsa.scheduleScan(id, {
+      ServerTimeZone: true,
+      SkipIfOffLine: false,
+      PowerUpIfOffLine: false,
+      PatchIds: [p.PatchDataId, r.PatchDataId],
+    });
+    assert.deepEqual(put, { Result: true, ResponseCode: 0, Status: 'OK', Error: 'None' });
+    await agentsRun('install', [2], since);
+    assert.equal(c.backend.pendingCount(), before - 2, 'the machine installed the two patches');
+    const history = await vsa.history(id, { orderby: 'PatchDataId' });
+    assert.deepEqual(
+      history.Result.map((h) => h.PatchDataId),
+      [p.PatchDataId, r.PatchDataId].sort((x, y) => x - y),
+    );
+    for (const h of history.Result)
+      assert.match(String(h.InstallDate), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
   });
 });

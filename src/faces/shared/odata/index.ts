@@ -4,7 +4,7 @@
 import { syntaxError } from './errors.ts';
 import { parseFilter, parseOrderBy } from './parser.ts';
 import { MAX_TOP, parsePaging } from './paging.ts';
-import type { QueryOptions } from './translate.ts';
+import type { QueryOptions, TranslateOptions } from './translate.ts';
 
 export * from './ast.ts';
 export { syntaxError } from './errors.ts';
@@ -30,10 +30,12 @@ export {
 export function parseQueryOptions(
   query: Readonly<Record<string, unknown>>,
   maxTop: number = MAX_TOP,
+  dialect?: TranslateOptions,
 ): QueryOptions {
   const filter = option(query, '$filter');
   const orderby = option(query, '$orderby');
   return {
+    ...(dialect ? { dialect } : {}),
     filter: filter === undefined || filter.trim() === '' ? undefined : parseFilter(filter),
     orderby: orderby === undefined || orderby.trim() === '' ? [] : parseOrderBy(orderby),
     ...parsePaging(option(query, '$skip'), option(query, '$top'), maxTop),

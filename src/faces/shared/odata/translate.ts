@@ -13,6 +13,8 @@ import type { Paging } from './paging.ts';
 export interface QueryOptions extends Paging {
   readonly filter: FilterNode | undefined;
   readonly orderby: readonly OrderByItem[];
+  /** the face's dialect (string case, null order), applied by toListQuery to every list it translates */
+  readonly dialect?: TranslateOptions;
 }
 
 /**
@@ -44,6 +46,11 @@ export interface TranslateOptions {
    * default collation ignores case, so scripts written for it expect `OrgName eq 'acme'` to find "Acme"
    */
   readonly caseInsensitive?: boolean;
+  /**
+   * where nulls sort: `lowest` puts them first ascending and last descending, as SQL Server does (VSA);
+   * absent, the store's default (PostgreSQL treats null as the highest value)
+   */
+  readonly nulls?: 'lowest';
 }
 
 const TYPE_WORDS: Record<FieldType, string> = {
@@ -146,10 +153,15 @@ export function toCondition(node: FilterNode, fields: FieldMap, options: Transla
 }
 
 /** Translates a parsed `$orderby` into sort keys, in order. */
-export function toSort(orderby: readonly OrderByItem[], fields: FieldMap): SortKey[] {
+export function toSort(
+  orderby: readonly OrderByItem[],
+  fields: FieldMap,
+  options: TranslateOptions = {},
+): SortKey[] {
   return orderby.map((item) => ({
     by: resolveField(fields, item.field, 'sort').spec.expr,
     direction: item.direction,
+    ...(options.nulls === 'lowest' ? { nulls: item.direction === 'asc' ? 'first' : 'last' } : {}),
   }));
 }
 
@@ -157,11 +169,12 @@ export function toSort(orderby: readonly OrderByItem[], fields: FieldMap): SortK
 export function toListQuery(
   options: QueryOptions,
   fields: FieldMap,
-  translate: TranslateOptions = {},
+  explicit: TranslateOptions = {},
 ): ListQuery {
+  const translate = { ...options.dialect, ...explicit };
   return {
     filter: options.filter === undefined ? undefined : toCondition(options.filter, fields, translate),
-    sort: toSort(options.orderby, fields),
+    sort: toSort(options.orderby, fields, translate),
     skip: options.skip,
     top: options.top,
   };
