@@ -25,6 +25,7 @@ import type { Context } from './context.ts';
 import { record } from './events.ts';
 import { visibleDevice } from './devices.ts';
 import { windowOccurrences } from './windows-occurrences.ts';
+import { getOrganization } from './organizations.ts';
 
 // Alerts and notifications (issue 18, item 3; docs/alerts.md). Alerts come from two sources, both run by
 // the engine (engine/alerts.ts) with the system's context: the event log, read by a durable consumer
@@ -240,6 +241,7 @@ const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 export async function createSubscription(ctx: Context, input: SubscriptionInput): Promise<SubscriptionView> {
   authorizeSubscriptions(ctx, input.organizationId);
+  await getOrganization(ctx, input.organizationId); // and it exists
   checkSubscription(input);
   const secret = input.channel === 'webhook' ? (input.secret ?? newSecret()) : null;
   return ctx.store.transaction(async (tx) => {

@@ -17,6 +17,7 @@ import { applyRuleDecisions, effectiveApprovals } from './approvals.ts';
 import { Context, SYSTEM_ACTOR } from './context.ts';
 import { record, type EventInput } from './events.ts';
 import { startRollouts } from './rollouts.ts';
+import { getOrganization } from './organizations.ts';
 
 // Auto-approval rules per organization (core/auto-approval.ts decides; this gathers the catalog's facts
 // and applies). Rules run when a catalog import or a scan brings new facts, over the organization's
@@ -90,6 +91,7 @@ export async function getRule(ctx: Context, id: number): Promise<RuleView> {
 export async function createRule(ctx: Context, organizationId: number, input: unknown): Promise<RuleView> {
   ctx.authorize('approve');
   ownOrganization(ctx, organizationId);
+  await getOrganization(ctx, organizationId); // and it exists
   const body = parseAutoApprovalRule(input);
   await checkBody(ctx.store.db, organizationId, body);
   const row = await ctx.store.transaction(async (tx) => {

@@ -13,6 +13,7 @@ import {
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 import { record } from './events.ts';
+import { getOrganization } from './organizations.ts';
 
 // Asset custom fields (seed 004, "Agent Custom Fields"): named fields every device can carry a value of.
 // The seed's fields are global; Patchline keeps them per tenant:
@@ -77,7 +78,7 @@ export async function addCustomField(
     ]);
   let org: number | null;
   if (input.organizationId !== undefined) {
-    ctx.seeOrganization(input.organizationId);
+    await getOrganization(ctx, input.organizationId); // visible and existing, or not found
     if (!ownsOrganization(ctx.access, input.organizationId))
       throw forbidden('defining a custom field needs a scope over the whole organization');
     org = input.organizationId;

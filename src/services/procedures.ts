@@ -30,6 +30,7 @@ import { visibleDevice } from './devices.ts';
 import { record, type EventInput } from './events.ts';
 import { serverZone } from './policies.ts';
 import { requireScriptsEnabled, runAdHocScript, type RunStart } from './scripts.ts';
+import { getOrganization } from './organizations.ts';
 
 // Procedures: an organization's catalogue of named scripts (Kaseya "agent procedures", docs/scripts.md),
 // run on one device now or on a schedule through the one script runner (services/scripts.ts): every run
@@ -118,7 +119,7 @@ export async function createProcedure(
   input: { organizationId: number } & Record<string, unknown>,
 ): Promise<ProcedureView> {
   const { organizationId, ...body } = input;
-  ctx.seeOrganization(organizationId);
+  await getOrganization(ctx, organizationId); // visible and existing, or not found
   authorizeWrite(ctx, organizationId);
   const p = parseProcedure(body);
   try {

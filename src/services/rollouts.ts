@@ -28,6 +28,7 @@ import { existingUpdateIds } from '../store/repos/updates-repo.ts';
 import { applyRuleDecisions } from './approvals.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
+import { getOrganization } from './organizations.ts';
 
 // Rollout plans (deployment rings) and the rollouts of updates approved into them. The engine calls
 // advanceRollouts on every tick: a ring starts after its delay by approving the update (source 'rule')
@@ -179,6 +180,7 @@ export async function getPlan(ctx: Context, id: number): Promise<PlanView> {
 export async function createPlan(ctx: Context, organizationId: number, input: unknown): Promise<PlanView> {
   ctx.authorize('manage_policies');
   ownOrganization(ctx, organizationId);
+  await getOrganization(ctx, organizationId); // and it exists
   const body = parseRolloutPlan(input);
   await checkReferences(ctx, organizationId, body);
   try {
