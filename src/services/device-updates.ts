@@ -26,6 +26,8 @@ export interface DeviceUpdateView {
   rebootBehavior: string;
   bulletin: { id: number; externalId: string | null; title: string | null } | null;
   cves: string[];
+  /** the highest CVSS base score over `cves` in the catalog; null when none is scored */
+  cvssScore: number | null;
   detection: string;
   status: string;
   approval: { action: string; level: string; source: string; setBy: string; setAt: Date } | null;
@@ -98,6 +100,7 @@ export async function queryDeviceUpdates(
           ? { id: i.bulletin_id, externalId: i.bulletin_external_id, title: i.bulletin_title }
           : null,
         cves: i.cves,
+        cvssScore: i.cvss_score === null ? null : Number(i.cvss_score),
         detection: i.detection,
         status: i.status,
         approval: a

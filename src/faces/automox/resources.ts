@@ -17,7 +17,7 @@ import {
   updateGroup,
   type GroupView,
 } from '../../services/groups.ts';
-import { listUsers } from '../../services/identity.ts';
+import { listOrganizationUsers } from '../../services/identity.ts';
 import { getOrganization, listOrganizations } from '../../services/organizations.ts';
 import { listPolicies } from '../../services/policies.ts';
 import { previewPolicy } from '../../services/preview.ts';
@@ -54,7 +54,7 @@ function packageOf(deviceId: number, u: DeviceUpdateView) {
     group_ignored: u.approval?.action === 'ignore' && u.approval.level !== 'device',
     deferred_until: null,
     severity: u.severity,
-    cve_score: null,
+    cve_score: u.cvssScore,
     cves: u.cves,
     patch_time: iso(u.installedAt),
     requires_reboot: u.rebootBehavior !== 'never',
@@ -560,11 +560,11 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   });
 
   // ---- users, events, reports ----
-  app.get('/users', { config: { scope: 'global' } }, async (req) => {
+  app.get('/users', { config: { scope: 'organization' } }, async (req) => {
     const ctx = await kit.ctxOf(req);
-    kit.org(req, ctx);
+    const o = kit.org(req, ctx);
     const { limit, offset } = kit.page(req);
-    const r = await listUsers(ctx, {}, { limit, offset, sort: [] });
+    const r = await listOrganizationUsers(ctx, o, { limit, offset, sort: ['id'] });
     return r.items.map((u) => ({
       id: u.id,
       firstname: u.displayName,

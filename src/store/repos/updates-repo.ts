@@ -158,6 +158,12 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
         union select cve_id from bulletin_cves bc where bc.bulletin_id = u.bulletin_id order by 1)`.as(
         'cves',
       ),
+      // the highest CVSS base score of those CVEs (the catalog's), null when none has one
+      sql<string | null>`(select max(x.s) from (
+          select c.cvss_score as s from update_cves uc join cves c on c.id = uc.cve_id
+            where uc.update_id = u.id and ${cveVisibleToOrganization('du.organization_id')}
+          union all select c.cvss_score from bulletin_cves bc join cves c on c.id = bc.cve_id
+            where bc.bulletin_id = u.bulletin_id) x)`.as('cvss_score'),
     ])
     .where('du.device_id', '=', deviceId);
   if (f.status?.length) q = q.where('du.status', 'in', f.status);

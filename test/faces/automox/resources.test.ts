@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eachDriver } from '../../support/store.ts';
+import { upsertCatalogBulletins } from '../../../src/services/catalog.ts';
+import { systemContext } from '../../../src/services/context.ts';
 import { setupAutomox, type AutomoxSetup } from './support.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -55,6 +57,31 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal(o.ignored, false);
     assert.equal(o.severity, 'high');
     assert.deepEqual(o.cves, ['CVE-2026-0001']);
+    assert.equal(o.cve_score, null); // the catalog has no score for it yet
+    // the catalog learns scores: cve_score is the highest over the update's CVEs
+    await upsertCatalogBulletins(systemContext(h.store()), [
+      {
+        source: 'osv',
+        id: 'DSA-9901-1',
+        vendor: 'Debian',
+        title: 'openssl security update',
+        severity: 'high',
+        cves: ['CVE-2026-0001', 'CVE-2026-0002'],
+        aliases: [],
+        supersedes: [],
+        references: [],
+        packages: [],
+        cveDetails: [
+          { id: 'CVE-2026-0001', severity: 'high', cvss: { score: 7.5, version: '3.1' } },
+          { id: 'CVE-2026-0002', severity: 'critical', cvss: { score: 9.8, version: '3.1' } },
+        ],
+      },
+    ]);
+    const scored = await s.ax.get(`/api/servers/${s.world.deviceA.id}/packages?o=${A}`);
+    const openssl = scored.body.find((p: { name: string }) => p.name === 'openssl');
+    assert.equal(openssl.cve_score, 7.5); // CVE-2026-0002 is not linked to the update
+    const lz = scored.body.find((p: { name: string }) => p.name === 'liblzma5');
+    assert.equal(lz.cve_score, null);
     assert.equal(o.patch_time, null);
     assert.equal(typeof o.requires_reboot, 'boolean');
 
@@ -178,8 +205,16 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal((await s.axA.get(`/api/orgs?o=${s.world.orgB.id}`)).status, 403);
     const users = await s.ax.get(`/api/users?o=${A}`);
     assert.equal(users.status, 200);
-    assert.ok(users.body.some((u: { username: string }) => u.username === 'admin'));
-    assert.equal((await s.axA.get(`/api/users?o=${A}`)).status, 403);
+    const names = (r: { body: { username: string }[] }) => r.body.map((u) => u.username).sort();
+    assert.ok(names(users).includes('admin'));
+    assert.ok(names(users).includes('ax-operator-a'));
+    // a key scoped to organization A lists the users of A (not the all-organization administrators)
+    const usersA = await s.axA.get(`/api/users?o=${A}`);
+    assert.equal(usersA.status, 200, usersA.text);
+    assert.deepEqual(names(usersA), ['ax-operator-a']);
+    assert.match(usersA.body[0].create_time, ISO);
+    assert.equal((await s.axA.get(`/api/users?o=${s.world.orgB.id}`)).status, 403);
+    assert.deepEqual((await s.axA.get(`/api/users?o=${A}&limit=1&page=1`)).body, []);
     const events = await s.ax.get(`/api/events?o=${A}&limit=5`);
     assert.equal(events.status, 200);
     assert.equal(events.body.length, 5);
