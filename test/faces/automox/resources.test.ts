@@ -132,9 +132,22 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
       'refresh_interval is required',
       'parent_server_group_id is required',
     ]);
+    assert.equal(web.refresh_interval, 1440); // no periodic scan of its own: Automox's default shown
+    for (const bad of [239, 1441, 360.5, '360', null]) {
+      const r = await s.ax.post(`/api/servergroups?o=${A}`, {
+        name: 'x',
+        refresh_interval: bad,
+        parent_server_group_id: root.id,
+      });
+      assert.equal(r.status, 400, `${bad}: ${r.text}`);
+      assert.match(
+        r.body.errors[0],
+        /^refresh_interval must be a whole number of minutes from 240 to 1440, got /,
+      );
+    }
     const made = await s.ax.post(`/api/servergroups?o=${A}`, {
       name: 'Desktops',
-      refresh_interval: 1440,
+      refresh_interval: 360,
       parent_server_group_id: root.id,
       notes: 'the office',
     });
@@ -142,15 +155,28 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal(made.body.name, 'Desktops');
     assert.equal(made.body.parent_server_group_id, root.id);
     assert.equal(made.body.server_count, 0);
+    assert.equal(made.body.refresh_interval, 360);
+    // the interval is a scan task of the group, repeating every 360 minutes, run by the engine
+    const scanTasks = async () =>
+      (await s.admin.get(`/api/v1/tasks?organizationId=${A}&kind=scan`)).body.items.filter(
+        (t: { parameters: { groupScan?: number } }) => t.parameters.groupScan === made.body.id,
+      );
+    const [task] = await scanTasks();
+    assert.deepEqual(task.parameters.target, { kind: 'groups', ids: [made.body.id] });
+    assert.ok(task.nextDueAt, JSON.stringify(task));
     const put = await s.ax.put(`/api/servergroups/${made.body.id}?o=${A}`, {
       name: 'Laptops',
-      refresh_interval: 1440,
+      refresh_interval: 240,
       parent_server_group_id: root.id,
     });
     assert.equal(put.status, 204, put.text);
-    assert.equal((await s.ax.get(`/api/servergroups/${made.body.id}?o=${A}`)).body.name, 'Laptops');
+    const got = (await s.ax.get(`/api/servergroups/${made.body.id}?o=${A}`)).body;
+    assert.equal(got.name, 'Laptops');
+    assert.equal(got.refresh_interval, 240);
+    assert.equal((await scanTasks()).length, 1); // rescheduled, not a second task
     assert.equal((await s.admin.get(`/api/v1/groups/${made.body.id}`)).body.name, 'Laptops');
     assert.equal((await s.ax.del(`/api/servergroups/${made.body.id}?o=${A}`)).status, 204);
+    assert.equal((await scanTasks())[0].nextDueAt, null); // the deleted group's scans stop
     assert.equal((await s.ax.get(`/api/servergroups/${made.body.id}?o=${A}`)).status, 404);
   });
 
