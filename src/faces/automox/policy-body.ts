@@ -576,3 +576,7 @@ export function renderPolicy(p: PolicyView) {
     server_groups: p.targets.groups,
   };
 }
+
+/** Automox's OS family names (servers, device previews) */
+export const automoxOsFamily = (f: string | null | undefined) =>
+  f === 'macos' ? 'Mac' : f === 'windows' ? 'Windows' : f === 'linux' ? 'Linux' : 'Unknown';

@@ -41,7 +41,7 @@ import { previewPolicy } from '../../services/preview.ts';
 import { policyCompliance, remediatePolicy, type PolicyCompliance } from '../../services/policy-runs.ts';
 import { runNow, runOnDevice } from '../../services/tasks.ts';
 import type { Context } from '../../services/context.ts';
-import { typeName } from './policy-body.ts';
+import { automoxOsFamily, typeName } from './policy-body.ts';
 import { readId, type AutomoxKit } from './kit.ts';
 
 // Devices (/api/servers), server groups, packages, approvals, organizations, users, events and reports,
@@ -130,14 +130,7 @@ function renderServer(d: DeviceEntry, facts: ServerFacts) {
     name: d.name,
     display_name: d.name,
     custom_name: full.name,
-    os_family:
-      d.osFamily === 'macos'
-        ? 'Mac'
-        : d.osFamily === 'windows'
-          ? 'Windows'
-          : d.osFamily === 'linux'
-            ? 'Linux'
-            : 'Unknown',
+    os_family: automoxOsFamily(d.osFamily),
     os_name: d.osName,
     os_version: d.osVersion,
     agent_version: d.agentVersion,

@@ -299,6 +299,113 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal((await s.ax.get(`/api/servers/${d}?o=${A}`)).status, 404);
   });
 
+  it('previews the devices that server groups and device targeting filters select', async () => {
+    const preview = (body: unknown, q = '') =>
+      s.ax.post(`/api/policies/device-filters-preview?o=${A}${q}`, body);
+    const ids = (r: { body: { id: number }[] }) => r.body.map((d) => d.id).sort((a, b) => a - b);
+    const servers = ids(await s.ax.get(`/api/servers?o=${A}`));
+    const all = await preview({});
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(ids(all), servers); // no group and no filter: every device of o
+    const a = all.body.find((d: { id: number }) => d.id === s.world.deviceA.id);
+    assert.deepEqual(
+      [a.organization_id, a.server_group_id, a.os_family, a.name],
+      [A, s.world.subA.id, 'Linux', 'web-1'],
+    );
+    // server_groups reach their subgroups' devices; a group of another organization is refused
+    assert.deepEqual(ids(await preview({ server_groups: [s.world.groupA.id] })), servers);
+    const foreign = await preview({ server_groups: [s.world.groupB.id] });
+    assert.deepEqual(foreign.body.errors, [`server_groups[0] must be a group of organization ${A}`]);
+    const unseen = await s.axA.post(`/api/policies/device-filters-preview?o=${A}`, {
+      server_groups: [s.world.groupB.id],
+    });
+    assert.equal(unseen.status, 404, unseen.text); // not even named to a key that cannot see it
+    const tagged = await s.admin.patch(`/api/v1/devices/${s.world.deviceA.id}`, { tags: ['Frontend', 'eu'] });
+    assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+    const byTag = await preview({
+      server_groups: [s.world.subA.id],
+      device_filters: [{ field: 'tag', op: 'in', value: ['frontend', 'other'] }],
+    });
+    assert.deepEqual(ids(byTag), [s.world.deviceA.id]); // one value of a line matches, case aside
+    const notTag = await preview({ device_filters: [{ field: 'tag', op: 'not-in', value: ['FRONTEND'] }] });
+    assert.deepEqual(
+      ids(notTag),
+      servers.filter((x) => x !== s.world.deviceA.id),
+    );
+    // lines are ANDed
+    const both = await preview({
+      device_filters: [
+        { field: 'tag', op: 'in', value: ['eu'] },
+        { field: 'os-family', op: 'in', value: ['Windows'] },
+      ],
+    });
+    assert.deepEqual(both.body, []);
+    const linux = await preview({
+      device_filters: [
+        { field: 'tag', op: 'in', value: ['eu'] },
+        { field: 'os-family', op: 'in', value: ['Linux'] },
+        { field: 'hostname', op: 'in', value: ['WEB-1'] },
+      ],
+    });
+    assert.deepEqual(ids(linux), [s.world.deviceA.id]);
+    assert.deepEqual((await preview({}, '&limit=1&page=50')).body, []);
+    // every validation rule, with the exact error
+    const errors = async (body: unknown) => {
+      const r = await preview(body);
+      assert.equal(r.status, 400, r.text);
+      return r.body.errors;
+    };
+    assert.deepEqual(await errors({ policy_id: 1 }), [
+      'policy_id is not a field of a device filters preview (server_groups, device_filters)',
+    ]);
+    assert.deepEqual(await errors([]), [
+      'body must be a JSON object {"server_groups", "device_filters"}, got an array',
+    ]);
+    assert.deepEqual(await errors({ server_groups: 'x' }), [
+      'server_groups must be an array of ids, got the string "x"',
+    ]);
+    assert.deepEqual(await errors({ server_groups: [0] }), [
+      'server_groups[0] must be a server group id, got 0',
+    ]);
+    assert.deepEqual(await errors({ device_filters: {} }), [
+      'device_filters must be an array of {"field", "op", "value"}, got an object',
+    ]);
+    assert.deepEqual(
+      await errors({ device_filters: [{ field: 'serial', op: 'like', value: [], extra: 1 }] }),
+      [
+        'device_filters[0].extra is not a field of a device filter',
+        'device_filters[0].field must be one of tag, ip-addr, hostname, os-family, os-name, os-version, got the string "serial"',
+        'device_filters[0].op must be one of in, not-in, got the string "like"',
+        'device_filters[0].value must be a non-empty array of strings, got an array',
+      ],
+    );
+    assert.deepEqual(await errors({ device_filters: [{ field: 'tag', op: 'in', value: ['a', 7, ' '] }] }), [
+      'device_filters[0].value[1] must be a non-empty string, got 7',
+      'device_filters[0].value[2] must be a non-empty string, got the string " "',
+    ]);
+    assert.deepEqual(
+      await errors({
+        device_filters: [{ field: 'tag', op: 'in', value: Array.from({ length: 11 }, (_, i) => `t${i}`) }],
+      }),
+      ['device_filters[0].value must hold at most 10 values, got 11'],
+    );
+    assert.deepEqual(
+      await errors({
+        device_filters: Array.from({ length: 11 }, () => ({ field: 'tag', op: 'in', value: ['x'] })),
+      }),
+      ['device_filters must hold at most 10 filters, got 11'],
+    );
+    assert.deepEqual(
+      await errors({ device_filters: [{ field: 'tag', op: 'in', value: ['x'.repeat(256)] }] }),
+      ['device_filters[0].value[0] must be at most 255 characters'],
+    );
+    // a key scoped to organization A cannot preview B
+    assert.equal(
+      (await s.axA.post(`/api/policies/device-filters-preview?o=${s.world.orgB.id}`, {})).status,
+      403,
+    );
+  });
+
   it('checks policy actions and previews what a policy would install per device', async () => {
     const p = await s.ax.post(`/api/policies?o=${A}`, {
       name: 'Critical',
@@ -329,14 +436,6 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
       serverId: s.world.deviceB.id,
     });
     assert.deepEqual(foreign.body.errors, [`serverId is not a device that policy ${id} targets`]);
-    const preview = await s.ax.post(`/api/policies/device-filters-preview?o=${A}`, { policy_id: id });
-    assert.equal(preview.status, 200, preview.text);
-    const dev = preview.body.find((x: { id: number }) => x.id === s.world.deviceA.id);
-    assert.deepEqual(
-      dev.packages.map((u: { name: string }) => u.name),
-      ['liblzma5'],
-    );
-    assert.match(dev.next_occurrence, /Z$/);
     const queue = `/api/servers/${s.world.deviceA.id}/queues?o=${A}`;
     const before = (await s.ax.get(queue)).body.length;
     const run = await s.ax.post(`/api/policies/${id}/action?o=${A}`, {
