@@ -1,5 +1,6 @@
 import { descendantsOf } from '../core/access.ts';
 import { invalid } from '../core/errors.ts';
+import type { Schedule } from '../core/schedule/model.ts';
 import { activeDevicesTargeted } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
 import { policyTargets } from '../store/repos/policies-repo.ts';
@@ -17,15 +18,27 @@ import { listScriptRuns, runPolicyNow, type ScriptRunView } from './scripts.ts';
 //   organization's switch is off); a device is compliant when the last step of its latest run succeeded
 //   (the evaluation passed, or the remediation / installation succeeded); a device never run is not.
 
+/** a one-off schedule at an instant (rounded up to its minute), in UTC */
+const onceAt = (at: Date): Schedule => ({
+  recurrence: { kind: 'once' },
+  start: new Date(Math.ceil(at.getTime() / 60_000) * 60_000).toISOString().slice(0, 16),
+  zone: { kind: 'named', name: 'UTC' },
+  end: { kind: 'never' },
+});
+
 /**
- * Runs a policy now on every device it targets (or on one of them). For a patch policy each device
+ * Runs a policy on every device it targets (or on one of them). For a patch policy each device
  * installs the updates the policy selects for it (naming them approves them on the device, so it needs
  * the approve privilege besides manage_policies; devices with nothing selected are left alone).
+ * `when`: `now`, or `next-occurrence`: each device installs at the policy's next occurrence for it (its
+ * distribution offset included), through a one-off task the engine fires then; a device for which the
+ * policy has no occurrence left installs now. A script policy runs now either way.
  */
 export async function remediatePolicy(
   ctx: Context,
   policyId: number,
   deviceId?: number,
+  when: 'now' | 'next-occurrence' = 'now',
 ): Promise<InstallOutcome[]> {
   ctx.authorize('manage_policies');
   const policy = await getPolicy(ctx, policyId);
@@ -44,7 +57,14 @@ export async function remediatePolicy(
   for (const d of devices) {
     const updateIds = d.updates.map((u) => u.updateId);
     if (!updateIds.length) continue;
-    out.push(...(await installOnDevices(ctx, { deviceIds: [d.deviceId], updateIds })));
+    const later = when === 'next-occurrence' && d.nextOccurrence && d.nextOccurrence > ctx.now();
+    out.push(
+      ...(await installOnDevices(ctx, {
+        deviceIds: [d.deviceId],
+        updateIds,
+        ...(later ? { schedule: onceAt(d.nextOccurrence!) } : {}),
+      })),
+    );
   }
   return out;
 }

@@ -98,7 +98,10 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     issues.throwIfAny('invalid policy action');
     const serverId = action === 'remediateServer' ? readId(b.serverId, 'serverId') : undefined;
     await policyIn(ctx, id, o);
-    await translate(() => remediatePolicy(ctx, id, serverId));
+    // remediateAll installs inside the policy's schedule (at its next occurrence), remediateServer now
+    await translate(() =>
+      remediatePolicy(ctx, id, serverId, action === 'remediateAll' ? 'next-occurrence' : 'now'),
+    );
     return reply.status(204).send();
   });
 
