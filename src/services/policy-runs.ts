@@ -5,7 +5,7 @@ import { activeDevicesTargeted } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
 import { policyTargets } from '../store/repos/policies-repo.ts';
 import type { Context } from './context.ts';
-import { installOnDevices, type InstallOutcome } from './device-patching.ts';
+import { installOnDevices, scanDevicesNow, type InstallOutcome } from './device-patching.ts';
 import { getPolicy, listPolicies, type PolicyView } from './policies.ts';
 import { previewPolicy } from './preview.ts';
 import { listScriptRuns, runPolicyNow, type ScriptRunView } from './scripts.ts';
@@ -67,6 +67,38 @@ export async function remediatePolicy(
     );
   }
   return out;
+}
+
+/**
+ * Tests a policy on one device it targets, changing nothing: a patch policy scans the device (the policy
+ * is then evaluated on fresh data; `wouldInstall` is its selection on the data known now); a worklet or
+ * required-software policy runs its evaluation alone on the device (refused while scripts are off).
+ */
+export async function testPolicy(
+  ctx: Context,
+  policyId: number,
+  deviceId: number,
+): Promise<{ instanceIds: number[]; scriptRunIds: number[]; wouldInstall: number[] }> {
+  ctx.authorize('manage_policies');
+  const policy = await getPolicy(ctx, policyId);
+  if (policy.kind !== 'patch') {
+    const r = await runPolicyNow(ctx, policyId, { deviceId, evaluateOnly: true });
+    const [skip] = r.skipped;
+    if (skip) throw invalid(skip.reason, [{ path: 'deviceId', message: skip.reason }]);
+    return { instanceIds: [], scriptRunIds: r.runs.map((x) => x.id), wouldInstall: [] };
+  }
+  const preview = await previewPolicy(ctx, policyId);
+  const d = preview.devices.find((x) => x.deviceId === deviceId);
+  if (!d)
+    throw invalid(`device ${deviceId} is not targeted by policy ${policyId}`, [
+      { path: 'deviceId', message: `is not a device that policy ${policyId} targets` },
+    ]);
+  const [scan] = await scanDevicesNow(ctx, [deviceId]);
+  return {
+    instanceIds: scan ? [scan.id] : [],
+    scriptRunIds: [],
+    wouldInstall: d.updates.map((u) => u.updateId),
+  };
 }
 
 export interface PolicyCompliance {

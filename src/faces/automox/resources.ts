@@ -38,7 +38,12 @@ import { listOrganizationUsers } from '../../services/identity.ts';
 import { getOrganization, listOrganizations } from '../../services/organizations.ts';
 import { listPolicies } from '../../services/policies.ts';
 import { previewPolicy } from '../../services/preview.ts';
-import { policyCompliance, remediatePolicy, type PolicyCompliance } from '../../services/policy-runs.ts';
+import {
+  policyCompliance,
+  remediatePolicy,
+  testPolicy,
+  type PolicyCompliance,
+} from '../../services/policy-runs.ts';
 import { runNow, runOnDevice } from '../../services/tasks.ts';
 import type { Context } from '../../services/context.ts';
 import { automoxOsFamily, typeName } from './policy-body.ts';
@@ -261,7 +266,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   });
 
   // commands: GetOS (scan), InstallUpdate (args: package names), InstallAllUpdates, PolicyRemediate
-  // (args: policy id), PolicyTest (a scan: the policy is evaluated on fresh data), Reboot
+  // (args: policy id), PolicyTest (args: policy id; evaluates without remediating), Reboot
   const COMMANDS = ['GetOS', 'InstallUpdate', 'InstallAllUpdates', 'PolicyTest', 'PolicyRemediate', 'Reboot'];
   app.post('/servers/:id/queues', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await kit.ctxOf(req);
@@ -279,16 +284,31 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
       issues.add('command_type_name', `must be one of ${COMMANDS.join(', ')}, ${got(cmd)}`);
     const args = body.args;
     if (args !== undefined && typeof args !== 'string') issues.add('args', `must be a string, ${got(args)}`);
-    if ((cmd === 'InstallUpdate' || cmd === 'PolicyRemediate') && !(typeof args === 'string' && args.trim()))
+    if (
+      (cmd === 'InstallUpdate' || cmd === 'PolicyRemediate' || cmd === 'PolicyTest') &&
+      !(typeof args === 'string' && args.trim())
+    )
       issues.add('args', `is required with ${String(cmd)}`);
     issues.throwIfAny('invalid command');
     const argText = typeof args === 'string' ? args.trim() : '';
     let instanceIds: number[] = [];
+    let scriptRunIds: number[] = [];
+    let wouldInstall: number[] | undefined;
     switch (cmd) {
       case 'GetOS':
-      case 'PolicyTest':
         instanceIds = [(await runOnDevice(ctx, id, 'scan')).id];
         break;
+      case 'PolicyTest': {
+        // evaluates the policy on the device without remediating (services/policy-runs.ts testPolicy)
+        const policyId = readId(argText, 'args');
+        const p = (await listPolicies(ctx, { organizationId: o })).find((x) => x.id === policyId);
+        if (!p) throw notFound('policy', policyId);
+        const t = await testPolicy(ctx, policyId, id);
+        instanceIds = t.instanceIds;
+        scriptRunIds = t.scriptRunIds;
+        wouldInstall = t.wouldInstall;
+        break;
+      }
       case 'InstallUpdate':
       case 'InstallAllUpdates': {
         const updates = await deviceUpdates(ctx, id);
@@ -344,8 +364,11 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
       organization_id: o,
       command_type_name: cmd,
       args: argText,
-      response: instanceIds.length ? 'queued' : 'nothing to do',
+      response: instanceIds.length || scriptRunIds.length ? 'queued' : 'nothing to do',
       queue_ids: instanceIds,
+      ...(cmd === 'PolicyTest' ? { script_run_ids: scriptRunIds } : {}),
+      // a patch policy's test: the packages (update ids) it would install on the server now
+      ...(wouldInstall ? { packages: wouldInstall } : {}),
     });
   });
   app.get('/servers/:id/queues', { config: { scope: 'group' } }, async (req) => {

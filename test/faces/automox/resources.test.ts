@@ -437,6 +437,34 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     });
     assert.deepEqual(foreign.body.errors, [`serverId is not a device that policy ${id} targets`]);
     const queue = `/api/servers/${s.world.deviceA.id}/queues?o=${A}`;
+    // PolicyTest evaluates the patch policy on the server (a fresh scan) and installs nothing
+    const noArgs = await s.ax.post(queue, { command_type_name: 'PolicyTest' });
+    assert.deepEqual(noArgs.body.errors, ['args is required with PolicyTest']);
+    const lzStatus = async () =>
+      (await s.admin.get(`/api/v1/devices/${s.world.deviceA.id}/updates`)).body.items.find(
+        (x: { name: string }) => x.name === 'liblzma5',
+      ).status;
+    const statusBefore = await lzStatus();
+    const installsBefore = (await s.ax.get(queue)).body.filter(
+      (x: { command_type_name: string }) => x.command_type_name === 'install',
+    ).length;
+    const tested = await s.ax.post(queue, { command_type_name: 'PolicyTest', args: String(id) });
+    assert.equal(tested.status, 201, tested.text);
+    assert.equal(tested.body.queue_ids.length, 1); // the scan
+    assert.deepEqual(tested.body.packages, [s.world.updates.liblzma5]); // the critical one only
+    assert.equal(await lzStatus(), statusBefore, 'a test changes nothing');
+    assert.equal(
+      (await s.ax.get(queue)).body.filter(
+        (x: { command_type_name: string }) => x.command_type_name === 'install',
+      ).length,
+      installsBefore,
+      'a test installs nothing',
+    );
+    const foreignTest = await s.ax.post(`/api/servers/${s.world.deviceA.id}/queues?o=${A}`, {
+      command_type_name: 'PolicyTest',
+      args: '999999',
+    });
+    assert.equal(foreignTest.status, 404);
     const before = (await s.ax.get(queue)).body.length;
     const run = await s.ax.post(`/api/policies/${id}/action?o=${A}`, {
       action: 'remediateServer',
