@@ -96,6 +96,20 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       [true, true],
     );
 
+    // the WSDL's HttpPost binding: zeep's form posts answer as its SOAP 1.1 calls
+    const post = await zeep('post', {
+      ...cfg,
+      calls: [
+        ['MyPrivileges', []],
+        ['IsStaged', [bulletins.join(',')]],
+        ['ResolveToUpdates', [bulletins.join(',')]],
+        ['GetProperty', [story.policy, 'Name']],
+      ],
+    });
+    for (const [name, soap, form] of post.calls as [string, unknown, unknown][])
+      assert.deepEqual(form, soap, `${name} through the HttpPost binding`);
+    assert.equal((post.calls as unknown[][])[3]![2], 'zeep policy');
+
     // ---- every method of the seed, once, through the WSDL --------------------------------------------
     const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
     const sev = await native.call('PUT', `/api/v1/organizations/${w.orgId()}/custom-severities`, [
