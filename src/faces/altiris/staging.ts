@@ -4,7 +4,6 @@ import { resolveBulletinsToUpdates } from '../../services/catalog.ts';
 import type { Context } from '../../services/context.ts';
 import { ensureStaged, isStaged, listStagingUpdates } from '../../services/staging.ts';
 import { listRunningInstances, runNow } from '../../services/tasks.ts';
-import { homeOrganization } from './scope.ts';
 import { checkBulletins } from './catalog.ts';
 import { parseGuidList, renderGuid, renderGuids } from './guids.ts';
 import { method, type Call, type Method } from './table.ts';
@@ -74,7 +73,7 @@ export const stagingMethods: Method[] = [
       const { nonstaged } = await split(call, 'bulletinGuids');
       if (!nonstaged.length) return 0;
       await runNow(call.ctx, {
-        organizationId: await homeOrganization(call.ctx, 'EnsureStaged'),
+        organizationId: null, // the server's package cache: a server-wide task
         kind: 'stage',
         name: 'Download Software Update Package',
         parameters: { updateIds: nonstaged },
