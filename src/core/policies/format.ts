@@ -50,6 +50,7 @@ export interface BehaviourBody {
   readonly runMissedAsap: boolean;
   readonly overrideMaintenanceWindows: boolean;
   readonly download: DownloadSettings;
+  readonly installCommandLine?: string | null;
 }
 
 export function formatRule(rule: SelectionRule): RuleBody {

@@ -141,7 +141,16 @@ export interface PolicyBehaviour {
   /** install outside maintenance windows (Altiris "Override Maintenance Windows settings") */
   readonly overrideMaintenanceWindows: boolean;
   readonly download: DownloadSettings;
+  /**
+   * A command line the policy's installs run with (Altiris SetAdvertisementCustomCmdLine, seed 000):
+   * kept with the policy and shown by the faces; Patchline's agents install through their package
+   * managers and do not run it. Absent or null when none.
+   */
+  readonly installCommandLine?: string | null;
 }
+
+/** the longest install command line a policy keeps */
+export const INSTALL_COMMAND_LINE_MAX = 1024;
 
 export interface PatchPolicy {
   readonly name: string;

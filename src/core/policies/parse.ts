@@ -31,6 +31,7 @@ import {
   type Json,
 } from './fields.ts';
 import {
+  INSTALL_COMMAND_LINE_MAX,
   NOTIFICATION_LIMITS,
   OS_FAMILIES,
   REBOOT_PENDING_MODES,
@@ -442,6 +443,7 @@ const BEHAVIOUR_FIELDS = [
   'runMissedAsap',
   'overrideMaintenanceWindows',
   'download',
+  'installCommandLine',
 ];
 
 function parseBehaviour(obj: Json, path: string, issues: Issues): PolicyBehaviour | undefined {
@@ -485,8 +487,18 @@ function parseBehaviour(obj: Json, path: string, issues: Issues): PolicyBehaviou
   const overrideMaintenanceWindows = readBoolean(obj, 'overrideMaintenanceWindows', path, issues) ?? false;
   const downloadObj = readObject(obj, 'download', path, issues);
   const download = downloadObj ? parseDownload(downloadObj, at(path, 'download'), issues) : DEFAULT_DOWNLOAD;
+  const cl = obj['installCommandLine'];
+  const installCommandLine =
+    cl === undefined || cl === null
+      ? null
+      : (checkString(cl, at(path, 'installCommandLine'), issues, {
+          min: 1,
+          max: INSTALL_COMMAND_LINE_MAX,
+          notBlank: true,
+        }) ?? null);
   if (rebootPostponement === undefined) return undefined;
   return {
+    ...(installCommandLine !== null ? { installCommandLine } : {}),
     autoInstall,
     autoReboot,
     suppressReboot,

@@ -114,6 +114,10 @@ const POLICY: Record<string, Prop> = {
       }));
     },
   },
+  // what SetAdvertisementCustomCmdLine kept ('' when none)
+  'CurrentAdvertismentSet.CustomCommandLine': {
+    get: async (ctx, id) => String(behaviourOf(await getPolicy(ctx, id)).installCommandLine ?? ''),
+  },
   'CurrentAdvertismentSet.DoNotInstallIfRebootPending': {
     get: async (ctx, id) => {
       const mode = behaviourOf(await getPolicy(ctx, id)).whenRebootPending;

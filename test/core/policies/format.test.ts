@@ -90,6 +90,7 @@ const behaviours: [string, unknown][] = [
       download: { cachingServers: ['b', 'a'], directDownloadFallback: false },
     },
   ],
+  ['an install command line', { installCommandLine: 'setup.exe /q' }],
 ];
 
 describe('parsePolicy reads what formatRule and formatBehaviour render', () => {

@@ -66,6 +66,13 @@ before(async () => {
       .where('id', 'in', [world.updates.openssl, world.updates.liblzma5])
       .execute();
     await scopedUser(admin, 'alpha-admin', world.orgA.id, 'Administrator');
+    const listPolicy = await admin.post('/api/v1/policies', {
+      organizationId: world.orgA.id,
+      name: 'software update policy',
+      rule: { kind: 'list', bulletins: [], updates: [world.updates.openssl] },
+      targets: { groups: [world.groupA.id] },
+    });
+    if (listPolicy.status !== 201) throw new Error(JSON.stringify(listPolicy.body));
     servers.push({ style, store, app, admin, world, cleanup });
   }
 });
@@ -101,6 +108,7 @@ it('answers every method of the seed alike as SOAP 1.1, SOAP 1.2 and form post',
   const updates = [w.updates.openssl, w.updates.liblzma5].map((u) => renderGuid('update', u)).join(',');
   const group = renderGuid('group', w.groupA.id);
   const device = renderGuid('device', w.deviceA.id);
+  const policy = renderGuid('policy', 1); // the software update policy of the world (the first policy)
   // [method, positional arguments ("$Method" = what that method answered before), caller]
   const calls: [string, unknown[], string][] = [
     ['MyPrivileges', [], scoped],
@@ -124,9 +132,9 @@ it('answers every method of the seed alike as SOAP 1.1, SOAP 1.2 and form post',
     ['GetPolicyIdFromTaskInstance', ['$CreateUpdatePolicy', false], scoped],
     ['CreateUpdatePolicyViaUpdates', ['update policy', updates, device, true], scoped],
     ['ResolveToPolicies', [updates], scoped],
-    ['SetSoftwareUpdatePolicyTargets', ['nothing', group], scoped],
-    ['SetSoftwareUpdatePolicySchedule', [renderGuid('policy', 999), XML], scoped],
-    ['UpdateSoftwareUpdatePolicy', [renderGuid('policy', 999), true], scoped],
+    ['SetSoftwareUpdatePolicyTargets', [policy, group], scoped],
+    ['SetSoftwareUpdatePolicySchedule', [policy, XML], scoped],
+    ['UpdateSoftwareUpdatePolicy', [policy, true], scoped],
     ['UpdateResourceTargets', [WELL_KNOWN.productWindows], scoped],
     ['CreateWindowsUpdateInstallationTask', ['every install', updates, false, ''], scoped],
     ['SetGuidCollectionProperty', ['$CreateWindowsUpdateInstallationTask', 'ResourceTargets', group], scoped],
@@ -159,7 +167,8 @@ it('answers every method of the seed alike as SOAP 1.1, SOAP 1.2 and form post',
       ['$CreateAgentPluginPolicy', true, false, false, false, true],
       scoped,
     ],
-    ['SetAdvertisementCustomCmdLine', [renderGuid('policy', 999), 'setup.exe /q'], scoped],
+    ['SetAdvertisementCustomCmdLine', [policy, 'setup.exe /q'], scoped],
+    ['GetProperty', [policy, 'CurrentAdvertismentSet.CustomCommandLine'], scoped],
     ['GetWindowsPreImportStatus', [], scoped],
     ['SetupWindowsPreImport', ['http://127.0.0.1:9/none.json', '', ''], scoped],
     ['SetupPreImport', [WELL_KNOWN.windowsImport, 'http://127.0.0.1:9/none.json', '', ''], scoped],
@@ -210,6 +219,9 @@ it('answers every method of the seed alike as SOAP 1.1, SOAP 1.2 and form post',
   assert.ok(ok >= 45, soap11.join('\n'));
   const line = (n: string) => soap11.find((x) => x.startsWith(`${n}: `))!;
   assert.equal(line('GetProperty'), `GetProperty: 200 ${group}`);
+  assert.ok(soap11.includes('SetAdvertisementCustomCmdLine: 200 true'), soap11.join('\n'));
+  assert.ok(soap11.includes('GetProperty: 200 setup.exe /q'), soap11.join('\n'));
+  assert.ok(soap11.includes('SetSoftwareUpdatePolicySchedule: 200 true'), soap11.join('\n'));
   assert.match(line('EnsureStaged'), /fault client/);
   assert.ok(soap11.includes('EnsureStaged: 200 2'), soap11.join('\n'));
   for (const s of servers) {
