@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalid, notFound } from '../../core/errors.ts';
+import { notFound } from '../../core/errors.ts';
 import { Issues, got, isRecord } from '../../core/policies/fields.ts';
 import {
   createPolicy,
