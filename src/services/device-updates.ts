@@ -1,13 +1,15 @@
 import type { Page } from '../store/paging.ts';
 import { OUTSTANDING } from '../core/status.ts';
+import { listDevices as listDeviceRows } from '../store/repos/devices-repo.ts';
 import {
   listDeviceUpdates,
+  updatesOfDevices,
   deviceUpdateIds,
   organizationInventory,
   type DeviceUpdateFilter,
   type InventoryFilter,
 } from '../store/repos/updates-repo.ts';
-import { effectiveApprovals } from './approvals.ts';
+import { effectiveApprovals, type EffectiveApproval } from './approvals.ts';
 import type { Context } from './context.ts';
 import { visibleDevice } from './devices.ts';
 
@@ -26,6 +28,8 @@ export interface DeviceUpdateView {
   rebootBehavior: string;
   bulletin: { id: number; externalId: string | null; title: string | null } | null;
   cves: string[];
+  /** the highest CVSS base score over `cves` in the catalog; null when none is scored */
+  cvssScore: number | null;
   detection: string;
   status: string;
   approval: { action: string; level: string; source: string; setBy: string; setAt: Date } | null;
@@ -77,46 +81,84 @@ export async function queryDeviceUpdates(
     device.organization_id,
     r.items.map((i) => ({ device_id: deviceId, group_id: device.group_id, update_id: i.update_id })),
   );
+  return { ...r, items: r.items.map((i) => viewOf(i, approvals.get(`${deviceId}:${i.update_id}`))) };
+}
+
+/**
+ * Every update of some devices of one organization (those the caller sees; the others are left out),
+ * with effective approvals: a fixed number of queries whatever the number of devices.
+ */
+export async function queryUpdatesOfDevices(
+  ctx: Context,
+  organizationId: number,
+  deviceIds: readonly number[],
+  f: DeviceUpdateFilter = {},
+): Promise<Map<number, DeviceUpdateView[]>> {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  const out = new Map<number, DeviceUpdateView[]>();
+  if (!deviceIds.length) return out;
+  const devices = (
+    await listDeviceRows(
+      ctx.store.db,
+      ctx.access,
+      { organizationId, ids: deviceIds },
+      { limit: deviceIds.length, offset: 0, sort: [] },
+    )
+  ).items;
+  const groupOf = new Map(devices.map((d) => [d.id, d.group_id]));
+  for (const d of devices) out.set(d.id, []);
+  const rows = await updatesOfDevices(ctx.store.db, [...groupOf.keys()], f);
+  const approvals = await effectiveApprovals(
+    ctx.store.db,
+    organizationId,
+    rows.map((i) => ({
+      device_id: i.device_id,
+      group_id: groupOf.get(i.device_id)!,
+      update_id: i.update_id,
+    })),
+  );
+  for (const i of rows) out.get(i.device_id)!.push(viewOf(i, approvals.get(`${i.device_id}:${i.update_id}`)));
+  return out;
+}
+
+type UpdateRow = Awaited<ReturnType<typeof updatesOfDevices>>[number];
+function viewOf(i: UpdateRow, a: EffectiveApproval | undefined): DeviceUpdateView {
   return {
-    ...r,
-    items: r.items.map((i): DeviceUpdateView => {
-      const a = approvals.get(`${deviceId}:${i.update_id}`);
-      return {
-        deviceId,
-        updateId: i.update_id,
-        name: i.name,
-        kind: i.kind,
-        kb: i.kb,
-        packageName: i.package_name,
-        version: i.available_version ?? i.version,
-        installedVersion: i.installed_version,
-        classification: i.classification,
-        severity: i.severity,
-        isSecurity: i.is_security,
-        rebootBehavior: i.reboot_behavior,
-        bulletin: i.bulletin_id
-          ? { id: i.bulletin_id, externalId: i.bulletin_external_id, title: i.bulletin_title }
-          : null,
-        cves: i.cves,
-        detection: i.detection,
-        status: i.status,
-        approval: a
-          ? {
-              action: a.action,
-              level: a.level,
-              source: a.source,
-              setBy: a.setBy ?? '',
-              setAt: a.setAt ?? new Date(0),
-            }
-          : null,
-        firstDetectedAt: i.first_detected_at,
-        lastDetectedAt: i.last_detected_at,
-        statusChangedAt: i.status_changed_at,
-        installedAt: i.installed_at,
-        attempts: i.attempts,
-        lastError: i.last_error,
-      };
-    }),
+    deviceId: i.device_id,
+    updateId: i.update_id,
+    name: i.name,
+    kind: i.kind,
+    kb: i.kb,
+    packageName: i.package_name,
+    version: i.available_version ?? i.version,
+    installedVersion: i.installed_version,
+    classification: i.classification,
+    severity: i.severity,
+    isSecurity: i.is_security,
+    rebootBehavior: i.reboot_behavior,
+    bulletin: i.bulletin_id
+      ? { id: i.bulletin_id, externalId: i.bulletin_external_id, title: i.bulletin_title }
+      : null,
+    cves: i.cves,
+    cvssScore: i.cvss_score === null ? null : Number(i.cvss_score),
+    detection: i.detection,
+    status: i.status,
+    approval: a
+      ? {
+          action: a.action,
+          level: a.level,
+          source: a.source,
+          setBy: a.setBy ?? '',
+          setAt: a.setAt ?? new Date(0),
+        }
+      : null,
+    firstDetectedAt: i.first_detected_at,
+    lastDetectedAt: i.last_detected_at,
+    statusChangedAt: i.status_changed_at,
+    installedAt: i.installed_at,
+    attempts: i.attempts,
+    lastError: i.last_error,
   };
 }
 

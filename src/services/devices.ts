@@ -4,6 +4,7 @@ import {
   deleteDevice as deleteRow,
   getDevice as getRow,
   insertDevice,
+  deviceCountsByGroup,
   listDevices as listRows,
   updateDevice as updateRow,
   type DeviceFilter,
@@ -81,6 +82,16 @@ export async function listDevices(ctx: Context, f: DeviceFilter, page: Page) {
   if (f.organizationId !== undefined) ctx.seeOrganization(f.organizationId);
   const r = await listRows(ctx.store.db, ctx.access, f, page);
   return { ...r, items: r.items.map(deviceView) };
+}
+
+/** the number of devices each group of an organization holds directly (groups without any are absent) */
+export async function countDevicesByGroup(
+  ctx: Context,
+  organizationId: number,
+): Promise<Map<number, number>> {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  return deviceCountsByGroup(ctx.store.db, ctx.access, organizationId);
 }
 
 export async function getDevice(ctx: Context, id: number) {

@@ -83,6 +83,18 @@ export async function listUsers(
   return { ...r, items: r.items.map(userView) };
 }
 
+/**
+ * the users of one organization (product faces list users per organization): administration within
+ * it. A caller scoped to some organizations sees the users scoped to this one; the users whose scope
+ * covers every organization are listed only to a caller whose scope does too.
+ */
+export async function listOrganizationUsers(ctx: Context, organizationId: number, page: Page) {
+  ctx.authorize('administer');
+  ctx.seeOrganization(organizationId);
+  const r = await repo.listUsersOfOrganization(ctx.store.db, organizationId, ctx.access.all, page);
+  return { ...r, items: r.items.map(userView) };
+}
+
 export async function getUser(ctx: Context, id: number) {
   if (ctx.actor.userId !== id) ctx.authorizeGlobal();
   else ctx.authorizeSelf(); // a user reads their own record

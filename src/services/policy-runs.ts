@@ -1,10 +1,11 @@
 import { descendantsOf } from '../core/access.ts';
 import { invalid } from '../core/errors.ts';
+import type { Schedule } from '../core/schedule/model.ts';
 import { activeDevicesTargeted } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
 import { policyTargets } from '../store/repos/policies-repo.ts';
 import type { Context } from './context.ts';
-import { installOnDevices, type InstallOutcome } from './device-patching.ts';
+import { installOnDevices, scanDevicesNow, type InstallOutcome } from './device-patching.ts';
 import { getPolicy, listPolicies, type PolicyView } from './policies.ts';
 import { previewPolicy } from './preview.ts';
 import { listScriptRuns, runPolicyNow, type ScriptRunView } from './scripts.ts';
@@ -17,15 +18,27 @@ import { listScriptRuns, runPolicyNow, type ScriptRunView } from './scripts.ts';
 //   organization's switch is off); a device is compliant when the last step of its latest run succeeded
 //   (the evaluation passed, or the remediation / installation succeeded); a device never run is not.
 
+/** a one-off schedule at an instant (rounded up to its minute), in UTC */
+const onceAt = (at: Date): Schedule => ({
+  recurrence: { kind: 'once' },
+  start: new Date(Math.ceil(at.getTime() / 60_000) * 60_000).toISOString().slice(0, 16),
+  zone: { kind: 'named', name: 'UTC' },
+  end: { kind: 'never' },
+});
+
 /**
- * Runs a policy now on every device it targets (or on one of them). For a patch policy each device
+ * Runs a policy on every device it targets (or on one of them). For a patch policy each device
  * installs the updates the policy selects for it (naming them approves them on the device, so it needs
  * the approve privilege besides manage_policies; devices with nothing selected are left alone).
+ * `when`: `now`, or `next-occurrence`: each device installs at the policy's next occurrence for it (its
+ * distribution offset included), through a one-off task the engine fires then; a device for which the
+ * policy has no occurrence left installs now. A script policy runs now either way.
  */
 export async function remediatePolicy(
   ctx: Context,
   policyId: number,
   deviceId?: number,
+  when: 'now' | 'next-occurrence' = 'now',
 ): Promise<InstallOutcome[]> {
   ctx.authorize('manage_policies');
   const policy = await getPolicy(ctx, policyId);
@@ -44,9 +57,48 @@ export async function remediatePolicy(
   for (const d of devices) {
     const updateIds = d.updates.map((u) => u.updateId);
     if (!updateIds.length) continue;
-    out.push(...(await installOnDevices(ctx, { deviceIds: [d.deviceId], updateIds })));
+    const later = when === 'next-occurrence' && d.nextOccurrence && d.nextOccurrence > ctx.now();
+    out.push(
+      ...(await installOnDevices(ctx, {
+        deviceIds: [d.deviceId],
+        updateIds,
+        ...(later ? { schedule: onceAt(d.nextOccurrence!) } : {}),
+      })),
+    );
   }
   return out;
+}
+
+/**
+ * Tests a policy on one device it targets, changing nothing: a patch policy scans the device (the policy
+ * is then evaluated on fresh data; `wouldInstall` is its selection on the data known now); a worklet or
+ * required-software policy runs its evaluation alone on the device (refused while scripts are off).
+ */
+export async function testPolicy(
+  ctx: Context,
+  policyId: number,
+  deviceId: number,
+): Promise<{ instanceIds: number[]; scriptRunIds: number[]; wouldInstall: number[] }> {
+  ctx.authorize('manage_policies');
+  const policy = await getPolicy(ctx, policyId);
+  if (policy.kind !== 'patch') {
+    const r = await runPolicyNow(ctx, policyId, { deviceId, evaluateOnly: true });
+    const [skip] = r.skipped;
+    if (skip) throw invalid(skip.reason, [{ path: 'deviceId', message: skip.reason }]);
+    return { instanceIds: [], scriptRunIds: r.runs.map((x) => x.id), wouldInstall: [] };
+  }
+  const preview = await previewPolicy(ctx, policyId);
+  const d = preview.devices.find((x) => x.deviceId === deviceId);
+  if (!d)
+    throw invalid(`device ${deviceId} is not targeted by policy ${policyId}`, [
+      { path: 'deviceId', message: `is not a device that policy ${policyId} targets` },
+    ]);
+  const [scan] = await scanDevicesNow(ctx, [deviceId]);
+  return {
+    instanceIds: scan ? [scan.id] : [],
+    scriptRunIds: [],
+    wouldInstall: d.updates.map((u) => u.updateId),
+  };
 }
 
 export interface PolicyCompliance {

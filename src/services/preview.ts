@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { ancestorsOf, descendantsOf } from '../core/access.ts';
+import { matchesDeviceFilters, type DeviceFilterLine } from '../core/device-targeting.ts';
 import { invalid } from '../core/errors.ts';
 import {
   selectUpdates,
@@ -28,6 +29,8 @@ import { policyTargets } from '../store/repos/policies-repo.ts';
 import { installableUpdatesOf } from '../store/repos/updates-repo.ts';
 import type { Context } from './context.ts';
 import { effectiveApprovals } from './approvals.ts';
+import { listDevices, type DeviceView } from './devices.ts';
+import { visibleGroup } from './groups.ts';
 import { policyModel, serverZone, visiblePolicy } from './policies.ts';
 import { policyInstallGate } from './windows-gate.ts';
 
@@ -61,6 +64,35 @@ export interface PolicyPreview {
   enabled: boolean;
   scheduled: boolean;
   devices: PreviewDevice[];
+}
+
+/**
+ * The active devices of an organization (those the caller sees) that some groups and their subgroups
+ * (every group when none is named) and device filter lines (core/device-targeting.ts) select: what a
+ * policy targeting them would reach (Automox's device targeting preview).
+ */
+export async function previewDeviceTargeting(
+  ctx: Context,
+  organizationId: number,
+  t: { groupIds: readonly number[]; filters: readonly DeviceFilterLine[] },
+): Promise<DeviceView[]> {
+  ctx.authorize('read');
+  ctx.seeOrganization(organizationId);
+  for (const [i, g] of t.groupIds.entries()) {
+    const row = await visibleGroup(ctx, g);
+    if (row.organization_id !== organizationId)
+      throw invalid(`group ${g} belongs to another organization`, [
+        { path: `targets.groups[${i}]`, message: `must be a group of organization ${organizationId}` },
+      ]);
+  }
+  const tree = await groupTree(ctx.store.db, organizationId);
+  const groupIds = [...new Set(t.groupIds.flatMap((g) => descendantsOf(tree, g)))];
+  const devices = await listDevices(
+    ctx,
+    { organizationId, status: 'active', ...(groupIds.length ? { groupIds } : {}) },
+    { limit: 100_000, offset: 0, sort: [] },
+  );
+  return devices.items.filter((d) => matchesDeviceFilters(d, t.filters));
 }
 
 export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPreview> {

@@ -313,13 +313,14 @@ export async function setScriptsEnabled(
 /**
  * Runs a worklet or required-software policy now on every device it targets, or on one of them
  * (`deviceId`, which must be targeted): one `script` job per device whose OS family the policy covers.
+ * `evaluateOnly`: only the evaluation step runs (a policy test), never the remediation or installation.
  * Refused (conflict) while the organization's switch is off; a patch policy is invalid here. Like a
  * scheduled run, the job waits for a maintenance window that allows the policy.
  */
 export async function runPolicyNow(
   ctx: Context,
   policyId: number,
-  opts: { deviceId?: number } = {},
+  opts: { deviceId?: number; evaluateOnly?: boolean } = {},
 ): Promise<RunStart> {
   ctx.authorize('run_scripts');
   const row = await visiblePolicy(ctx, policyId);
@@ -348,8 +349,14 @@ export async function runPolicyNow(
   const items: { deviceId: number; steps: ScriptStep[]; limits: ScriptLimits }[] = [];
   for (const d of devices) {
     const s = policySteps(row, osOf(d.os_family));
-    if (s) items.push({ deviceId: d.id, ...s });
-    else skipped.push({ deviceId: d.id, reason: noScriptFor(row, d.os_family) });
+    // a test of the policy runs its evaluation alone: what it finds is the run's result, nothing is fixed
+    const steps = opts.evaluateOnly ? s?.steps.filter((x) => x.phase === 'evaluation') : s?.steps;
+    if (s && steps?.length) items.push({ deviceId: d.id, steps, limits: s.limits });
+    else
+      skipped.push({
+        deviceId: d.id,
+        reason: s ? `${row.kind} policy ${row.id} has no evaluation to test` : noScriptFor(row, d.os_family),
+      });
   }
   const runs = await ctx.store.transaction((tx) => queueJobs(ctx, tx, orgId, row, items));
   return { runs, skipped };

@@ -55,7 +55,8 @@ export interface TaskParameters {
 }
 
 export interface TaskInput {
-  organizationId: number;
+  /** null: a server-wide task, only staging updates into the server's package cache (an actor over every organization) */
+  organizationId: number | null;
   kind: string;
   name?: string;
   parameters?: unknown;
@@ -329,9 +330,17 @@ async function visibleInstance(ctx: Context, id: number): Promise<InstanceRow> {
 
 /** creates a task, scheduled when `schedule` is given */
 export async function createTask(ctx: Context, input: TaskInput): Promise<TaskView> {
-  ctx.seeOrganization(input.organizationId);
+  const orgId = input.organizationId;
+  if (orgId !== null) ctx.seeOrganization(orgId);
   ctx.authorize('manage_policies');
   const { kind, parameters } = parseTaskParameters(input.kind, input.parameters);
+  if (orgId === null) {
+    ctx.authorizeGlobal('import_catalog');
+    if (kind !== 'stage' || (parameters.updateIds === undefined && parameters.bulletinIds === undefined))
+      throw invalid('only a staging task of updates or bulletins belongs to no organization', [
+        { path: '/organizationId', message: 'is required' },
+      ]);
+  }
   if (kind === 'stage' && (parameters.updateIds !== undefined || parameters.bulletinIds !== undefined))
     ctx.authorize('import_catalog'); // the server's own package cache
   if (kind === 'import') {
@@ -340,13 +349,13 @@ export async function createTask(ctx: Context, input: TaskInput): Promise<TaskVi
     if (parameters.path !== undefined) ctx.authorize('administer');
   }
   // an actor scoped to some groups of the organization may target only those groups and their devices
-  await authorizeTargets(ctx, ctx.store.db, input.organizationId, taskTargets(parameters), 'new');
+  if (orgId !== null) await authorizeTargets(ctx, ctx.store.db, orgId, taskTargets(parameters), 'new');
   const schedule = input.schedule === undefined ? undefined : parseSchedule(input.schedule);
   const name = input.name?.trim() || `${kind} task`;
   return ctx.store.transaction(async (tx) => {
-    await checkTarget(tx, input.organizationId, parameters.target);
+    if (orgId !== null) await checkTarget(tx, orgId, parameters.target);
     const task = await insertTask(tx, {
-      organization_id: input.organizationId,
+      organization_id: orgId,
       kind,
       name,
       parameters,
@@ -356,7 +365,7 @@ export async function createTask(ctx: Context, input: TaskInput): Promise<TaskVi
     if (schedule) ({ task: task.schedule_id, next } = await attachSchedule(ctx, tx, task, schedule));
     await record(ctx, tx, {
       kind: 'task.created',
-      organizationId: input.organizationId,
+      organizationId: orgId,
       subjectType: 'task',
       subjectId: task.id,
       data: { kind, name, scheduled: !!schedule },

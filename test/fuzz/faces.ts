@@ -624,6 +624,19 @@ const AX_OTHER: JsonSchema = {
     serverId: axId,
     batch: { type: 'array', items: axId, maxItems: 3 },
     policy_id: axId,
+    server_groups: { type: 'array', items: axId, maxItems: 3 },
+    device_filters: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          field: { enum: ['tag', 'hostname', 'os-family', 'serial'] },
+          op: { enum: ['in', 'not-in', 'like'] },
+          value: { type: 'array', items: text(), maxItems: 12 },
+        },
+      },
+      maxItems: 3,
+    },
     status: { enum: ['approved', 'rejected', 'maybe'] },
     command_type_name: {
       enum: [

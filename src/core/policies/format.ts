@@ -1,6 +1,7 @@
 import type { AdvancedFilter } from './advanced-filter.ts';
 import { formatTimeOfDay, type DownloadSettings, type RebootPostponement } from './behaviour.ts';
 import type {
+  KeptLists,
   Notifications,
   PatchClasses,
   PolicyBehaviour,
@@ -27,6 +28,8 @@ export interface RuleBody {
   readonly vendorProducts: VendorProductSelection | null;
   readonly classes: PatchClasses;
   readonly includeOptional: boolean;
+  /** lists kept without being applied (model.ts KeptLists); absent when none */
+  readonly keptLists?: KeptLists;
 }
 
 /** a reboot postponement as a body writes it: the interval's times as "hh:mm" */
@@ -47,6 +50,7 @@ export interface BehaviourBody {
   readonly runMissedAsap: boolean;
   readonly overrideMaintenanceWindows: boolean;
   readonly download: DownloadSettings;
+  readonly installCommandLine?: string | null;
 }
 
 export function formatRule(rule: SelectionRule): RuleBody {
@@ -55,6 +59,7 @@ export function formatRule(rule: SelectionRule): RuleBody {
     vendorProducts: rule.vendorProducts,
     classes: rule.classes,
     includeOptional: rule.includeOptional,
+    ...(rule.keptLists ? { keptLists: rule.keptLists } : {}),
   };
 }
 

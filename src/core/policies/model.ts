@@ -71,12 +71,23 @@ export interface PatchClasses {
   readonly manuallyApproved: boolean;
 }
 
+/**
+ * Lists a rule keeps without applying them: Automox keeps a policy's `filters` and `severity_filter`
+ * whatever its rule, so that a client reads back what it wrote and a later switch of the rule finds them.
+ */
+export interface KeptLists {
+  readonly patterns: readonly string[];
+  readonly severities: readonly Severity[];
+}
+
 export interface SelectionRule {
   readonly match: RuleMatch;
   readonly vendorProducts: VendorProductSelection | null;
   readonly classes: PatchClasses;
   /** include updates flagged optional (Automox `include_optional`, default false) */
   readonly includeOptional: boolean;
+  /** kept, never applied by the selection; absent (or null) when none */
+  readonly keptLists?: KeptLists | null;
 }
 
 export interface PolicyTargets {
@@ -130,7 +141,16 @@ export interface PolicyBehaviour {
   /** install outside maintenance windows (Altiris "Override Maintenance Windows settings") */
   readonly overrideMaintenanceWindows: boolean;
   readonly download: DownloadSettings;
+  /**
+   * A command line the policy's installs run with (Altiris SetAdvertisementCustomCmdLine, seed 000):
+   * kept with the policy and shown by the faces; Patchline's agents install through their package
+   * managers and do not run it. Absent or null when none.
+   */
+  readonly installCommandLine?: string | null;
 }
+
+/** the longest install command line a policy keeps */
+export const INSTALL_COMMAND_LINE_MAX = 1024;
 
 export interface PatchPolicy {
   readonly name: string;

@@ -31,11 +31,13 @@ import {
   type Json,
 } from './fields.ts';
 import {
+  INSTALL_COMMAND_LINE_MAX,
   NOTIFICATION_LIMITS,
   OS_FAMILIES,
   REBOOT_PENDING_MODES,
   RULE_KINDS,
   type DeviceFilterId,
+  type KeptLists,
   type Notifications,
   type OsFamily,
   type PatchClasses,
@@ -78,6 +80,7 @@ const RULE_FIELDS = [
   'vendorProducts',
   'classes',
   'includeOptional',
+  'keptLists',
 ];
 /** the rule fields each kind uses; any other kind-specific field is an error */
 const KIND_FIELDS: Record<RuleKind, readonly string[]> = {
@@ -205,8 +208,30 @@ function parseRule(obj: Json, path: string, issues: Issues): SelectionRule | und
   const classesObj = readObject(obj, 'classes', path, issues);
   const classes = parseClasses(classesObj, at(path, 'classes'), issues);
   const includeOptional = readBoolean(obj, 'includeOptional', path, issues) ?? false;
+  const keptLists = parseKeptLists(obj['keptLists'], at(path, 'keptLists'), issues);
   if (!match || vendorProducts === undefined) return undefined;
-  return { match, vendorProducts, classes, includeOptional };
+  return { match, vendorProducts, classes, includeOptional, ...(keptLists ? { keptLists } : {}) };
+}
+
+/** `{patterns, severities}` kept unapplied, each checked as the rule kinds using it check it; empty = none */
+function parseKeptLists(v: unknown, path: string, issues: Issues): KeptLists | null {
+  if (v === undefined || v === null) return null;
+  if (!isRecord(v)) {
+    issues.add(path, `must be an object {patterns, severities} or null, ${got(v)}`);
+    return null;
+  }
+  rejectUnknown(v, ['patterns', 'severities'], path, issues);
+  const nonEmpty = (k: string) =>
+    !(Array.isArray(v[k]) && (v[k] as unknown[]).length === 0) && v[k] !== undefined;
+  const inc = nonEmpty('patterns')
+    ? parseMatch('include', { patterns: v.patterns }, path, issues)
+    : undefined;
+  const sev = nonEmpty('severities')
+    ? parseMatch('severity', { severities: v.severities }, path, issues)
+    : undefined;
+  const patterns = inc?.kind === 'include' ? inc.patterns : [];
+  const severities = sev?.kind === 'severity' ? sev.severities : [];
+  return patterns.length || severities.length ? { patterns, severities } : null;
 }
 
 const kindsUsing = (field: string): string =>
@@ -418,6 +443,7 @@ const BEHAVIOUR_FIELDS = [
   'runMissedAsap',
   'overrideMaintenanceWindows',
   'download',
+  'installCommandLine',
 ];
 
 function parseBehaviour(obj: Json, path: string, issues: Issues): PolicyBehaviour | undefined {
@@ -461,8 +487,18 @@ function parseBehaviour(obj: Json, path: string, issues: Issues): PolicyBehaviou
   const overrideMaintenanceWindows = readBoolean(obj, 'overrideMaintenanceWindows', path, issues) ?? false;
   const downloadObj = readObject(obj, 'download', path, issues);
   const download = downloadObj ? parseDownload(downloadObj, at(path, 'download'), issues) : DEFAULT_DOWNLOAD;
+  const cl = obj['installCommandLine'];
+  const installCommandLine =
+    cl === undefined || cl === null
+      ? null
+      : (checkString(cl, at(path, 'installCommandLine'), issues, {
+          min: 1,
+          max: INSTALL_COMMAND_LINE_MAX,
+          notBlank: true,
+        }) ?? null);
   if (rebootPostponement === undefined) return undefined;
   return {
+    ...(installCommandLine !== null ? { installCommandLine } : {}),
     autoInstall,
     autoReboot,
     suppressReboot,

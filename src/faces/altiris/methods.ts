@@ -26,13 +26,6 @@ const notYet = (
   });
 
 const pending: Method[] = [
-  // Patchline installs packages itself: a software update advertisement has no command line to change
-  notYet(
-    'SetAdvertisementCustomCmdLine',
-    'boolean',
-    'Sets custom command line for SoftwareUpdateAdvertisement.',
-    ['AdvertGuid:string', 'cmdLine:string'],
-  ),
   // Windows Update Agent configuration is not part of Patchline's agent settings
   notYet(
     'SetPluginPolicyMicrosoftUpdateOptions',

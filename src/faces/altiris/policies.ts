@@ -166,6 +166,30 @@ export const policyMethods: Method[] = [
       return true;
     },
   ),
+  // an advertisement is a software update policy here (its GUID is the policy's); the command line is
+  // kept with the policy (behaviour.installCommandLine) and shown by GetProperty
+  // CurrentAdvertismentSet.CustomCommandLine; Patchline's agents install through their package managers
+  method(
+    'SetAdvertisementCustomCmdLine',
+    'boolean',
+    'Sets custom command line for SoftwareUpdateAdvertisement.',
+    ['AdvertGuid:string', 'cmdLine:string'],
+    async ({ ctx, args }) => {
+      const [p] = await policiesOf(ctx, args.str('AdvertGuid'), 'AdvertGuid');
+      const rule = p!.rule as { kind: string } | null;
+      if (rule?.kind !== 'list')
+        throw invalid('AdvertGuid: must be a software update policy (made by CreateUpdatePolicy…)', [
+          { path: 'AdvertGuid', message: 'must be a software update policy' },
+        ]);
+      const line = args.str('cmdLine').trim();
+      const { installCommandLine: _old, ...behaviour } = p!.behaviour as unknown as Record<string, unknown>;
+      await updatePolicy(ctx, p!.id, {
+        ...policyBody(p!),
+        behaviour: { ...behaviour, ...(line ? { installCommandLine: line } : {}) },
+      });
+      return true;
+    },
+  ),
   method(
     'UpdateResourceTargets',
     'int',

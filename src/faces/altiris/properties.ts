@@ -114,6 +114,10 @@ const POLICY: Record<string, Prop> = {
       }));
     },
   },
+  // what SetAdvertisementCustomCmdLine kept ('' when none)
+  'CurrentAdvertismentSet.CustomCommandLine': {
+    get: async (ctx, id) => String(behaviourOf(await getPolicy(ctx, id)).installCommandLine ?? ''),
+  },
   'CurrentAdvertismentSet.DoNotInstallIfRebootPending': {
     get: async (ctx, id) => {
       const mode = behaviourOf(await getPolicy(ctx, id)).whenRebootPending;
@@ -199,6 +203,33 @@ const TASK: Record<string, Prop> = {
   },
 };
 const TASK_GUIDS: Record<string, GuidProp> = {
+  // what the task runs on: groups or computers (Patchline's task target), empty for the whole organization
+  ResourceTargets: {
+    get: async (ctx, id) => {
+      const t = (await getTask(ctx, id)).parameters.target as { kind?: string; ids?: number[] } | undefined;
+      if (t?.kind === 'groups') return renderGuids('group', t.ids ?? []);
+      if (t?.kind === 'devices') return renderGuids('device', t.ids ?? []);
+      return '';
+    },
+    set: async ({ ctx }, id, guids, param) => {
+      const task = await getTask(ctx, id);
+      const t = await resourceTargets(ctx, guids, param, 'SetGuidCollectionProperty');
+      if (t.groups.length && t.devices.length)
+        throw invalid(`${param}: a task targets groups or computers, not both`, [
+          { path: param, message: 'must list groups or computers, not both' },
+        ]);
+      if (t.groups.length + t.devices.length && t.organizationId !== task.organizationId)
+        throw invalid(`${param}: the targets are in another organization than the task`, [
+          { path: param, message: "must be in the task's organization" },
+        ]);
+      const target = t.groups.length
+        ? { kind: 'groups', ids: t.groups }
+        : t.devices.length
+          ? { kind: 'devices', ids: t.devices }
+          : { kind: 'organization' };
+      await editTask(ctx, id, { parameters: { target } });
+    },
+  },
   Updates: {
     get: async (ctx, id) => {
       const ids = (await getTask(ctx, id)).parameters.updateIds;

@@ -3,7 +3,7 @@ import { whoAmI } from '../../services/auth.ts';
 import { resolveBulletinsToUpdates } from '../../services/catalog.ts';
 import type { Context } from '../../services/context.ts';
 import { ensureStaged, isStaged, listStagingUpdates } from '../../services/staging.ts';
-import { listRunningInstances } from '../../services/tasks.ts';
+import { listRunningInstances, runNow } from '../../services/tasks.ts';
 import { checkBulletins } from './catalog.ts';
 import { parseGuidList, renderGuid, renderGuids } from './guids.ts';
 import { method, type Call, type Method } from './table.ts';
@@ -56,13 +56,29 @@ export const stagingMethods: Method[] = [
     ['bulletinGuids:string', 'sync:boolean'],
     async (call) => {
       const ids = await updatesOf(call, 'bulletinGuids');
-      call.args.bool('sync'); // read (and type-checked); Patchline stages before answering either way
+      const sync = call.args.bool('sync');
       if (!ids.length)
         throw invalid('EnsureStaged: bulletinGuids must list at least one bulletin or update', [
           { path: 'bulletinGuids', message: 'is empty' },
         ]);
-      const r = await ensureStaged(call.ctx, { updateIds: ids }, call.env);
-      return r.errors.length ? -1 : r.staged.length;
+      // sync: the packages are downloaded before the answer, which counts those staged now (-1 when one
+      // failed); otherwise a "Download Software Update Package" instance (a stage task instance the
+      // engine runs, followed with GetStagingTaskStatus) downloads them, and the answer counts those it
+      // will download (0 when everything is staged already, and then no instance starts)
+      if (sync) {
+        const r = await ensureStaged(call.ctx, { updateIds: ids }, call.env);
+        return r.errors.length ? -1 : r.staged.length;
+      }
+      call.ctx.authorizeGlobal('import_catalog'); // the server's package cache is every organization's
+      const { nonstaged } = await split(call, 'bulletinGuids');
+      if (!nonstaged.length) return 0;
+      await runNow(call.ctx, {
+        organizationId: null, // the server's package cache: a server-wide task
+        kind: 'stage',
+        name: 'Download Software Update Package',
+        parameters: { updateIds: nonstaged },
+      });
+      return nonstaged.length;
     },
   ),
   method(

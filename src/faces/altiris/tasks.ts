@@ -9,8 +9,10 @@ import { method, type Args, type Call, type Method } from './table.ts';
 
 // Assessment and installation tasks and their instances (seed 000) on the task engine: a 'Windows
 // Software Update Assessment' task is a scan task, a 'Windows Software Update Installation' task an
-// install task naming its updates. Tasks are created in the caller's organization and target all of it;
-// Patchline has no task folders, so a folder GUID is checked as a GUID and otherwise ignored.
+// install task naming its updates. Tasks are created in the caller's organization and target all of it
+// until their `ResourceTargets` (groups or computers) are set through SetGuidCollectionProperty or
+// AddGuids (properties.ts), which every later run honours; Patchline has no task folders, so a folder
+// GUID is checked as a GUID and otherwise ignored.
 
 const TASK_KINDS: Record<string, string> = { distributeTask: 'distribute', stagingTask: 'stage' };
 

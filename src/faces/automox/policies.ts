@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalid, notFound } from '../../core/errors.ts';
+import { notFound } from '../../core/errors.ts';
 import { Issues, got, isRecord } from '../../core/policies/fields.ts';
 import {
   createPolicy,
@@ -10,9 +10,10 @@ import {
   type PolicyView,
 } from '../../services/policies.ts';
 import { authorizeTenant } from '../../services/organizations.ts';
-import { previewPolicy } from '../../services/preview.ts';
+import { parseDeviceFilters } from '../../core/device-targeting.ts';
+import { previewDeviceTargeting } from '../../services/preview.ts';
 import { policyCompliance, remediatePolicy } from '../../services/policy-runs.ts';
-import { readAutomoxPolicy, renameIssues, renderPolicy, typeName } from './policy-body.ts';
+import { automoxOsFamily, readAutomoxPolicy, renameIssues, renderPolicy, typeName } from './policy-body.ts';
 import { readId, type AutomoxKit } from './kit.ts';
 
 // /api/policies, /api/policies/{id}, /api/policies/{id}/action, /api/policystats and
@@ -97,7 +98,10 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     issues.throwIfAny('invalid policy action');
     const serverId = action === 'remediateServer' ? readId(b.serverId, 'serverId') : undefined;
     await policyIn(ctx, id, o);
-    await translate(() => remediatePolicy(ctx, id, serverId));
+    // remediateAll installs inside the policy's schedule (at its next occurrence), remediateServer now
+    await translate(() =>
+      remediatePolicy(ctx, id, serverId, action === 'remediateAll' ? 'next-occurrence' : 'now'),
+    );
     return reply.status(204).send();
   });
 
@@ -119,29 +123,47 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     }));
   });
 
-  // the devices a saved policy targets, with what it would install on each (Patchline's preview)
+  // Automox's device targeting preview: the devices that `server_groups` (every group when empty or
+  // absent) and the Device Targeting filters (`device_filters`) select, paged with limit and page
   app.post('/policies/device-filters-preview', { config: { scope: 'organization' } }, async (req) => {
     const ctx = await kit.ctxOf(req);
     const o = kit.org(req, ctx);
+    const { limit, offset } = kit.page(req);
     const b = req.body as unknown;
-    if (!isRecord(b) || Object.keys(b).some((k) => k !== 'policy_id'))
-      throw invalid('the body must be {"policy_id": <id>}', [
-        { path: 'body', message: 'must be {"policy_id": <id of a policy of o>}' },
-      ]);
-    const id = readId(b.policy_id, 'policy_id');
-    await policyIn(ctx, id, o);
-    const preview = await previewPolicy(ctx, id);
-    return preview.devices.map((d) => ({
-      id: d.deviceId,
+    const issues = new Issues();
+    if (!isRecord(b))
+      issues.add('body', `must be a JSON object {"server_groups", "device_filters"}, ${got(b)}`);
+    const body = isRecord(b) ? b : {};
+    for (const k of Object.keys(body))
+      if (k !== 'server_groups' && k !== 'device_filters')
+        issues.add(k, 'is not a field of a device filters preview (server_groups, device_filters)');
+    const groups: number[] = [];
+    if (body.server_groups !== undefined) {
+      if (!Array.isArray(body.server_groups))
+        issues.add('server_groups', `must be an array of ids, ${got(body.server_groups)}`);
+      else
+        body.server_groups.forEach((g, i) => {
+          if (Number.isSafeInteger(g) && (g as number) > 0) groups.push(g as number);
+          else issues.add(`server_groups[${i}]`, `must be a server group id, ${got(g)}`);
+        });
+    }
+    const filters =
+      body.device_filters === undefined
+        ? []
+        : parseDeviceFilters(body.device_filters, 'device_filters', issues);
+    issues.throwIfAny('invalid device filters preview');
+    const devices = await translate(() => previewDeviceTargeting(ctx, o, { groupIds: groups, filters }));
+    return devices.slice(offset, offset + limit).map((d) => ({
+      id: d.id,
       name: d.name,
-      organization_id: o,
-      next_occurrence: d.nextOccurrence ? d.nextOccurrence.toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
-      packages: d.updates.map((u) => ({
-        id: u.updateId,
-        name: u.name,
-        version: u.version,
-        severity: u.severity,
-      })),
+      custom_name: d.name,
+      organization_id: d.organizationId,
+      server_group_id: d.groupId,
+      os_family: automoxOsFamily(d.osFamily),
+      os_name: d.osName,
+      os_version: d.osVersion,
+      ip_addrs: d.ipAddresses,
+      tags: d.tags,
     }));
   });
 }

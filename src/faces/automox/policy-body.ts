@@ -14,8 +14,9 @@ import type { PolicyView } from '../../services/policies.ts';
 //   the example body puts them inside `configuration`. Both places are read; the same field in both
 //   places with different values is refused. The policy is shown with them inside `configuration`.
 // - The example body sends `filters` and `severity_filter` with `patch_rule: "advanced"` ("this example
-//   shows each filter type included"), so a filter list that the chosen rule does not use is accepted
-//   (it is validated all the same) and not kept: the policy shows only the lists its rule uses.
+//   shows each filter type included"), so a filter list that the chosen rule does not use is accepted,
+//   validated all the same, and kept without being applied (the rule's `keptLists`, core/policies):
+//   the policy shows it back as it was given.
 //   `filter_type`, which only chooses among filter lists, is refused outside `patch_rule: "filter"`.
 // - `patch_rule` is required for a patch policy ("use only with Patch Policy").
 // - `organization_id` is required and must be the organization of `o` when `o` is given.
@@ -75,6 +76,8 @@ const NATIVE_TO_AUTOMOX: readonly [RegExp, string][] = [
   [/^notes$/, 'notes'],
   [/^rule\.patterns/, 'filters'],
   [/^rule\.severities/, 'severity_filter'],
+  [/^rule\.keptLists\.patterns/, 'filters'],
+  [/^rule\.keptLists\.severities/, 'severity_filter'],
   [/^rule\.filters/, 'advanced_filter'],
   [/^rule\.includeOptional/, 'include_optional'],
   [/^rule\.kind/, 'patch_rule'],
@@ -425,6 +428,12 @@ function readRule(
         issues.add(at(p, k), 'is not a field of a filter line');
     return { field: line.left, condition: line.condition, value: line.right };
   });
+  // the lists the chosen rule does not use are kept (not applied), as Automox keeps them
+  const kept = (usesPatterns: boolean, usesSeverities: boolean) => {
+    const patterns = usesPatterns ? [] : (filterList ?? []);
+    const severities = usesSeverities ? [] : (severityList ?? []);
+    return patterns.length || severities.length ? { keptLists: { patterns, severities } } : {};
+  };
   const base = includeOptional !== undefined ? { includeOptional } : {};
   if (patchRule === undefined) {
     issues.add('configuration.patch_rule', 'is required for a patch policy');
@@ -439,13 +448,13 @@ function readRule(
   switch (patchRule) {
     case 'all':
     case 'manual':
-      return { kind: patchRule, ...base };
+      return { kind: patchRule, ...base, ...kept(false, false) };
     case 'advanced':
       if (advancedList === undefined) {
         issues.add('configuration.advanced_filter', 'is required with patch_rule advanced');
         return undefined;
       }
-      return { kind: 'advanced', filters: advancedList, ...base };
+      return { kind: 'advanced', filters: advancedList, ...base, ...kept(false, false) };
     case 'filter': {
       if (filterType === undefined) {
         issues.add('configuration.filter_type', 'is required with patch_rule filter');
@@ -463,13 +472,13 @@ function readRule(
           issues.add('configuration.severity_filter', 'is required with filter_type severity');
           return undefined;
         }
-        return { kind: 'severity', severities: severityList, ...base };
+        return { kind: 'severity', severities: severityList, ...base, ...kept(false, true) };
       }
       if (filterList === undefined) {
         issues.add('configuration.filters', `is required with filter_type ${filterType}`);
         return undefined;
       }
-      return { kind: filterType, patterns: filterList, ...base };
+      return { kind: filterType, patterns: filterList, ...base, ...kept(true, false) };
     }
   }
   return undefined;
@@ -544,6 +553,14 @@ export function renderPolicy(p: PolicyView) {
           : r.kind === 'include' || r.kind === 'exclude'
             ? { patch_rule: 'filter', filter_type: r.kind, filters: r.patterns ?? [] }
             : { patch_rule: r.kind };
+  // lists kept without being applied are shown where the rule does not show its own
+  const kl = 'keptLists' in r ? r.keptLists : undefined;
+  const keptLists: Json = {
+    ...(kl?.patterns.length && rule.filters === undefined ? { filters: kl.patterns } : {}),
+    ...(kl?.severities.length && rule.severity_filter === undefined
+      ? { severity_filter: kl.severities }
+      : {}),
+  };
   const schedule = automoxSchedule(p.schedule);
   return {
     id: p.id,
@@ -556,7 +573,7 @@ export function renderPolicy(p: PolicyView) {
       notify_user: n.beforeInstall,
       notify_reboot_user: n.beforeReboot,
       missed_patch_window: p.behaviour.runMissedAsap,
-      ...(type === 'patch' ? { ...rule, include_optional: r.includeOptional } : {}),
+      ...(type === 'patch' ? { ...rule, ...keptLists, include_optional: r.includeOptional } : {}),
       ...(n.installMessage !== null ? { custom_notification_patch_message: n.installMessage } : {}),
       ...(n.rebootMessage !== null ? { custom_notification_reboot_message: n.rebootMessage } : {}),
       ...(n.installMessageMac !== null ? { custom_notification_patch_message_mac: n.installMessageMac } : {}),
@@ -576,3 +593,7 @@ export function renderPolicy(p: PolicyView) {
     server_groups: p.targets.groups,
   };
 }
+
+/** Automox's OS family names (servers, device previews) */
+export const automoxOsFamily = (f: string | null | undefined) =>
+  f === 'macos' ? 'Mac' : f === 'windows' ? 'Windows' : f === 'linux' ? 'Linux' : 'Unknown';

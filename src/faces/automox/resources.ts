@@ -5,8 +5,18 @@ import { and, field, is, type ListQuery } from '../../core/query.ts';
 import { inGroup, INSTALLED, IN_FLIGHT, OUTSTANDING } from '../../core/status.ts';
 import { applyApproval } from '../../services/approvals.ts';
 import { installOnDevices } from '../../services/device-patching.ts';
-import { queryDeviceUpdates, type DeviceUpdateView } from '../../services/device-updates.ts';
-import { deleteDevice, getDevice, listDevices, updateDevice } from '../../services/devices.ts';
+import {
+  queryDeviceUpdates,
+  queryUpdatesOfDevices,
+  type DeviceUpdateView,
+} from '../../services/device-updates.ts';
+import {
+  countDevicesByGroup,
+  deleteDevice,
+  listDevices,
+  updateDevice,
+  type DeviceView,
+} from '../../services/devices.ts';
 import { queryDevices, type DeviceEntry } from '../../services/directory.ts';
 import { queryEvents } from '../../services/events.ts';
 import {
@@ -17,14 +27,26 @@ import {
   updateGroup,
   type GroupView,
 } from '../../services/groups.ts';
-import { listUsers } from '../../services/identity.ts';
+import {
+  checkScanInterval,
+  GROUP_SCAN_MINUTES,
+  groupScanIntervals,
+  setGroupScanInterval,
+  stopGroupScans,
+} from '../../services/group-scans.ts';
+import { listOrganizationUsers } from '../../services/identity.ts';
 import { getOrganization, listOrganizations } from '../../services/organizations.ts';
 import { listPolicies } from '../../services/policies.ts';
 import { previewPolicy } from '../../services/preview.ts';
-import { policyCompliance, remediatePolicy, type PolicyCompliance } from '../../services/policy-runs.ts';
+import {
+  policyCompliance,
+  remediatePolicy,
+  testPolicy,
+  type PolicyCompliance,
+} from '../../services/policy-runs.ts';
 import { runNow, runOnDevice } from '../../services/tasks.ts';
 import type { Context } from '../../services/context.ts';
-import { typeName } from './policy-body.ts';
+import { automoxOsFamily, typeName } from './policy-body.ts';
 import { readId, type AutomoxKit } from './kit.ts';
 
 // Devices (/api/servers), server groups, packages, approvals, organizations, users, events and reports,
@@ -33,8 +55,11 @@ import { readId, type AutomoxKit } from './kit.ts';
 const iso = (d: Date | null | undefined) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 const ALL_UPDATES = { limit: 10_000, offset: 0, sort: [] as string[] };
 
-/** the Automox refresh interval (minutes between scans) shown for every group: Patchline scans per agent setting */
-const REFRESH_INTERVAL = 1440;
+/**
+ * the refresh interval (minutes between scans) shown for a group that has no periodic scan of its own
+ * (services/group-scans.ts): Automox's default, once a day
+ */
+const DEFAULT_REFRESH_INTERVAL = 1440;
 
 async function deviceUpdates(ctx: Context, deviceId: number): Promise<DeviceUpdateView[]> {
   return (await queryDeviceUpdates(ctx, deviceId, {}, ALL_UPDATES)).items;
@@ -54,7 +79,7 @@ function packageOf(deviceId: number, u: DeviceUpdateView) {
     group_ignored: u.approval?.action === 'ignore' && u.approval.level !== 'device',
     deferred_until: null,
     severity: u.severity,
-    cve_score: null,
+    cve_score: u.cvssScore,
     cves: u.cves,
     patch_time: iso(u.installedAt),
     requires_reboot: u.rebootBehavior !== 'never',
@@ -64,8 +89,32 @@ function packageOf(deviceId: number, u: DeviceUpdateView) {
   };
 }
 
-async function renderServer(ctx: Context, d: DeviceEntry, stats: readonly PolicyCompliance[]) {
-  const [full, updates] = await Promise.all([getDevice(ctx, d.id), deviceUpdates(ctx, d.id)]);
+/** what renders servers, read for a whole page of devices at once (a fixed number of service calls) */
+interface ServerFacts {
+  full: Map<number, DeviceView>;
+  updates: Map<number, DeviceUpdateView[]>;
+  stats: readonly PolicyCompliance[];
+  intervals: ReadonlyMap<number, number>;
+}
+
+async function serverFacts(ctx: Context, o: number, devices: readonly DeviceEntry[]): Promise<ServerFacts> {
+  const ids = devices.map((d) => d.id);
+  const [full, updates, stats, intervals] = await Promise.all([
+    ids.length
+      ? listDevices(ctx, { organizationId: o, ids }, { limit: ids.length, offset: 0, sort: [] })
+      : { items: [] as DeviceView[] },
+    queryUpdatesOfDevices(ctx, o, ids),
+    policyCompliance(ctx, o),
+    groupScanIntervals(ctx, o),
+  ]);
+  return { full: new Map(full.items.map((d) => [d.id, d])), updates, stats, intervals };
+}
+
+function renderServer(d: DeviceEntry, facts: ServerFacts) {
+  const full = facts.full.get(d.id)!;
+  const updates = facts.updates.get(d.id) ?? [];
+  const stats = facts.stats;
+  const intervals = facts.intervals;
   const outstanding = updates.filter((u) => inGroup(OUTSTANDING, u.status));
   const pending = updates.filter((u) => inGroup(IN_FLIGHT, u.status) || u.status === 'pending');
   const policyStatus = stats
@@ -86,14 +135,7 @@ async function renderServer(ctx: Context, d: DeviceEntry, stats: readonly Policy
     name: d.name,
     display_name: d.name,
     custom_name: full.name,
-    os_family:
-      d.osFamily === 'macos'
-        ? 'Mac'
-        : d.osFamily === 'windows'
-          ? 'Windows'
-          : d.osFamily === 'linux'
-            ? 'Linux'
-            : 'Unknown',
+    os_family: automoxOsFamily(d.osFamily),
     os_name: d.osName,
     os_version: d.osVersion,
     agent_version: d.agentVersion,
@@ -111,7 +153,7 @@ async function renderServer(ctx: Context, d: DeviceEntry, stats: readonly Policy
     compliant: outstanding.length === 0 && policyStatus.every((p) => p.status === 1),
     is_compatible: d.osFamily !== 'unknown',
     deleted: d.status === 'retired',
-    refresh_interval: REFRESH_INTERVAL,
+    refresh_interval: intervals.get(d.groupId) ?? DEFAULT_REFRESH_INTERVAL,
     policy_status: policyStatus,
     detail: {
       HOSTNAME: d.hostname,
@@ -123,14 +165,14 @@ async function renderServer(ctx: Context, d: DeviceEntry, stats: readonly Policy
   };
 }
 
-function renderGroup(g: GroupView, serverCount: number, policies: number[]) {
+function renderGroup(g: GroupView, serverCount: number, policies: number[], refreshInterval: number) {
   return {
     id: g.id,
     organization_id: g.organizationId,
     // the default group: no name, and its own id as its parent (as Automox shows it)
     name: g.isRoot ? '' : g.name,
     parent_server_group_id: g.isRoot ? g.id : g.parentId,
-    refresh_interval: REFRESH_INTERVAL,
+    refresh_interval: refreshInterval,
     notes: g.description,
     ui_color: null,
     enable_os_auto_update: null,
@@ -153,10 +195,8 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const o = kit.org(req, ctx);
     const { limit, offset } = kit.page(req);
     const page = await queryDevices(ctx, orgDevices(o, offset, limit));
-    const stats = await policyCompliance(ctx, o);
-    const out = [];
-    for (const d of page.records) out.push(await renderServer(ctx, d, stats));
-    return out;
+    const facts = await serverFacts(ctx, o, page.records);
+    return page.records.map((d) => renderServer(d, facts));
   };
   app.get('/servers', { config: { scope: 'organization' } }, listServers);
   app.get('/servers/', { config: { scope: 'organization' } }, listServers);
@@ -176,7 +216,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const ctx = await kit.ctxOf(req);
     const o = kit.org(req, ctx);
     const d = await serverIn(ctx, kit.id(req), o);
-    return renderServer(ctx, d, await policyCompliance(ctx, o));
+    return renderServer(d, await serverFacts(ctx, o, [d]));
   });
   app.put('/servers/:id', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await kit.ctxOf(req);
@@ -226,7 +266,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   });
 
   // commands: GetOS (scan), InstallUpdate (args: package names), InstallAllUpdates, PolicyRemediate
-  // (args: policy id), PolicyTest (a scan: the policy is evaluated on fresh data), Reboot
+  // (args: policy id), PolicyTest (args: policy id; evaluates without remediating), Reboot
   const COMMANDS = ['GetOS', 'InstallUpdate', 'InstallAllUpdates', 'PolicyTest', 'PolicyRemediate', 'Reboot'];
   app.post('/servers/:id/queues', { config: { scope: 'group' } }, async (req, reply) => {
     const ctx = await kit.ctxOf(req);
@@ -244,16 +284,31 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
       issues.add('command_type_name', `must be one of ${COMMANDS.join(', ')}, ${got(cmd)}`);
     const args = body.args;
     if (args !== undefined && typeof args !== 'string') issues.add('args', `must be a string, ${got(args)}`);
-    if ((cmd === 'InstallUpdate' || cmd === 'PolicyRemediate') && !(typeof args === 'string' && args.trim()))
+    if (
+      (cmd === 'InstallUpdate' || cmd === 'PolicyRemediate' || cmd === 'PolicyTest') &&
+      !(typeof args === 'string' && args.trim())
+    )
       issues.add('args', `is required with ${String(cmd)}`);
     issues.throwIfAny('invalid command');
     const argText = typeof args === 'string' ? args.trim() : '';
     let instanceIds: number[] = [];
+    let scriptRunIds: number[] = [];
+    let wouldInstall: number[] | undefined;
     switch (cmd) {
       case 'GetOS':
-      case 'PolicyTest':
         instanceIds = [(await runOnDevice(ctx, id, 'scan')).id];
         break;
+      case 'PolicyTest': {
+        // evaluates the policy on the device without remediating (services/policy-runs.ts testPolicy)
+        const policyId = readId(argText, 'args');
+        const p = (await listPolicies(ctx, { organizationId: o })).find((x) => x.id === policyId);
+        if (!p) throw notFound('policy', policyId);
+        const t = await testPolicy(ctx, policyId, id);
+        instanceIds = t.instanceIds;
+        scriptRunIds = t.scriptRunIds;
+        wouldInstall = t.wouldInstall;
+        break;
+      }
       case 'InstallUpdate':
       case 'InstallAllUpdates': {
         const updates = await deviceUpdates(ctx, id);
@@ -309,8 +364,11 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
       organization_id: o,
       command_type_name: cmd,
       args: argText,
-      response: instanceIds.length ? 'queued' : 'nothing to do',
+      response: instanceIds.length || scriptRunIds.length ? 'queued' : 'nothing to do',
       queue_ids: instanceIds,
+      ...(cmd === 'PolicyTest' ? { script_run_ids: scriptRunIds } : {}),
+      // a patch policy's test: the packages (update ids) it would install on the server now
+      ...(wouldInstall ? { packages: wouldInstall } : {}),
     });
   });
   app.get('/servers/:id/queues', { config: { scope: 'group' } }, async (req) => {
@@ -357,9 +415,6 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const policies = await listPolicies(ctx, { organizationId: o });
     return (groupId: number) => policies.filter((p) => p.targets.groups.includes(groupId)).map((p) => p.id);
   };
-  const serverCount = async (ctx: Context, o: number, groupId: number) =>
-    (await listDevices(ctx, { organizationId: o, groupIds: [groupId] }, { limit: 1, offset: 0, sort: [] }))
-      .total;
   const groupIn = async (ctx: Context, id: number, o: number) => {
     const g = await getGroup(ctx, id);
     if (g.organizationId !== o) throw notFound('server group', id);
@@ -368,8 +423,9 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   const showGroup = async (ctx: Context, g: GroupView) =>
     renderGroup(
       g,
-      await serverCount(ctx, g.organizationId, g.id),
+      (await countDevicesByGroup(ctx, g.organizationId)).get(g.id) ?? 0,
       (await groupPolicies(ctx, g.organizationId))(g.id),
+      (await groupScanIntervals(ctx, g.organizationId)).get(g.id) ?? DEFAULT_REFRESH_INTERVAL,
     );
 
   app.get('/servergroups', { config: { scope: 'group' } }, async (req) => {
@@ -378,9 +434,16 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const { limit, offset } = kit.page(req);
     const r = await listGroups(ctx, { organizationId: o }, { limit, offset, sort: [] });
     const policiesOf = await groupPolicies(ctx, o);
-    const out = [];
-    for (const g of r.items) out.push(renderGroup(g, await serverCount(ctx, o, g.id), policiesOf(g.id)));
-    return out;
+    const intervals = await groupScanIntervals(ctx, o);
+    const counts = await countDevicesByGroup(ctx, o);
+    return r.items.map((g) =>
+      renderGroup(
+        g,
+        counts.get(g.id) ?? 0,
+        policiesOf(g.id),
+        intervals.get(g.id) ?? DEFAULT_REFRESH_INTERVAL,
+      ),
+    );
   });
   app.get('/servergroups/:id', { config: { scope: 'group' } }, async (req) => {
     const ctx = await kit.ctxOf(req);
@@ -412,10 +475,10 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
       );
     const ri = body.refresh_interval;
     if (ri === undefined) issues.add('refresh_interval', 'is required');
-    else if (ri !== REFRESH_INTERVAL)
+    else if (!checkScanInterval(ri))
       issues.add(
         'refresh_interval',
-        `must be ${REFRESH_INTERVAL}: this server scans each device once a day, ${got(ri)}`,
+        `must be a whole number of minutes from ${GROUP_SCAN_MINUTES.min} to ${GROUP_SCAN_MINUTES.max}, ${got(ri)}`,
       );
     if (body.parent_server_group_id === undefined) issues.add('parent_server_group_id', 'is required');
     if (body.notes !== undefined && typeof body.notes !== 'string')
@@ -425,6 +488,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     issues.throwIfAny('invalid server group');
     return {
       name: typeof body.name === 'string' ? body.name : '',
+      refreshInterval: ri as number,
       parentId: readId(body.parent_server_group_id, 'parent_server_group_id'),
       ...(typeof body.notes === 'string' ? { description: body.notes } : {}),
     };
@@ -439,6 +503,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
       name: input.name,
       ...(input.description !== undefined ? { description: input.description } : {}),
     });
+    await setGroupScanInterval(ctx, g.id, input.refreshInterval);
     return reply.status(201).send(await showGroup(ctx, g));
   });
   app.put('/servergroups/:id', { config: { scope: 'group' } }, async (req, reply) => {
@@ -461,6 +526,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
         parentId: input.parentId,
         ...(input.description !== undefined ? { description: input.description } : {}),
       });
+    await setGroupScanInterval(ctx, g.id, input.refreshInterval);
     return reply.status(204).send();
   });
   app.delete('/servergroups/:id', { config: { scope: 'group' } }, async (req, reply) => {
@@ -468,6 +534,7 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const o = kit.org(req, ctx);
     const g = await groupIn(ctx, kit.id(req), o);
     await deleteGroup(ctx, g.id);
+    await stopGroupScans(ctx, o, g.id);
     return reply.status(204).send();
   });
 
@@ -496,9 +563,13 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     await getOrganization(ctx, id);
     const { limit, offset } = kit.page(req);
     const devices = await queryDevices(ctx, orgDevices(id, 0, 100_000));
+    const updates = await queryUpdatesOfDevices(
+      ctx,
+      id,
+      devices.records.map((d) => d.id),
+    );
     const all = [];
-    for (const d of devices.records)
-      for (const u of await deviceUpdates(ctx, d.id)) all.push(packageOf(d.id, u));
+    for (const d of devices.records) for (const u of updates.get(d.id) ?? []) all.push(packageOf(d.id, u));
     return all.slice(offset, offset + limit);
   });
 
@@ -560,11 +631,11 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
   });
 
   // ---- users, events, reports ----
-  app.get('/users', { config: { scope: 'global' } }, async (req) => {
+  app.get('/users', { config: { scope: 'organization' } }, async (req) => {
     const ctx = await kit.ctxOf(req);
-    kit.org(req, ctx);
+    const o = kit.org(req, ctx);
     const { limit, offset } = kit.page(req);
-    const r = await listUsers(ctx, {}, { limit, offset, sort: [] });
+    const r = await listOrganizationUsers(ctx, o, { limit, offset, sort: ['id'] });
     return r.items.map((u) => ({
       id: u.id,
       firstname: u.displayName,
@@ -596,16 +667,14 @@ export function resourceRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const o = kit.org(req, ctx);
     const { limit, offset } = kit.page(req);
     const devices = await queryDevices(ctx, orgDevices(o, 0, 100_000));
-    const stats = await policyCompliance(ctx, o);
-    const out = [];
-    for (const d of devices.records) out.push(await renderServer(ctx, d, stats));
-    return { o, limit, offset, servers: out, ctx };
+    const facts = await serverFacts(ctx, o, devices.records);
+    return { limit, offset, servers: devices.records.map((d) => renderServer(d, facts)), facts };
   };
   app.get('/reports/prepatch', { config: { scope: 'organization' } }, async (req) => {
-    const { limit, offset, servers, ctx } = await reportDevices(req);
+    const { limit, offset, servers, facts } = await reportDevices(req);
     const withPatches = [];
     for (const s of servers.filter((x) => x.patches > 0)) {
-      const ups = (await deviceUpdates(ctx, s.id)).filter((u) => inGroup(OUTSTANDING, u.status));
+      const ups = (facts.updates.get(s.id) ?? []).filter((u) => inGroup(OUTSTANDING, u.status));
       const count = (sev: string) => ups.filter((u) => u.severity === sev).length;
       withPatches.push({
         id: s.id,

@@ -16,6 +16,8 @@ export const deviceSort = {
 
 export interface DeviceFilter {
   organizationId?: number;
+  /** only these devices */
+  ids?: readonly number[];
   groupIds?: number[];
   osFamily?: string;
   status?: string;
@@ -33,6 +35,7 @@ export async function listDevices(db: Db, access: Access, f: DeviceFilter, page:
     .selectAll()
     .where(groupVisible(access, 'organization_id', 'group_id'));
   if (f.organizationId !== undefined) q = q.where('organization_id', '=', f.organizationId);
+  if (f.ids) q = q.where('id', 'in', f.ids.length ? [...f.ids] : [0]);
   if (f.groupIds) q = q.where('group_id', 'in', f.groupIds.length ? f.groupIds : [0]);
   if (f.osFamily) q = q.where('os_family', '=', f.osFamily);
   if (f.status) q = q.where('status', '=', f.status);
@@ -48,6 +51,18 @@ export async function listDevices(db: Db, access: Access, f: DeviceFilter, page:
     );
   }
   return paginate(q, page, deviceSort, 'id', (r) => r as DeviceRow);
+}
+
+/** how many devices (in the scope) each group of an organization holds directly */
+export async function deviceCountsByGroup(db: Db, access: Access, organizationId: number) {
+  const rows = await db
+    .selectFrom('devices')
+    .select(['group_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('organization_id', '=', organizationId)
+    .where(groupVisible(access, 'organization_id', 'group_id'))
+    .groupBy('group_id')
+    .execute();
+  return new Map(rows.map((r) => [r.group_id, Number(r.n)]));
 }
 
 export const getDevice = (db: Db, id: number) =>

@@ -19,6 +19,33 @@ export async function listUsers(db: Db, f: { q?: string; roleId?: number; scopeI
   if (f.scopeId) q = q.where('scope_id', '=', f.scopeId);
   return paginate(q, page, userSort, 'id', (r) => r);
 }
+/**
+ * the users of one organization: those whose scope names it (an entry for the organization or one of
+ * its groups), and with `withAllOrganizations` also those whose scope covers every organization
+ */
+export function listUsersOfOrganization(
+  db: Db,
+  organizationId: number,
+  withAllOrganizations: boolean,
+  page: Page,
+) {
+  const q = db
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb(
+          'scope_id',
+          'in',
+          eb.selectFrom('scope_entries').select('scope_id').where('organization_id', '=', organizationId),
+        ),
+        ...(withAllOrganizations
+          ? [eb('scope_id', 'in', eb.selectFrom('scopes').select('id').where('all_organizations', '=', true))]
+          : []),
+      ]),
+    );
+  return paginate(q, page, userSort, 'id', (r) => r);
+}
 export const getUser = (db: Db, id: number) =>
   db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 export const getUserByName = (db: Db, username: string) =>

@@ -159,6 +159,13 @@ export async function scheduleNextDue(db: Db, id: number): Promise<Date | null> 
   return r?.next_due_at ?? null;
 }
 
+/** the definitions of some schedules, by id */
+export async function scheduleDefinitions(db: Db, ids: readonly number[]): Promise<Map<number, unknown>> {
+  if (!ids.length) return new Map();
+  const rows = await db.selectFrom('schedules').select(['id', 'definition']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.definition]));
+}
+
 export const advanceSchedule = (db: Db, id: number, nextDueAt: Date | null, lastFiredAt: Date | null) =>
   db
     .updateTable('schedules')

@@ -212,6 +212,24 @@ export async function deviceUpdateIds(
 }
 
 export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdateFilter, page: Page) {
+  const q = deviceUpdatesQuery(db, [deviceId], f);
+  const sortable = {
+    name: 'u.name',
+    status: 'du.status',
+    firstDetectedAt: 'du.first_detected_at',
+    statusChangedAt: 'du.status_changed_at',
+    severity: sql`array_position(array['unknown','none','low','medium','high','critical'], u.severity)`,
+  };
+  return paginate(q, page, sortable, 'du.update_id', (r) => r);
+}
+
+/** every update state of some devices matching `f`, unpaged, by device then update (set-based reads) */
+export async function updatesOfDevices(db: Db, deviceIds: readonly number[], f: DeviceUpdateFilter = {}) {
+  if (!deviceIds.length) return [];
+  return deviceUpdatesQuery(db, deviceIds, f).orderBy('du.device_id').orderBy('du.update_id').execute();
+}
+
+function deviceUpdatesQuery(db: Db, deviceIds: readonly number[], f: DeviceUpdateFilter) {
   let q = db
     .selectFrom('device_updates as du')
     .innerJoin('updates as u', 'u.id', 'du.update_id')
@@ -236,8 +254,14 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
         union select cve_id from bulletin_cves bc where bc.bulletin_id = u.bulletin_id order by 1)`.as(
         'cves',
       ),
+      // the highest CVSS base score of those CVEs (the catalog's), null when none has one
+      sql<string | null>`(select max(x.s) from (
+          select c.cvss_score as s from update_cves uc join cves c on c.id = uc.cve_id
+            where uc.update_id = u.id and ${cveVisibleToOrganization('du.organization_id')}
+          union all select c.cvss_score from bulletin_cves bc join cves c on c.id = bc.cve_id
+            where bc.bulletin_id = u.bulletin_id) x)`.as('cvss_score'),
     ])
-    .where('du.device_id', '=', deviceId);
+    .where('du.device_id', 'in', [...deviceIds]);
   if (f.status?.length) q = q.where('du.status', 'in', f.status);
   if (f.severity?.length) q = q.where('u.severity', 'in', f.severity);
   if (f.updateIds?.length) q = q.where('du.update_id', 'in', f.updateIds);
@@ -271,14 +295,7 @@ export async function listDeviceUpdates(db: Db, deviceId: number, f: DeviceUpdat
       ]),
     );
   }
-  const sortable = {
-    name: 'u.name',
-    status: 'du.status',
-    firstDetectedAt: 'du.first_detected_at',
-    statusChangedAt: 'du.status_changed_at',
-    severity: sql`array_position(array['unknown','none','low','medium','high','critical'], u.severity)`,
-  };
-  return paginate(q, page, sortable, 'du.update_id', (r) => r);
+  return q;
 }
 
 /** how many device updates in some statuses sit on devices the scope sees */

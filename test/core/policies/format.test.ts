@@ -39,6 +39,14 @@ const rules: [string, unknown][] = [
     },
   ],
   ['manual', { kind: 'manual' }],
+  [
+    'advanced keeping the lists it does not use',
+    {
+      kind: 'advanced',
+      filters: ['patch-source is windowsupdate'],
+      keptLists: { patterns: ['*KB2267602*'], severities: ['low', 'critical'] },
+    },
+  ],
   ['list', { kind: 'list', bulletins: [5], updates: ['9', 10] }],
   [
     'vendors and products, classes, optional',
@@ -82,6 +90,7 @@ const behaviours: [string, unknown][] = [
       download: { cachingServers: ['b', 'a'], directDownloadFallback: false },
     },
   ],
+  ['an install command line', { installCommandLine: 'setup.exe /q' }],
 ];
 
 describe('parsePolicy reads what formatRule and formatBehaviour render', () => {

@@ -289,6 +289,24 @@ const INVALID: readonly Case[] = [
     issues: [['rule.severities[1]', /^repeats "low"/]],
   },
   {
+    title: 'kept lists checked as the kinds using them check them',
+    mutate: (p) =>
+      rule(p, {
+        kind: 'all',
+        keptLists: { patterns: ['*a*', '*A*'], severities: ['urgent'], filters: [] },
+      }),
+    issues: [
+      ['rule.keptLists.filters', /^is not a known field \(allowed: patterns, severities\)$/],
+      ['rule.keptLists.patterns[1]', /^repeats "\*A\*" \(already at index 0\)$/],
+      ['rule.keptLists.severities[0]', /^must be one of unknown, none, low, medium, high, critical/],
+    ],
+  },
+  {
+    title: 'kept lists not an object',
+    mutate: (p) => rule(p, { kind: 'all', keptLists: ['x'] }),
+    issues: [['rule.keptLists', /^must be an object \{patterns, severities\} or null, got an array$/]],
+  },
+  {
     title: 'advanced without lines',
     mutate: (p) => rule(p, { kind: 'advanced', filters: [] }),
     issues: [['rule.filters', /^must list at least one filter line/]],

@@ -122,6 +122,13 @@ describe('selectUpdates: rule kinds', () => {
     });
   });
 
+  test('kept lists are not applied: the rule selects as without them', () => {
+    assert.deepEqual(
+      run({ kind: 'all', keptLists: { patterns: ['*KB2267602*'], severities: ['critical'] } }),
+      run({ kind: 'all' }),
+    );
+  });
+
   test('all with includeOptional: the optional update too', () => {
     assert.deepEqual(run({ kind: 'all', includeOptional: true }).selected, [1, 2, 3, 4, 5]);
   });

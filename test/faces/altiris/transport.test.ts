@@ -146,6 +146,18 @@ eachDriver('Altiris PatchWorkflowSvc transport', (h) => {
       r.body,
       /<soap12:address location="http:\/\/[^"]+\/Altiris\/PatchManagementCore\/PatchWorkflowSvc\.asmx" \/>/,
     );
+    // the form post is described as ASMX describes it: an HttpPost binding to …asmx/Name
+    for (const m of METHODS)
+      assert.ok(r.body.includes(`<http:operation location="/${m.name}" />`), `${m.name} HttpPost`);
+    assert.match(
+      r.body,
+      /<wsdl:binding name="PatchWorkflowSvcHttpPost" type="tns:PatchWorkflowSvcHttpPost"><http:binding verb="POST" \/>/,
+    );
+    assert.match(
+      r.body,
+      /<wsdl:port name="PatchWorkflowSvcHttpPost" binding="tns:PatchWorkflowSvcHttpPost"><http:address location="http:\/\/[^"]+\/PatchWorkflowSvc\.asmx" \/>/,
+    );
+    assert.ok(r.body.includes('<s:element name="string" nillable="true" type="s:string" />'));
     const lower = await app.inject({ method: 'GET', url: `${PATH}?wsdl` });
     assert.equal(lower.body, r.body);
     const help = await app.inject({ method: 'GET', url: PATH });

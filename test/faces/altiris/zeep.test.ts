@@ -96,6 +96,20 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       [true, true],
     );
 
+    // the WSDL's HttpPost binding: zeep's form posts answer as its SOAP 1.1 calls
+    const post = await zeep('post', {
+      ...cfg,
+      calls: [
+        ['MyPrivileges', []],
+        ['IsStaged', [bulletins.join(',')]],
+        ['ResolveToUpdates', [bulletins.join(',')]],
+        ['GetProperty', [story.policy, 'Name']],
+      ],
+    });
+    for (const [name, soap, form] of post.calls as [string, unknown, unknown][])
+      assert.deepEqual(form, soap, `${name} through the HttpPost binding`);
+    assert.equal((post.calls as unknown[][])[3]![2], 'zeep policy');
+
     // ---- every method of the seed, once, through the WSDL --------------------------------------------
     const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
     const sev = await native.call('PUT', `/api/v1/organizations/${w.orgId()}/custom-severities`, [
@@ -189,11 +203,7 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       METHODS.map((m) => m.name).sort(),
       'every method was called',
     );
-    const unsupported = [
-      'SetAdvertisementCustomCmdLine',
-      'SetPluginPolicyMicrosoftUpdateOptions',
-      'SetupImport',
-    ];
+    const unsupported = ['SetPluginPolicyMicrosoftUpdateOptions', 'SetupImport'];
     for (const [name, r] of Object.entries(results)) {
       if (unsupported.includes(name)) {
         assert.equal(r.ok, false, name);
@@ -218,6 +228,7 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       'Import of available vendors, software and languages: not started.',
     );
     assert.equal(v('DisableBulletins'), true);
+    assert.equal(v('SetAdvertisementCustomCmdLine'), true);
     // what the calls changed, read through the native API
     const policy = (await native.get(`/api/v1/policies`)).body;
     const list = (Array.isArray(policy) ? policy : policy.items) as {
@@ -236,6 +247,7 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
     assert.equal(zp.notes, 'from zeep');
     assert.equal(zp.behaviour.overrideMaintenanceWindows, true);
     assert.equal(zp.behaviour.autoReboot, true);
+    assert.equal((zp.behaviour as { installCommandLine?: string }).installCommandLine, 'setup.exe /q');
     assert.deepEqual(zp.rule.updates, [missing[0]!.id]);
     assert.deepEqual(zp.targets, {
       groups: [w.groupId()],

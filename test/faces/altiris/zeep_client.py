@@ -2,7 +2,8 @@
 
 It knows the service's URL and the seed's method names and parameters; zeep builds every call from the
 WSDL the server publishes. Usage: zeep_client.py <phase> <json config>; prints one JSON object.
-Phases: assess, story, follow, every (each method of the seed once, recording result or fault).
+Phases: assess, story, follow, post (calls through SOAP 1.1 and the HttpPost binding), every (each
+method of the seed once, recording result or fault).
 """
 import json
 import sys
@@ -22,6 +23,11 @@ def clients(cfg):
     soap11 = client.service
     soap12 = client.bind("PatchWorkflowSvc", "PatchWorkflowSvcSoap12")
     return client, soap11, soap12
+
+
+def http_post(client):
+    """the WSDL's HttpPost binding: zeep makes the form post to …asmx/Name from it"""
+    return client.bind("PatchWorkflowSvc", "PatchWorkflowSvcHttpPost")
 
 
 def text(v):
@@ -67,6 +73,11 @@ def main():
         out["status"] = status
         out["status12"] = text(ns12.GetTaskInstanceStatus(cfg["instance"]))
         out["running"] = ns.IsTaskRunning(cfg["task"])
+    elif phase == "post":
+        post = http_post(client)
+        out["calls"] = []
+        for name, args in cfg["calls"]:
+            out["calls"].append([name, text(getattr(ns, name)(*args)), text(getattr(post, name)(*args))])
     elif phase == "every":
         results = {}
         for name, args in cfg["calls"]:

@@ -95,6 +95,9 @@ eachDriver('Automox policies', (h) => {
       missed_patch_window: true,
       patch_rule: 'advanced',
       advanced_filter: seed.advanced_filter,
+      // the lists the advanced rule does not use are kept as given (not applied)
+      filters: seed.filters,
+      severity_filter: seed.severity_filter,
       include_optional: false,
       custom_notification_patch_message: seed.custom_notification_patch_message,
       custom_notification_reboot_message: seed.custom_notification_reboot_message,
@@ -110,6 +113,10 @@ eachDriver('Automox policies', (h) => {
     assert.equal(native.status, 200);
     assert.equal(native.body.name, 'Seed policy');
     assert.equal(native.body.rule.kind, 'advanced');
+    assert.deepEqual(native.body.rule.keptLists, {
+      patterns: seed.filters,
+      severities: seed.severity_filter,
+    });
     assert.deepEqual(native.body.targets.groups, [gA]);
     assert.deepEqual(native.body.schedule.recurrence, {
       kind: 'monthly',

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { eachDriver } from '../../support/store.ts';
+import { upsertCatalogBulletins } from '../../../src/services/catalog.ts';
+import { systemContext } from '../../../src/services/context.ts';
 import { setupAutomox, type AutomoxSetup } from './support.ts';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -55,6 +57,31 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal(o.ignored, false);
     assert.equal(o.severity, 'high');
     assert.deepEqual(o.cves, ['CVE-2026-0001']);
+    assert.equal(o.cve_score, null); // the catalog has no score for it yet
+    // the catalog learns scores: cve_score is the highest over the update's CVEs
+    await upsertCatalogBulletins(systemContext(h.store()), [
+      {
+        source: 'osv',
+        id: 'DSA-9901-1',
+        vendor: 'Debian',
+        title: 'openssl security update',
+        severity: 'high',
+        cves: ['CVE-2026-0001', 'CVE-2026-0002'],
+        aliases: [],
+        supersedes: [],
+        references: [],
+        packages: [],
+        cveDetails: [
+          { id: 'CVE-2026-0001', severity: 'high', cvss: { score: 7.5, version: '3.1' } },
+          { id: 'CVE-2026-0002', severity: 'critical', cvss: { score: 9.8, version: '3.1' } },
+        ],
+      },
+    ]);
+    const scored = await s.ax.get(`/api/servers/${s.world.deviceA.id}/packages?o=${A}`);
+    const openssl = scored.body.find((p: { name: string }) => p.name === 'openssl');
+    assert.equal(openssl.cve_score, 7.5); // CVE-2026-0002 is not linked to the update
+    const lz = scored.body.find((p: { name: string }) => p.name === 'liblzma5');
+    assert.equal(lz.cve_score, null);
     assert.equal(o.patch_time, null);
     assert.equal(typeof o.requires_reboot, 'boolean');
 
@@ -105,9 +132,22 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
       'refresh_interval is required',
       'parent_server_group_id is required',
     ]);
+    assert.equal(web.refresh_interval, 1440); // no periodic scan of its own: Automox's default shown
+    for (const bad of [239, 1441, 360.5, '360', null]) {
+      const r = await s.ax.post(`/api/servergroups?o=${A}`, {
+        name: 'x',
+        refresh_interval: bad,
+        parent_server_group_id: root.id,
+      });
+      assert.equal(r.status, 400, `${bad}: ${r.text}`);
+      assert.match(
+        r.body.errors[0],
+        /^refresh_interval must be a whole number of minutes from 240 to 1440, got /,
+      );
+    }
     const made = await s.ax.post(`/api/servergroups?o=${A}`, {
       name: 'Desktops',
-      refresh_interval: 1440,
+      refresh_interval: 360,
       parent_server_group_id: root.id,
       notes: 'the office',
     });
@@ -115,15 +155,28 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal(made.body.name, 'Desktops');
     assert.equal(made.body.parent_server_group_id, root.id);
     assert.equal(made.body.server_count, 0);
+    assert.equal(made.body.refresh_interval, 360);
+    // the interval is a scan task of the group, repeating every 360 minutes, run by the engine
+    const scanTasks = async () =>
+      (await s.admin.get(`/api/v1/tasks?organizationId=${A}&kind=scan`)).body.items.filter(
+        (t: { parameters: { groupScan?: number } }) => t.parameters.groupScan === made.body.id,
+      );
+    const [task] = await scanTasks();
+    assert.deepEqual(task.parameters.target, { kind: 'groups', ids: [made.body.id] });
+    assert.ok(task.nextDueAt, JSON.stringify(task));
     const put = await s.ax.put(`/api/servergroups/${made.body.id}?o=${A}`, {
       name: 'Laptops',
-      refresh_interval: 1440,
+      refresh_interval: 240,
       parent_server_group_id: root.id,
     });
     assert.equal(put.status, 204, put.text);
-    assert.equal((await s.ax.get(`/api/servergroups/${made.body.id}?o=${A}`)).body.name, 'Laptops');
+    const got = (await s.ax.get(`/api/servergroups/${made.body.id}?o=${A}`)).body;
+    assert.equal(got.name, 'Laptops');
+    assert.equal(got.refresh_interval, 240);
+    assert.equal((await scanTasks()).length, 1); // rescheduled, not a second task
     assert.equal((await s.admin.get(`/api/v1/groups/${made.body.id}`)).body.name, 'Laptops');
     assert.equal((await s.ax.del(`/api/servergroups/${made.body.id}?o=${A}`)).status, 204);
+    assert.equal((await scanTasks())[0].nextDueAt, null); // the deleted group's scans stop
     assert.equal((await s.ax.get(`/api/servergroups/${made.body.id}?o=${A}`)).status, 404);
   });
 
@@ -178,8 +231,16 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal((await s.axA.get(`/api/orgs?o=${s.world.orgB.id}`)).status, 403);
     const users = await s.ax.get(`/api/users?o=${A}`);
     assert.equal(users.status, 200);
-    assert.ok(users.body.some((u: { username: string }) => u.username === 'admin'));
-    assert.equal((await s.axA.get(`/api/users?o=${A}`)).status, 403);
+    const names = (r: { body: { username: string }[] }) => r.body.map((u) => u.username).sort();
+    assert.ok(names(users).includes('admin'));
+    assert.ok(names(users).includes('ax-operator-a'));
+    // a key scoped to organization A lists the users of A (not the all-organization administrators)
+    const usersA = await s.axA.get(`/api/users?o=${A}`);
+    assert.equal(usersA.status, 200, usersA.text);
+    assert.deepEqual(names(usersA), ['ax-operator-a']);
+    assert.match(usersA.body[0].create_time, ISO);
+    assert.equal((await s.axA.get(`/api/users?o=${s.world.orgB.id}`)).status, 403);
+    assert.deepEqual((await s.axA.get(`/api/users?o=${A}&limit=1&page=1`)).body, []);
     const events = await s.ax.get(`/api/events?o=${A}&limit=5`);
     assert.equal(events.status, 200);
     assert.equal(events.body.length, 5);
@@ -238,6 +299,113 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
     assert.equal((await s.ax.get(`/api/servers/${d}?o=${A}`)).status, 404);
   });
 
+  it('previews the devices that server groups and device targeting filters select', async () => {
+    const preview = (body: unknown, q = '') =>
+      s.ax.post(`/api/policies/device-filters-preview?o=${A}${q}`, body);
+    const ids = (r: { body: { id: number }[] }) => r.body.map((d) => d.id).sort((a, b) => a - b);
+    const servers = ids(await s.ax.get(`/api/servers?o=${A}`));
+    const all = await preview({});
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(ids(all), servers); // no group and no filter: every device of o
+    const a = all.body.find((d: { id: number }) => d.id === s.world.deviceA.id);
+    assert.deepEqual(
+      [a.organization_id, a.server_group_id, a.os_family, a.name],
+      [A, s.world.subA.id, 'Linux', 'web-1'],
+    );
+    // server_groups reach their subgroups' devices; a group of another organization is refused
+    assert.deepEqual(ids(await preview({ server_groups: [s.world.groupA.id] })), servers);
+    const foreign = await preview({ server_groups: [s.world.groupB.id] });
+    assert.deepEqual(foreign.body.errors, [`server_groups[0] must be a group of organization ${A}`]);
+    const unseen = await s.axA.post(`/api/policies/device-filters-preview?o=${A}`, {
+      server_groups: [s.world.groupB.id],
+    });
+    assert.equal(unseen.status, 404, unseen.text); // not even named to a key that cannot see it
+    const tagged = await s.admin.patch(`/api/v1/devices/${s.world.deviceA.id}`, { tags: ['Frontend', 'eu'] });
+    assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+    const byTag = await preview({
+      server_groups: [s.world.subA.id],
+      device_filters: [{ field: 'tag', op: 'in', value: ['frontend', 'other'] }],
+    });
+    assert.deepEqual(ids(byTag), [s.world.deviceA.id]); // one value of a line matches, case aside
+    const notTag = await preview({ device_filters: [{ field: 'tag', op: 'not-in', value: ['FRONTEND'] }] });
+    assert.deepEqual(
+      ids(notTag),
+      servers.filter((x) => x !== s.world.deviceA.id),
+    );
+    // lines are ANDed
+    const both = await preview({
+      device_filters: [
+        { field: 'tag', op: 'in', value: ['eu'] },
+        { field: 'os-family', op: 'in', value: ['Windows'] },
+      ],
+    });
+    assert.deepEqual(both.body, []);
+    const linux = await preview({
+      device_filters: [
+        { field: 'tag', op: 'in', value: ['eu'] },
+        { field: 'os-family', op: 'in', value: ['Linux'] },
+        { field: 'hostname', op: 'in', value: ['WEB-1'] },
+      ],
+    });
+    assert.deepEqual(ids(linux), [s.world.deviceA.id]);
+    assert.deepEqual((await preview({}, '&limit=1&page=50')).body, []);
+    // every validation rule, with the exact error
+    const errors = async (body: unknown) => {
+      const r = await preview(body);
+      assert.equal(r.status, 400, r.text);
+      return r.body.errors;
+    };
+    assert.deepEqual(await errors({ policy_id: 1 }), [
+      'policy_id is not a field of a device filters preview (server_groups, device_filters)',
+    ]);
+    assert.deepEqual(await errors([]), [
+      'body must be a JSON object {"server_groups", "device_filters"}, got an array',
+    ]);
+    assert.deepEqual(await errors({ server_groups: 'x' }), [
+      'server_groups must be an array of ids, got the string "x"',
+    ]);
+    assert.deepEqual(await errors({ server_groups: [0] }), [
+      'server_groups[0] must be a server group id, got 0',
+    ]);
+    assert.deepEqual(await errors({ device_filters: {} }), [
+      'device_filters must be an array of {"field", "op", "value"}, got an object',
+    ]);
+    assert.deepEqual(
+      await errors({ device_filters: [{ field: 'serial', op: 'like', value: [], extra: 1 }] }),
+      [
+        'device_filters[0].extra is not a field of a device filter',
+        'device_filters[0].field must be one of tag, ip-addr, hostname, os-family, os-name, os-version, got the string "serial"',
+        'device_filters[0].op must be one of in, not-in, got the string "like"',
+        'device_filters[0].value must be a non-empty array of strings, got an array',
+      ],
+    );
+    assert.deepEqual(await errors({ device_filters: [{ field: 'tag', op: 'in', value: ['a', 7, ' '] }] }), [
+      'device_filters[0].value[1] must be a non-empty string, got 7',
+      'device_filters[0].value[2] must be a non-empty string, got the string " "',
+    ]);
+    assert.deepEqual(
+      await errors({
+        device_filters: [{ field: 'tag', op: 'in', value: Array.from({ length: 11 }, (_, i) => `t${i}`) }],
+      }),
+      ['device_filters[0].value must hold at most 10 values, got 11'],
+    );
+    assert.deepEqual(
+      await errors({
+        device_filters: Array.from({ length: 11 }, () => ({ field: 'tag', op: 'in', value: ['x'] })),
+      }),
+      ['device_filters must hold at most 10 filters, got 11'],
+    );
+    assert.deepEqual(
+      await errors({ device_filters: [{ field: 'tag', op: 'in', value: ['x'.repeat(256)] }] }),
+      ['device_filters[0].value[0] must be at most 255 characters'],
+    );
+    // a key scoped to organization A cannot preview B
+    assert.equal(
+      (await s.axA.post(`/api/policies/device-filters-preview?o=${s.world.orgB.id}`, {})).status,
+      403,
+    );
+  });
+
   it('checks policy actions and previews what a policy would install per device', async () => {
     const p = await s.ax.post(`/api/policies?o=${A}`, {
       name: 'Critical',
@@ -268,15 +436,35 @@ eachDriver('Automox servers, groups, packages, approvals and the rest', (h) => {
       serverId: s.world.deviceB.id,
     });
     assert.deepEqual(foreign.body.errors, [`serverId is not a device that policy ${id} targets`]);
-    const preview = await s.ax.post(`/api/policies/device-filters-preview?o=${A}`, { policy_id: id });
-    assert.equal(preview.status, 200, preview.text);
-    const dev = preview.body.find((x: { id: number }) => x.id === s.world.deviceA.id);
-    assert.deepEqual(
-      dev.packages.map((u: { name: string }) => u.name),
-      ['liblzma5'],
-    );
-    assert.match(dev.next_occurrence, /Z$/);
     const queue = `/api/servers/${s.world.deviceA.id}/queues?o=${A}`;
+    // PolicyTest evaluates the patch policy on the server (a fresh scan) and installs nothing
+    const noArgs = await s.ax.post(queue, { command_type_name: 'PolicyTest' });
+    assert.deepEqual(noArgs.body.errors, ['args is required with PolicyTest']);
+    const lzStatus = async () =>
+      (await s.admin.get(`/api/v1/devices/${s.world.deviceA.id}/updates`)).body.items.find(
+        (x: { name: string }) => x.name === 'liblzma5',
+      ).status;
+    const statusBefore = await lzStatus();
+    const installsBefore = (await s.ax.get(queue)).body.filter(
+      (x: { command_type_name: string }) => x.command_type_name === 'install',
+    ).length;
+    const tested = await s.ax.post(queue, { command_type_name: 'PolicyTest', args: String(id) });
+    assert.equal(tested.status, 201, tested.text);
+    assert.equal(tested.body.queue_ids.length, 1); // the scan
+    assert.deepEqual(tested.body.packages, [s.world.updates.liblzma5]); // the critical one only
+    assert.equal(await lzStatus(), statusBefore, 'a test changes nothing');
+    assert.equal(
+      (await s.ax.get(queue)).body.filter(
+        (x: { command_type_name: string }) => x.command_type_name === 'install',
+      ).length,
+      installsBefore,
+      'a test installs nothing',
+    );
+    const foreignTest = await s.ax.post(`/api/servers/${s.world.deviceA.id}/queues?o=${A}`, {
+      command_type_name: 'PolicyTest',
+      args: '999999',
+    });
+    assert.equal(foreignTest.status, 404);
     const before = (await s.ax.get(queue)).body.length;
     const run = await s.ax.post(`/api/policies/${id}/action?o=${A}`, {
       action: 'remediateServer',

@@ -102,6 +102,7 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
   let orgId: number;
   let admin: Awaited<ReturnType<typeof signIn>>;
   const agents: { agent: Agent; backend: SimulatedBackend; deviceId: number }[] = [];
+  let clockShift = 0;
 
   before(async () => {
     const store = h.store();
@@ -130,7 +131,13 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
         deviceId: e.deviceId,
       });
     }
-    engine = startEngine({ store, owner: 'automox-seed-client', pollMs: 20 });
+    // the engine's clock can be moved ahead to a policy's next occurrence (remediateAll installs then)
+    engine = startEngine({
+      store,
+      owner: 'automox-seed-client',
+      pollMs: 20,
+      now: () => new Date(Date.now() + clockShift),
+    });
     ax = new AutomoxClient(`${server}/api`, await keyOf(app, store, 'admin', ADMIN_PASSWORD), org.body.id);
   });
   after(async () => {
@@ -244,6 +251,21 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
 
     since = await lastJob();
     await ax.remediateAll(created.id);
+    // remediateAll installs inside the policy's schedule: one-off installs at its next occurrence, which
+    // the engine fires then (and nothing is handed to the agents before)
+    const next = (await admin.get(`/api/v1/policies/${created.id}/preview`)).body.devices[0].nextOccurrence;
+    const installs = (
+      await admin.get(`/api/v1/tasks?organizationId=${orgId}&kind=install`)
+    ).body.items.filter(
+      (t: { nextDueAt: string | null; parameters: { policyId?: number } }) =>
+        t.parameters.policyId === undefined && t.nextDueAt !== null,
+    );
+    assert.equal(installs.length, misses.length, JSON.stringify(installs));
+    for (const t of installs)
+      assert.equal(Date.parse(t.nextDueAt), Math.ceil(Date.parse(next) / 60_000) * 60_000);
+    await engine.tick();
+    assert.equal(await lastJob(), since, 'nothing installs before the next occurrence');
+    clockShift = Math.ceil(Date.parse(next) / 60_000) * 60_000 - Date.now() + 1000;
     await agentsRun(
       'install',
       misses.map((a) => agents.indexOf(a)),
@@ -259,6 +281,7 @@ eachDriver('a seed-only Automox client against simulated agents', (h) => {
       assert.equal(after.filter((p) => !p.installed).length, before.length - (had ? 1 : 0));
       assert.equal(a.backend.pendingCount(), before.length - (had ? 1 : 0));
     }
+    clockShift = 0;
     stat = (await ax.stats()).find((s) => s.policy_id === created.id)!;
     assert.equal(stat.num_non_compliant, 0);
     assert.equal(stat.num_compliant, AGENTS);

@@ -154,11 +154,28 @@ test(
       scriptsEnabled: true,
     });
     assert.equal(on.status, 200, JSON.stringify(on.body));
+    // PolicyTest evaluates the worklet on the server without remediating
+    const tested = await ax.post(`/api/servers/${deviceId}/queues?o=${orgId}`, {
+      command_type_name: 'PolicyTest',
+      args: String(p.body.id),
+    });
+    assert.equal(tested.status, 201, tested.text);
+    assert.equal(tested.body.script_run_ids.length, 1);
+    await round();
+    assert.equal(existsSync(flag), false, 'a test does not remediate');
+    assert.deepEqual(
+      (await runsOf(p.body.id)).map((r) => [r.phase, r.status, r.exitCode]),
+      [['evaluation', 'failed', 1]],
+    );
+    const afterTest = (await ax.get(`/api/policystats?o=${orgId}`)).body.find(
+      (x: { policy_id: number }) => x.policy_id === p.body.id,
+    );
+    assert.deepEqual([afterTest.num_compliant, afterTest.num_non_compliant], [0, 1]);
     const run = await ax.post(`/api/policies/${p.body.id}/action?o=${orgId}`, { action: 'remediateAll' });
     assert.equal(run.status, 204, run.text);
     await round();
     assert.equal(existsSync(flag), true, 'the remediation ran');
-    const runs = await runsOf(p.body.id);
+    const runs = (await runsOf(p.body.id)).slice(1);
     assert.deepEqual(
       runs.map((r) => [r.phase, r.status, r.exitCode]),
       [
@@ -181,7 +198,7 @@ test(
     await round();
     const again = await runsOf(p.body.id);
     assert.deepEqual(
-      again.slice(2).map((r) => [r.phase, r.status, r.exitCode]),
+      again.slice(3).map((r) => [r.phase, r.status, r.exitCode]),
       [['evaluation', 'succeeded', 0]],
     );
   },
