@@ -55,8 +55,7 @@ export async function listOrganizations(ctx: Context, filter: { q?: string; pare
  */
 export function authorizeTenant(ctx: Context, orgId: number): void {
   ctx.authorize('read');
-  if (!seesOrganization(ctx.access, orgId))
-    throw forbidden(`organization ${orgId} is not in your scope`);
+  if (!seesOrganization(ctx.access, orgId)) throw forbidden(`organization ${orgId} is not in your scope`);
 }
 
 export async function getOrganization(ctx: Context, id: number): Promise<OrganizationView> {
