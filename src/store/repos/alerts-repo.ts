@@ -40,10 +40,13 @@ export const eventsAfter = (db: Db, id: number, limit: number) =>
 
 // ---- facts for the rules -----------------------------------------------------------------------------
 
-export async function updateFacts(db: Db, updateId: number) {
-  return db
+/** name, KB, severity and whether CISA lists it, of each update named (by id) */
+export async function updateFactsOf(db: Db, updateIds: readonly number[]) {
+  if (!updateIds.length)
+    return new Map<number, { name: string; kb: string | null; severity: string; kev: boolean }>();
+  const rows = await db
     .selectFrom('updates as u')
-    .select(['u.name', 'u.kb', 'u.severity'])
+    .select(['u.id', 'u.name', 'u.kb', 'u.severity'])
     .select((eb) =>
       eb
         .exists(
@@ -56,12 +59,19 @@ export async function updateFacts(db: Db, updateId: number) {
         )
         .as('kev'),
     )
-    .where('u.id', '=', updateId)
-    .executeTakeFirst();
+    .where('u.id', 'in', updateIds)
+    .execute();
+  return new Map(
+    rows.map((r) => [Number(r.id), { name: r.name, kb: r.kb, severity: r.severity, kev: !!r.kev }]),
+  );
 }
 
-export const deviceName = async (db: Db, id: number) =>
-  (await db.selectFrom('devices').select('name').where('id', '=', id).executeTakeFirst())?.name ?? null;
+/** the name of each device named (by id) */
+export async function deviceNames(db: Db, ids: readonly number[]) {
+  if (!ids.length) return new Map<number, string>();
+  const rows = await db.selectFrom('devices').select(['id', 'name']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [Number(r.id), r.name]));
+}
 
 /** devices that say they need a reboot, and since when (the oldest update waiting for it) */
 export const rebootWaiting = (db: Db, organizationId: number) =>
