@@ -50,7 +50,12 @@ import { isAltirisClientFault } from './altiris/support.ts';
 const KNOWN_GAPS: Record<string, { actors: readonly string[]; issue: string }> = {};
 
 /** routes this matrix cannot exercise as it does the others, and why (an explicit reason, never a silent skip) */
-const EXEMPT: Record<string, string> = {};
+const EXEMPT: Record<string, string> = {
+  // the caller's own "ask before executing" preference: it writes only the caller's own user row (scope
+  // self, services/procedures.ts ownUserId), which the users snapshot lists for every tenant
+  'PUT /api/v1.0/automation/agentprocs/quicklaunch/askbeforeexecuting':
+    "changes only the caller's own user row (a preference), which every tenant's users snapshot lists",
+};
 
 interface Victims {
   label: string;

@@ -130,7 +130,13 @@ export const openAlert = (db: Db, row: NewRow<'alerts'>) =>
   db
     .insertInto('alerts')
     .values(row)
-    .onConflict((oc) => oc.columns(['organization_id', 'dedupe_key']).where('state', '=', 'open').doNothing())
+    // the partial index's predicate as a literal: PostgreSQL cannot match it against a bound parameter
+    .onConflict((oc) =>
+      oc
+        .columns(['organization_id', 'dedupe_key'])
+        .where(sql<boolean>`state = 'open'`)
+        .doNothing(),
+    )
     .returningAll()
     .executeTakeFirst();
 

@@ -163,7 +163,10 @@ export async function upsertDeviceUpdates(db: Db, rows: DeviceUpdateRow[]) {
       last_detected_at = excluded.last_detected_at,
       status_changed_at = case when device_updates.status = excluded.status
         then device_updates.status_changed_at else excluded.status_changed_at end,
-      installed_at = excluded.installed_at`.execute(db);
+      installed_at = case when device_updates.status = excluded.status
+        then coalesce(device_updates.installed_at, excluded.installed_at) else excluded.installed_at end`.execute(
+    db,
+  );
 }
 
 /** moves a device's updates from one status to another in one statement; returns the updates moved */
