@@ -20,7 +20,7 @@ import { statusCounts } from '../../src/services/status.ts';
 // API shows it to the administrator and to the scoped operator the demo prints.
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const ADMIN_PASSWORD = 'demo-admin-password';
-const DEVICES = 30;
+const DEVICES = 12;
 
 const demo = (dataDir: string, ...extra: string[]) =>
   spawnSync(

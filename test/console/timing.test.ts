@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { createEngine } from '../../src/engine/engine.ts';
-import { buildDemo, DEMO_DEVICES } from '../../src/services/demo.ts';
+import { buildDemo } from '../../src/services/demo.ts';
 import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, signIn, type Client } from '../support/api.ts';
 import { freshStore } from '../support/store.ts';
@@ -18,12 +18,14 @@ import {
   startConsoleServer,
 } from './helpers.ts';
 
-// Every page shows its first data on the demo data set. The whole demo (300 devices) on the embedded
-// store, the real server, Debian's chromium; each figure is the page's own clock (performance.now(): from
-// the navigation's start, or from the click) to the moment its first data is on screen, printed. The
-// issue's target (a second at most) is held by bench/console-timing.ts: a budget fails on a loaded
-// machine for reasons that are not the console's, so tests only wait for the data (generously).
-const RUNS = 3;
+// Every page shows its first data on a demo data set: the demo (here 30 devices) on the embedded store,
+// the real server, Debian's chromium; each figure is the page's own clock (performance.now(): from the
+// navigation's start, or from the click) to the moment its first data is on screen, printed. The target
+// (a second at most, on the whole 300-device demo, medians of several rounds) is held by
+// bench/console-timing.ts: a budget fails on a loaded machine for reasons that are not the console's, and
+// building the whole demo takes minutes there, so this test checks the behaviour on a smaller set, once.
+const RUNS = 1;
+const DEMO_DEVICES = 30;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -45,7 +47,11 @@ describe('console timing on the demo data set', { skip: SKIP_WITHOUT_CHROMIUM },
     const engine = createEngine({ store, owner: 'timing-test' });
     const started = Date.now();
     try {
-      await buildDemo(store, { operatorPassword: 'olivia-password', runEngine: () => engine.tick() });
+      await buildDemo(store, {
+        devices: DEMO_DEVICES,
+        operatorPassword: 'olivia-password',
+        runEngine: () => engine.tick(),
+      });
     } finally {
       await engine.stop();
     }
