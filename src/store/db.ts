@@ -268,8 +268,26 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 }
 
 export async function migrate(db: Db): Promise<string[]> {
+  if (await schemaUpToDate(db)) return [];
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Whether every migration this code knows has run, and no other: two cheap queries. Kysely's migrator
+ * introspects the catalog, creates its tables if missing and takes its lock even when there is nothing to
+ * do, which costs seconds on the embedded store at every start and every CLI command. Anything else (a
+ * new database, a migration to apply, one this code does not know) goes through the migrator as before.
+ */
+async function schemaUpToDate(db: Db): Promise<boolean> {
+  const known = Object.keys(await migrationProvider.getMigrations()).sort();
+  const table = await sql<{
+    present: boolean;
+  }>`select to_regclass('kysely_migration') is not null as present`.execute(db);
+  if (!table.rows[0]?.present) return false;
+  const done = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+  const names = done.rows.map((r) => r.name).sort();
+  return names.length === known.length && names.every((n, i) => n === known[i]);
 }

@@ -1,25 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { registerAlertCommands } from '../../src/cli/alert-commands.ts';
+import { systemContext } from '../../src/services/context.ts';
+import { createOrganization } from '../../src/services/organizations.ts';
+import { openStore } from '../../src/store/db.ts';
+import { runCommand } from '../support/cli.ts';
 
-// `patchline alert …` as a person runs it, on the embedded store in a fresh folder.
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+// `patchline alert …` on the embedded store in a fresh folder, each command in this process (opening and
+// closing the store as the CLI does; see test/support/cli.ts).
 
-test('alert subscription add, list, resume, remove; alert list and deliveries', () => {
+test('alert subscription add, list, resume, remove; alert list and deliveries', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'patchline-cli-alerts-'));
-  const env = { ...process.env, PATCHLINE_DATA_DIR: join(dir, 'data'), PATCHLINE_LOG_LEVEL: 'warn' };
-  const run = (...args: string[]) => {
-    const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', env, timeout: 120_000 });
-    return { status: r.status, out: r.stdout, err: r.stderr };
-  };
+  const dataDir = join(dir, 'data');
+  const run = (...args: string[]) => runCommand(registerAlertCommands, [...args, '--data-dir', dataDir]);
   try {
-    const org = run('org', 'create', 'Acme Alerts');
-    assert.equal(org.status, 0, org.err);
-    const orgId = /id (\d+)/.exec(org.out)![1]!;
-    const add = run(
+    const store = await openStore({ dataDir });
+    const orgId = String(
+      await createOrganization(systemContext(store, 'test'), { name: 'Acme Alerts' })
+        .then((o) => o.id)
+        .finally(() => store.close()),
+    );
+    const add = await run(
       'alert',
       'subscription',
       'add',
@@ -36,7 +40,7 @@ test('alert subscription add, list, resume, remove; alert list and deliveries', 
     );
     assert.equal(add.status, 0, add.err);
     assert.match(add.out, /subscription (\d+) created; signing secret \(shown once\): whsec_/);
-    const bad = run(
+    const bad = await run(
       'alert',
       'subscription',
       'add',
@@ -53,23 +57,23 @@ test('alert subscription add, list, resume, remove; alert list and deliveries', 
     );
     assert.equal(bad.status, 1);
     assert.match(bad.err, /'nothing' is not an alert kind/);
-    const list = run('alert', 'subscription', 'list', '--json');
+    const list = await run('alert', 'subscription', 'list', '--json');
     assert.equal(list.status, 0, list.err);
     const subs = JSON.parse(list.out) as { id: number; name: string; kinds: string[]; secret?: string }[];
     assert.equal(subs.length, 1);
     assert.equal(subs[0]!.name, 'ops hook');
     assert.deepEqual(subs[0]!.kinds, ['install.failed', 'rollout.gate_failed']);
     assert.equal(subs[0]!.secret, undefined, 'the secret is never listed');
-    const resume = run('alert', 'subscription', 'resume', String(subs[0]!.id));
+    const resume = await run('alert', 'subscription', 'resume', String(subs[0]!.id));
     assert.equal(resume.status, 0, resume.err);
     assert.match(resume.out, /0 deliveries queued again/);
-    assert.match(run('alert', 'list').out, /no alerts/);
-    assert.match(run('alert', 'deliveries').out, /no deliveries/);
-    const close = run('alert', 'close', '99');
+    assert.match((await run('alert', 'list')).out, /no alerts/);
+    assert.match((await run('alert', 'deliveries')).out, /no deliveries/);
+    const close = await run('alert', 'close', '99');
     assert.equal(close.status, 1);
     assert.match(close.err, /alert 99 not found/);
-    assert.equal(run('alert', 'subscription', 'remove', String(subs[0]!.id)).status, 0);
-    assert.match(run('alert', 'subscription', 'list').out, /no subscriptions/);
+    assert.equal((await run('alert', 'subscription', 'remove', String(subs[0]!.id))).status, 0);
+    assert.match((await run('alert', 'subscription', 'list')).out, /no subscriptions/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
