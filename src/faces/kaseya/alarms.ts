@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALERT_KINDS } from '../../core/alerts/index.ts';
 import { invalid, notFound } from '../../core/errors.ts';
 import { byField, cases, field, is } from '../../core/query.ts';
+import { vsaDate } from './dates.ts';
 import {
   closeAlert,
   queryAlerts,
@@ -58,7 +59,6 @@ export const alarmLogFields: FieldMap = {
 };
 
 type Listed = AlertView & { groupName: string | null };
-const iso = (d: Date | string) => new Date(d).toISOString();
 
 export const renderAlarm = (a: Listed) => ({
   MonitorType: 4,
@@ -73,7 +73,7 @@ export const renderAlarm = (a: Listed) => ({
   AlertType: valueOf(alarmFields, 'AlertType', a),
   agentName: a.deviceName,
   AlarmSubject: a.subject,
-  EventTime: iso(a.createdAt),
+  EventTime: vsaDate('EventTime', a.createdAt),
   MonitorAlarmStateId: valueOf(alarmFields, 'MonitorAlarmStateId', a),
   Attributes: { Organization: a.organizationName, State: a.state, Kind: a.kind },
 });
@@ -137,7 +137,10 @@ export function alarmRoutes(app: FastifyInstance, deps: PatchDeps) {
     return listed(
       req,
       reply,
-      { records: r.records.map((a) => ({ Time: iso(a.createdAt), Event: a.subject })), total: r.total },
+      {
+        records: r.records.map((a) => ({ Time: vsaDate('Time', a.createdAt), Event: a.subject })),
+        total: r.total,
+      },
       'AlarmLog',
     );
   });
