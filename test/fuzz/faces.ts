@@ -212,6 +212,7 @@ function kaseyaFields(url: string): FieldMap {
   if (u.startsWith('/assetmgmt/logs')) return eventLogFields;
   if (u.includes('departments')) return departmentFields;
   if (u.startsWith('/system/orgs') && !u.endsWith('machinegroups')) return orgFields;
+  if (u === '/system/OrgNames') return orgFields;
   if (u.includes('machinegroups')) return groupFields;
   if (u.startsWith('/assetmgmt/agents')) return agentFields;
   if (u.startsWith('/assetmgmt/assets')) return assetFields;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALERT_KINDS } from '../../core/alerts/index.ts';
 import { invalid, notFound } from '../../core/errors.ts';
-import { byField, cases, field, is } from '../../core/query.ts';
+import { byField, cases, field, is, value } from '../../core/query.ts';
 import { vsaDate } from './dates.ts';
 import {
   closeAlert,
@@ -40,6 +40,10 @@ const alertType = cases(
 const stateId = cases([[is('state', 'open'), 1]], 0);
 
 export const alarmFields: FieldMap = {
+  // every field of the seed's model filters and sorts (issue 16), the constant ones too
+  MonitorType: spec(value(4), 'integer'),
+  AlarmEmail: spec(value(null), 'string'),
+  TicketId: spec(value(null), 'string'),
   AlarmId: spec(field('id'), 'integer'),
   AgentId: spec(field('deviceId'), 'integer'),
   MachineGroup: spec(field('groupName'), 'string'),
