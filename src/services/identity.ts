@@ -1,4 +1,4 @@
-import { conflict, forbidden, invalid, notFound } from '../core/errors.ts';
+import { conflict, DomainError, forbidden, invalid, notFound } from '../core/errors.ts';
 import { isPrivilege, PRIVILEGES } from '../core/privileges.ts';
 import { isUniqueViolation, type Page } from '../store/paging.ts';
 import * as repo from '../store/repos/identity-repo.ts';
@@ -325,6 +325,38 @@ export async function deleteRole(ctx: Context, id: number) {
     });
     await repo.deleteRole(tx, id);
   });
+}
+
+// ---- a user's role -----------------------------------------------------------------------------------
+// A Patchline user has exactly one role (users.role_id). Putting a user in a role gives them that role in
+// place of the one they had; a user cannot be taken out of their only role (give them another instead).
+// Both need `administer` over every organization, as every other change of a user's role.
+
+/** gives user `userId` the role `roleId` (replacing their role); unchanged when they have it already */
+export async function addUserToRole(ctx: Context, roleId: number, userId: number): Promise<UserView> {
+  ctx.authorizeGlobal();
+  if (!(await repo.getRole(ctx.store.db, roleId))) throw notFound('role', roleId);
+  const u = await repo.getUser(ctx.store.db, userId);
+  if (!u) throw notFound('user', userId);
+  if (u.role_id === roleId) return userView(u);
+  return updateUser(ctx, userId, { roleId });
+}
+
+/**
+ * takes user `userId` out of role `roleId`: not found when the user does not have that role; refused
+ * (conflict) when they do, since it is their only role
+ */
+export async function removeUserFromRole(ctx: Context, roleId: number, userId: number): Promise<never> {
+  ctx.authorizeGlobal();
+  const r = await repo.getRole(ctx.store.db, roleId);
+  if (!r) throw notFound('role', roleId);
+  const u = await repo.getUser(ctx.store.db, userId);
+  if (!u) throw notFound('user', userId);
+  if (u.role_id !== roleId) throw new DomainError('not_found', `user ${userId} is not in role ${roleId}`);
+  throw conflict(
+    `role '${r.name}' is the only role of user '${u.username}': a user keeps exactly one role; ` +
+      'give them another role instead, which replaces this one',
+  );
 }
 
 // ---- scopes ----------------------------------------------------------------------------------------

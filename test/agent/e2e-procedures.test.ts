@@ -191,7 +191,7 @@ test(
     assert.equal(s.ServerTimeZone, true);
     assert.deepEqual(s.ScriptPrompts, [{ Caption: 'GREETING', Name: 'GREETING', Value: 'scheduled' }]);
     assert.equal(s.Status, 'Success'); // the latest run of the procedure on the agent
-    const due = new Date(s.NextExecTime as string);
+    const due = new Date(`${s.NextExecTime as string}Z`); // UTC, written without a zone (faces/kaseya/dates.ts)
     assert.ok(due.getTime() > Date.now());
     // the engine at the occurrence: the job gets the procedure's script (and the prompts) at hand-out
     const engine = createEngine({

@@ -293,6 +293,40 @@ describe('maintenance windows and reboots, with and without the server', () => {
     assert.equal(server.checkIns.at(-1)?.settingsHash, 'hash-1', 'the agent sends the hash it holds');
   });
 
+  test("a procedure runs outside the window; a worklet policy's script waits for it (docs/scripts.md)", async () => {
+    const server = new FakeServer();
+    server.settings = settingsWith();
+    const steps = [{ phase: 'run', script: { shell: 'sh', code: 'echo ran' }, when: 'always' }];
+    const limits = { timeLimitSeconds: 30, outputCapBytes: 4096 };
+    server.jobs = [
+      { id: 41, kind: 'script', notBefore: null, payload: { procedureId: 3, steps, limits } },
+      { id: 42, kind: 'script', notBefore: null, payload: { policyId: 5, steps, limits } },
+    ];
+    const { backend } = machine();
+    const dir = await mkdtemp(join(tmpdir(), 'pl-proc-window-'));
+    const lines: string[] = [];
+    const agent = new Agent({
+      client: server.client(),
+      backend,
+      storage: new MemoryStorage(),
+      now: () => MONDAY - H, // Sunday 23:00: the Monday window is closed
+      scriptDir: dir,
+      log: (l) => lines.push(l),
+    });
+    try {
+      await agent.cycle();
+      await agent.cycle(); // the outbox sends the result
+      assert.equal(server.results.get(41)?.status, 'succeeded', lines.join('\n'));
+      assert.equal(server.results.get(42), undefined, 'the worklet waits for the window');
+      assert.ok(
+        lines.some((l) => /job 42 waits: no maintenance window allows policy 5/.test(l)),
+        lines.join('\n'),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('within-interval: the restart is announced when the interval opens and happens the delay later', async () => {
     const server = new FakeServer();
     server.settings = settingsWith({

@@ -471,6 +471,7 @@ function param(route: string, name: string, v: Victims, g: Globals): string {
     patchId: String(v.update),
     userId: String(g.user),
     roleId: String(g.role),
+    roleTypeId: '1',
     agentguid: String(v.device),
     agentProcId: String(v.procedure),
     agentProcedureId: String(v.procedure),

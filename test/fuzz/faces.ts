@@ -9,6 +9,7 @@ import {
   orgFields,
   patchFields,
   roleFields,
+  roleTypeFields,
   userFields,
 } from '../../src/faces/kaseya/fields.ts';
 import { alarmFields, alarmLogFields } from '../../src/faces/kaseya/alarms.ts';
@@ -211,11 +212,13 @@ function kaseyaFields(url: string): FieldMap {
   if (u.startsWith('/assetmgmt/logs')) return eventLogFields;
   if (u.includes('departments')) return departmentFields;
   if (u.startsWith('/system/orgs') && !u.endsWith('machinegroups')) return orgFields;
+  if (u === '/system/OrgNames') return orgFields;
   if (u.includes('machinegroups')) return groupFields;
   if (u.startsWith('/assetmgmt/agents')) return agentFields;
   if (u.startsWith('/assetmgmt/assets')) return assetFields;
   if (u.startsWith('/system/users')) return userFields;
   if (u.startsWith('/system/roles')) return roleFields;
+  if (u.startsWith('/system/roletypes')) return roleTypeFields;
   if (u.includes('installedapplications')) return installedAppFields;
   if (u.startsWith('/assetmgmt/alarms')) return alarmFields;
   if (u.startsWith('/assetmgmt/patch'))
@@ -414,6 +417,11 @@ const ROLE_BODY: JsonSchema = {
   },
 };
 
+const MEMBERSHIP_BODY: JsonSchema = {
+  type: 'object',
+  properties: { RoleName: text(), UserId: kid },
+};
+
 function kaseyaBodySchema(url: string): JsonSchema {
   const u = url.slice(KASEYA.length);
   if (u.endsWith('/purchaseandwarrantyexpire')) return WARRANTY_BODY;
@@ -422,6 +430,8 @@ function kaseyaBodySchema(url: string): JsonSchema {
   if (u.startsWith('/automation/agentprocs')) return PROCEDURE_SCHEDULE_BODY;
   if (u.includes('departments')) return DEPARTMENT_BODY;
   if (u.startsWith('/system/users')) return USER_BODY;
+  // Add User to User Role takes no body (an empty object at most)
+  if (/^\/system\/roles\/[^/]+\/users\//.test(u)) return MEMBERSHIP_BODY;
   if (u.startsWith('/system/roles')) return ROLE_BODY;
   if (u.startsWith('/assetmgmt/patch')) return PATCH_BODY;
   if (u.includes('machinegroups')) return GROUP_BODY;

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ALERT_KINDS } from '../../core/alerts/index.ts';
 import { invalid, notFound } from '../../core/errors.ts';
-import { byField, cases, field, is } from '../../core/query.ts';
+import { byField, cases, field, is, value } from '../../core/query.ts';
+import { vsaDate } from './dates.ts';
 import {
   closeAlert,
   queryAlerts,
@@ -39,6 +40,10 @@ const alertType = cases(
 const stateId = cases([[is('state', 'open'), 1]], 0);
 
 export const alarmFields: FieldMap = {
+  // every field of the seed's model filters and sorts (issue 16), the constant ones too
+  MonitorType: spec(value(4), 'integer'),
+  AlarmEmail: spec(value(null), 'string'),
+  TicketId: spec(value(null), 'string'),
   AlarmId: spec(field('id'), 'integer'),
   AgentId: spec(field('deviceId'), 'integer'),
   MachineGroup: spec(field('groupName'), 'string'),
@@ -58,7 +63,6 @@ export const alarmLogFields: FieldMap = {
 };
 
 type Listed = AlertView & { groupName: string | null };
-const iso = (d: Date | string) => new Date(d).toISOString();
 
 export const renderAlarm = (a: Listed) => ({
   MonitorType: 4,
@@ -73,7 +77,7 @@ export const renderAlarm = (a: Listed) => ({
   AlertType: valueOf(alarmFields, 'AlertType', a),
   agentName: a.deviceName,
   AlarmSubject: a.subject,
-  EventTime: iso(a.createdAt),
+  EventTime: vsaDate('EventTime', a.createdAt),
   MonitorAlarmStateId: valueOf(alarmFields, 'MonitorAlarmStateId', a),
   Attributes: { Organization: a.organizationName, State: a.state, Kind: a.kind },
 });
@@ -137,7 +141,10 @@ export function alarmRoutes(app: FastifyInstance, deps: PatchDeps) {
     return listed(
       req,
       reply,
-      { records: r.records.map((a) => ({ Time: iso(a.createdAt), Event: a.subject })), total: r.total },
+      {
+        records: r.records.map((a) => ({ Time: vsaDate('Time', a.createdAt), Event: a.subject })),
+        total: r.total,
+      },
       'AlarmLog',
     );
   });

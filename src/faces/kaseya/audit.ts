@@ -12,7 +12,7 @@ import {
   scheduleAudit,
   setDeviceWarranty,
 } from '../../services/audits.ts';
-import { vsaDate } from './dates.ts';
+import { isDateField, vsaDate } from './dates.ts';
 import type { Context } from '../../services/context.ts';
 import {
   addCustomField,
@@ -60,7 +60,7 @@ import { installedAppFields, valueOf } from './fields.ts';
 // - Custom fields: bodies are the seed's `[{ "key": "FieldName", "value": … }]` (JSON or
 //   form-urlencoded `key=FieldName&value=…`), or plain fields (`{ "FieldName": … }`, `FieldName=…`).
 //   `OrgId` (a Patchline addition) makes a field one organization's (services/custom-fields.ts).
-// - Dates render as ISO 8601 instants (as the chapter's samples); a list's datetime fields filter.
+// - Dates render in VSA's forms (faces/kaseya/dates.ts); a list's datetime fields filter.
 
 type Params = Record<string, string>;
 
@@ -70,8 +70,6 @@ export interface AuditDeps {
   listed: <T>(req: FastifyRequest, reply: FastifyReply, r: Listed<T>, item: string) => unknown;
   options: (req: FastifyRequest) => QueryOptions;
 }
-
-const iso = (d: Date | string | null | undefined) => (d ? new Date(d).toISOString() : null);
 
 /** a service's "device n not found" in the chapter's words (the agent) */
 async function asAgent<T>(id: number, run: () => Promise<T>): Promise<T> {
@@ -91,7 +89,7 @@ const renderWith =
     ...Object.fromEntries(
       Object.entries(fields).map(([name, spec]) => {
         const v = valueOf(fields, name, record);
-        if (spec.type === 'datetime') return [name, iso(v as string | null)];
+        if (spec.type === 'datetime' || isDateField(name)) return [name, vsaDate(name, v as string | null)];
         if (spec.type === 'integer' && typeof v === 'number') return [name, Math.round(v)];
         return [name, v];
       }),
@@ -201,7 +199,7 @@ async function auditSummary(ctx: Context, id: number) {
   const hw = ((sysinfo ?? latest)?.summary ?? {}) as Summary;
   const t = (v: unknown) => (v === undefined || v === null ? null : v);
   return {
-    LastAudit: iso(latest?.collected_at),
+    LastAudit: vsaDate('LastAudit', latest?.collected_at),
     NextAudit: null,
     SystemInfo: {
       Manufacturer: t(hw.manufacturer),
@@ -225,11 +223,11 @@ async function auditSummary(ctx: Context, id: number) {
       SecondaryWINS: null,
     },
     TimeInfo: {
-      KServerTime: ctx.now().toISOString(),
+      KServerTime: vsaDate('KServerTime', ctx.now()),
       AgentTime: null,
-      LastCheckin: iso(device.last_seen_at),
-      LastReboot: iso(sum.lastBootAt as string | undefined),
-      FirstCheckin: iso(device.enrolled_at),
+      LastCheckin: vsaDate('LastCheckin', device.last_seen_at),
+      LastReboot: vsaDate('LastReboot', sum.lastBootAt as string | undefined),
+      FirstCheckin: vsaDate('FirstCheckin', device.enrolled_at),
       AgentTimeZone: device.time_zone ?? t(sum.timeZone),
     },
     Chassis: {
@@ -249,7 +247,9 @@ async function auditSummary(ctx: Context, id: number) {
     BIOS: {
       BiosVendor: t(hw.biosVendor),
       BiosVersion: t(hw.biosVersion),
-      BiosReleaseDate: hw.biosReleaseDate ? iso(`${hw.biosReleaseDate as string}T00:00:00Z`) : null,
+      BiosReleaseDate: hw.biosReleaseDate
+        ? vsaDate('BiosReleaseDate', `${hw.biosReleaseDate as string}T00:00:00Z`)
+        : null,
     },
     CPURAM: {
       ProcessorManufacturer: t(hw.cpuManufacturer),
@@ -272,8 +272,8 @@ async function auditSummary(ctx: Context, id: number) {
     Attributes: {
       OsName: t(sum.osName),
       OsVersion: t(sum.osVersion),
-      BaselineAudit: iso(baseline?.collected_at),
-      SysInfoAudit: iso(sysinfo?.collected_at),
+      BaselineAudit: vsaDate('BaselineAudit', baseline?.collected_at),
+      SysInfoAudit: vsaDate('SysInfoAudit', sysinfo?.collected_at),
     },
   };
 }
@@ -402,8 +402,8 @@ export function auditRoutes(app: FastifyInstance, deps: AuditDeps) {
     const id = agentId(req);
     const w = await asAgent(id, () => deviceWarranty(ctx, id));
     return ok(req, reply, {
-      PurchaseDate: iso(w.purchaseDate),
-      WarrantyExpireDate: iso(w.warrantyExpireDate),
+      PurchaseDate: vsaDate('PurchaseDate', w.purchaseDate),
+      WarrantyExpireDate: vsaDate('WarrantyExpireDate', w.warrantyExpireDate),
     });
   });
   app.put('/assetmgmt/audit/:agentId/hardware/purchaseandwarrantyexpire', g, async (req, reply) => {

@@ -1,8 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { invalid } from '../../core/errors.ts';
+import { invalid, notFound } from '../../core/errors.ts';
 import { vsaDate } from './dates.ts';
 import type { Context } from '../../services/context.ts';
-import { createRole, createUser, deleteUser, updateUser, type UserInput } from '../../services/identity.ts';
+import {
+  addUserToRole,
+  authorizeDirectory,
+  createRole,
+  createUser,
+  deleteRole,
+  deleteUser,
+  removeUserFromRole,
+  updateUser,
+  type UserInput,
+} from '../../services/identity.ts';
 import {
   getRoleEntry,
   getUserEntry,
@@ -14,7 +24,7 @@ import {
 import { parseDecimalId, renderDecimalId } from '../shared/ids.ts';
 import { toListQuery, type QueryOptions } from '../shared/odata/index.ts';
 import { Body } from './body.ts';
-import { roleFields, userFields } from './fields.ts';
+import { roleFields, roleTypeFields, userFields } from './fields.ts';
 import type { PatchDeps } from './patch.ts';
 import { inSeedTerms } from './resources.ts';
 
@@ -251,9 +261,71 @@ export async function addRole(ctx: Context, body: unknown): Promise<number> {
   return r.id;
 }
 
+// ---- the rest of the Roles chapter: Delete Role, Get User Roletypes, Get Roletype, Add User to User Role
+// The chapter lists these calls, but seed 004 ends before their pages; the paths are those VSA serves and
+// its client libraries call (DELETE /system/roles/{roleId}, GET /system/roletypes[/{roleTypeId}],
+// PUT /system/roles/{roleId}/users/{userId}), and "Remove User from Role" is the same path with DELETE.
+// Decided here (the rules are services/identity.ts'):
+// - Delete Role: 409 while users have the role (the chapter: users must be removed from a role before
+//   it is deleted) or when it is one of Patchline's built-in roles; 404 when there is no such role.
+// - Role types: Patchline has no licensed role types, so the list is empty (it still takes $filter,
+//   $orderby, $skip and $top on RoleTypeId, RoleTypeName, Description) and every role type is 404.
+// - Add User to User Role gives the user that role in place of the one they had (Patchline gives a user
+//   exactly one, the chapter at least one); Remove is 404 when the user does not have the role and 409
+//   when they do (it is their only role: add them to another instead).
+// - All of them need `administer` over every organization (a scoped caller gets 403), as role writes do;
+//   they answer Result true. A PUT may carry an empty body, nothing else.
+
+export async function deleteRoleRecord(ctx: Context, id: number): Promise<true> {
+  await deleteRole(ctx, id);
+  return true;
+}
+
+export function listRoleTypes(ctx: Context, options: QueryOptions) {
+  authorizeDirectory(ctx);
+  toListQuery(options, roleTypeFields); // a malformed option is still an error
+  return { records: [] as never[], total: 0 };
+}
+
+export function getRoleType(ctx: Context, id: number): never {
+  authorizeDirectory(ctx);
+  throw notFound('role type', id);
+}
+
+export async function addUserToRoleRecord(ctx: Context, roleId: number, userId: number, body: unknown) {
+  if (body !== undefined && body !== null && body !== '') Body.of(body, [], 'role membership');
+  await addUserToRole(ctx, roleId, userId);
+  return true as const;
+}
+
+export async function removeUserFromRoleRecord(ctx: Context, roleId: number, userId: number): Promise<true> {
+  await removeUserFromRole(ctx, roleId, userId);
+  return true;
+}
+
 export function directoryWriteRoutes(app: FastifyInstance, deps: PatchDeps) {
-  const { ctxOf, ok } = deps;
+  const { ctxOf, ok, listed, options } = deps;
+  const roleId = (params: unknown) => parseDecimalId((params as Record<string, string>).roleId ?? '', 'role');
   const userId = (params: unknown) => parseDecimalId((params as Record<string, string>).userId ?? '', 'user');
+  app.delete('/system/roles/:roleId', { config: { scope: 'global' } }, async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await deleteRoleRecord(ctx, roleId(req.params)));
+  });
+  app.get('/system/roletypes', { config: { scope: 'global' } }, async (req, reply) =>
+    listed(req, reply, listRoleTypes(await ctxOf(req), options(req)), 'RoleType'),
+  );
+  app.get('/system/roletypes/:roleTypeId', { config: { scope: 'global' } }, async (req) => {
+    const ctx = await ctxOf(req);
+    getRoleType(ctx, parseDecimalId((req.params as Record<string, string>).roleTypeId ?? '', 'role type'));
+  });
+  app.put('/system/roles/:roleId/users/:userId', { config: { scope: 'global' } }, async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await addUserToRoleRecord(ctx, roleId(req.params), userId(req.params), req.body));
+  });
+  app.delete('/system/roles/:roleId/users/:userId', { config: { scope: 'global' } }, async (req, reply) => {
+    const ctx = await ctxOf(req);
+    return ok(req, reply, await removeUserFromRoleRecord(ctx, roleId(req.params), userId(req.params)));
+  });
   app.post('/system/users', { config: { scope: 'global' } }, async (req, reply) =>
     ok(req, reply, await addUser(await ctxOf(req), req.body)),
   );

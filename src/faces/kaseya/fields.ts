@@ -228,6 +228,13 @@ export const roleFields: FieldMap = {
   RoleName: spec('name', 'string'),
 };
 
+/** VSA's licensed role types (GET /system/roletypes): Patchline has none, the list is always empty */
+export const roleTypeFields: FieldMap = {
+  RoleTypeId: spec('id', 'integer'),
+  RoleTypeName: spec('name', 'string'),
+  Description: spec('description', 'string'),
+};
+
 export const installedAppFields: FieldMap = {
   ApplicationName: spec('name', 'string'),
   Description: spec(value(null), 'string'),

@@ -3,6 +3,7 @@ import { coalesce, concat, evaluate, field } from '../../core/query.ts';
 import { queryDeviceLog, type DeviceLog, type DeviceLogEntry } from '../../services/device-logs.ts';
 import { parseDecimalId } from '../shared/ids.ts';
 import { toListQuery, type FieldMap } from '../shared/odata/index.ts';
+import { vsaDate } from './dates.ts';
 import { spec } from './fields.ts';
 import type { PatchDeps } from './patch.ts';
 import { seedNotFound } from './resources.ts';
@@ -39,7 +40,7 @@ const render = (fields: FieldMap) => (r: DeviceLogEntry) => ({
   ...Object.fromEntries(
     Object.entries(fields).map(([name, s]) => {
       const v = evaluate(s.expr, r as unknown as Record<string, unknown>);
-      return [name, s.type === 'datetime' && v !== null ? new Date(v as Date).toISOString() : v];
+      return [name, s.type === 'datetime' ? vsaDate(name, v as Date | null) : v];
     }),
   ),
   Attributes: { EventId: r.id, Kind: r.kind, Data: r.data },

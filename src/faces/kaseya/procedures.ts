@@ -21,6 +21,7 @@ import type { DeviceRunEntry } from '../../store/repos/procedures-repo.ts';
 import { parseDecimalId, renderDecimalId } from '../shared/ids.ts';
 import { toListQuery, type FieldMap } from '../shared/odata/index.ts';
 import { Body } from './body.ts';
+import { vsaDate } from './dates.ts';
 import { spec } from './fields.ts';
 import type { PatchDeps } from './patch.ts';
 
@@ -103,8 +104,6 @@ const scheduledFields: FieldMap = {
   Recurrence: spec('recurrence', 'string'),
 };
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
-
 export const renderProcedure = (p: ProcedureView) => ({
   AgentProcedureId: p.id,
   AgentProcedureName: p.name,
@@ -120,7 +119,7 @@ export const renderProcedure = (p: ProcedureView) => ({
 
 const renderRun = (r: DeviceRunEntry) => ({
   ScriptName: r.name,
-  LastExecutionTime: iso(r.last_execution_at),
+  LastExecutionTime: vsaDate('LastExecutionTime', r.last_execution_at),
   Status: RUN_STATUS_TEXT[r.status] ?? r.status,
   Admin: r.started_by,
   Attributes: {
@@ -136,7 +135,16 @@ const renderRun = (r: DeviceRunEntry) => ({
 
 function kaseyaScheduleOf(s: Schedule): unknown {
   try {
-    return toKaseya(s);
+    const k = toKaseya(s);
+    const endOn = k.Recurrence.EndOn;
+    return {
+      ...k,
+      Recurrence: {
+        ...k.Recurrence,
+        ...(endOn !== undefined ? { EndOn: vsaDate('EndOn', endOn) } : {}),
+      },
+      Start: { ...k.Start, StartOn: vsaDate('StartOn', k.Start.StartOn) },
+    };
   } catch {
     return null; // made elsewhere in a form VSA cannot write; the text says what it is
   }
@@ -153,7 +161,7 @@ const renderScheduled = (r: ReturnType<typeof scheduledRecord>) => ({
   AgentProcedureId: r.procedureId,
   AgentProcedureName: r.procedureName,
   AgentId: renderDecimalId(r.deviceId),
-  NextExecTime: iso(r.nextDueAt),
+  NextExecTime: vsaDate('NextExecTime', r.nextDueAt),
   Status: evaluate(scheduledFields.Status!.expr, r),
   Admin: r.createdBy,
   Recurrence: r.recurrence,

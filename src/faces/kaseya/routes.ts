@@ -142,9 +142,12 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
     return ok(req, reply, {});
   });
 
-  app.get('/system/orgs', { config: { scope: 'organization' } }, async (req, reply) =>
-    listed(req, reply, await listOrgs(await ctxOf(req), options(req)), 'Org', orgFields),
-  );
+  const orgList = async (req: FastifyRequest, reply: FastifyReply) =>
+    listed(req, reply, await listOrgs(await ctxOf(req), options(req)), 'Org', orgFields);
+  app.get('/system/orgs', { config: { scope: 'organization' } }, orgList);
+  // the guide's first filter example ("GET /system/OrgNames?$filter=startswith(OrgName,'SapphireIT')"),
+  // which no chapter documents: the organizations, as GET /system/orgs lists them
+  app.get('/system/OrgNames', { config: { scope: 'organization' } }, orgList);
   app.get('/system/orgs/:orgId', { config: { scope: 'organization' } }, async (req, reply) => {
     const ctx = await ctxOf(req);
     const id = parseDecimalId((req.params as Params).orgId ?? '', 'organization');

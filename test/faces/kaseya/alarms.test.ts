@@ -119,6 +119,16 @@ describe('Kaseya VSA: alarms from alerts', () => {
     const top = await get('/assetmgmt/alarms?$top=2&$orderby=EventTime');
     assert.equal(listed(top).length, 2);
     assert.equal(top.body.TotalRecords, all.length);
+    // every field of the seed's model filters and sorts, the constant ones too (issue 16)
+    for (const f of SEED_FIELDS.filter((x) => x !== 'Attributes')) {
+      const r = await get(`/assetmgmt/alarms/true?$orderby=${q(`${f} desc`)}&$top=1`);
+      assert.equal(r.status, 200, `${f}: ${r.text}`);
+    }
+    assert.equal(
+      listed(await get(`/assetmgmt/alarms/true?$filter=${q('MonitorType eq 4')}`)).length,
+      all.length,
+    );
+    assert.equal(listed(await get(`/assetmgmt/alarms/true?$filter=${q('TicketId ne null')}`)).length, 0);
     const bad = await get(`/assetmgmt/alarms/true?$filter=${q("Nope eq 'x'")}`);
     assert.equal(bad.status, 400, bad.text);
     assert.equal(bad.body.Status, 'Error');

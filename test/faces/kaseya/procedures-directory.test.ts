@@ -321,4 +321,58 @@ describe('Kaseya VSA: agent procedures, logs, departments, locations, types, use
     assert.equal(succeeded(await k('DELETE', `/system/users/${id}`)), true);
     failed(await k('GET', `/system/users/${id}`), 404);
   });
+
+  it('roles: delete, role types, a user added to a role and (not) removed from it, as VSA clients call them', async () => {
+    const role = succeeded(
+      await k('POST', '/system/roles', {
+        RoleName: 'patchers',
+        Attributes: { Privileges: ['read', 'approve'] },
+      }),
+    ) as number;
+    const other = succeeded(await k('POST', '/system/roles', { RoleName: 'watchers' })) as number;
+    const scope = ((await admin.get('/api/v1/scopes?limit=100')).body.items[0].id as number).toString();
+    const user = succeeded(
+      await k('POST', '/system/users', {
+        AdminName: 'rolling',
+        AdminPassword: 'rolling-password-1',
+        AdminRoleIds: [other],
+        AdminScopeIds: [scope],
+      }),
+    ) as string;
+    const rolesOf = async () => succeeded(await k('GET', `/system/users/${user}`)).AdminRoleIds;
+
+    // Add User to User Role (PUT /system/roles/{roleId}/users/{userId}): the user now has that role
+    assert.equal(succeeded(await k('PUT', `/system/roles/${role}/users/${user}`)), true);
+    assert.deepEqual(await rolesOf(), [role]);
+    assert.equal(succeeded(await k('PUT', `/system/roles/${role}/users/${user}`, {})), true); // again: no change
+    assert.deepEqual(await rolesOf(), [role]);
+    failed(await k('PUT', `/system/roles/987654/users/${user}`), 404, /role 987654 not found/);
+    failed(await k('PUT', `/system/roles/${role}/users/987654`), 404, /user 987654 not found/);
+    failed(await k('PUT', `/system/roles/${role}/users/${user}`, { RoleName: 'x' }), 400, /RoleName/);
+    failed(await k('PUT', `/system/roles/${other}/users/${user}`, undefined, bravo), 403);
+    assert.deepEqual(await rolesOf(), [role]);
+
+    // Remove: not in that role → 404; their only role → 409, and they keep it
+    failed(await k('DELETE', `/system/roles/${other}/users/${user}`), 404, /not in role/);
+    failed(await k('DELETE', `/system/roles/${role}/users/${user}`), 409, /only role/);
+    failed(await k('DELETE', `/system/roles/${role}/users/${user}`, undefined, bravo), 403);
+    assert.deepEqual(await rolesOf(), [role]);
+
+    // Delete Role: refused while a user has it, by another tenant's administrator, for a built-in role
+    failed(await k('DELETE', `/system/roles/${role}`), 409, /still given to users/);
+    failed(await k('DELETE', `/system/roles/${other}`, undefined, bravo), 403);
+    failed(await k('DELETE', '/system/roles/1'), 409, /built-in/);
+    assert.equal(succeeded(await k('DELETE', `/system/roles/${other}`)), true);
+    failed(await k('GET', `/system/roles/${other}`), 404);
+    failed(await k('DELETE', `/system/roles/${other}`), 404, /role .* not found/);
+    assert.equal(succeeded(await k('DELETE', `/system/users/${user}`)), true);
+    assert.equal(succeeded(await k('DELETE', `/system/roles/${role}`)), true);
+
+    // role types: Patchline has none; the list still takes the query options
+    const types = await k('GET', "/system/roletypes?$filter=RoleTypeName eq 'VSA Admin'&$orderby=RoleTypeId");
+    assert.deepEqual([types.status, types.body.TotalRecords, types.body.Result], [200, 0, []], types.text);
+    failed(await k('GET', '/system/roletypes?$filter=Nope eq 1'), 400, /Nope/);
+    failed(await k('GET', '/system/roletypes/100'), 404, /role type 100 not found/);
+    failed(await k('GET', '/system/roletypes', undefined, bravo), 403);
+  });
 });

@@ -224,6 +224,12 @@ describe('Kaseya VSA clients of issue 16 [pglite]', () => {
       rich.map((o) => o.OrgName),
       ['Sapphire Products'],
     );
+    // the guide's first filter example names /system/OrgNames: the same organizations
+    const named = listed(await get(`/system/OrgNames?$filter=${q("startswith(OrgName,'Sapphire')")}`));
+    assert.deepEqual(
+      named.map((o) => [o.OrgName, o.OrgRef]),
+      [['Sapphire Products', 'sapphire']],
+    );
     const staff = listed(await get(`/system/orgs?$filter=${q('NoOfEmployees ge 40')}`));
     assert.deepEqual(
       staff.map((o) => [o.OrgName, o.NoOfEmployees, o.AnnualRevenue]),
