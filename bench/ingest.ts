@@ -61,11 +61,20 @@ function copyIn(client: pg.Client, text: string, next: () => string | undefined)
 
 const db = await scratchDatabase('ingest');
 const load0 = loadavg()[0]!;
+// --cpu-prof DIR: the server writes a V8 CPU profile there when it stops (open it in Chrome's devtools)
+const PROFILE = arg('cpu-prof', '');
+// --db-profile: the database times its functions (the compliance triggers) for the figures printed at the end
+const DB_PROFILE = process.argv.includes('--db-profile');
+if (DB_PROFILE) await adminSql(db.url, `alter database ${db.name} set track_functions = 'all'`);
 // a loaded machine may take more than startServer's minute to start it: a few tries
 async function startWithRetries() {
   for (let i = 0; ; i++) {
     try {
-      return await startServer({ databaseUrl: db.url, adminPassword: PASSWORD });
+      return await startServer({
+        databaseUrl: db.url,
+        adminPassword: PASSWORD,
+        nodeOptions: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [],
+      });
     } catch (e) {
       if (i >= 4) throw e;
       console.log(`${(e as Error).message}: trying again`);
@@ -185,6 +194,23 @@ try {
     (g) => ({ sequence: 2, full: false, updates: releaseDay(g, RELEASE) }),
     RELEASE,
   );
+
+  if (DB_PROFILE) {
+    // backends report their function times when idle, at most every 10 s
+    await new Promise((r) => setTimeout(r, 11_000));
+    const fns = await pgc.query(
+      `select funcname, calls, round(total_time) as total_ms, round(self_time) as self_ms
+       from pg_stat_user_functions order by total_time desc`,
+    );
+    for (const f of fns.rows as { funcname: string; calls: string; total_ms: string; self_ms: string }[])
+      console.log(
+        `  database function ${f.funcname}: ${f.calls} calls, ${f.total_ms} ms (self ${f.self_ms} ms)`,
+      );
+    const x = await pgc.query(
+      'select xact_commit, xact_rollback from pg_stat_database where datname = current_database()',
+    );
+    console.log(`  database transactions: ${JSON.stringify(x.rows[0])}`);
+  }
 
   // COPY of the same rows (the values the server stored) into a bare table of the same shape
   const ids = new Map<string, number>(
