@@ -61,6 +61,8 @@ const SAMPLE = Number(arg('sample', '5000'));
 /** above this many devices the steady state is reached through one device per settings bucket */
 const FIRST_ALL_MAX = 200_000;
 const MEMORY_TARGET_MB = 2048;
+/** the fleet the targets are for (issue 17) */
+const TARGET_DEVICES = 1_000_000;
 const RESTART_WARMUP_SECONDS = Number(arg('restart-warmup-seconds', '5'));
 const INTERVAL = 300;
 const PASSWORD = 'bench-password-1';
@@ -482,6 +484,7 @@ try {
   await server.stop();
   await db.drop();
   type R = {
+    devices: number;
     shareOfCeiling: number;
     nominalErrors?: number;
     lightErrors?: number;
@@ -491,21 +494,25 @@ try {
     restartErrors?: number;
   };
   const largest = results.at(-1) as R | undefined;
-  const pass =
-    results.length === SIZES.length &&
-    (results as R[]).every(
+  const all = (f: (r: R) => boolean) => results.length > 0 && (results as R[]).every(f);
+  // each target of issue 17 on its own, so that a run says which held; pass is all of them
+  const checks = {
+    /** the targets are for a million devices: a smaller run proves the rest, not the target */
+    targetScale: (largest?.devices ?? 0) >= TARGET_DEVICES,
+    everySizeRun: results.length === SIZES.length && NATURAL && RESTART,
+    shareOfCeiling: all((r) => r.shareOfCeiling >= 0.5),
+    p99AtLargest: (largest?.lightP99Ms ?? Infinity) < 100,
+    noErrors: all(
       (r) =>
-        r.shareOfCeiling >= 0.5 &&
         (r.nominalErrors ?? 0) === 0 &&
         (r.lightErrors ?? 0) === 0 &&
         r.sustainedErrors === 0 &&
-        (r.restartErrors ?? 0) === 0 &&
-        (r.restartShareOfSteady ?? 0) >= 0.5,
-    ) &&
-    NATURAL &&
-    RESTART &&
-    (largest?.lightP99Ms ?? Infinity) < 100 &&
-    mem < MEMORY_TARGET_MB;
+        (r.restartErrors ?? 0) === 0,
+    ),
+    restartShareOfSteady: all((r) => (r.restartShareOfSteady ?? 0) >= 0.5),
+    serverMemory: mem < MEMORY_TARGET_MB,
+  };
+  const pass = Object.values(checks).every(Boolean);
   console.log(
     `server peak memory: ${mem} MB; load average ${load0.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end`,
   );
@@ -518,7 +525,9 @@ try {
       intervalSeconds: INTERVAL,
       concurrency: CONCURRENCY,
       loadAverage: [Math.round(load0 * 100) / 100, Math.round(loadavg()[0]! * 100) / 100],
+      checks,
       targets: {
+        devices: TARGET_DEVICES,
         shareOfCeiling: 0.5,
         p99MsAtLargest: 100,
         serverMemoryMb: MEMORY_TARGET_MB,

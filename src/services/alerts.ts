@@ -416,19 +416,38 @@ export const alertMessages = async (db: Db, ids: number[]) =>
   (await repo.alertsForMessage(db, ids)).map(messageOf);
 
 /** opens the drafts that are not open already and queues them for the organization's subscriptions */
-export async function raiseAlerts(
+export const raiseAlerts = (
   ctx: Context,
   tx: Db,
   organizationId: number,
   drafts: AlertDraft[],
   sourceEventId: number | null = null,
+): Promise<number[]> =>
+  openDrafts(
+    ctx,
+    tx,
+    organizationId,
+    drafts.map((draft) => ({ draft, sourceEventId })),
+  );
+
+/**
+ * `raiseAlerts` for drafts of several events of one organization, in three statements whatever their
+ * number: a key drafted twice opens one alert, from its first draft, as drafts raised one at a time would.
+ */
+async function openDrafts(
+  ctx: Context,
+  tx: Db,
+  organizationId: number,
+  items: { draft: AlertDraft; sourceEventId: number | null }[],
 ): Promise<number[]> {
-  if (!drafts.length) return [];
+  if (!items.length) return [];
   const now = ctx.now();
+  const first = new Map<string, (typeof items)[number]>();
+  for (const it of items) if (!first.has(it.draft.key)) first.set(it.draft.key, it);
   const subs = await repo.subscriptionsOf(tx, organizationId);
-  const opened: number[] = [];
-  for (const d of drafts) {
-    const row = await repo.openAlert(tx, {
+  const opened = await repo.openAlerts(
+    tx,
+    [...first.values()].map(({ draft: d, sourceEventId }) => ({
       organization_id: organizationId,
       kind: d.kind,
       dedupe_key: d.key,
@@ -439,13 +458,13 @@ export async function raiseAlerts(
       data: d.data,
       source_event_id: sourceEventId,
       created_at: now,
-    });
-    if (!row) continue;
-    opened.push(row.id);
-    await repo.insertDeliveries(
-      tx,
+    })),
+  );
+  await repo.insertDeliveries(
+    tx,
+    opened.flatMap((row) =>
       subs
-        .filter((s) => s.kinds.includes(d.kind))
+        .filter((s) => s.kinds.includes(row.kind))
         .map((s) => ({
           subscription_id: s.id,
           alert_id: row.id,
@@ -458,9 +477,9 @@ export async function raiseAlerts(
               ? new Date(now.getTime() + optionOf(s.options as SubscriptionOptions, 'digestMinutes') * 60_000)
               : now,
         })),
-    );
-  }
-  return opened;
+    ),
+  );
+  return opened.map((r) => r.id);
 }
 
 export interface ConsumerState {
@@ -492,6 +511,8 @@ export async function consumeEvents(
     ];
     const names = await repo.deviceNames(tx, named('device_id'));
     const updates = await repo.updateFactsOf(tx, named('update_id'));
+    // the batch's drafts, per organization in the order of the log, raised together after the loop
+    const drafted = new Map<number, Parameters<typeof openDrafts>[3]>();
     for (const e of events) {
       if (e.id !== last + 1) {
         const seen = state.gaps.get(last + 1) ?? clock();
@@ -525,11 +546,14 @@ export async function consumeEvents(
               : null,
           },
         );
-        await raiseAlerts(ctx, tx, e.organization_id, drafts, e.id);
+        let of = drafted.get(e.organization_id);
+        if (!of) drafted.set(e.organization_id, (of = []));
+        for (const draft of drafts) of.push({ draft, sourceEventId: e.id });
       }
       last = e.id;
       read++;
     }
+    for (const [organizationId, items] of drafted) await openDrafts(ctx, tx, organizationId, items);
     if (last !== cursor.last_event_id) await repo.moveCursor(tx, 'alerts', { last_event_id: last });
     return read;
   });

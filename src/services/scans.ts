@@ -15,7 +15,7 @@ import {
   upsertUpdates,
   type DeviceUpdateRow,
 } from '../store/repos/updates-repo.ts';
-import { updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
+import { announceDeviceChange, updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
 import { linkUpdateCves, linkUpdatesToAdvisories, recordLearned } from '../store/repos/catalog-repo.ts';
 import { evaluateRules } from './auto-approval.ts';
 import type { Row } from '../store/schema.ts';
@@ -196,6 +196,8 @@ export async function ingestScan(ctx: Context, of: number | Row<'devices'>, repo
     if (events.length) await record(ctx, tx, events);
     return { updates: reported.length, changes: events.length };
   });
+  // the other replicas learn the device's scan sequence (their check-ins answer it) once it is stored
+  if (report.sequence !== undefined) await announceDeviceChange(ctx.store.db, deviceId);
   // new facts about the device: its organization's auto-approval rules run over its missing updates
   await evaluateRules(ctx, device.organization_id, { deviceIds: [deviceId] });
   return result;

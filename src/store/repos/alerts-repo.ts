@@ -126,19 +126,27 @@ export async function installOutcomes(db: Db, organizationId: number, from: Date
 // ---- alerts ------------------------------------------------------------------------------------------
 
 /** opens an alert unless one of the same key is open; undefined when it was */
-export const openAlert = (db: Db, row: NewRow<'alerts'>) =>
-  db
-    .insertInto('alerts')
-    .values(row)
-    // the partial index's predicate as a literal: PostgreSQL cannot match it against a bound parameter
-    .onConflict((oc) =>
-      oc
-        .columns(['organization_id', 'dedupe_key'])
-        .where(sql<boolean>`state = 'open'`)
-        .doNothing(),
-    )
-    .returningAll()
-    .executeTakeFirst();
+/**
+ * opens the alerts `rows` names in one statement, skipping a key that is open already (the partial
+ * unique index); returns the alerts opened, in the order given. Keys must be distinct among `rows`.
+ */
+export const openAlerts = async (db: Db, rows: NewRow<'alerts'>[]) =>
+  rows.length
+    ? (
+        await db
+          .insertInto('alerts')
+          .values(rows)
+          // the partial index's predicate as a literal: PostgreSQL cannot match it against a bound parameter
+          .onConflict((oc) =>
+            oc
+              .columns(['organization_id', 'dedupe_key'])
+              .where(sql<boolean>`state = 'open'`)
+              .doNothing(),
+          )
+          .returning(['id', 'kind'])
+          .execute()
+      ).sort((a, b) => a.id - b.id)
+    : [];
 
 /** closes the open alerts of a periodic kind whose condition is gone (their keys are not in `still`) */
 export const resolveGone = (db: Db, organizationId: number, kind: string, still: string[], at: Date) =>

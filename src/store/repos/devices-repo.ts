@@ -1,5 +1,7 @@
 import type { Access } from '../../core/access.ts';
 import { groupVisible } from '../access.ts';
+import { sql } from 'kysely';
+import { CHANGES_CHANNEL } from '../change-feed.ts';
 import type { Db } from '../db.ts';
 import { containsPattern, paginate, type Page } from '../paging.ts';
 import type { NewRow, Row, RowPatch } from '../schema.ts';
@@ -77,6 +79,15 @@ export async function updateDevice(db: Db, id: number, patch: RowPatch<'devices'
     .set({ ...patch, updated_at: new Date() })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * tells every replica's change feed that device `id` changed (the payload of migration 0017's trigger).
+ * Sent outside a write transaction, after its commit: a NOTIFY inside one holds a lock of the whole
+ * server through the commit, so that notifying transactions commit one at a time (migration 0024).
+ */
+export async function announceDeviceChange(db: Db, id: number) {
+  await sql`select pg_notify(${CHANGES_CHANNEL}, ${`d:${id}`})`.execute(db);
 }
 
 export async function deleteDevice(db: Db, id: number) {

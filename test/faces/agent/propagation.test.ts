@@ -157,6 +157,24 @@ function scenarios(replicas: () => Replica[]) {
     );
   });
 
+  test("a scan report's sequence reaches the next check-in on every replica", async () => {
+    const [w] = replicas();
+    const d = await rememberedDevice('feed-scan');
+    const scan = await client(w!.app, d.credential).post('/agent/v1/scans', {
+      sequence: 1,
+      full: true,
+      updates: [{ kind: 'deb', name: 'feed-pkg', version: '1.0-1', detection: 'missing' }],
+    });
+    assert.equal(scan.body.accepted, true, JSON.stringify(scan.body));
+    // a replica still answering 0 would make the agent send a full snapshot again
+    await everywhere(
+      d,
+      performance.now(),
+      (r) => r.status === 200 && r.body.scanSequence === 1,
+      'the sequence',
+    );
+  });
+
   test('a settings change reaches the next check-in on every replica', async () => {
     const d = await rememberedDevice('settings');
     const w = await admin.post('/api/v1/maintenance-windows', {
