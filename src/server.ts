@@ -37,7 +37,9 @@ import { automoxRoutes } from './faces/automox/routes.ts';
 import { altirisRoutes } from './faces/altiris/routes.ts';
 import { closeCheckins } from './services/agents.ts';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.ts';
+
+export { VERSION };
 
 export interface ServerOptions {
   config: Pick<Config, 'logLevel' | 'bodyLimit' | 'tlsCert' | 'tlsKey'> & {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DomainError } from '../core/errors.ts';
 import { DataDirInUseError } from '../store/lock.ts';
-import { DatabaseUrlError } from '../store/db.ts';
+import { DatabaseUrlError } from '../store/database-url.ts';
 import { HttpError, UnreachableError } from '../agent/client.ts';
 import { ConfigError } from '../agent/config.ts';
 

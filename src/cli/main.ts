@@ -1,27 +1,20 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
 import { configFromEnv, type Config } from '../config.ts';
-import { migrate } from '../store/db.ts';
-import { VERSION } from '../server.ts';
-import { systemContext } from '../services/context.ts';
-import { createApiKey, createUser } from '../services/identity.ts';
-import { createOrganization } from '../services/organizations.ts';
-import { statusCounts } from '../services/status.ts';
-import { getRoleByName, getScopeByName, getUserByName } from '../store/repos/identity-repo.ts';
 import { DomainError } from '../core/errors.ts';
-import { updateUser } from '../services/identity.ts';
-import { randomPassword } from '../services/secrets.ts';
+import { VERSION } from '../version.ts';
 import { CliError, runCli } from './errors.ts';
-import { forgetAdminPassword } from './admin-password.ts';
-import { checkPort, onStopSignal, startServer } from './serve.ts';
 import { registerPolicyCommands } from './policy-commands.ts';
 import { registerRolloutCommands } from './rollout-commands.ts';
 import { registerAgentCommands } from './agent-commands.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerAlertCommands } from './alert-commands.ts';
+import { IMPORT_FORMATS } from '../core/advisories/formats.ts';
 import { openStoreOf, storeOptions, withStore } from './store-options.ts';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { importAdvisories, IMPORT_FORMATS } from '../services/importers.ts';
+
+// The commands load the store, the services and the server when they run (dynamic imports), not when
+// the CLI starts: `patchline --help` and a mistyped option answer without loading the whole server.
 
 const env = configFromEnv();
 const program = new Command('patchline')
@@ -61,6 +54,7 @@ storeOptions(
     dataDir: string;
     databaseUrl?: string;
   }) => {
+    const { checkPort, onStopSignal, startServer } = await import('./serve.ts');
     const config: Config = { ...env, ...o, port: checkPort(o.port), logLevel: logLevel() };
     const running = await startServer(config, env.adminPassword);
     onStopSignal(
@@ -74,6 +68,7 @@ storeOptions(program.command('migrate').description('bring the database schema u
   async (o) => {
     const store = await openStoreOf(o, false);
     try {
+      const { migrate } = await import('../store/db.ts');
       const applied = await migrate(store.db);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the schema is up to date');
     } finally {
@@ -93,6 +88,9 @@ storeOptions(
     .option('--display-name <name>', 'display name'),
 ).action(async (username: string, o) =>
   withStore(o, async (store) => {
+    const { systemContext } = await import('../services/context.ts');
+    const { createUser } = await import('../services/identity.ts');
+    const { getRoleByName, getScopeByName } = await import('../store/repos/identity-repo.ts');
     const role = await getRoleByName(store.db, o.role);
     const scope = await getScopeByName(store.db, o.scope);
     if (!role) throw new DomainError('invalid', `no role named '${o.role}'`);
@@ -117,6 +115,11 @@ storeOptions(
     .option('--password <password>', 'the new password (8 characters or more)'),
 ).action(async (username: string, o) =>
   withStore(o, async (store) => {
+    const { systemContext } = await import('../services/context.ts');
+    const { updateUser } = await import('../services/identity.ts');
+    const { randomPassword } = await import('../services/secrets.ts');
+    const { getUserByName } = await import('../store/repos/identity-repo.ts');
+    const { forgetAdminPassword } = await import('./admin-password.ts');
     const u = await getUserByName(store.db, username);
     if (!u)
       throw new CliError(
@@ -138,6 +141,9 @@ storeOptions(
     .requiredOption('--user <username>', 'the user the key acts as'),
 ).action(async (name: string, o) =>
   withStore(o, async (store) => {
+    const { systemContext } = await import('../services/context.ts');
+    const { createApiKey } = await import('../services/identity.ts');
+    const { getUserByName } = await import('../store/repos/identity-repo.ts');
     const u = await getUserByName(store.db, o.user);
     if (!u) throw new DomainError('not_found', `no user named '${o.user}'`);
     const k = await createApiKey(systemContext(store, 'cli'), { name, userId: u.id });
@@ -154,6 +160,8 @@ storeOptions(
     .option('--time-zone <zone>', 'IANA time zone'),
 ).action(async (name: string, o) =>
   withStore(o, async (store) => {
+    const { systemContext } = await import('../services/context.ts');
+    const { createOrganization } = await import('../services/organizations.ts');
     const r = await createOrganization(systemContext(store, 'cli'), {
       name,
       ref: o.ref,
@@ -176,6 +184,9 @@ storeOptions(
   if (!existsSync(file) || !statSync(file).isFile())
     throw new CliError(`no file ${file}: give the path of an advisory file to import`);
   await withStore(o, async (store) => {
+    const { readFileSync } = await import('node:fs');
+    const { systemContext } = await import('../services/context.ts');
+    const { importAdvisories } = await import('../services/importers.ts');
     const bytes = new Uint8Array(readFileSync(file));
     const tty = process.stderr.isTTY;
     const r = await importAdvisories(
@@ -204,6 +215,8 @@ storeOptions(
   program.command('status').description('counts of organizations, devices and missing updates'),
 ).action(async (o) =>
   withStore(o, async (store) => {
+    const { systemContext } = await import('../services/context.ts');
+    const { statusCounts } = await import('../services/status.ts');
     const s = await statusCounts(systemContext(store, 'cli'));
     console.log(
       `organizations: ${s.organizations}\ndevices: ${s.devices}\nmissing updates: ${s.missingUpdates}`,

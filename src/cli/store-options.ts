@@ -1,11 +1,12 @@
 import { Option, type Command } from 'commander';
 import { configFromEnv } from '../config.ts';
-import { bootstrap } from '../services/bootstrap.ts';
-import { checkDatabaseUrl, openStore, type Store } from '../store/db.ts';
-import { keepAdminPassword } from './admin-password.ts';
+import { checkDatabaseUrl } from '../store/database-url.ts';
+import type { Store } from '../store/db.ts';
 
 // What every command that opens the store shares: its two options and how the CLI opens the store
 // (the embedded one in --data-dir, holding the folder's lock, or the PostgreSQL server of --database-url).
+// The store and the services are loaded when a command runs, not when the CLI starts: `--help` and a
+// mistyped option answer at once.
 
 const env = configFromEnv();
 
@@ -27,9 +28,10 @@ export function storeOptions(cmd: Command): Command {
 }
 
 /** The store the options name; migrated unless `migrate` is false. */
-export function openStoreOf(o: StoreCliOptions, migrate?: false): Promise<Store> {
+export async function openStoreOf(o: StoreCliOptions, migrate?: false): Promise<Store> {
   // before anything else: a wrong URL says so, not "getaddrinfo ENOTFOUND base" after a timeout
   if (o.databaseUrl) checkDatabaseUrl(o.databaseUrl);
+  const { openStore } = await import('../store/db.ts');
   return openStore({
     databaseUrl: o.databaseUrl,
     dataDir: o.dataDir,
@@ -42,6 +44,8 @@ export function openStoreOf(o: StoreCliOptions, migrate?: false): Promise<Store>
  * (admin-password.ts), never printed here: `patchline serve` shows it until the first sign-in.
  */
 export async function bootstrapStore(store: Store, dataDir: string): Promise<void> {
+  const { bootstrap } = await import('../services/bootstrap.ts');
+  const { keepAdminPassword } = await import('./admin-password.ts');
   const b = await bootstrap(store, env.adminPassword);
   if (b.generatedPassword) keepAdminPassword(dataDir, b.generatedPassword);
 }

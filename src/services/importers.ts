@@ -20,13 +20,13 @@ import { linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
 import type { Db } from '../store/db.ts';
 import { evaluateAllRules } from './auto-approval.ts';
 import type { Context } from './context.ts';
+import { IMPORT_FORMATS, type ImportFormat } from '../core/advisories/formats.ts';
 import { record } from './events.ts';
 
 // Advisory imports: parse with the core parsers, upsert in batches (one transaction each), report what
 // changed and which records could not be read. A bad record never stops the rest.
 
-export const IMPORT_FORMATS = ['osv', 'debian-tracker', 'csaf', 'kev', 'epss', 'cve5'] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+export { IMPORT_FORMATS, type ImportFormat } from '../core/advisories/formats.ts';
 
 export interface ImportInput {
   format: ImportFormat;

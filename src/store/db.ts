@@ -6,6 +6,9 @@ import type { Database } from './schema.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { PGliteWorker, pgliteDialect } from './pglite-driver.ts';
 import { lockDataDir } from './lock.ts';
+import { checkDatabaseUrl } from './database-url.ts';
+
+export { checkDatabaseUrl, DatabaseUrlError } from './database-url.ts';
 import { INT8, DATE } from './types.ts';
 import {
   CHANGES_CHANNEL,
@@ -143,30 +146,6 @@ export function prepareRepeatedStatements(client: pg.PoolClient, names: Statemen
   }) as typeof client.query;
 }
 
-/** a DATABASE_URL (or --database-url) that cannot name a PostgreSQL database */
-export class DatabaseUrlError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseUrlError';
-  }
-}
-
-const DATABASE_URL_HINT =
-  'give a PostgreSQL URL such as postgres://user:password@host:5432/patchline, or leave DATABASE_URL unset for the embedded store';
-
-/** refuses a database URL that is not a postgres: or postgresql: URL (another database, a typo, a bare word) */
-export function checkDatabaseUrl(url: string): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new DatabaseUrlError(`the database URL '${url}' is not a URL: ${DATABASE_URL_HINT}`);
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:')
-    throw new DatabaseUrlError(
-      `the database URL starts with '${u.protocol}' but Patchline speaks only PostgreSQL: ${DATABASE_URL_HINT}`,
-    );
-}
 
 export async function openStore(opts: StoreOptions): Promise<Store> {
   let db: Db;
