@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createRule, listRules, previewRule } from '../services/auto-approval.ts';
+import { createRule, listRules, previewRule, reorderRules } from '../services/auto-approval.ts';
 import {
   actOnRollout,
   approveIntoPlan,
@@ -111,6 +111,16 @@ export function registerRolloutCommands(program: Command) {
               .join('\n') || 'no rules',
         );
       }),
+  );
+  storeOptions(
+    auto
+      .command('reorder <organization> <ruleIds...>')
+      .description('put the rules in this order (every rule id once, first evaluated first)'),
+  ).action((org: string, ids: string[], o: StoreOpts) =>
+    withContext(o, async (ctx) => {
+      const items = await reorderRules(ctx, positiveId(org), ids.map(positiveId));
+      print(o, items, () => items.map((r) => `${r.position}. ${r.name} (rule ${r.id})`).join('\n'));
+    }),
   );
   storeOptions(
     auto

@@ -222,6 +222,7 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
     conditions: { groups: [v.group] },
     action: 'ignore',
   }),
+  'PUT /api/v1/organizations/:id/auto-approval-rules/order': (v) => ({ ruleIds: [v.rule] }),
   'POST /agent/v1/checkin': () => ({}),
   'POST /agent/v1/scans': () => ({ sequence: 1, full: false, updates: [] }),
   'POST /agent/v1/jobs/:id/progress': () => ({ stage: 'installing' }),
