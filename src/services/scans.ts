@@ -196,7 +196,8 @@ export async function ingestScan(ctx: Context, of: number | Row<'devices'>, repo
     if (events.length) await record(ctx, tx, events);
     return { updates: reported.length, changes: events.length };
   });
-  // new facts about the device: its organization's auto-approval rules run over its missing updates
-  await evaluateRules(ctx, device.organization_id, { deviceIds: [deviceId] });
+  // new facts about the device (an update detected, a status changed): its organization's auto-approval
+  // rules run over its missing updates; a scan that changed nothing leaves them alone
+  if (result.changes > 0) await evaluateRules(ctx, device.organization_id, { deviceIds: [deviceId] });
   return result;
 }

@@ -302,3 +302,47 @@ test('rules are ordered: reordering them changes which rule decides', async () =
   assert.equal(await statusOf(deviceA3.id, 'zz-bash'), 'ignored');
   assert.equal(await statusOf(deviceA3.id, 'zz-curl'), 'pending', 'an earlier decision stays');
 });
+
+test('a scan runs the rules only when it brings new facts (an update detected or a status changed)', async () => {
+  const scan = (names: string[]) =>
+    ingestScan(systemContext(store, 'test-agent'), deviceA3.id, {
+      full: false,
+      updates: names.map((name) => ({
+        kind: 'deb' as const,
+        name,
+        version: '2.0-1',
+        architecture: 'amd64',
+        detection: 'missing' as const,
+      })),
+    });
+  await scan(['yy-one']);
+  const id = (
+    (await admin.get(`/api/v1/devices/${deviceA3.id}/updates?limit=500`)).body.items as {
+      name: string;
+      updateId: number;
+    }[]
+  ).find((u) => u.name === 'yy-one')!.updateId;
+  const decide = async (action: string) => {
+    const r = await admin.post(`/api/v1/devices/${deviceA3.id}/updates/${action}`, { updateIds: [id] });
+    assert.ok(r.status < 300, JSON.stringify(r.body));
+  };
+  // a person ignored it before the rule existed: the rule, saved, leaves it alone
+  await decide('ignore');
+  const rule = await admin.post(`/api/v1/organizations/${w.orgA.id}/auto-approval-rules`, {
+    name: 'approve yy',
+    conditions: { package: 'yy-*' },
+    action: 'approve',
+  });
+  assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'ignored');
+  // the person takes the decision back: missing again, and no rule ran since
+  await decide('clear');
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'missing');
+  // the same scan again brings nothing new: the rules do not run
+  await scan(['yy-one']);
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'missing');
+  // a scan that finds a new update: the rules run over the device's missing updates
+  await scan(['yy-one', 'yy-two']);
+  assert.equal(await statusOf(deviceA3.id, 'yy-two'), 'pending');
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'pending');
+});
