@@ -51,6 +51,7 @@ let app: FastifyInstance;
 let admin: Client;
 let orgId: number;
 let planId: number;
+let groupIds: number[] = [];
 const sims: Sim[] = [];
 let engine: Engine;
 let clock = Date.now();
@@ -165,9 +166,9 @@ before(async () => {
       u.status === 'missing' &&
       lists.every((l) => l.some((x: { updateId: number }) => x.updateId === u.updateId)),
   );
-  assert.ok(common.length >= 2, `the machines miss common updates (${common.length})`);
+  assert.ok(common.length >= 3, `the machines miss common updates (${common.length})`);
   updates = common
-    .slice(0, 2)
+    .slice(0, 3)
     .map((u) => ({ id: u.updateId, name: u.name, packageName: u.packageName ?? u.name }));
   const plan = await admin.post('/api/v1/rollout-plans', {
     organizationId: orgId,
@@ -190,6 +191,7 @@ before(async () => {
   });
   assert.equal(plan.status, 201, JSON.stringify(plan.body));
   planId = plan.body.id;
+  groupIds = groups;
 });
 after(async () => {
   await app?.close();
@@ -325,4 +327,79 @@ test('plans and rollouts are tenant-scoped', async () => {
   });
   assert.equal(bad.status, 400, JSON.stringify(bad.body));
   assert.equal((await rolloutOf(updates[0]!.id)).state, r.state, 'unchanged');
+});
+
+test('a policy targeting the plan: what it selects installs ring by ring, as the policy’s installs', async () => {
+  const u = updates[2]!;
+  const body = (targets: Record<string, unknown>) => ({
+    organizationId: orgId,
+    name: 'ringed policy',
+    rule: { kind: 'list', updates: [u.id] },
+    targets,
+    // once, in a minute; caught up when the engine's clock is past it
+    schedule: {
+      recurrence: { kind: 'once' },
+      start: new Date(Math.ceil((Date.now() + 60_000) / 60_000) * 60_000).toISOString().slice(0, 16),
+      zone: { kind: 'named', name: 'UTC' },
+      end: { kind: 'never' },
+    },
+    behaviour: { runMissedAsap: true },
+  });
+  // a plan and groups at once, or a plan of no one: refused, saying what to do
+  const both = await admin.post('/api/v1/policies', body({ rolloutPlan: planId, groups: [groupIds[0]] }));
+  assert.equal(both.status, 400, JSON.stringify(both.body));
+  assert.match(JSON.stringify(both.body), /either a rollout plan or groups.*remove targets.rolloutPlan/);
+  const none = await admin.post('/api/v1/policies', body({ rolloutPlan: 999_999 }));
+  assert.equal(none.status, 400, JSON.stringify(none.body));
+  assert.match(JSON.stringify(none.body), /no rollout plan 999999 in organization/);
+
+  const created = await admin.post('/api/v1/policies', body({ rolloutPlan: planId }));
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const policyId = created.body.id as number;
+  const read = await admin.get(`/api/v1/policies/${policyId}`);
+  assert.deepEqual(read.body.targets, { groups: [], devices: [], deviceFilter: null, rolloutPlan: planId });
+  // the preview reaches the plan's devices, every ring's
+  const preview = await admin.get(`/api/v1/policies/${policyId}/preview`);
+  assert.equal(preview.status, 200, JSON.stringify(preview.body));
+  assert.deepEqual(
+    preview.body.devices.map((d: { deviceId: number }) => d.deviceId).sort((a: number, b: number) => a - b),
+    sims.map((s) => s.deviceId).sort((a, b) => a - b),
+  );
+  // the plan cannot go while the policy targets it
+  assert.equal((await admin.del(`/api/v1/rollout-plans/${planId}`)).status, 409);
+
+  // the schedule fires: the selection goes into the plan; ring 1 installs it, as the policy's install
+  clock = Date.now() + 5 * 60_000;
+  while ((await engine.tick()) > 0);
+  for (const s of sims) await s.agent.cycle();
+  let r = await rolloutOf(u.id);
+  assert.equal(r.state, 'running');
+  assert.ok(r.rings[0]!.startedAt);
+  assert.deepEqual(await statuses(u.id), {
+    0: ['installed', 'installed'],
+    1: ['missing', 'missing'],
+    2: ['missing', 'missing'],
+  });
+  const approved = await events('rollout.approved', r.id);
+  assert.match(String(approved[0]!.data.reason), /policy 'ringed policy'/);
+
+  // ring 1's gate passes a day later: ring 2 starts and installs with no one running anything
+  await tick(25);
+  for (const s of sims) await s.agent.cycle();
+  r = await rolloutOf(u.id);
+  assert.equal(r.rings[0]!.gate, 'passed');
+  assert.ok(r.rings[1]!.startedAt);
+  assert.equal(r.rings[2]!.startedAt, null);
+  assert.deepEqual(await statuses(u.id), {
+    0: ['installed', 'installed'],
+    1: ['installed', 'installed'],
+    2: ['missing', 'missing'],
+  });
+  const installs = (
+    await admin.get(`/api/v1/events?organizationId=${orgId}&kind=task_instance.created&limit=200`)
+  ).body.items.filter((e: { data: Record<string, unknown> }) => e.data.policyId === policyId);
+  assert.deepEqual(installs.map((e: { data: Record<string, unknown> }) => e.data.ring).sort(), [
+    'canary',
+    'early',
+  ]);
 });
