@@ -50,7 +50,10 @@ export function registerRolloutCommands(program: Command) {
         items,
         () =>
           items
-            .map((p) => `${p.id}\torg ${p.organizationId}\t${p.rings.length} rings\t${p.name}`)
+            .map(
+              (p) =>
+                `${p.id}\t${p.organizationId === null ? `orgs ${p.organizations.join(',')}` : `org ${p.organizationId}`}\t${p.rings.length} rings\t${p.name}`,
+            )
             .join('\n') || 'no plans',
       );
     }),
@@ -58,10 +61,12 @@ export function registerRolloutCommands(program: Command) {
   storeOptions(
     rollout
       .command('create <organization> <file>')
-      .description('create a plan from a JSON file: { "name": …, "rings": [ … ] }'),
+      .description(
+        'create a plan from a JSON file: { "name": …, "rings": [ … ] }; organization "across": a plan across the organizations its rings name',
+      ),
   ).action((org: string, file: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const p = await createPlan(ctx, positiveId(org), await readJson(file));
+      const p = await createPlan(ctx, org === 'across' ? null : positiveId(org), await readJson(file));
       print(o, p, () => `created rollout plan ${p.id}: ${p.name}`);
     }),
   );

@@ -403,3 +403,70 @@ test('a policy targeting the plan: what it selects installs ring by ring, as the
     'early',
   ]);
 });
+
+test('a plan across organizations: a provider’s; tenant-scoped callers never see or act on it', async () => {
+  // a second organization with a device in a group of its own
+  const other = await admin.post('/api/v1/organizations', { name: 'Across', ref: 'across' });
+  const group = await admin.post('/api/v1/groups', { organizationId: other.body.id, name: 'across-servers' });
+  const device = await admin.post('/api/v1/devices', {
+    organizationId: other.body.id,
+    groupId: group.body.id,
+    name: 'across-1',
+    osFamily: 'linux',
+  });
+  assert.equal(device.status, 201, JSON.stringify(device.body));
+  const rings = [
+    { name: 'ringed canary', groups: [groupIds[0]] },
+    { name: 'across servers', groups: [group.body.id], devices: [sims[2]!.deviceId] },
+  ];
+  const plan = await admin.post('/api/v1/rollout-plans', { organizationId: null, name: 'provider', rings });
+  assert.equal(plan.status, 201, JSON.stringify(plan.body));
+  assert.equal(plan.body.organizationId, null);
+  assert.deepEqual(
+    plan.body.organizations,
+    [orgId, other.body.id].sort((a, b) => a - b),
+  );
+  const u = updates[0]!;
+  const approved = await admin.post(`/api/v1/rollout-plans/${plan.body.id}/approve`, { updateIds: [u.id] });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  const rollout = approved.body.rollouts[0] as { id: number; organizationId: number | null };
+  assert.equal(rollout.organizationId, null);
+
+  // an administrator of one of the two organizations: the plan does not exist for them
+  const ringedAdmin = await scopedUser(admin, 'ringed-admin', orgId, 'Administrator');
+  const t = await signIn(app, ringedAdmin.user.username, ringedAdmin.password);
+  const before = JSON.stringify((await admin.get(`/api/v1/rollout-plans/${plan.body.id}`)).body);
+  for (const res of [
+    await t.get(`/api/v1/rollout-plans/${plan.body.id}`),
+    await t.call('PUT', `/api/v1/rollout-plans/${plan.body.id}`, { name: 'mine now', rings }),
+    await t.post(`/api/v1/rollout-plans/${plan.body.id}/approve`, { updateIds: [updates[1]!.id] }),
+    await t.post(`/api/v1/rollouts/${rollout.id}/pause`, {}),
+    await t.post(`/api/v1/rollouts/${rollout.id}/roll-forward`, {}),
+    await t.del(`/api/v1/rollout-plans/${plan.body.id}`),
+  ])
+    assert.equal(res.status, 404, JSON.stringify(res.body));
+  const listed = (await t.get('/api/v1/rollout-plans')).body.items as { id: number }[];
+  assert.ok(!listed.some((p) => p.id === plan.body.id), 'not listed to a tenant');
+  // nor can they make one naming the other organization's group: it answers as missing
+  const intruding = await t.post('/api/v1/rollout-plans', { organizationId: null, name: 'reach', rings });
+  assert.equal(intruding.status, 400, JSON.stringify(intruding.body));
+  assert.match(
+    JSON.stringify(intruding.body),
+    new RegExp(`no group ${group.body.id} in an organization you administer`),
+  );
+  // their own organization's events never show the plan's steps (they have no organization)
+  const ev = await t.get(`/api/v1/events?kind=rollout.approved&limit=200`);
+  assert.ok(!(ev.body.items as { subjectId: string }[]).some((e) => e.subjectId === String(rollout.id)));
+  assert.equal(
+    JSON.stringify((await admin.get(`/api/v1/rollout-plans/${plan.body.id}`)).body),
+    before,
+    'unchanged',
+  );
+
+  // the provider (here the global administrator) sees it in the list, ring 1 started in its organization
+  const all = (await admin.get('/api/v1/rollout-plans')).body.items as { id: number }[];
+  assert.ok(all.some((p) => p.id === plan.body.id));
+  const detail = await admin.get(`/api/v1/rollout-plans/${plan.body.id}`);
+  assert.ok(detail.body.rollouts[0].rings[0].startedAt, 'ring 1 started');
+  assert.equal(detail.body.rollouts[0].rings[1].startedAt, null, 'ring 2 waits for its gate');
+});

@@ -57,13 +57,14 @@ export function rolloutRoutes(app: FastifyInstance) {
       config: { scope: 'organization' },
       schema: {
         tags: ['rollouts'],
-        summary: 'Create a rollout plan: ordered deployment rings with delays and promotion gates',
+        summary:
+          'Create a rollout plan: ordered deployment rings with delays and promotion gates (organizationId null: across organizations)',
         body: NewRolloutPlan,
         response: { 201: RolloutPlan, ...errors },
       },
     },
     async (req, reply) => {
-      const { organizationId, ...body } = req.body as { organizationId: number };
+      const { organizationId, ...body } = req.body as { organizationId: number | null };
       return reply.status(201).send(await rollouts.createPlan(req.ctx, organizationId, body));
     },
   );
