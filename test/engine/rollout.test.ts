@@ -5,6 +5,10 @@ import { Agent } from '../../src/agent/agent.ts';
 import { SimulatedBackend } from '../../src/agent/backends/simulated.ts';
 import { ProtocolClient, type AgentFetch } from '../../src/agent/client.ts';
 import { MemoryStorage } from '../../src/agent/storage.ts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { createAlertEngine } from '../../src/engine/alerts.ts';
 import { createEngine, type Engine } from '../../src/engine/engine.ts';
 import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../support/api.ts';
@@ -19,6 +23,8 @@ import { scopedUser } from '../support/world.ts';
 // agents and the API answer in real time, which is a few seconds after the plan's start.
 
 const HOUR = 3_600_000;
+// the alerts' webhook receiver is on 127.0.0.1: the operator's switch allows it (docs/alerts.md)
+process.env.PATCHLINE_WEBHOOK_ALLOW_PRIVATE = '1';
 
 const injectFetch =
   (app: FastifyInstance): AgentFetch =>
@@ -54,6 +60,12 @@ let planId: number;
 let groupIds: number[] = [];
 const sims: Sim[] = [];
 let engine: Engine;
+/** a local webhook receiver and SMTP server: what the rollout's alerts reach */
+const hooks: { event: string; body: { alert: { kind: string; message: string } } }[] = [];
+const mails: string[] = [];
+let hookServer: Server;
+let smtp: SMTPServer;
+let smtpPort = 0;
 let clock = Date.now();
 /** two updates every machine misses (same OS, every package), found after the first scans */
 let updates: { id: number; name: string; packageName: string }[] = [];
@@ -109,6 +121,37 @@ async function installRound() {
 }
 
 before(async () => {
+  hookServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      hooks.push({
+        event: String(req.headers['x-patchline-event']),
+        body: JSON.parse(Buffer.concat(chunks).toString()),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, cb) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        mails.push(
+          Buffer.concat(chunks)
+            .toString('utf8')
+            .replace(/=\r?\n/g, ''),
+        );
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
   ({ store, cleanup } = await freshStore('pglite'));
   app = await startApp(store);
   admin = await signIn(app, 'admin', ADMIN_PASSWORD);
@@ -192,10 +235,27 @@ before(async () => {
   assert.equal(plan.status, 201, JSON.stringify(plan.body));
   planId = plan.body.id;
   groupIds = groups;
+  for (const sub of [
+    {
+      channel: 'webhook',
+      url: `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/ringed`,
+    },
+    { channel: 'email', recipients: ['oncall@ringed.test'], options: { digestMinutes: 30 } },
+  ]) {
+    const r = await admin.post('/api/v1/alert-subscriptions', {
+      organizationId: orgId,
+      name: `gate failures by ${sub.channel}`,
+      kinds: ['rollout.gate_failed'],
+      ...sub,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
 });
 after(async () => {
   await app?.close();
   await cleanup?.();
+  await new Promise<void>((resolve) => hookServer?.close(() => resolve()));
+  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
 });
 
 test('approved into a three-ring plan: ring 1 installs; ring 2 starts only after ring 1’s gate passes', async () => {
@@ -270,6 +330,27 @@ test('installs failing in ring 1: the gate fails, the rollout halts with why, ri
   assert.equal(failed[0]!.data.healthy, 0);
   assert.deepEqual(failed[0]!.data.updates, [u.id]);
   assert.match(String(failed[0]!.data.reason), /gate failed/);
+
+  // the gate failure is an alert, delivered by webhook at once and by e-mail in the period's digest
+  let alertClock = clock;
+  const alerts = createAlertEngine({
+    store,
+    now: () => new Date(alertClock),
+    smtp: { url: `smtp://127.0.0.1:${smtpPort}`, from: 'patchline@ringed.test' },
+    checkEveryMs: Number.MAX_SAFE_INTEGER,
+    settleMs: 0,
+    timeoutMs: 5_000,
+  });
+  await alerts.tick();
+  const gateHooks = hooks.filter((h) => h.event === 'rollout.gate_failed');
+  assert.equal(gateHooks.length, 1, JSON.stringify(hooks));
+  assert.match(gateHooks[0]!.body.alert.message, /three rings.*canary|canary.*three rings/);
+  alertClock += 31 * 60_000;
+  await alerts.tick();
+  await alerts.stop();
+  assert.equal(mails.length, 1);
+  assert.match(mails[0]!, /To: oncall@ringed.test/);
+  assert.match(mails[0]!, /gate failed: 0 of 2 devices/);
 
   // days later ring 2 still has not started
   await tick(24 * 10);
