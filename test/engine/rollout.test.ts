@@ -464,13 +464,48 @@ test('a policy targeting the plan: what it selects installs ring by ring, as the
   const approved = await events('rollout.approved', r.id);
   assert.match(String(approved[0]!.data.reason), /policy 'ringed policy'/);
 
-  // ring 1's gate passes a day later: ring 2 starts and installs with no one running anything
+  // ring 2's group has a maintenance window that is closed now (01:00-05:00, three days from today)
+  const window = await admin.post('/api/v1/maintenance-windows', {
+    organizationId: orgId,
+    name: 'early ring nights',
+    settings: {
+      scan: {
+        enabled: true,
+        scheduleFormat: 'current',
+        sameScheduleForAll: true,
+        schedule: {
+          format: 'gravityzone-scheduler',
+          value: {
+            recurrence: 3,
+            startDate: 1767225600,
+            between: { startHour: 1, startMinute: 0, endHour: 5, endMinute: 0 },
+            weeklyRecurrence: { every: 1, days: [(new Date().getUTCDay() + 3) % 7] },
+          },
+        },
+      },
+      install: {
+        enabled: true,
+        security: { enabled: true },
+        nonSecurity: { enabled: true },
+        manuallyApproved: { enabled: true },
+        rebootPostponement: { mode: 'user-may-postpone' },
+      },
+    },
+    assignments: { groups: [groupIds[1]] },
+  });
+  assert.equal(window.status, 201, JSON.stringify(window.body));
+
+  // ring 1's gate passes a day later: ring 2 starts, its install waits for the window
   await tick(25);
   for (const s of sims) await s.agent.cycle();
   r = await rolloutOf(u.id);
   assert.equal(r.rings[0]!.gate, 'passed');
   assert.ok(r.rings[1]!.startedAt);
   assert.equal(r.rings[2]!.startedAt, null);
+  assert.deepEqual((await statuses(u.id))[1], ['pending', 'pending'], 'held by the closed window');
+  // without the window it installs with no one running anything
+  assert.equal((await admin.del(`/api/v1/maintenance-windows/${window.body.id}`)).status, 204);
+  for (const s of sims) await s.agent.cycle();
   assert.deepEqual(await statuses(u.id), {
     0: ['installed', 'installed'],
     1: ['installed', 'installed'],
