@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createRule, listRules, previewRule } from '../services/auto-approval.ts';
+import { createRule, listRules, previewRule, reorderRules } from '../services/auto-approval.ts';
 import {
   actOnRollout,
   approveIntoPlan,
@@ -50,7 +50,10 @@ export function registerRolloutCommands(program: Command) {
         items,
         () =>
           items
-            .map((p) => `${p.id}\torg ${p.organizationId}\t${p.rings.length} rings\t${p.name}`)
+            .map(
+              (p) =>
+                `${p.id}\t${p.organizationId === null ? `orgs ${p.organizations.join(',')}` : `org ${p.organizationId}`}\t${p.rings.length} rings\t${p.name}`,
+            )
             .join('\n') || 'no plans',
       );
     }),
@@ -58,10 +61,12 @@ export function registerRolloutCommands(program: Command) {
   storeOptions(
     rollout
       .command('create <organization> <file>')
-      .description('create a plan from a JSON file: { "name": …, "rings": [ … ] }'),
+      .description(
+        'create a plan from a JSON file: { "name": …, "rings": [ … ] }; organization "across": a plan across the organizations its rings name',
+      ),
   ).action((org: string, file: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const p = await createPlan(ctx, positiveId(org), await readJson(file));
+      const p = await createPlan(ctx, org === 'across' ? null : positiveId(org), await readJson(file));
       print(o, p, () => `created rollout plan ${p.id}: ${p.name}`);
     }),
   );
@@ -111,6 +116,16 @@ export function registerRolloutCommands(program: Command) {
               .join('\n') || 'no rules',
         );
       }),
+  );
+  storeOptions(
+    auto
+      .command('reorder <organization> <ruleIds...>')
+      .description('put the rules in this order (every rule id once, first evaluated first)'),
+  ).action((org: string, ids: string[], o: StoreOpts) =>
+    withContext(o, async (ctx) => {
+      const items = await reorderRules(ctx, positiveId(org), ids.map(positiveId));
+      print(o, items, () => items.map((r) => `${r.position}. ${r.name} (rule ${r.id})`).join('\n'));
+    }),
   );
   storeOptions(
     auto

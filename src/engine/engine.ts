@@ -1,6 +1,7 @@
 import { systemContext } from '../services/context.ts';
 import { record } from '../services/events.ts';
 import { advanceRollouts } from '../services/rollouts.ts';
+import { approveSelectionIntoPlan } from '../services/policy-runs.ts';
 import type { Store } from '../store/db.ts';
 import {
   claimInstances,
@@ -51,8 +52,20 @@ export interface Engine {
   kill(): Promise<void>;
 }
 
+/**
+ * An install instance of a policy that targets a rollout plan first approves what the policy selects
+ * into the plan (its rings then queue the installs, services/rollouts.ts); then it dispatches as any.
+ */
+const installHandler: Handler = async (run) => {
+  const p = run.instance.parameters;
+  if (typeof p.policyId === 'number' && typeof p.rolloutPlanId === 'number')
+    await approveSelectionIntoPlan(systemContext(run.store, 'engine:policy'), p.policyId);
+  return dispatchDeviceJobs(run);
+};
+
 export const DEFAULT_HANDLERS: Record<string, Handler> = {
   ...Object.fromEntries(Object.keys(JOB_KINDS).map((k) => [k, dispatchDeviceJobs])),
+  install: installHandler,
   import: importCatalog,
   distribute: distributePolicy,
 };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import {
   ALERT_CHANNELS,
   OPTION_LIMITS,
@@ -26,6 +27,7 @@ import { record } from './events.ts';
 import { visibleDevice } from './devices.ts';
 import { windowOccurrences } from './windows-occurrences.ts';
 import { getOrganization } from './organizations.ts';
+import { blockedAddressKind } from './importers.ts';
 
 // Alerts and notifications (issue 18, item 3; docs/alerts.md). Alerts come from two sources, both run by
 // the engine (engine/alerts.ts) with the system's context: the event log, read by a durable consumer
@@ -182,6 +184,28 @@ export type SubscriptionPatch = Partial<Omit<SubscriptionInput, 'organizationId'
 
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
+// Where a webhook may point: the server posts to it, so a URL naming the server itself or its network
+// would let a subscriber reach what is not theirs (SSRF). Checked when a subscription is saved: an IP
+// literal in the ranges imports refuse (services/importers.ts), or a `localhost` name. Host names are
+// not resolved here (a name that resolves to a private address is not caught at save time).
+
+/** set to 1 (or true) to let webhooks point at loopback, link-local, private and unspecified addresses */
+export const WEBHOOK_ALLOW_PRIVATE_ENV = 'PATCHLINE_WEBHOOK_ALLOW_PRIVATE';
+
+export function webhooksAllowPrivateAddresses(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['1', 'true', 'yes'].includes((env[WEBHOOK_ALLOW_PRIVATE_ENV] ?? '').trim().toLowerCase());
+}
+
+/** why a webhook URL's host is refused ('a loopback address 127.0.0.1'), or null; read at each save */
+function privateWebhookHost(u: URL): string | null {
+  if (webhooksAllowPrivateAddresses()) return null;
+  const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this machine`;
+  if (!isIP(host)) return null;
+  const kind = blockedAddressKind(host);
+  return kind ? `${host} is a ${kind} address` : null;
+}
+
 /** the subscription's fields as they will be stored, or invalid with every problem named */
 function checkSubscription(s: Omit<SubscriptionInput, 'organizationId'>): void {
   const issues: FieldIssue[] = [];
@@ -192,15 +216,24 @@ function checkSubscription(s: Omit<SubscriptionInput, 'organizationId'>): void {
   if (!(ALERT_CHANNELS as readonly string[]).includes(s.channel))
     issues.push({ path: '/channel', message: 'is webhook or email' });
   if (s.channel === 'webhook') {
-    let ok: boolean;
+    let u: URL | undefined;
     try {
-      const u = new URL(s.url ?? '');
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password;
+      u = new URL(s.url ?? '');
     } catch {
-      ok = false;
+      u = undefined;
     }
-    if (!ok)
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.username || u.password)
       issues.push({ path: '/url', message: 'a webhook needs an http or https URL (no credentials in it)' });
+    else {
+      const refused = privateWebhookHost(u);
+      if (refused)
+        issues.push({
+          path: '/url',
+          message:
+            `${refused}: webhooks go to public addresses only ` +
+            `(an operator allows others with ${WEBHOOK_ALLOW_PRIVATE_ENV}=1)`,
+        });
+    }
     if (s.secret !== undefined && s.secret !== null && s.secret.length < 16)
       issues.push({ path: '/secret', message: 'at least 16 characters' });
   }

@@ -157,6 +157,50 @@ export async function deleteRule(ctx: Context, id: number): Promise<void> {
   });
 }
 
+/**
+ * Puts the organization's rules in a new order: `ruleIds` lists every rule of the organization once,
+ * first evaluated first (the first matching rule decides). Rules run again at once in that order.
+ */
+export async function reorderRules(
+  ctx: Context,
+  organizationId: number,
+  ruleIds: readonly number[],
+): Promise<RuleView[]> {
+  ctx.authorize('approve');
+  ownOrganization(ctx, organizationId);
+  const existing = await repo.listRules(ctx.store.db, organizationId);
+  const known = new Set(existing.map((r) => r.id));
+  const given = new Set(ruleIds);
+  const issues = [];
+  if (given.size !== ruleIds.length)
+    issues.push({ path: '/ruleIds', message: 'must name each rule once (a rule id is repeated)' });
+  const unknown = ruleIds.filter((id) => !known.has(id));
+  if (unknown.length)
+    issues.push({
+      path: '/ruleIds',
+      message: `not rules of organization ${organizationId}: ${[...new Set(unknown)].join(', ')}`,
+    });
+  const left = existing.filter((r) => !given.has(r.id)).map((r) => r.id);
+  if (left.length)
+    issues.push({
+      path: '/ruleIds',
+      message: `must list every rule of the organization: add ${left.join(', ')}`,
+    });
+  if (issues.length) throw invalid('the new order must list every rule of the organization once', issues);
+  await ctx.store.transaction(async (tx) => {
+    for (const [i, id] of ruleIds.entries()) await repo.updateRule(tx, id, { position: i + 1 });
+    await record(ctx, tx, {
+      kind: 'auto_approval_rule.reordered',
+      organizationId,
+      subjectType: 'organization',
+      subjectId: organizationId,
+      data: { organizationId, ruleIds: [...ruleIds] },
+    });
+  });
+  await evaluateRules(ctx, organizationId);
+  return listRules(ctx, organizationId);
+}
+
 // ---- facts and evaluation ----
 
 type FactRow = Awaited<ReturnType<typeof repo.missingWithFacts>>[number];

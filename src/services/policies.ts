@@ -20,6 +20,7 @@ import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
 import { deviceIdsInGroups } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
+import { getPlan as getPlanRow } from '../store/repos/rollouts-repo.ts';
 import { organizationZone } from '../store/repos/organizations-repo.ts';
 import {
   deletePolicyRow,
@@ -67,7 +68,8 @@ export interface PolicyView {
   worklet: WorkletPolicy | null;
   /** a required-software policy's package and installation script; null unless required-software */
   requiredSoftware: RequiredSoftwarePolicy | null;
-  targets: { groups: number[]; devices: number[]; deviceFilter: number | null };
+  /** groups, devices and a device filter, or a rollout plan (and none of the others) */
+  targets: { groups: number[]; devices: number[]; deviceFilter: number | null; rolloutPlan: number | null };
   schedule: Schedule | null;
   behaviour: BehaviourBody;
   /** the install task the schedule fires; null without a schedule */
@@ -98,6 +100,7 @@ export function policyModel(row: PolicyRow, targets: PolicyTargetIds): PatchPoli
       groups: targets.groups as unknown as PatchPolicy['targets']['groups'],
       devices: targets.devices as unknown as PatchPolicy['targets']['devices'],
       deviceFilter: (targets.filters[0] ?? null) as PatchPolicy['targets']['deviceFilter'],
+      rolloutPlan: row.rollout_plan_id ?? null,
     },
     schedule: row.schedule,
     behaviour: row.behaviour as unknown as PatchPolicy['behaviour'],
@@ -118,7 +121,12 @@ async function view(db: Db, row: PolicyRow, targets?: PolicyTargetIds): Promise<
     worklet: row.kind === 'worklet' ? (row.payload as unknown as WorkletPolicy) : null,
     requiredSoftware:
       row.kind === 'required-software' ? (row.payload as unknown as RequiredSoftwarePolicy) : null,
-    targets: { groups: t.groups, devices: t.devices, deviceFilter: t.filters[0] ?? null },
+    targets: {
+      groups: t.groups,
+      devices: t.devices,
+      deviceFilter: t.filters[0] ?? null,
+      rolloutPlan: row.rollout_plan_id ?? null,
+    },
     schedule: (row.schedule ?? null) as Schedule | null,
     behaviour: formatBehaviour(row.behaviour as unknown as PatchPolicy['behaviour']),
     taskId: task?.id ?? null,
@@ -134,6 +142,9 @@ export async function visiblePolicy(ctx: Context, id: number): Promise<PolicyRow
   const db = ctx.store.db;
   const row = await getPolicyRow(db, id);
   if (!row || !isPolicyKind(row.kind) || !seesOrganization(ctx.access, row.organization_id))
+    throw notFound('policy', id);
+  // a plan (and so a policy targeting one) is seen only by those who own its organization
+  if (row.rollout_plan_id !== null && !ctx.ownsOrganization(row.organization_id))
     throw notFound('policy', id);
   if (!ctx.ownsOrganization(row.organization_id)) {
     const targets = (await policyTargets(db, [id])).get(id)!;
@@ -176,6 +187,27 @@ export function parsePolicyBody(body: Record<string, unknown>): {
 }
 
 async function checkTargets(ctx: Context, db: Db, orgId: number, p: AnyPolicy) {
+  const planId = p.targets.rolloutPlan ?? null;
+  if (planId !== null) {
+    const plan = await getPlanRow(db, planId);
+    // a plan is only its organization's owners' (services/rollouts.ts); any other answers as missing
+    if (p.kind !== 'patch' || !plan || plan.organization_id !== orgId || !ctx.ownsOrganization(orgId))
+      throw invalid(
+        p.kind !== 'patch'
+          ? 'only a patch policy can target a rollout plan'
+          : `no rollout plan ${planId} in organization ${orgId}: name a plan of the policy's organization (GET /api/v1/rollout-plans?organizationId=${orgId})`,
+        [
+          {
+            path: 'targets.rolloutPlan',
+            message:
+              p.kind !== 'patch'
+                ? `a ${p.kind} policy targets groups and devices`
+                : `no rollout plan ${planId} in organization ${orgId}`,
+          },
+        ],
+      );
+    return;
+  }
   const groups = p.targets.groups as readonly number[];
   const devices = p.targets.devices as readonly number[];
   const filters = p.targets.deviceFilter === null ? [] : [p.targets.deviceFilter as number];
@@ -207,6 +239,9 @@ async function checkTargets(ctx: Context, db: Db, orgId: number, p: AnyPolicy) {
  * A saved device filter cannot be expressed (no filter evaluation exists yet): such devices are not targeted.
  */
 async function taskTarget(db: Db, orgId: number, p: AnyPolicy): Promise<TargetSpec> {
+  // a plan's policy installs through its rollouts' rings (services/rollouts.ts): its own task only
+  // approves what it selects into the plan when it fires (policy-runs.ts approveSelectionIntoPlan)
+  if ((p.targets.rolloutPlan ?? null) !== null) return { kind: 'devices', ids: [] };
   const groups = p.targets.groups as readonly number[];
   const devices = p.targets.devices as readonly number[];
   if (!devices.length && groups.length) return { kind: 'groups', ids: [...groups] };
@@ -240,8 +275,10 @@ async function syncTask(ctx: Context, tx: Db, row: PolicyRow, p: AnyPolicy, sche
       target: await taskTarget(tx, row.organization_id, p),
       catchUp: p.behaviour.runMissedAsap,
       policyId: row.id,
+      ...((p.targets.rolloutPlan ?? null) !== null ? { rolloutPlanId: p.targets.rolloutPlan } : {}),
     },
-    enabled: p.enabled && p.behaviour.autoInstall,
+    // a plan's policy fires even when it only approves (its rings' installs follow autoInstall)
+    enabled: p.enabled && (p.behaviour.autoInstall || (p.targets.rolloutPlan ?? null) !== null),
     created_by: ctx.actor.name,
   });
   const s = await insertSchedule(tx, {
@@ -294,6 +331,7 @@ export async function createPolicy(ctx: Context, input: PolicyInput): Promise<Po
         notes: policy.notes,
         enabled: policy.enabled,
         ...kindColumns(policy),
+        rollout_plan_id: policy.targets.rolloutPlan ?? null,
         schedule,
         behaviour: policy.behaviour as unknown as Record<string, unknown>,
         created_by: ctx.actor.name,
@@ -329,7 +367,8 @@ export async function listPolicies(
     ctx.store.db,
     all.map((r) => r.id),
   );
-  const rows = await inTargetScope(ctx, ctx.store.db, all, (r) => ({
+  const owned = all.filter((r) => r.rollout_plan_id === null || ctx.ownsOrganization(r.organization_id));
+  const rows = await inTargetScope(ctx, ctx.store.db, owned, (r) => ({
     orgId: r.organization_id,
     targets: policyTargetsOf(targets.get(r.id)!),
   }));
@@ -370,6 +409,7 @@ export async function updatePolicy(
         notes: policy.notes,
         enabled: policy.enabled,
         ...kindColumns(policy),
+        rollout_plan_id: policy.targets.rolloutPlan ?? null,
         schedule,
         behaviour: policy.behaviour as unknown as Record<string, unknown>,
       });
@@ -397,7 +437,7 @@ export async function setPolicyEnabled(ctx: Context, id: number, enabled: boolea
   return ctx.store.transaction(async (tx) => {
     const row = await updatePolicyRow(tx, id, { enabled });
     const autoInstall = (row.behaviour as { autoInstall?: unknown }).autoInstall !== false;
-    await setPolicyTaskEnabled(tx, id, enabled && autoInstall);
+    await setPolicyTaskEnabled(tx, id, enabled && (autoInstall || row.rollout_plan_id !== null));
     if (before.enabled !== enabled)
       await record(ctx, tx, {
         kind: enabled ? 'policy.enabled' : 'policy.disabled',

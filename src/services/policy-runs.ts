@@ -9,6 +9,7 @@ import { installOnDevices, scanDevicesNow, type InstallOutcome } from './device-
 import { getPolicy, listPolicies, type PolicyView } from './policies.ts';
 import { previewPolicy } from './preview.ts';
 import { listScriptRuns, runPolicyNow, type ScriptRunView } from './scripts.ts';
+import { startRollouts } from './rollouts.ts';
 
 // Running a policy now and its compliance per policy, for every kind, so that every face that runs a
 // policy ("remediate", "run now") does the same thing:
@@ -46,6 +47,12 @@ export async function remediatePolicy(
     await runPolicyNow(ctx, policyId, deviceId === undefined ? {} : { deviceId });
     return [];
   }
+  // a policy targeting a plan installs ring by ring: running it approves its selection into the plan
+  if (policy.targets.rolloutPlan !== null) {
+    ctx.authorize('approve');
+    await approveSelectionIntoPlan(ctx, policyId);
+    return [];
+  }
   const preview = await previewPolicy(ctx, policyId);
   const devices =
     deviceId === undefined ? preview.devices : preview.devices.filter((d) => d.deviceId === deviceId);
@@ -67,6 +74,26 @@ export async function remediatePolicy(
     );
   }
   return out;
+}
+
+/**
+ * A policy targeting a rollout plan, run (its schedule fired, or run now): every update it selects on the
+ * plan's devices is approved into the plan (one rollout each, named after the policy; an update already
+ * in the plan stays as it is). Each ring that starts then approves the update on its devices and queues
+ * the policy's install there (services/rollouts.ts). Returns the rollouts started.
+ */
+export async function approveSelectionIntoPlan(ctx: Context, policyId: number): Promise<number[]> {
+  const policy = await getPolicy(ctx, policyId);
+  const planId = policy.targets.rolloutPlan;
+  if (policy.kind !== 'patch' || planId === null || !policy.enabled) return [];
+  const preview = await previewPolicy(ctx, policyId);
+  const updateIds = [...new Set(preview.devices.flatMap((d) => d.updates.map((u) => u.updateId)))].sort(
+    (a, b) => a - b,
+  );
+  if (!updateIds.length) return [];
+  return ctx.store.transaction((tx) =>
+    startRollouts(ctx, tx, planId, updateIds, `policy '${policy.name}'`, policyId),
+  );
 }
 
 /**

@@ -33,6 +33,7 @@ import { listDevices, type DeviceView } from './devices.ts';
 import { visibleGroup } from './groups.ts';
 import { policyModel, serverZone, visiblePolicy } from './policies.ts';
 import { policyInstallGate } from './windows-gate.ts';
+import { planDevices } from './rollouts.ts';
 
 // Dry runs: what a policy would install where and when, and what a schedule in any product format means.
 
@@ -107,9 +108,14 @@ export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPre
   const tree = await groupTree(db, row.organization_id);
   const groupIds = [...new Set(targets.groups.flatMap((g) => descendantsOf(tree, g)))];
   // a group-scoped actor previews only the devices it sees
-  const devices = (
-    await activeDevicesTargeted(db, row.organization_id, { deviceIds: targets.devices, groupIds })
-  ).filter((d) => ctx.seesGroup(row.organization_id, d.group_id));
+  // a policy targeting a rollout plan reaches the devices of the plan's rings
+  const reach =
+    row.rollout_plan_id !== null
+      ? { deviceIds: await planDevices(db, row.rollout_plan_id), groupIds: [] }
+      : { deviceIds: targets.devices, groupIds };
+  const devices = (await activeDevicesTargeted(db, row.organization_id, reach)).filter((d) =>
+    ctx.seesGroup(row.organization_id, d.group_id),
+  );
   // ignored updates come too, so the preview shows why they are left out
   const states = await installableUpdatesOf(
     db,
@@ -135,6 +141,7 @@ export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPre
       id: d.id as DeviceFacts['id'],
       groupIds: [d.group_id, ...ancestorsOf(tree, d.group_id)] as unknown as DeviceFacts['groupIds'],
       osFamily: (['windows', 'linux', 'macos'].includes(d.os_family) ? d.os_family : null) as OsFamily | null,
+      inRolloutPlan: row.rollout_plan_id !== null, // the devices read above are the plan's
     };
     const candidates: CandidateUpdate[] = (statesOf.get(d.id) ?? []).map((s) => ({
       updateId: s.update_id as CandidateUpdate['updateId'],

@@ -22,7 +22,9 @@ import { INSTALLED, inGroup } from '../core/status.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
 import { activeDevicesTargeted, devicePlacements } from '../store/repos/devices-repo.ts';
-import { groupTree } from '../store/repos/groups-repo.ts';
+import { groupOrganizations, groupTree } from '../store/repos/groups-repo.ts';
+import { getPolicy as getPolicyRow } from '../store/repos/policies-repo.ts';
+import { insertInstance } from '../store/repos/tasks-repo.ts';
 import * as repo from '../store/repos/rollouts-repo.ts';
 import { existingUpdateIds } from '../store/repos/updates-repo.ts';
 import { applyRuleDecisions } from './approvals.ts';
@@ -39,7 +41,10 @@ import { getOrganization } from './organizations.ts';
 
 export interface PlanView {
   id: number;
-  organizationId: number;
+  /** null: a plan across organizations (a provider's), over `organizations` */
+  organizationId: number | null;
+  /** every organization the plan's rings name */
+  organizations: number[];
   name: string;
   rings: Ring[];
   createdBy: string;
@@ -61,7 +66,7 @@ export interface RingView extends RingProgress {
 export interface RolloutView {
   id: number;
   planId: number;
-  organizationId: number;
+  organizationId: number | null;
   updateId: number;
   updateName: string;
   state: RolloutState;
@@ -76,6 +81,7 @@ export interface RolloutView {
 const planView = (r: repo.RolloutPlanRow): PlanView => ({
   id: r.id,
   organizationId: r.organization_id,
+  organizations: (r.organizations ?? []).map(Number),
   name: r.name,
   rings: r.rings as unknown as Ring[],
   createdBy: r.created_by,
@@ -133,16 +139,46 @@ function rolloutView(
   };
 }
 
-/** the plan, if the actor owns its organization (else not found) */
+/** whether the actor owns every organization the plan spans (a plan across organizations: a provider's) */
+const ownsPlan = (ctx: Context, row: repo.RolloutPlanRow) =>
+  (row.organization_id === null || ctx.ownsOrganization(row.organization_id)) &&
+  (row.organizations ?? []).every((o) => ctx.ownsOrganization(Number(o)));
+
+/** the plan, if the actor owns every organization it spans (else not found) */
 async function ownedPlan(ctx: Context, db: Db, id: number): Promise<repo.RolloutPlanRow> {
   const row = await repo.getPlan(db, id);
-  if (!row || !ctx.ownsOrganization(row.organization_id)) throw notFound('rollout plan', id);
+  if (!row || !ownsPlan(ctx, row)) throw notFound('rollout plan', id);
   return row;
 }
 
 function ownOrganization(ctx: Context, organizationId: number) {
   ctx.seeOrganization(organizationId);
   if (!ctx.ownsOrganization(organizationId)) throw notFound('organization', organizationId);
+}
+
+/**
+ * The organizations a plan across organizations spans: those of the groups and devices its rings name,
+ * every one of which the actor must own (one it does not own answers as a missing group or device).
+ */
+async function spannedOrganizations(ctx: Context, body: RolloutPlanBody): Promise<number[]> {
+  const refs = planReferences(body);
+  const groups = new Map((await groupOrganizations(ctx.store.db, refs.groups)).map((g) => [g.id, g]));
+  const devices = new Map((await devicePlacements(ctx.store.db, refs.devices)).map((d) => [d.id, d]));
+  const issues = [
+    ...refs.groups
+      .filter((g) => !groups.has(g) || !ctx.ownsOrganization(groups.get(g)!.organization_id))
+      .map((g) => ({ path: '/rings', message: `no group ${g} in an organization you administer` })),
+    ...refs.devices
+      .filter((d) => !devices.has(d) || !ctx.ownsOrganization(devices.get(d)!.organization_id))
+      .map((d) => ({ path: '/rings', message: `no device ${d} in an organization you administer` })),
+  ];
+  if (issues.length)
+    throw invalid('a ring names groups or devices outside the organizations you administer', issues);
+  const orgs = new Set([
+    ...[...groups.values()].map((g) => g.organization_id),
+    ...[...devices.values()].map((d) => d.organization_id),
+  ]);
+  return [...orgs].sort((a, b) => a - b);
 }
 
 /** every group and device a plan names belongs to its organization */
@@ -169,7 +205,13 @@ async function checkReferences(ctx: Context, organizationId: number, body: Rollo
 export async function listPlans(ctx: Context, organizationId?: number): Promise<PlanView[]> {
   ctx.authorize('read');
   if (organizationId !== undefined) ctx.seeOrganization(organizationId);
-  return (await repo.listPlans(ctx.store.db, ctx.access, organizationId)).map(planView);
+  const mine = await repo.listPlans(ctx.store.db, ctx.access, organizationId);
+  // plans across organizations: only to an actor owning every one of them (a provider, a global admin)
+  const across =
+    organizationId === undefined
+      ? (await repo.listCrossOrganizationPlans(ctx.store.db)).filter((p) => ownsPlan(ctx, p))
+      : [];
+  return [...mine, ...across].sort((a, b) => a.id - b.id).map(planView);
 }
 
 export async function getPlan(ctx: Context, id: number): Promise<PlanView> {
@@ -177,16 +219,30 @@ export async function getPlan(ctx: Context, id: number): Promise<PlanView> {
   return planView(await ownedPlan(ctx, ctx.store.db, id));
 }
 
-export async function createPlan(ctx: Context, organizationId: number, input: unknown): Promise<PlanView> {
+/**
+ * Creates a plan of one organization, or (organizationId null) a plan across the organizations its rings
+ * name, which only an actor owning every one of them may make, see or act on (a provider's plan).
+ */
+export async function createPlan(
+  ctx: Context,
+  organizationId: number | null,
+  input: unknown,
+): Promise<PlanView> {
   ctx.authorize('manage_policies');
-  ownOrganization(ctx, organizationId);
-  await getOrganization(ctx, organizationId); // and it exists
+  let organizations: number[];
   const body = parseRolloutPlan(input);
-  await checkReferences(ctx, organizationId, body);
+  if (organizationId === null) organizations = await spannedOrganizations(ctx, body);
+  else {
+    ownOrganization(ctx, organizationId);
+    await getOrganization(ctx, organizationId); // and it exists
+    await checkReferences(ctx, organizationId, body);
+    organizations = [organizationId];
+  }
   try {
     return await ctx.store.transaction(async (tx) => {
       const row = await repo.insertPlan(tx, {
         organization_id: organizationId,
+        organizations,
         name: body.name,
         rings: JSON.stringify(body.rings),
         created_by: ctx.actor.name,
@@ -211,10 +267,12 @@ export async function updatePlan(ctx: Context, id: number, input: unknown): Prom
   ctx.authorize('manage_policies');
   const row = await ownedPlan(ctx, ctx.store.db, id);
   const body = parseRolloutPlan(input);
-  await checkReferences(ctx, row.organization_id, body);
+  let organizations = [row.organization_id as number];
+  if (row.organization_id === null) organizations = await spannedOrganizations(ctx, body);
+  else await checkReferences(ctx, row.organization_id, body);
   try {
     await ctx.store.transaction(async (tx) => {
-      await repo.updatePlan(tx, id, { name: body.name, rings: [...body.rings] });
+      await repo.updatePlan(tx, id, { name: body.name, rings: [...body.rings], organizations });
       await record(ctx, tx, {
         kind: 'rollout_plan.updated',
         organizationId: row.organization_id,
@@ -245,6 +303,11 @@ export async function deletePlan(ctx: Context, id: number): Promise<void> {
     throw conflict(
       `auto-approval rules approve into this plan (${naming.map((r) => `'${r.name}'`).join(', ')}): change them first`,
     );
+  const policies = await repo.policiesTargetingPlan(ctx.store.db, id);
+  if (policies.length)
+    throw conflict(
+      `policies target this plan (${policies.map((p) => `'${p.name}'`).join(', ')}): give them other targets first`,
+    );
   await ctx.store.transaction(async (tx) => {
     await repo.deletePlan(tx, id);
     await record(ctx, tx, {
@@ -273,29 +336,43 @@ export async function planRollouts(
 
 // ---- the rings' devices ----
 
-/** the devices of each ring of a plan, now: groups include their subgroups; a device is in its first ring only */
-async function ringDevices(db: Db, plan: PlanView): Promise<number[][]> {
-  const tree = await groupTree(db, plan.organizationId);
-  const below = (ids: readonly number[]) => [...new Set(ids.flatMap((g) => descendantsOf(tree, g)))];
+/**
+ * The devices of each ring of a plan, now: groups include their subgroups; a device is in its first ring
+ * only. A plan across organizations looks in each of its organizations. `owner` maps each device to its
+ * organization.
+ */
+async function ringDevices(db: Db, plan: PlanView): Promise<number[][] & { owner: Map<number, number> }> {
+  const owner = new Map<number, number>();
+  const orgs = plan.organizationId === null ? plan.organizations : [plan.organizationId];
+  const trees = new Map<number, Awaited<ReturnType<typeof groupTree>>>();
+  for (const o of orgs) trees.set(o, await groupTree(db, o));
+  const targeted = async (deviceIds: readonly number[], groups: readonly number[]) => {
+    const out: number[] = [];
+    for (const o of orgs) {
+      const tree = trees.get(o)!;
+      const groupIds = [...new Set(groups.flatMap((g) => descendantsOf(tree, g)))];
+      for (const d of await activeDevicesTargeted(db, o, { deviceIds, groupIds })) {
+        owner.set(d.id, o);
+        out.push(d.id);
+      }
+    }
+    return out;
+  };
   const candidates = [];
-  for (const r of plan.rings) {
-    const named = await activeDevicesTargeted(db, plan.organizationId, {
-      deviceIds: r.devices,
-      groupIds: below(r.groups),
-    });
-    const sampled = r.sample
-      ? await activeDevicesTargeted(db, plan.organizationId, {
-          deviceIds: [],
-          groupIds: below([r.sample.groupId]),
-        })
-      : [];
+  for (const r of plan.rings)
     candidates.push({
-      named: named.map((d) => d.id),
-      sampleFrom: sampled.map((d) => d.id),
+      named: await targeted(r.devices, r.groups),
+      sampleFrom: r.sample ? await targeted([], [r.sample.groupId]) : [],
       percent: r.sample?.percent ?? 0,
     });
-  }
-  return assignRings(plan.id, candidates);
+  return Object.assign(assignRings(plan.id, candidates), { owner });
+}
+
+/** every device of a plan's rings now (what a policy targeting the plan reaches) */
+export async function planDevices(db: Db, planId: number): Promise<number[]> {
+  const pr = await repo.getPlan(db, planId);
+  if (!pr) return [];
+  return (await ringDevices(db, planView(pr))).flat().sort((a, b) => a - b);
 }
 
 // ---- moving a rollout ----
@@ -328,15 +405,24 @@ async function startRing(
   i: number,
   now: Date,
 ) {
-  const devices = (await ringDevices(tx, plan))[i] ?? [];
-  const changed = await applyRuleDecisions(
-    ctx,
-    tx,
-    plan.organizationId,
-    devices.map((deviceId) => ({ deviceId, updateId: row.update_id })),
-    'approve',
-    `rollout plan '${plan.name}', ring '${plan.rings[i]!.name}'`,
-  );
+  const rings = await ringDevices(tx, plan);
+  const devices = rings[i] ?? [];
+  let changed = 0;
+  for (const org of new Set(devices.map((d) => rings.owner.get(d)!)))
+    changed += await applyRuleDecisions(
+      ctx,
+      tx,
+      org,
+      devices
+        .filter((d) => rings.owner.get(d) === org)
+        .map((deviceId) => ({ deviceId, updateId: row.update_id })),
+      'approve',
+      `rollout plan '${plan.name}', ring '${plan.rings[i]!.name}'`,
+    );
+  // a rollout a policy started: the ring's devices install the update as the policy's install (held until
+  // their maintenance windows allow it, unless the policy overrides windows: services/agent-checkin.ts)
+  if (row.policy_id !== null && devices.length)
+    await queuePolicyInstall(ctx, tx, row, devices, plan.rings[i]!.name);
   const applicable = (await repo.ringOutcomes(tx, row.update_id, devices, now)).length;
   p.rings[i] = { ...p.rings[i]!, startedAt: now, devices: applicable };
   return {
@@ -344,6 +430,38 @@ async function startRing(
     ring: i,
     data: { devices: applicable, ringDevices: devices.length, approved: changed },
   };
+}
+
+/** an install instance of the policy's update on a ring's devices (none when the policy is off or only approves) */
+async function queuePolicyInstall(
+  ctx: Context,
+  tx: Db,
+  row: repo.RolloutRow,
+  devices: readonly number[],
+  ringName: string,
+) {
+  const policy = await getPolicyRow(tx, row.policy_id!);
+  if (!policy || !policy.enabled) return;
+  if ((policy.behaviour as { autoInstall?: unknown }).autoInstall === false) return;
+  const inst = await insertInstance(tx, {
+    task_id: null,
+    organization_id: policy.organization_id,
+    kind: 'install',
+    parameters: {
+      target: { kind: 'devices', ids: [...devices] },
+      policyId: policy.id,
+      updateIds: [row.update_id],
+      rolloutId: row.id,
+    },
+    created_by: ctx.actor.name,
+  });
+  await record(ctx, tx, {
+    kind: 'task_instance.created',
+    organizationId: policy.organization_id,
+    subjectType: 'task_instance',
+    subjectId: inst.id,
+    data: { taskId: null, kind: 'install', policyId: policy.id, rolloutId: row.id, ring: ringName },
+  });
 }
 
 async function judge(
@@ -470,6 +588,8 @@ export async function startRollouts(
   planId: number,
   updateIds: readonly number[],
   why: string,
+  /** the policy whose selection this is: each ring that starts queues the policy's install there */
+  policyId: number | null = null,
 ) {
   const pr = await repo.getPlan(tx, planId);
   if (!pr) throw notFound('rollout plan', planId);
@@ -481,6 +601,7 @@ export async function startRollouts(
       plan_id: plan.id,
       organization_id: plan.organizationId,
       update_id: u,
+      policy_id: policyId,
       state: 'running',
       progress: JSON.stringify(plan.rings.map(newRingProgress)),
       approved_by: ctx.actor.name,
@@ -514,7 +635,8 @@ export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 export async function actOnRollout(ctx: Context, rolloutId: number, action: RolloutAction, note = '') {
   ctx.authorize('approve');
   const found = await repo.getRollout(ctx.store.db, rolloutId);
-  if (!found || !ctx.ownsOrganization(found.organization_id)) throw notFound('rollout', rolloutId);
+  const foundPlan = found && (await repo.getPlan(ctx.store.db, found.plan_id));
+  if (!found || !foundPlan || !ownsPlan(ctx, foundPlan)) throw notFound('rollout', rolloutId);
   await ctx.store.transaction(async (tx) => {
     const row = await repo.getRollout(tx, rolloutId);
     if (!row) throw notFound('rollout', rolloutId);

@@ -343,6 +343,8 @@ export interface PoliciesTable {
   behaviour: Json;
   /** a script policy's own settings (core WorkletPolicy / RequiredSoftwarePolicy); null for patch (0013) */
   payload: Json | null;
+  /** 0023: a patch policy targeting a rollout plan instead of groups and devices */
+  rollout_plan_id: Def<number | null>;
   notes: Def<string>;
   created_by: Def<string>;
   created_at: Stamp;
@@ -544,7 +546,10 @@ export interface AssetCustomValuesTable {
 /** 0019: a plan's rings in the shape of core/rollout's Ring */
 export interface RolloutPlansTable {
   id: Id;
-  organization_id: number;
+  /** null (0023): a plan across organizations, of a provider */
+  organization_id: number | null;
+  /** 0023: every organization the plan's rings name */
+  organizations: Def<number[]>;
   name: string;
   rings: Json<unknown[]>;
   created_by: Def<string>;
@@ -555,8 +560,11 @@ export interface RolloutPlansTable {
 export interface RolloutsTable {
   id: Id;
   plan_id: number;
-  organization_id: number;
+  /** null (0023): a rollout of a plan across organizations */
+  organization_id: number | null;
   update_id: number;
+  /** 0023: the policy whose selection started the rollout (a ring start queues its installs) */
+  policy_id: Def<number | null>;
   state: Def<string>;
   progress: Json<unknown[]>;
   reason: string | null;

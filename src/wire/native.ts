@@ -245,7 +245,13 @@ export const Policy = Type.Object({
   rule: Nullable(Loose),
   worklet: Nullable(Loose),
   requiredSoftware: Nullable(Loose),
-  targets: Type.Object({ groups: Type.Array(Id), devices: Type.Array(Id), deviceFilter: Nullable(Id) }),
+  targets: Type.Object({
+    groups: Type.Array(Id),
+    devices: Type.Array(Id),
+    deviceFilter: Nullable(Id),
+    /** a rollout plan instead of groups and devices: what the policy selects moves ring by ring */
+    rolloutPlan: Nullable(Id),
+  }),
   schedule: Nullable(Loose),
   behaviour: Loose,
   taskId: Nullable(Id),

@@ -72,7 +72,11 @@ export const RolloutPlanBody = Type.Object(
 );
 export const NewRolloutPlan = Type.Object(
   {
-    organizationId: Id,
+    /**
+     * the plan's organization; null: a plan across the organizations its rings name (a provider's), which
+     * only a caller administering every one of them may make, see or act on
+     */
+    organizationId: Nullable(Id),
     name: Type.String({ minLength: 1, maxLength: 200 }),
     rings: Type.Array(Ring, { minItems: 1, maxItems: 10 }),
   },
@@ -97,7 +101,9 @@ const StoredRing = Type.Object({
 
 export const RolloutPlan = Type.Object({
   id: Id,
-  organizationId: Id,
+  /** null: a plan across organizations (`organizations`) */
+  organizationId: Nullable(Id),
+  organizations: Type.Array(Id, { description: 'every organization the plan spans' }),
   name: Type.String(),
   rings: Type.Array(StoredRing),
   createdBy: Type.String(),
@@ -124,7 +130,7 @@ export const RingProgress = Type.Object({
 export const Rollout = Type.Object({
   id: Id,
   planId: Id,
-  organizationId: Id,
+  organizationId: Nullable(Id),
   updateId: Id,
   updateName: Type.String(),
   state: Type.Enum([...ROLLOUT_STATES]),

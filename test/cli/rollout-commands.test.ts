@@ -98,8 +98,15 @@ test('create a plan, approve into it, show the rings, pause; preview and add a r
   );
   // the device's openssl is approved by the rollout ring (pending): nothing missing is left to preview
   assert.match(await cli('auto-approval', 'preview', String(org), ruleFile), /the rule matches nothing now/);
-  assert.match(
-    await cli('auto-approval', 'add', String(org), ruleFile),
-    /added rule \d+ at position 1: security/,
+  const first = await cli('auto-approval', 'add', String(org), ruleFile);
+  assert.match(first, /added rule \d+ at position 1: security/);
+  writeFileSync(
+    ruleFile,
+    JSON.stringify({ name: 'kev', conditions: { knownExploited: true }, action: 'approve' }),
   );
+  const second = await cli('auto-approval', 'add', String(org), ruleFile);
+  assert.match(second, /added rule \d+ at position 2: kev/);
+  const [a, b] = [first, second].map((t) => /added rule (\d+)/.exec(t)![1]!);
+  const reordered = await cli('auto-approval', 'reorder', String(org), b!, a!);
+  assert.equal(reordered, `1. kev (rule ${b})\n2. security (rule ${a})`);
 });

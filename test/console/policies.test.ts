@@ -170,4 +170,43 @@ describe('console policies in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => 
     assert.deepEqual(ids, [world.deviceA.id, world.deviceA2.id].sort());
     await page.context().close();
   });
+
+  it('a policy may target a rollout plan instead of groups', async () => {
+    const plan = await admin.post('/api/v1/rollout-plans', {
+      organizationId: world.orgA.id,
+      name: 'Web first',
+      rings: [
+        { name: 'web-1', devices: [world.deviceA.id] },
+        { name: 'the rest', devices: [world.deviceA2.id] },
+      ],
+    });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    const page = await openPage(browser);
+    await signInPage(page, url, 'admin', ADMIN_PASSWORD);
+    await page.getByRole('link', { name: 'Policies', exact: true }).click();
+    await page.getByRole('link', { name: 'New policy' }).click();
+    const form = page.locator('main form');
+    await form.getByLabel(/^Organization/).click();
+    await page.getByRole('option', { name: world.orgA.name, exact: true }).click();
+    await form.getByLabel(/^Name/).fill('Through the rings');
+    await form.getByLabel(/^Rollout plan/).click();
+    await page.getByRole('option', { name: 'Web first', exact: true }).click();
+    await form.getByRole('button', { name: 'Create policy' }).click();
+    await page
+      .getByTestId('policy-targets')
+      .filter({ hasText: `rollout plan ${plan.body.id}` })
+      .waitFor();
+    const list = (await admin.get('/api/v1/policies?limit=500')).body.items as {
+      name: string;
+      targets: { groups: number[]; devices: number[]; rolloutPlan: number | null };
+    }[];
+    const policy = list.find((p) => p.name === 'Through the rings');
+    assert.deepEqual(policy?.targets, {
+      groups: [],
+      devices: [],
+      deviceFilter: null,
+      rolloutPlan: plan.body.id,
+    });
+    await page.context().close();
+  });
 });

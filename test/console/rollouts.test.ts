@@ -126,6 +126,29 @@ describe('console rollouts in chromium', { skip: SKIP_WITHOUT_CHROMIUM }, () => 
     const text = await preview.innerText();
     assert.match(text, /Would approve now on 2 devices/);
     assert.match(text, new RegExp(`tzdata: devices ${world.deviceA.id}, ${world.deviceA2.id}`));
+
+    // two saved rules (matching nothing now), put in the other order with the row's button
+    const ids: number[] = [];
+    for (const name of ['first rule', 'second rule']) {
+      const r = await admin.post(`/api/v1/organizations/${world.orgA.id}/auto-approval-rules`, {
+        name,
+        conditions: { package: 'nothing-here-*' },
+        action: 'ignore',
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      ids.push(r.body.id);
+    }
+    await page.reload();
+    await page.getByTestId(`rule-${ids[0]}`).waitFor();
+    await page.getByRole('button', { name: 'Move first rule down' }).click();
+    const firstRow = page.getByTestId('rules').locator('tbody tr').first();
+    await firstRow.getByText('second rule').waitFor();
+    assert.match(await firstRow.innerText(), /^1\s+second rule/);
+    const order = await admin.get(`/api/v1/organizations/${world.orgA.id}/auto-approval-rules`);
+    assert.deepEqual(
+      order.body.items.map((r: { id: number }) => r.id),
+      [ids[1], ids[0]],
+    );
     await context.close();
   });
 });

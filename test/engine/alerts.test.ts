@@ -22,6 +22,9 @@ import { buildWorld, type World } from '../support/world.ts';
 // rollout.gate_failed event written through the events service, and tenant isolation. Time is the
 // engine's injected clock; retries are seconds apart here, never hours of sleep.
 
+// the receiver is on 127.0.0.1: the operator's switch lets webhooks point there (docs/alerts.md)
+process.env.PATCHLINE_WEBHOOK_ALLOW_PRIVATE = '1';
+
 interface Hook {
   deliveryId: string;
   signature: string;
@@ -399,5 +402,42 @@ describe('alerts: event log to webhooks and e-mail, across a restart', () => {
       recipients: ['a@b.test'],
     });
     assert.equal(k.status, 400);
+    // without the operator's switch, loopback, private and link-local addresses are refused at save time
+    delete process.env.PATCHLINE_WEBHOOK_ALLOW_PRIVATE;
+    try {
+      for (const url of [
+        `http://127.0.0.1:${receiver.port}/alpha`,
+        'http://localhost:8080/x',
+        'https://10.1.2.3/x',
+        'http://169.254.169.254/latest/meta-data',
+        'http://[::1]/x',
+        'http://[fe80::1]/x',
+      ]) {
+        const p = await admin.post('/api/v1/alert-subscriptions', {
+          organizationId: world.orgA.id,
+          name: 'inward',
+          kinds: ['install.failed'],
+          channel: 'webhook',
+          url,
+        });
+        assert.equal(p.status, 400, `${url}: ${JSON.stringify(p.body)}`);
+        assert.match(JSON.stringify(p.body), /public addresses only.*PATCHLINE_WEBHOOK_ALLOW_PRIVATE=1/, url);
+      }
+      const moved = await admin.call('PATCH', `/api/v1/alert-subscriptions/${subs.hookA}`, {
+        url: 'http://192.168.1.10/hook',
+      });
+      assert.equal(moved.status, 400, JSON.stringify(moved.body));
+      const ok = await admin.post('/api/v1/alert-subscriptions', {
+        organizationId: world.orgA.id,
+        name: 'outward',
+        kinds: ['install.failed'],
+        channel: 'webhook',
+        url: 'https://203.0.113.7/hook',
+      });
+      assert.equal(ok.status, 201, JSON.stringify(ok.body));
+      assert.equal((await admin.del(`/api/v1/alert-subscriptions/${ok.body.id}`)).status, 204);
+    } finally {
+      process.env.PATCHLINE_WEBHOOK_ALLOW_PRIVATE = '1';
+    }
   });
 });

@@ -222,6 +222,7 @@ const BODIES: Record<string, (v: Victims) => unknown> = {
     conditions: { groups: [v.group] },
     action: 'ignore',
   }),
+  'PUT /api/v1/organizations/:id/auto-approval-rules/order': (v) => ({ ruleIds: [v.rule] }),
   'POST /agent/v1/checkin': () => ({}),
   'POST /agent/v1/scans': () => ({ sequence: 1, full: false, updates: [] }),
   'POST /agent/v1/jobs/:id/progress': () => ({ stage: 'installing' }),
@@ -806,6 +807,70 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
     );
     assert.ok(routes.length > 100, `the route table has ${routes.length} routes`);
   });
+
+  // A rollout plan across organizations (a provider's, issue #18) is no one tenant's object, so the passes
+  // over the other tenant's objects cannot name it: here every rollout route is called with it by each
+  // tenant-scoped caller, including the administrators of the organizations it spans. None may see it,
+  // change it or act on its rollout (404 like a missing one, never 2xx), lists never show it, and it is
+  // unchanged after (read as the global administrator).
+  const firstShard =
+    !/^(\d+)\//.test(process.env.PATCHLINE_MATRIX_SHARD ?? '') ||
+    process.env.PATCHLINE_MATRIX_SHARD!.startsWith('1/');
+  test(
+    'a rollout plan across organizations: no tenant-scoped caller sees or acts on it',
+    {
+      skip: firstShard ? false : 'runs in the first shard of the routes',
+    },
+    async () => {
+      const rings = [
+        { name: 'across alpha1', groups: [A1.group] },
+        { name: 'across bravo1', groups: [B1.group] },
+      ];
+      const made = await send('POST', '/api/v1/rollout-plans', adminKey, {
+        organizationId: null,
+        name: 'across-provider-plan',
+        rings,
+      });
+      assert.equal(made.status, 201, made.text);
+      const plan = JSON.parse(made.text) as { id: number };
+      const approved = await send('POST', `/api/v1/rollout-plans/${plan.id}/approve`, adminKey, {
+        updateIds: [A1.update],
+      });
+      assert.equal(approved.status, 200, approved.text);
+      const rollout = (JSON.parse(approved.text) as { rollouts: { id: number }[] }).rollouts[0]!.id;
+      const read = async () =>
+        (await send('GET', `/api/v1/rollout-plans/${plan.id}`, adminKey, undefined)).text;
+      const before = await read();
+      const planRoutes = routes.filter((r) => /^\/api\/v1\/(rollout-plans|rollouts)\/:id/.test(r.url));
+      assert.ok(planRoutes.length >= 8, planRoutes.map((r) => r.url).join(', '));
+      for (const a of actors.filter((x) => x.kind === 'user'))
+        for (const r of planRoutes) {
+          const id = r.url.startsWith('/api/v1/rollouts/') ? rollout : plan.id;
+          const body =
+            r.method === 'PUT'
+              ? { name: 'taken', rings }
+              : r.url.endsWith('/approve')
+                ? { updateIds: [A1.update] }
+                : r.method === 'POST'
+                  ? {}
+                  : undefined;
+          const res = await send(r.method, r.url.replace(':id', String(id)), a.auth, body);
+          assert.ok(
+            res.status === 404 || res.status === 403,
+            `${a.name} ${r.method} ${r.url}: ${res.status} ${res.text.slice(0, 200)}`,
+          );
+        }
+      for (const a of actors.filter((x) => x.kind === 'user')) {
+        const list = await send('GET', '/api/v1/rollout-plans', a.auth, undefined);
+        assert.ok(!list.text.includes('across-provider-plan'), `${a.name} lists it`);
+      }
+      assert.equal(await read(), before, 'unchanged');
+      assert.equal(
+        (await send('DELETE', `/api/v1/rollout-plans/${plan.id}`, adminKey, undefined)).status,
+        204,
+      );
+    },
+  );
 
   async function send(
     method: string,

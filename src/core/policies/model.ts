@@ -94,6 +94,11 @@ export interface PolicyTargets {
   readonly groups: readonly GroupId[];
   readonly devices: readonly DeviceId[];
   readonly deviceFilter: DeviceFilterId | null;
+  /**
+   * a rollout plan (core/rollout) instead of groups, devices and a filter: the policy reaches the plan's
+   * rings' devices, and what it selects is approved into the plan and installed ring by ring
+   */
+  readonly rolloutPlan?: number | null;
 }
 
 /** Altiris "Do not install if system reboot is pending": obey the agent setting, install anyway, or wait. */
@@ -172,6 +177,8 @@ export interface DeviceFacts {
   readonly osFamily: OsFamily | null;
   /** saved device filters the device currently matches (evaluated by the caller) */
   readonly deviceFilterIds?: readonly DeviceFilterId[];
+  /** the device is in a ring of the rollout plan the policy targets (evaluated by the caller) */
+  readonly inRolloutPlan?: boolean;
 }
 
 /** A missing update on the device, with the device's effective approval of it. */

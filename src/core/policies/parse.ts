@@ -414,7 +414,7 @@ function parsePair(v: unknown, path: string, issues: Issues): VendorProductPair 
 // ---- targets ----
 
 function parseTargets(obj: Json, path: string, issues: Issues): PolicyTargets {
-  rejectUnknown(obj, ['groups', 'devices', 'deviceFilter'], path, issues);
+  rejectUnknown(obj, ['groups', 'devices', 'deviceFilter', 'rolloutPlan'], path, issues);
   const groups = readIds<GroupId>(obj, 'groups', path, issues, 'a group id', POLICY_LIMITS.targets) ?? [];
   const devices = readIds<DeviceId>(obj, 'devices', path, issues, 'a device id', POLICY_LIMITS.targets) ?? [];
   let deviceFilter: DeviceFilterId | null = null;
@@ -428,7 +428,18 @@ function parseTargets(obj: Json, path: string, issues: Issues): PolicyTargets {
       );
     else deviceFilter = id;
   }
-  return { groups, devices, deviceFilter };
+  const p = obj['rolloutPlan'];
+  if (p === undefined || p === null) return { groups, devices, deviceFilter };
+  const rolloutPlan = parseId<Id<'RolloutPlan'>>(p);
+  if (rolloutPlan === undefined)
+    issues.add(at(path, 'rolloutPlan'), `must be a rollout plan id (a positive integer) or null, ${got(p)}`);
+  else if (groups.length || devices.length || deviceFilter !== null)
+    issues.add(
+      at(path, 'rolloutPlan'),
+      'a policy targets either a rollout plan or groups, devices and a device filter: ' +
+        'leave targets.groups and targets.devices empty and targets.deviceFilter null, or remove targets.rolloutPlan',
+    );
+  return { groups, devices, deviceFilter, rolloutPlan: rolloutPlan as number | undefined };
 }
 
 // ---- behaviour ----

@@ -37,6 +37,8 @@ import { compileWildcard } from './wildcard.ts';
 //  7. optional updates only when the rule includes them (or the update is approved) → 'optional'
 
 export function isTargeted(targets: PolicyTargets, device: DeviceFacts): boolean {
+  // a policy targeting a rollout plan reaches its rings' devices (the caller knows which they are)
+  if ((targets.rolloutPlan ?? null) !== null) return device.inRolloutPlan === true;
   if (targets.devices.includes(device.id)) return true;
   if (device.groupIds.some((g) => targets.groups.includes(g))) return true;
   return targets.deviceFilter !== null && (device.deviceFilterIds ?? []).includes(targets.deviceFilter);

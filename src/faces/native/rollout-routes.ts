@@ -57,13 +57,14 @@ export function rolloutRoutes(app: FastifyInstance) {
       config: { scope: 'organization' },
       schema: {
         tags: ['rollouts'],
-        summary: 'Create a rollout plan: ordered deployment rings with delays and promotion gates',
+        summary:
+          'Create a rollout plan: ordered deployment rings with delays and promotion gates (organizationId null: across organizations)',
         body: NewRolloutPlan,
         response: { 201: RolloutPlan, ...errors },
       },
     },
     async (req, reply) => {
-      const { organizationId, ...body } = req.body as { organizationId: number };
+      const { organizationId, ...body } = req.body as { organizationId: number | null };
       return reply.status(201).send(await rollouts.createPlan(req.ctx, organizationId, body));
     },
   );
@@ -177,6 +178,23 @@ export function rolloutRoutes(app: FastifyInstance) {
       },
     },
     async (req, reply) => reply.status(201).send(await rules.createRule(req.ctx, idOf(req), req.body)),
+  );
+  app.put(
+    '/organizations/:id/auto-approval-rules/order',
+    {
+      config: { scope: 'organization' },
+      schema: {
+        tags: ['auto-approval'],
+        summary:
+          'Reorder the rules: list every rule id once, first evaluated first (the first match decides)',
+        params: IdParam,
+        body: Type.Object({ ruleIds: Type.Array(Id, { maxItems: 1000 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(AutoApprovalRule) }), ...errors },
+      },
+    },
+    async (req) => ({
+      items: await rules.reorderRules(req.ctx, idOf(req), (req.body as { ruleIds: number[] }).ruleIds),
+    }),
   );
   app.post(
     '/organizations/:id/auto-approval/preview',

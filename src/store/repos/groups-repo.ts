@@ -72,3 +72,13 @@ export async function groupContents(db: Db, id: number) {
     .executeTakeFirstOrThrow();
   return { devices: Number(r.devices), children: Number(r.children) };
 }
+
+/** the organization of each of some groups (ids that are no group are left out) */
+export const groupOrganizations = (db: Db, ids: readonly number[]) =>
+  ids.length
+    ? db
+        .selectFrom('groups')
+        .select(['id', 'organization_id'])
+        .where('id', 'in', [...ids])
+        .execute()
+    : Promise.resolve([]);

@@ -18,10 +18,19 @@ export const insertPlan = (db: Db, row: NewRow<'rollout_plans'>) =>
 export const getPlan = (db: Db, id: number) =>
   db.selectFrom('rollout_plans').selectAll().where('id', '=', id).executeTakeFirst();
 
-export async function updatePlan(db: Db, id: number, patch: { name: string; rings: unknown[] }) {
+export async function updatePlan(
+  db: Db,
+  id: number,
+  patch: { name: string; rings: unknown[]; organizations: number[] },
+) {
   await db
     .updateTable('rollout_plans')
-    .set({ name: patch.name, rings: JSON.stringify(patch.rings), updated_at: new Date() })
+    .set({
+      name: patch.name,
+      rings: JSON.stringify(patch.rings),
+      organizations: patch.organizations,
+      updated_at: new Date(),
+    })
     .where('id', '=', id)
     .execute();
 }
@@ -36,6 +45,20 @@ export function listPlans(db: Db, access: Access, organizationId?: number) {
   if (organizationId !== undefined) q = q.where('organization_id', '=', organizationId);
   return q.orderBy('id').limit(1000).execute();
 }
+
+/** the plans across organizations (the service keeps those whose every organization the caller owns) */
+export const listCrossOrganizationPlans = (db: Db) =>
+  db
+    .selectFrom('rollout_plans')
+    .selectAll()
+    .where('organization_id', 'is', null)
+    .orderBy('id')
+    .limit(1000)
+    .execute();
+
+/** the policies that target a plan */
+export const policiesTargetingPlan = (db: Db, planId: number) =>
+  db.selectFrom('policies').select(['id', 'name']).where('rollout_plan_id', '=', planId).execute();
 
 // ---- rollouts ----
 

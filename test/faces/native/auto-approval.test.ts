@@ -234,3 +234,115 @@ test('a rule approving into a plan starts a rollout there; the plan cannot be de
   assert.equal((await admin.del(`/api/v1/auto-approval-rules/${saved.body.id}`)).status, 204);
   assert.equal((await admin.del(`/api/v1/rollout-plans/${plan.body.id}`)).status, 204);
 });
+
+test('rules are ordered: reordering them changes which rule decides', async () => {
+  await ingestScan(systemContext(store, 'test-agent'), deviceA3.id, {
+    full: false,
+    updates: ['zz-curl', 'zz-bash'].map((name, i) => ({
+      kind: 'deb' as const,
+      name,
+      version: '1.0-1',
+      architecture: 'amd64',
+      isSecurity: true,
+      cves: [`CVE-2026-10${i}1`],
+      detection: 'missing' as const,
+    })),
+  });
+  const add = async (name: string, action: string) => {
+    const r = await admin.post(`/api/v1/organizations/${w.orgA.id}/auto-approval-rules`, {
+      name,
+      conditions: { knownExploited: true, package: 'zz-*' },
+      action,
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    return r.body.id as number;
+  };
+  const approveRule = await add('approve zz', 'approve');
+  const ignoreRule = await add('ignore zz', 'ignore');
+  // in this order the approving rule comes first and decides
+  await importKev(['CVE-2024-3094', 'CVE-2026-0001', 'CVE-2026-1001']);
+  assert.equal(await statusOf(deviceA3.id, 'zz-curl'), 'pending');
+
+  const list = async () =>
+    (
+      (await admin.get(`/api/v1/organizations/${w.orgA.id}/auto-approval-rules`)).body.items as {
+        id: number;
+        position: number;
+      }[]
+    ).map((r) => r.id);
+  const before = await list();
+  const swapped = before.map((id) =>
+    id === approveRule ? ignoreRule : id === ignoreRule ? approveRule : id,
+  );
+  // an order that leaves a rule out, or names another organization's, is refused and changes nothing
+  const partial = await admin.call('PUT', `/api/v1/organizations/${w.orgA.id}/auto-approval-rules/order`, {
+    ruleIds: [ignoreRule, approveRule],
+  });
+  assert.equal(partial.status, 400, JSON.stringify(partial.body));
+  assert.match(JSON.stringify(partial.body), /must list every rule of the organization: add \d+/);
+  assert.deepEqual(await list(), before);
+  const bravo = await scopedUser(admin, 'bravo-order', w.orgB.id, 'Administrator');
+  const b = await signIn(app, bravo.user.username, bravo.password);
+  const foreign = await b.call('PUT', `/api/v1/organizations/${w.orgA.id}/auto-approval-rules/order`, {
+    ruleIds: swapped,
+  });
+  assert.equal(foreign.status, 404, JSON.stringify(foreign.body));
+  assert.deepEqual(await list(), before);
+
+  const reordered = await admin.call('PUT', `/api/v1/organizations/${w.orgA.id}/auto-approval-rules/order`, {
+    ruleIds: swapped,
+  });
+  assert.equal(reordered.status, 200, JSON.stringify(reordered.body));
+  assert.deepEqual(
+    reordered.body.items.map((r: { id: number; position: number }) => [r.id, r.position]),
+    swapped.map((id, i) => [id, i + 1]),
+  );
+  // now the ignoring rule comes first: the next KEV entry is ignored, not approved
+  await importKev(['CVE-2024-3094', 'CVE-2026-0001', 'CVE-2026-1001', 'CVE-2026-1011']);
+  assert.equal(await statusOf(deviceA3.id, 'zz-bash'), 'ignored');
+  assert.equal(await statusOf(deviceA3.id, 'zz-curl'), 'pending', 'an earlier decision stays');
+});
+
+test('a scan runs the rules only when it brings new facts (an update detected or a status changed)', async () => {
+  const scan = (names: string[]) =>
+    ingestScan(systemContext(store, 'test-agent'), deviceA3.id, {
+      full: false,
+      updates: names.map((name) => ({
+        kind: 'deb' as const,
+        name,
+        version: '2.0-1',
+        architecture: 'amd64',
+        detection: 'missing' as const,
+      })),
+    });
+  await scan(['yy-one']);
+  const id = (
+    (await admin.get(`/api/v1/devices/${deviceA3.id}/updates?limit=500`)).body.items as {
+      name: string;
+      updateId: number;
+    }[]
+  ).find((u) => u.name === 'yy-one')!.updateId;
+  const decide = async (action: string) => {
+    const r = await admin.post(`/api/v1/devices/${deviceA3.id}/updates/${action}`, { updateIds: [id] });
+    assert.ok(r.status < 300, JSON.stringify(r.body));
+  };
+  // a person ignored it before the rule existed: the rule, saved, leaves it alone
+  await decide('ignore');
+  const rule = await admin.post(`/api/v1/organizations/${w.orgA.id}/auto-approval-rules`, {
+    name: 'approve yy',
+    conditions: { package: 'yy-*' },
+    action: 'approve',
+  });
+  assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'ignored');
+  // the person takes the decision back: missing again, and no rule ran since
+  await decide('clear');
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'missing');
+  // the same scan again brings nothing new: the rules do not run
+  await scan(['yy-one']);
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'missing');
+  // a scan that finds a new update: the rules run over the device's missing updates
+  await scan(['yy-one', 'yy-two']);
+  assert.equal(await statusOf(deviceA3.id, 'yy-two'), 'pending');
+  assert.equal(await statusOf(deviceA3.id, 'yy-one'), 'pending');
+});

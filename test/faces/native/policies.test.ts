@@ -62,7 +62,12 @@ eachDriver('policies API', (h) => {
       schedule: weekly(['tue', 'thu']),
     });
     assert.equal(r.status, 201, JSON.stringify(r.body));
-    assert.deepEqual(r.body.targets, { groups: [w.groupA.id], devices: [], deviceFilter: null });
+    assert.deepEqual(r.body.targets, {
+      groups: [w.groupA.id],
+      devices: [],
+      deviceFilter: null,
+      rolloutPlan: null,
+    });
     assert.ok(r.body.taskId, 'a scheduled policy owns a task');
     const occ = await admin.get(`/api/v1/policies/${r.body.id}/occurrences?count=4`);
     assert.equal(occ.status, 200);

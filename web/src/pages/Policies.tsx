@@ -31,6 +31,7 @@ import {
   type PolicyPreview,
   type Severity,
 } from '../api.ts';
+import type { RolloutPlan } from '../../../src/wire/rollouts.ts';
 import { useSession } from '../session.tsx';
 import {
   describeSchedule,
@@ -227,14 +228,16 @@ function PolicyView({ policy: p, onEdit }: { policy: Policy; onEdit: () => void 
             <Text size="sm">
               Targets:{' '}
               <span data-testid="policy-targets">
-                {p.targets.groups.length + p.targets.devices.length === 0
-                  ? 'no groups or devices yet'
-                  : rootGroupId != null && p.targets.groups.includes(rootGroupId)
-                    ? 'the whole organization'
-                    : [
-                        plural(p.targets.groups.length, 'group'),
-                        plural(p.targets.devices.length, 'device'),
-                      ].join(', ')}
+                {p.targets.rolloutPlan
+                  ? `the rings of rollout plan ${p.targets.rolloutPlan}`
+                  : p.targets.groups.length + p.targets.devices.length === 0
+                    ? 'no groups or devices yet'
+                    : rootGroupId != null && p.targets.groups.includes(rootGroupId)
+                      ? 'the whole organization'
+                      : [
+                          plural(p.targets.groups.length, 'group'),
+                          plural(p.targets.devices.length, 'device'),
+                        ].join(', ')}
               </span>
             </Text>
             {p.notes && <Text size="sm">Notes: {p.notes}</Text>}
@@ -375,6 +378,10 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
   const [ruleKind, setRuleKind] = useState(policy?.rule?.kind ?? 'all');
   const [severities, setSeverities] = useState<string[]>(policy?.rule?.severities ?? ['critical', 'high']);
   const [groups, setGroups] = useState<string[]>(policy?.targets.groups.map(String) ?? []);
+  /** a rollout plan instead of groups: what the policy selects moves ring by ring */
+  const [planId, setPlanId] = useState<string | null>(
+    policy?.targets.rolloutPlan ? String(policy.targets.rolloutPlan) : null,
+  );
   const existing = policy ? fromCanonical(policy.schedule) : null;
   const custom = !!policy?.schedule && !existing;
   const [scheduled, setScheduled] = useState(policy ? !!policy.schedule : true);
@@ -393,6 +400,12 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
   const groupList = useQuery({
     queryKey: ['groups', 'all', orgId],
     queryFn: () => get<Page<DeviceGroup>>(`/groups${qs({ organizationId: orgId, limit: 500 })}`),
+    enabled: !!orgId,
+  });
+
+  const plans = useQuery({
+    queryKey: ['rollout-plans', orgId],
+    queryFn: () => get<{ items: RolloutPlan[] }>(`/rollout-plans${qs({ organizationId: orgId })}`),
     enabled: !!orgId,
   });
 
@@ -415,11 +428,13 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
     name,
     notes,
     rule,
-    targets: {
-      groups: targetGroups,
-      devices: policy?.targets.devices ?? [],
-      ...(policy?.targets.deviceFilter ? { deviceFilter: policy.targets.deviceFilter } : {}),
-    },
+    targets: planId
+      ? { groups: [], devices: [], rolloutPlan: Number(planId) }
+      : {
+          groups: targetGroups,
+          devices: policy?.targets.devices ?? [],
+          ...(policy?.targets.deviceFilter ? { deviceFilter: policy.targets.deviceFilter } : {}),
+        },
     schedule,
     ...(policy ? { enabled: policy.enabled, behaviour: policy.behaviour } : {}),
   };
@@ -514,6 +529,17 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
           }))}
           value={groups}
           onChange={setGroups}
+          disabled={!orgId || !!planId}
+          w={{ base: '100%', sm: 420 }}
+        />
+        <Select
+          label="Rollout plan"
+          description="Instead of groups: what the policy selects is approved into the plan and installs ring by ring"
+          placeholder="None: the target groups"
+          clearable
+          data={(plans.data?.items ?? []).map((pl) => ({ value: String(pl.id), label: pl.name }))}
+          value={planId}
+          onChange={setPlanId}
           disabled={!orgId}
           w={{ base: '100%', sm: 420 }}
         />
@@ -565,7 +591,10 @@ function PolicyForm({ policy, onDone }: { policy?: Policy; onDone?: () => void }
             type="submit"
             loading={save.isPending}
             disabled={
-              !orgId || !name.trim() || weeklyWithoutDays || (!policy && !groups.length && !groupList.data)
+              !orgId ||
+              !name.trim() ||
+              weeklyWithoutDays ||
+              (!policy && !planId && !groups.length && !groupList.data)
             }
           >
             {policy ? 'Save policy' : 'Create policy'}

@@ -21,7 +21,7 @@ import type {
   RolloutPlan,
   RolloutPlanDetail,
 } from '../../../src/wire/rollouts.ts';
-import { get, post, qs } from '../api.ts';
+import { get, post, put, qs } from '../api.ts';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorState, label, Loading, PageTitle, when } from '../ui.tsx';
 
@@ -211,6 +211,20 @@ export function AutoApproval() {
   const preview = useMutation({
     mutationFn: async () => post<AutoApprovalPreview>(`/organizations/${org}/auto-approval/preview`, parse()),
   });
+  const reorder = useMutation({
+    mutationFn: (ruleIds: number[]) =>
+      put<{ items: AutoApprovalRule[] }>(`/organizations/${org}/auto-approval-rules/order`, { ruleIds }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['auto-approval-rules', org] }),
+    onError: (e) => notifications.show({ color: 'red', message: (e as Error).message }),
+  });
+  /** the rule at index i swapped with its neighbour (-1 up, +1 down): the first matching rule decides */
+  const move = (i: number, by: -1 | 1) => {
+    const ids = (rules.data?.items ?? []).map((r) => r.id);
+    const j = i + by;
+    if (j < 0 || j >= ids.length) return;
+    [ids[i], ids[j]] = [ids[j]!, ids[i]!];
+    reorder.mutate(ids);
+  };
   const save = useMutation({
     mutationFn: async () => post<AutoApprovalRule>(`/organizations/${org}/auto-approval-rules`, parse()),
     onSuccess: (r) => {
@@ -241,11 +255,12 @@ export function AutoApproval() {
               <Table.Th>Name</Table.Th>
               <Table.Th>When</Table.Th>
               <Table.Th>Then</Table.Th>
+              {can('approve') && <Table.Th>Order</Table.Th>}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {rules.data.items.map((r) => (
-              <Table.Tr key={r.id}>
+            {rules.data.items.map((r, i, all) => (
+              <Table.Tr key={r.id} data-testid={`rule-${r.id}`}>
                 <Table.Td>{r.position}</Table.Td>
                 <Table.Td>
                   {r.name}
@@ -258,6 +273,30 @@ export function AutoApproval() {
                   {r.action}
                   {r.planId !== null && ` into plan ${r.planId}`}
                 </Table.Td>
+                {can('approve') && (
+                  <Table.Td>
+                    <Group gap={4} wrap="nowrap">
+                      <Button
+                        size="compact-xs"
+                        variant="default"
+                        aria-label={`Move ${r.name} up`}
+                        disabled={i === 0 || reorder.isPending}
+                        onClick={() => move(i, -1)}
+                      >
+                        ↑
+                      </Button>
+                      <Button
+                        size="compact-xs"
+                        variant="default"
+                        aria-label={`Move ${r.name} down`}
+                        disabled={i === all.length - 1 || reorder.isPending}
+                        onClick={() => move(i, 1)}
+                      >
+                        ↓
+                      </Button>
+                    </Group>
+                  </Table.Td>
+                )}
               </Table.Tr>
             ))}
           </Table.Tbody>
