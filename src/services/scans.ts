@@ -196,15 +196,10 @@ export async function ingestScan(ctx: Context, of: number | Row<'devices'>, repo
     if (events.length) await record(ctx, tx, events);
     return { updates: reported.length, changes: events.length };
   });
-<<<<<<< HEAD
   // the other replicas learn the device's scan sequence (their check-ins answer it) once it is stored
   if (report.sequence !== undefined) await announceDeviceChange(ctx.store.db, deviceId);
-  // new facts about the device: its organization's auto-approval rules run over its missing updates
-  await evaluateRules(ctx, device.organization_id, { deviceIds: [deviceId] });
-=======
   // new facts about the device (an update detected, a status changed): its organization's auto-approval
   // rules run over its missing updates; a scan that changed nothing leaves them alone
   if (result.changes > 0) await evaluateRules(ctx, device.organization_id, { deviceIds: [deviceId] });
->>>>>>> h-ro
   return result;
 }
