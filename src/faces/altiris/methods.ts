@@ -26,20 +26,6 @@ const notYet = (
   });
 
 const pending: Method[] = [
-  // Windows Update Agent configuration is not part of Patchline's agent settings
-  notYet(
-    'SetPluginPolicyMicrosoftUpdateOptions',
-    'void',
-    "Sets options for provided 'Microsoft Update Configuration' policies.",
-    [
-      'policyGuids:string',
-      'enableConfiguration:boolean',
-      'enableAutoUpdate:boolean',
-      'enablePeer2Peer:boolean',
-      'enablePeer2PeerOverInternet:boolean',
-      'enableNonOsUpdates:boolean',
-    ],
-  ),
   // the importer has no software-release exclusions or locale selection
   notYet('SetupImport', 'void', 'Changes Windows import task settings', [
     'softwareExcludes:string',

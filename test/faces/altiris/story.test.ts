@@ -204,4 +204,89 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     for (const s of statuses)
       assert.ok(['installed', 'reboot_required'].includes(s.status), JSON.stringify(s));
   });
+
+  it("a plug-in policy's messages, schedules and Microsoft Update options reach the agents' settings", async () => {
+    const url = `${w.base()}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
+    const ns = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap11');
+    const form = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'form');
+    const plugin = await ns.call('CreateAgentPluginPolicy', {
+      strName: 'Pilot plug-in',
+      productGuid: '',
+      parentFolderGuid: '',
+      targetGuids: renderGuid('group', w.groupId()),
+    });
+    const messages = {
+      msgUpdatePending: 'Updates will be installed',
+      msgUpdateProgress: 'Updates are being installed',
+      msgRebootPending: 'A restart is needed',
+      msgRebootReminder: 'Still waiting for a restart',
+      msgRebootNotification: 'You deferred the restart',
+    };
+    assert.equal(
+      await ns.call('SetPluginPolicyMessages', { policyGuids: plugin, turnOnNonEmpty: true, ...messages }),
+      'true',
+    );
+    const at = (time: string, type: string, weekdays = '') =>
+      `<schedule start="2026-01-01" tz="UTC"><trigger dates="" months="" at="${time}" exact="True" type="${type}" repetition="" weekdays="${weekdays}" weeks="" duration=""/></schedule>`;
+    const schedules = {
+      clientSoftwareUpdateSchedule: at('03:00:00', 'Daily'),
+      notifySchedule: at('08:00:00', 'Daily'),
+      rebootSchedule: at('22:00:00', 'Weekly', 'Wed'),
+    };
+    assert.equal(await ns.call('SetPluginPolicySchedules', { policyGuids: plugin, ...schedules }), 'true');
+    const options = {
+      enableConfiguration: true,
+      enableAutoUpdate: false,
+      enablePeer2Peer: true,
+      enablePeer2PeerOverInternet: false,
+      enableNonOsUpdates: true,
+    };
+    assert.equal(
+      await form.call('SetPluginPolicyMicrosoftUpdateOptions', { policyGuids: plugin, ...options }),
+      '',
+    );
+
+    // read back through GetProperty, under the parameters' names
+    for (const [name, value] of Object.entries({ ...messages, ...options }))
+      assert.equal(await ns.call('GetProperty', { guidItem: plugin, name }), String(value), name);
+    for (const [name, xml] of Object.entries(schedules))
+      assert.equal(await form.call('GetProperty', { guidItem: plugin, name }), xml, name);
+
+    // the agents of the group receive them at their next check-in
+    const a = agents[0]!;
+    await a.agent.cycle();
+    const s = (await a.agent.settings())!;
+    assert.deepEqual(
+      {
+        installMessage: s.notifications.installMessage,
+        progressMessage: s.notifications.progressMessage,
+        rebootMessage: s.notifications.rebootMessage,
+        rebootReminderMessage: s.notifications.rebootReminderMessage,
+        deferralMessage: s.notifications.deferralMessage,
+        beforeInstall: s.notifications.beforeInstall,
+        beforeReboot: s.notifications.beforeReboot,
+      },
+      {
+        installMessage: messages.msgUpdatePending,
+        progressMessage: messages.msgUpdateProgress,
+        rebootMessage: messages.msgRebootPending,
+        rebootReminderMessage: messages.msgRebootReminder,
+        deferralMessage: messages.msgRebootNotification,
+        beforeInstall: true,
+        beforeReboot: true,
+      },
+    );
+    assert.equal(s.schedules.notify.length, 15, 'every day of the horizon at 08:00');
+    assert.ok(s.schedules.notify.every((t) => t.endsWith('T08:00:00.000Z')));
+    assert.ok(s.schedules.reboot.length >= 2);
+    assert.ok(s.schedules.reboot.every((t) => new Date(t).getUTCDay() === 3 && t.endsWith('T22:00:00.000Z')));
+    const { policyId: _p, ...wu } = s.windowsUpdate!;
+    assert.deepEqual(wu, {
+      configure: true,
+      autoUpdate: false,
+      peerToPeer: true,
+      peerToPeerOverInternet: false,
+      nonOsUpdates: true,
+    });
+  });
 });
