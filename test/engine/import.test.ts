@@ -194,6 +194,22 @@ test('import parameters are validated precisely', () => {
     [{ format: 'osv', path: '/srv/osv.json' }, []],
     [{ format: 'csaf', url: 'https://example.org/a.json', fileName: 'a.json' }, []],
     [
+      {
+        format: 'csaf',
+        url: 'https://x/a',
+        excludeProducts: [{ vendor: 'Microsoft', product: 'Microsoft' }],
+      },
+      [],
+    ],
+    [
+      { format: 'csaf', url: 'https://x/a', excludeProducts: [{ vendor: 'Microsoft' }] },
+      ['/parameters/excludeProducts: must list at most 1000 {vendor, product} pairs of non-empty names'],
+    ],
+    [
+      { format: 'kev', url: 'https://x/a', excludeProducts: [] },
+      ['/parameters/excludeProducts: applies to advisory formats only (osv, debian-tracker, csaf)'],
+    ],
+    [
       { format: 'rss', path: '/srv/osv.json' },
       ['/parameters/format: must be one of osv, debian-tracker, csaf, kev, epss, cve5; got "rss"'],
     ],
@@ -222,7 +238,7 @@ test('import parameters are validated precisely', () => {
     [
       { format: 'osv', path: '/a', bytes: 'x' },
       [
-        '/parameters/bytes: unknown parameter for import tasks; allowed: format, path, url, fileName, catchUp',
+        '/parameters/bytes: unknown parameter for import tasks; allowed: format, path, url, fileName, excludeProducts, catchUp',
       ],
     ],
   ];

@@ -10,11 +10,14 @@ import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 // and the catalog's advisories (a bulletin per package that the agents report missing, as an import would
 // bring, linked to the reported update), with a local file server holding the packages the catalog describes.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
-import { renderGuid } from '../../../src/faces/altiris/guids.ts';
+import { renderGuid, WELL_KNOWN } from '../../../src/faces/altiris/guids.ts';
 import { ADMIN_PASSWORD, signIn } from '../../support/api.ts';
 import { eachDriver } from '../../support/store.ts';
-import { basic, envelope, NS, read, type Params, type Style } from './support.ts';
+import { basic, envelope, NS, read, soapCall, type Params, type Style } from './support.ts';
 import { altirisWorld } from './world.ts';
 
 // ---- the client: seed 000 over HTTP -----------------------------------------------------------------
@@ -288,5 +291,114 @@ eachDriver('the Altiris story against simulated agents', (h) => {
       peerToPeerOverInternet: false,
       nonOsUpdates: true,
     });
+  });
+
+  it('imports with the credentials SetupWindowsPreImport gave, leaving out what SetupImport excludes', async () => {
+    const url = `${w.base()}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
+    const ns = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap11');
+    // two advisories of the vendor, as CSAF documents behind HTTP Basic
+    const msrc = readFileSync(
+      new URL('../../core/advisories/fixtures/written/msrc-style-csaf.json', import.meta.url),
+      'utf8',
+    );
+    const doc = (n: string) => msrc.replaceAll('CVE-2026-21239', `CVE-2031-9${n}`);
+    const authorized = basic('importer', 'cab pass');
+    const files = createServer((req, res) => {
+      if (req.headers.authorization !== authorized) return void res.writeHead(401).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(doc(req.url!.slice(1, 4)));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const allowed = process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE;
+    process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE = '1'; // the file server is on this machine
+    try {
+      const at = (n: string) => `http://127.0.0.1:${(files.address() as AddressInfo).port}/${n}.json`;
+      const worker = WELL_KNOWN.windowsImport;
+      const runToEnd = async () => {
+        await ns.call('RunPatchWorker', { workerGuid: worker, async: true });
+        const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget
+        for (;;) {
+          const s = await ns.call('OperatePatchWorker', {
+            workerGuid: worker,
+            command: 'status',
+            async: false,
+          });
+          if (s === 'Completed' || s === 'Failed') return s;
+          assert.ok(Date.now() < deadline, `the import stayed ${s}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const bulletin = (n: string) =>
+        h
+          .store()
+          .db.selectFrom('bulletins')
+          .select('id')
+          .where('external_id', '=', `msrc_CVE-2031-9${n}`)
+          .executeTakeFirst();
+
+      // without the credentials the server refuses the fetch
+      await ns.call('SetupWindowsPreImport', {
+        strCabDownloadUrl: at('001'),
+        strUserName: '',
+        strPassword: '',
+      });
+      assert.equal(await runToEnd(), 'Failed');
+      assert.match(
+        await ns.call('OperatePatchWorker', { workerGuid: worker, command: 'message', async: false }),
+        /401/,
+      );
+      // with them, it imports
+      await ns.call('SetupWindowsPreImport', {
+        strCabDownloadUrl: at('001'),
+        strUserName: 'importer',
+        strPassword: 'cab pass',
+      });
+      assert.equal(await runToEnd(), 'Completed');
+      assert.ok(await bulletin('001'), 'the first advisory was imported');
+
+      // the advisory's products (software releases) are excluded: the next import leaves them out
+      // (the catalog files a CSAF advisory's packages under its vendor's product family: here 'Microsoft')
+      const products = await h
+        .store()
+        .db.selectFrom('products as p')
+        .innerJoin('vendors as v', 'v.id', 'p.vendor_id')
+        .select(['p.id', 'p.name'])
+        .where('v.name', '=', 'Microsoft')
+        .execute();
+      assert.deepEqual(
+        products.map((p) => p.name),
+        ['Microsoft'],
+      );
+      await ns.call('SetupImport', {
+        softwareExcludes: products.map((p) => renderGuid('product', p.id)).join(','),
+        localeIncludes: '',
+      });
+      await ns.call('SetupPreImport', {
+        guidTask: worker,
+        strCabDownloadUrl: at('002'),
+        strUserName: 'importer',
+        strPassword: 'cab pass',
+      });
+      assert.equal(await runToEnd(), 'Completed');
+      assert.equal(await bulletin('002'), undefined, 'every package of the advisory was excluded');
+
+      // the credentials are nowhere in what the task shows
+      const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
+      const tasks = (await native.get(`/api/v1/tasks?organizationId=${w.orgId()}`)).body;
+      assert.doesNotMatch(JSON.stringify(tasks), /cab pass/);
+      // a locale cannot be chosen: a client fault that says why
+      const form = await soapCall(w.app(), basic('admin', ADMIN_PASSWORD), 'soap11', 'SetupImport', {
+        softwareExcludes: '',
+        localeIncludes: renderGuid('product', 1),
+      });
+      assert.equal(form.faultCode, 'soap:Client');
+      assert.match(
+        form.fault!,
+        /localeIncludes: not supported; Patchline imports each advisory in the language/,
+      );
+    } finally {
+      if (allowed === undefined) delete process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE;
+      else process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE = allowed;
+      files.close();
+    }
   });
 });
