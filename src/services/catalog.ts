@@ -32,7 +32,7 @@ export async function getProducts(
 ): Promise<{ id: number; vendor: string; product: string }[]> {
   ctx.authorize('read'); // the shared catalog: every reader sees it
   const rows = await repo.productsByIds(ctx.store.db, ids);
-  const missing = ids.find((id) => !rows.some((r) => r.id === id));
+  const missing = ids.find((id) => !rows.some((r) => Number(r.id) === id));
   if (missing !== undefined) throw notFound('product', missing);
   return rows.map((r) => ({ id: Number(r.id), vendor: r.vendor, product: r.product }));
 }

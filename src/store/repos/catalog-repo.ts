@@ -164,6 +164,33 @@ export async function updateIdsForBulletins(db: Db, bulletinIds: readonly number
   return rows.map((r) => r.id);
 }
 
+/** the bulletins that supersede these, directly or through others (bulletin_supersedence), by id */
+export async function supersedingBulletins(db: Db, bulletinIds: readonly number[]): Promise<number[]> {
+  if (!bulletinIds.length) return [];
+  const r = await sql<{ id: number }>`
+    with recursive later(id) as (
+      select superseded_by_id from bulletin_supersedence where bulletin_id in (${sql.join([...bulletinIds])})
+      union
+      select s.superseded_by_id from bulletin_supersedence s join later l on s.bulletin_id = l.id
+    )
+    select id from later order by id`.execute(db);
+  return r.rows.map((x) => Number(x.id)).filter((id) => !bulletinIds.includes(id));
+}
+
+/** the bulletins of these updates (those that have one) */
+export async function bulletinsOfUpdates(db: Db, updateIds: readonly number[]): Promise<number[]> {
+  if (!updateIds.length) return [];
+  const rows = await db
+    .selectFrom('updates')
+    .select('bulletin_id')
+    .distinct()
+    .where('id', 'in', [...updateIds])
+    .where('bulletin_id', 'is not', null)
+    .orderBy('bulletin_id')
+    .execute();
+  return rows.map((r) => Number(r.bulletin_id));
+}
+
 const SCHEME_OF_KIND: Record<string, string> = { deb: 'dpkg', rpm: 'rpm', kb: 'kb' };
 
 export interface LinkResult {

@@ -169,6 +169,20 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     assert.ok(p.schedule, 'the policy has the schedule');
     assert.ok(p.nextRunAt, 'the policy is scheduled');
 
+    // the vendor revises: a newer advisory supersedes the first one and brings an update of its own
+    const later = await w.laterAdvisory('DSA-90-1', 'DSA-99-1');
+    const listed = () => ns.list('GetProperty', { guidItem: policy, name: 'Updates' });
+    const revise = (enableNewAdverts: boolean) =>
+      ns.call('UpdateSoftwareUpdatePolicy', { policyGuids: policy, enableNewAdverts });
+    assert.equal(await revise(false), 'true');
+    assert.deepEqual(await listed(), updates, 'not distributed: the policy keeps its updates');
+    assert.equal(await revise(true), 'true');
+    assert.deepEqual(
+      await listed(),
+      [...updates, renderGuid('update', later)].sort(),
+      'the new update joins',
+    );
+
     // an installation task of the updates, run; the instance is followed until it completes
     const task = await ns.call('CreatePatchInstallationTask', {
       taskName: 'Install CVE fixes',

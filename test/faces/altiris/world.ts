@@ -43,6 +43,11 @@ export interface AltirisWorld {
    * where to download each update's package (an import of vendor data would bring both).
    */
   advisories(cves: readonly string[], tag: string): Promise<{ id: number; package_name: string | null }[]>;
+  /**
+   * A later advisory `id` of the vendor supersedes `supersedes`, for another package agent 0 misses (whose
+   * update it is given, as the matcher links a package's update); returns that update's id.
+   */
+  laterAdvisory(supersedes: string, id: string): Promise<number>;
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -189,6 +194,40 @@ export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): Altir
           .execute();
       }
       return missing;
+    },
+    async laterAdvisory(supersedes, id) {
+      const u = await db()
+        .selectFrom('device_updates as du')
+        .innerJoin('updates as u', 'u.id', 'du.update_id')
+        .select(['u.id', 'u.package_name'])
+        .where('du.device_id', '=', agents[0]!.deviceId)
+        .where('du.status', '=', 'missing')
+        .where('u.bulletin_id', 'is', null)
+        .orderBy('u.id')
+        .executeTakeFirstOrThrow();
+      await upsertCatalogBulletins(systemContext(h.store()), [
+        {
+          source: 'osv' as const,
+          id,
+          vendor: 'Debian',
+          title: `${u.package_name} security update`,
+          severity: 'high' as const,
+          published: '2031-02-01T00:00:00.000Z',
+          cves: [],
+          aliases: [],
+          supersedes: [supersedes],
+          references: [],
+          packages: [],
+          cveDetails: [],
+        },
+      ]);
+      const b = await db()
+        .selectFrom('bulletins')
+        .select('id')
+        .where('external_id', '=', id)
+        .executeTakeFirstOrThrow();
+      await db().updateTable('updates').set({ bulletin_id: b.id }).where('id', '=', u.id).execute();
+      return u.id;
     },
   };
 }
