@@ -7,8 +7,9 @@ import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 //
 // The client knows seed 000 only (method names, parameters in order, comma-separated GUID lists). The
 // harness around it uses Patchline itself: organizations, an install token, the agents, the task engine,
-// and the catalog's advisories (a bulletin per package that the agents report missing, as an import would
-// bring, linked to the reported update), with a local file server holding the packages the catalog describes.
+// and the catalog's advisories (an MSRC-style bulletin per KB that the simulated Windows agents report
+// missing, as an import would bring; the catalog's matcher links each update to it by its KB), with a local
+// file server holding the packages the catalog describes.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -65,7 +66,8 @@ class PatchWorkflow {
 // ---- the story ------------------------------------------------------------------------------------
 
 eachDriver('the Altiris story against simulated agents', (h) => {
-  const w = altirisWorld(h);
+  // simulated Windows machines: their updates carry KBs, which the vendor's advisories name
+  const w = altirisWorld(h, 2, 300, 'windows');
   const { agents } = w;
 
   async function until(ns: PatchWorkflow, instance: string, want: string) {
@@ -128,10 +130,7 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     assert.equal(await ns.call('EnsureStaged', { bulletinGuids: bulletins.join(','), sync: true }), '0');
 
     // a policy via the updates, targeted at the group; its distribution instance names the policy
-    assert.equal(
-      await ns.call('GetProperty', { guidItem: updates[0]!, name: 'Name' }),
-      missing[0]!.package_name,
-    );
+    assert.equal(await ns.call('GetProperty', { guidItem: updates[0]!, name: 'Name' }), missing[0]!.name);
     const groupGuid = renderGuid('group', w.groupId()); // the resource target, as the platform's API would give it
     const distribution = await ns.call('CreateUpdatePolicyViaUpdates', {
       name: 'Pilot CVE fixes',
@@ -170,7 +169,7 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     assert.ok(p.nextRunAt, 'the policy is scheduled');
 
     // the vendor revises: a newer advisory supersedes the first one and brings an update of its own
-    const later = await w.laterAdvisory('DSA-90-1', 'DSA-99-1');
+    const later = await w.laterAdvisory(`msrc_${cves[0]}`, 'msrc_CVE-2031-0099');
     const listed = () => ns.list('GetProperty', { guidItem: policy, name: 'Updates' });
     const revise = (enableNewAdverts: boolean) =>
       ns.call('UpdateSoftwareUpdatePolicy', { policyGuids: policy, enableNewAdverts });
