@@ -716,6 +716,17 @@ export async function editTask(
   });
 }
 
+/** refuses credentials HTTP Basic cannot carry; a face may check them before it changes anything */
+export function checkImportCredentials(cred: { userName: string; password: string }): void {
+  // RFC 7617: no colon in the user name; no control characters in either
+  const control = [...(cred.userName + cred.password)].some((c) => c.charCodeAt(0) < 32 || c === '\x7f');
+  if (!cred.userName || cred.userName.includes(':') || control)
+    throw invalid(
+      'the user name must be non-empty without a colon, and neither may hold control characters',
+      [{ path: '/userName', message: 'not usable for HTTP Basic' }],
+    );
+}
+
 /**
  * Sets (or with null removes) the user name and password an import task fetches its URL with, as HTTP
  * Basic (engine/import.ts). Kept apart from the parameters and never shown: the event says only that
@@ -734,12 +745,7 @@ export async function setImportCredentials(
     if (typeof t.parameters.url !== 'string')
       throw invalid(`task ${id} reads a file on the server: credentials are for a URL`);
     // HTTP Basic cannot carry a colon in the user name (RFC 7617) nor control characters in either
-    const control = [...(cred.userName + cred.password)].some((c) => c.charCodeAt(0) < 32 || c === '\x7f');
-    if (!cred.userName || cred.userName.includes(':') || control)
-      throw invalid(
-        'the user name must be non-empty without a colon, and neither may hold control characters',
-        [{ path: '/userName', message: 'not usable for HTTP Basic' }],
-      );
+    checkImportCredentials(cred);
   }
   await ctx.store.transaction(async (tx) => {
     await setTaskCredentials(tx, id, cred);

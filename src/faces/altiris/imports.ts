@@ -8,6 +8,7 @@ import {
   listRunningInstances,
   listTasks,
   runTask,
+  checkImportCredentials,
   setImportCredentials,
   stopInstance,
   type InstanceView,
@@ -101,6 +102,8 @@ async function setup(ctx: Context, w: Worker, args: Args, m: string, pre: 'strCa
     throw invalid(`${m}: strUserName: a password needs a user name`, [
       { path: 'strUserName', message: 'is empty while strPassword is given' },
     ]);
+  const cred = userName ? { userName, password } : null;
+  if (cred) checkImportCredentials(cred); // before anything changes
   const parameters = { format: 'csaf', url };
   const taskId =
     w.taskId === null
@@ -114,7 +117,7 @@ async function setup(ctx: Context, w: Worker, args: Args, m: string, pre: 'strCa
         ).id
       : (await editTask(ctx, w.taskId, { parameters })).id;
   // the user name and password are the import fetch's HTTP Basic credentials; empty ones remove them
-  await setImportCredentials(ctx, taskId, userName ? { userName, password } : null);
+  await setImportCredentials(ctx, taskId, cred);
   return true;
 }
 

@@ -398,6 +398,21 @@ eachDriver('the Altiris story against simulated agents', (h) => {
       const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
       const tasks = (await native.get(`/api/v1/tasks?organizationId=${w.orgId()}`)).body;
       assert.doesNotMatch(JSON.stringify(tasks), /cab pass/);
+      // credentials HTTP Basic cannot carry are refused before anything changes
+      const colon = await soapCall(
+        w.app(),
+        basic('admin', ADMIN_PASSWORD),
+        'soap12',
+        'SetupWindowsPreImport',
+        {
+          strCabDownloadUrl: at('003'),
+          strUserName: 'domain:user',
+          strPassword: 'x',
+        },
+      );
+      assert.equal(colon.faultCode, 'soap:Sender');
+      const after = (await native.get(`/api/v1/tasks?organizationId=${w.orgId()}`)).body;
+      assert.doesNotMatch(JSON.stringify(after), /003\.json/);
       // a locale cannot be chosen: a client fault that says why
       const form = await soapCall(w.app(), basic('admin', ADMIN_PASSWORD), 'soap11', 'SetupImport', {
         softwareExcludes: '',
