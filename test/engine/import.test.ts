@@ -13,7 +13,15 @@ import { Context, SYSTEM_ACTOR } from '../../src/services/context.ts';
 import { createEngine } from '../../src/engine/engine.ts';
 import type { Handler } from '../../src/engine/handlers.ts';
 import { importCatalog } from '../../src/engine/import.ts';
-import { getInstance, parseTaskParameters, runNow } from '../../src/services/tasks.ts';
+import {
+  createTask,
+  getInstance,
+  getTask,
+  parseTaskParameters,
+  runNow,
+  runTask,
+  setImportCredentials,
+} from '../../src/services/tasks.ts';
 import { eachDriver } from '../support/store.ts';
 import { at, orgWithDevices } from './support.ts';
 
@@ -176,6 +184,47 @@ eachDriver('import task', (h) => {
     const c = await getInstance(ctx, down.id);
     assert.equal(c.status, 'Failed');
     assert.equal(c.error, `cannot fetch http://127.0.0.1:${port}/feeds/dsa.json: ECONNREFUSED`);
+  });
+
+  test("an import task's credentials go as HTTP Basic to its URL's origin only, never across a redirect", async () => {
+    const store = h.store();
+    const { orgId } = await orgWithDevices(store, 0);
+    const ctx = at(store, new Date());
+    const seen: { server: string; authorization: string | undefined }[] = [];
+    const mirror = createServer((req, res) => {
+      seen.push({ server: 'mirror', authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(DSA);
+    });
+    await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
+    const mirrorPort = (mirror.address() as AddressInfo).port;
+    const origin = createServer((req, res) => {
+      seen.push({ server: 'origin', authorization: req.headers.authorization });
+      if (req.headers.authorization !== `Basic ${Buffer.from('feed:s3cret').toString('base64')}`)
+        return void res.writeHead(401).end();
+      res.writeHead(302, { location: `http://127.0.0.1:${mirrorPort}/dsa.json` }).end();
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const port = (origin.address() as AddressInfo).port;
+    try {
+      const task = await createTask(ctx, {
+        organizationId: orgId,
+        kind: 'import',
+        parameters: { format: 'osv', url: `http://127.0.0.1:${port}/feed.json` },
+      });
+      await setImportCredentials(ctx, task.id, { userName: 'feed', password: 's3cret' });
+      const inst = await runTask(ctx, task.id);
+      await runToEnd(store, 'imp-basic');
+      const done = await getInstance(ctx, inst.id);
+      assert.equal(done.status, 'Completed', done.error ?? '');
+      assert.deepEqual(seen, [
+        { server: 'origin', authorization: `Basic ${Buffer.from('feed:s3cret').toString('base64')}` },
+        { server: 'mirror', authorization: undefined },
+      ]);
+      assert.doesNotMatch(JSON.stringify(await getTask(ctx, task.id)), /s3cret/);
+    } finally {
+      await new Promise((r) => origin.close(r));
+      await new Promise((r) => mirror.close(r));
+    }
   });
 });
 
