@@ -13,7 +13,8 @@ import {
   importLookup,
   type ImportFormat,
 } from '../services/importers.ts';
-import { renewLease, setProgress } from '../store/repos/tasks-repo.ts';
+import type { ProductRef } from '../core/advisories/exclusions.ts';
+import { renewLease, setProgress, taskCredentials } from '../store/repos/tasks-repo.ts';
 import { instanceContext, LeaseLost, type Handler, type RunContext } from './handlers.ts';
 
 // Catalog import as a task: reads a file on the server or fetches a URL, then runs the advisory importer
@@ -45,6 +46,7 @@ export interface ImportOutputs {
   errors: number;
   firstErrors: { location: string; message: string }[];
   linked: { updates: number; bulletins: number; cves: number };
+  excluded: number;
   [key: string]: unknown;
 }
 
@@ -91,7 +93,18 @@ async function readServerFile(path: string, maxBytes: number): Promise<Uint8Arra
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
-function get(url: URL, signal: AbortSignal, allowPrivate: boolean): Promise<IncomingMessage> {
+/** HTTP Basic credentials of the import task (services/tasks.ts setImportCredentials) */
+export interface FetchCredentials {
+  userName: string;
+  password: string;
+}
+
+function get(
+  url: URL,
+  signal: AbortSignal,
+  allowPrivate: boolean,
+  authorization: string | undefined,
+): Promise<IncomingMessage> {
   checkImportHost(url, allowPrivate);
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -99,7 +112,10 @@ function get(url: URL, signal: AbortSignal, allowPrivate: boolean): Promise<Inco
       agent: false, // a fresh connection each time: a pooled socket would skip the address check
       signal,
       lookup: importLookup(allowPrivate),
-      headers: { 'accept-encoding': 'gzip, deflate, br' },
+      headers: {
+        'accept-encoding': 'gzip, deflate, br',
+        ...(authorization ? { authorization } : {}),
+      },
     });
     req.on('response', resolve).on('error', reject).end();
   });
@@ -124,12 +140,14 @@ function bodyOf(res: IncomingMessage): Readable {
 /**
  * GETs an http(s) URL, following up to five redirects. Every host is checked before the connection
  * (services/importers.ts: no loopback, link-local, private or unspecified address unless allowed).
+ * Credentials go as HTTP Basic to the URL's own origin only: a redirect elsewhere gets none.
  */
 async function fetchUrl(
   url: string,
   timeoutMs: number,
   maxBytes: number,
   allowPrivate: boolean,
+  credentials: FetchCredentials | null = null,
 ): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(timeoutMs);
   const fail = (why: string) => new Error(`cannot fetch ${url}: ${why}`);
@@ -140,10 +158,14 @@ async function fetchUrl(
     return err.code ?? err.message ?? String(e);
   };
   let at = new URL(url);
+  const origin = at.origin;
+  const basic = credentials
+    ? `Basic ${Buffer.from(`${credentials.userName}:${credentials.password}`).toString('base64')}`
+    : undefined;
   let res: IncomingMessage;
   for (let hops = 0; ; hops++) {
     try {
-      res = await get(at, signal, allowPrivate);
+      res = await get(at, signal, allowPrivate, at.origin === origin ? basic : undefined);
     } catch (e) {
       throw fail(why(e));
     }
@@ -236,7 +258,13 @@ export function createImportHandler(o: ImportHandlerOptions = {}): Handler {
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_BYTES;
   return async (run) => {
     const inst = run.instance;
-    const p = inst.parameters as { format: ImportFormat; path?: string; url?: string; fileName?: string };
+    const p = inst.parameters as {
+      format: ImportFormat;
+      path?: string;
+      url?: string;
+      fileName?: string;
+      excludeProducts?: ProductRef[];
+    };
     const lease = leaseKeeper(run);
     try {
       lease.check();
@@ -247,6 +275,7 @@ export function createImportHandler(o: ImportHandlerOptions = {}): Handler {
             timeoutMs,
             maxBytes,
             o.allowPrivateAddresses ?? importAllowsPrivateAddresses(),
+            inst.task_id === null ? null : await taskCredentials(run.store.db, inst.task_id),
           );
       lease.check();
       const fileName = p.fileName ?? defaultFileName(p);
@@ -255,7 +284,7 @@ export function createImportHandler(o: ImportHandlerOptions = {}): Handler {
       lease.progress(0, { fileName, total, read: 0 });
       const report = await importAdvisories(
         instanceContext(run.store, inst),
-        { format: p.format, bytes, fileName },
+        { format: p.format, bytes, fileName, excludeProducts: p.excludeProducts ?? [] },
         (r) => {
           lease.check(); // throwing here stops the importer between batches
           lease.progress(total ? Math.min(1, r.read / total) : 0, { fileName, total, ...r });
@@ -270,6 +299,7 @@ export function createImportHandler(o: ImportHandlerOptions = {}): Handler {
         errors: counted?.errors ?? report.errors.length,
         firstErrors: report.errors.slice(0, FIRST_ERRORS),
         linked: report.linked,
+        excluded: report.excluded,
       };
       return { outputs };
     } finally {

@@ -25,6 +25,18 @@ import { record } from './events.ts';
 export type { BulletinFilter, CveFilter } from '../store/repos/bulletins-repo.ts';
 export type { UpdateFilter } from '../store/repos/catalog-repo.ts';
 
+/** the catalog's products (what its bulletins' packages ship in) of these ids, each one known */
+export async function getProducts(
+  ctx: Context,
+  ids: readonly number[],
+): Promise<{ id: number; vendor: string; product: string }[]> {
+  ctx.authorize('read'); // the shared catalog: every reader sees it
+  const rows = await repo.productsByIds(ctx.store.db, ids);
+  const missing = ids.find((id) => !rows.some((r) => Number(r.id) === id));
+  if (missing !== undefined) throw notFound('product', missing);
+  return rows.map((r) => ({ id: Number(r.id), vendor: r.vendor, product: r.product }));
+}
+
 /** Upserts normalized bulletins (idempotent) and links updates to them. */
 export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly Bulletin[]) {
   ctx.authorize('import_catalog');

@@ -14,6 +14,7 @@ import {
   type KevRecord,
   type ParseItem,
 } from '../core/advisories/index.ts';
+import { withoutProducts, type ProductRef } from '../core/advisories/exclusions.ts';
 import { invalid } from '../core/errors.ts';
 import * as repo from '../store/repos/bulletins-repo.ts';
 import { linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
@@ -33,6 +34,8 @@ export interface ImportInput {
   bytes: Uint8Array | string;
   /** names the input in error locations */
   fileName: string;
+  /** products whose packages the import leaves out (core/advisories/exclusions.ts); bulletin formats only */
+  excludeProducts?: readonly ProductRef[];
 }
 
 export interface ImportError {
@@ -50,6 +53,8 @@ export interface ImportReport {
   errors: ImportError[];
   /** updates that the import linked to bulletins / CVEs */
   linked: { updates: number; bulletins: number; cves: number };
+  /** bulletins left out because every package was of an excluded product */
+  excluded: number;
 }
 
 export interface ImportProgress {
@@ -116,7 +121,9 @@ export async function importAdvisories(
     unchanged: 0,
     errors: [],
     linked: { updates: 0, bulletins: 0, cves: 0 },
+    excluded: 0,
   };
+  const exclude = bulletins ? (input.excludeProducts ?? []) : [];
   let read = 0;
   let errorCount = 0;
   let batch: unknown[] = [];
@@ -139,7 +146,12 @@ export async function importAdvisories(
   for (const item of iterator) {
     read++;
     if (item.ok) {
-      batch.push(item.record);
+      const record = exclude.length ? withoutProducts(item.record as Bulletin, exclude) : item.record;
+      if (record === null) {
+        report.excluded++;
+        continue;
+      }
+      batch.push(record);
       if (batch.length >= IMPORT_BATCH) await flush();
     } else {
       errorCount++;
@@ -171,6 +183,7 @@ export async function importAdvisories(
         imported: report.imported,
         unchanged: report.unchanged,
         errors: errorCount,
+        ...(report.excluded ? { excluded: report.excluded } : {}),
       },
     }),
   );

@@ -19,6 +19,11 @@ import { effectiveZone } from '../core/schedule/zones.ts';
 import type { Db } from '../store/db.ts';
 import { isUniqueViolation } from '../store/paging.ts';
 import { deviceIdsInGroups } from '../store/repos/devices-repo.ts';
+import {
+  bulletinsOfUpdates,
+  supersedingBulletins,
+  updateIdsForBulletins,
+} from '../store/repos/catalog-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
 import { getPlan as getPlanRow } from '../store/repos/rollouts-repo.ts';
 import { organizationZone } from '../store/repos/organizations-repo.ts';
@@ -380,6 +385,44 @@ export async function listPolicies(
 export async function getPolicy(ctx: Context, id: number): Promise<PolicyView> {
   ctx.authorize('read');
   return view(ctx.store.db, await visiblePolicy(ctx, id));
+}
+
+/**
+ * Revises a policy that lists bulletins or updates with the vendors' changes (Altiris
+ * UpdateSoftwareUpdatePolicy): the bulletins that supersede its bulletins, and the updates of the
+ * bulletins that supersede its updates' bulletins, are what the vendors added since. With `distributeNew`
+ * they join the policy's lists (its installs take them from now on); without it they are only reported:
+ * a listed item is always distributed here, so an item not to distribute stays off the list. Returns
+ * what was added (or would have been).
+ */
+export async function revisePolicyWithVendorChanges(
+  ctx: Context,
+  id: number,
+  distributeNew: boolean,
+): Promise<{ bulletins: number[]; updates: number[] }> {
+  ctx.authorize('manage_policies');
+  const p = await getPolicy(ctx, id);
+  if (p.rule?.kind !== 'list')
+    throw invalid(`policy ${id} does not list bulletins or updates: there is nothing to revise`);
+  const bulletins = [...(p.rule.bulletins ?? [])];
+  const updates = [...(p.rule.updates ?? [])];
+  const db = ctx.store.db;
+  const newBulletins = await supersedingBulletins(db, bulletins);
+  const laterOfUpdates = await supersedingBulletins(db, await bulletinsOfUpdates(db, updates));
+  const newUpdates = (await updateIdsForBulletins(db, laterOfUpdates)).filter((u) => !updates.includes(u));
+  if (distributeNew && newBulletins.length + newUpdates.length) {
+    const { id: _id, organizationId: _o, kind: _k, taskId: _t, nextRunAt: _n, ...rest } = p;
+    await updatePolicy(ctx, id, {
+      name: rest.name,
+      notes: rest.notes,
+      enabled: rest.enabled,
+      targets: rest.targets,
+      schedule: rest.schedule,
+      behaviour: rest.behaviour,
+      rule: { ...p.rule, bulletins: [...bulletins, ...newBulletins], updates: [...updates, ...newUpdates] },
+    });
+  }
+  return { bulletins: newBulletins, updates: newUpdates };
 }
 
 /** replaces a policy's settings as a whole (the body of create, without the organization) */

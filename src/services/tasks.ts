@@ -27,6 +27,7 @@ import {
   type InstanceRow,
   type TargetSpec,
   type TaskRow,
+  setTaskCredentials,
 } from '../store/repos/tasks-repo.ts';
 import type { Db } from '../store/db.ts';
 import { organizationZone } from '../store/repos/organizations-repo.ts';
@@ -42,6 +43,7 @@ import { authorizeTargets, inTargetScope, taskTargets } from './targets.ts';
 export const TASK_KINDS = ['scan', 'install', 'stage', 'import', 'reboot', 'distribute'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 import type { InstanceStatus } from '../core/task-instances.ts';
+import type { ProductRef } from '../core/advisories/exclusions.ts';
 export { INSTANCE_STATUSES, type InstanceStatus } from '../core/task-instances.ts';
 
 /**
@@ -208,10 +210,37 @@ function unknownParameters(o: Record<string, unknown>, kind: string, known: read
   return issues;
 }
 
+/** the most products an import task leaves out */
+const MAX_EXCLUDED_PRODUCTS = 1000;
+
 const KIND_PARAMETERS: Record<'import' | 'distribute', (o: Record<string, unknown>) => FieldIssue[]> = {
   /** `{format, path | url, fileName?}`: an advisory file on the server or at an http(s) URL */
   import(o) {
-    const issues = unknownParameters(o, 'import', ['format', 'path', 'url', 'fileName']);
+    const issues = unknownParameters(o, 'import', ['format', 'path', 'url', 'fileName', 'excludeProducts']);
+    if (o.excludeProducts !== undefined) {
+      const ok =
+        Array.isArray(o.excludeProducts) &&
+        o.excludeProducts.length <= MAX_EXCLUDED_PRODUCTS &&
+        o.excludeProducts.every(
+          (p: unknown) =>
+            typeof p === 'object' &&
+            p !== null &&
+            Object.keys(p).sort().join() === 'product,vendor' &&
+            [(p as ProductRef).vendor, (p as ProductRef).product].every(
+              (v) => typeof v === 'string' && v.trim() !== '' && v.length <= 256,
+            ),
+        );
+      if (!ok)
+        issues.push({
+          path: '/parameters/excludeProducts',
+          message: `must list at most ${MAX_EXCLUDED_PRODUCTS} {vendor, product} pairs of non-empty names`,
+        });
+      else if (o.format !== 'osv' && o.format !== 'debian-tracker' && o.format !== 'csaf')
+        issues.push({
+          path: '/parameters/excludeProducts',
+          message: 'applies to advisory formats only (osv, debian-tracker, csaf)',
+        });
+    }
     if (!(IMPORT_FORMATS as readonly unknown[]).includes(o.format))
       issues.push({
         path: '/parameters/format',
@@ -684,6 +713,49 @@ export async function editTask(
       data: { name, parameters: Object.keys(patch.parameters ?? {}) },
     });
     return taskView(row, t.schedule_id ? await scheduleNextDue(tx, t.schedule_id) : null);
+  });
+}
+
+/** refuses credentials HTTP Basic cannot carry; a face may check them before it changes anything */
+export function checkImportCredentials(cred: { userName: string; password: string }): void {
+  // RFC 7617: no colon in the user name; no control characters in either
+  const control = [...(cred.userName + cred.password)].some((c) => c.charCodeAt(0) < 32 || c === '\x7f');
+  if (!cred.userName || cred.userName.includes(':') || control)
+    throw invalid(
+      'the user name must be non-empty without a colon, and neither may hold control characters',
+      [{ path: '/userName', message: 'not usable for HTTP Basic' }],
+    );
+}
+
+/**
+ * Sets (or with null removes) the user name and password an import task fetches its URL with, as HTTP
+ * Basic (engine/import.ts). Kept apart from the parameters and never shown: the event says only that
+ * credentials were set or removed.
+ */
+export async function setImportCredentials(
+  ctx: Context,
+  id: number,
+  cred: { userName: string; password: string } | null,
+): Promise<void> {
+  ctx.authorize('manage_policies');
+  ctx.authorize('import_catalog');
+  const t = await visibleTask(ctx, id);
+  if (t.kind !== 'import') throw invalid(`task ${id} is a ${t.kind} task: only an import task fetches a URL`);
+  if (cred) {
+    if (typeof t.parameters.url !== 'string')
+      throw invalid(`task ${id} reads a file on the server: credentials are for a URL`);
+    // HTTP Basic cannot carry a colon in the user name (RFC 7617) nor control characters in either
+    checkImportCredentials(cred);
+  }
+  await ctx.store.transaction(async (tx) => {
+    await setTaskCredentials(tx, id, cred);
+    await record(ctx, tx, {
+      kind: 'task.updated',
+      organizationId: t.organization_id,
+      subjectType: 'task',
+      subjectId: id,
+      data: { credentials: cred ? 'set' : 'removed' },
+    });
   });
 }
 

@@ -643,6 +643,13 @@ export interface AlertCursorsTable {
   last_event_id: Def<number>;
   checked_at: StampNull;
 }
+/** the user name and password an import task fetches its URL with (migration 0021); never rendered */
+export interface TaskCredentialsTable {
+  task_id: number;
+  user_name: string;
+  password: string;
+  updated_at: Stamp;
+}
 
 export interface Database {
   organizations: OrganizationsTable;
@@ -701,6 +708,7 @@ export interface Database {
   alert_subscriptions: AlertSubscriptionsTable;
   alert_deliveries: AlertDeliveriesTable;
   alert_cursors: AlertCursorsTable;
+  task_credentials: TaskCredentialsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -165,7 +165,30 @@ export const AgentSettings = Type.Object(
       rebootMessageMac: NullableStr,
       deferralPeriodsHours: Type.Array(Type.Integer()),
       maxDeferrals: Nullable(Type.Integer()),
+      progressMessage: NullableStr,
+      rebootReminderMessage: NullableStr,
+      deferralMessage: NullableStr,
     }),
+    schedules: Type.Object(
+      {
+        notify: Type.Array(DateTime, { description: 'announce the installations to come' }),
+        reboot: Type.Array(DateTime, { description: 'restart for installed updates that need it' }),
+      },
+      { description: "instants of the policies' notify and reboot schedules over the horizon, sorted" },
+    ),
+    windowsUpdate: Nullable(
+      Type.Object(
+        {
+          configure: Type.Boolean(),
+          autoUpdate: Type.Boolean(),
+          peerToPeer: Type.Boolean(),
+          peerToPeerOverInternet: Type.Boolean(),
+          nonOsUpdates: Type.Boolean(),
+          policyId: Id,
+        },
+        { description: 'the Windows Update Agent configuration to apply; null: leave it alone' },
+      ),
+    ),
     packageSources: Type.Object({
       relays: Type.Array(
         Type.Object({

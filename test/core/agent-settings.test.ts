@@ -19,6 +19,7 @@ import {
   type AgentSettings,
 } from '../../src/core/agent-settings/model.ts';
 import { parsePolicy } from '../../src/core/policies/parse.ts';
+import { fromAltirisXml } from '../../src/core/schedule/altiris.ts';
 import type { Schedule } from '../../src/core/schedule/model.ts';
 import { isWithinWindow } from '../../src/core/schedule/occurrences.ts';
 import { parseWindowSettings, windowAllowsAt } from '../../src/services/windows.ts';
@@ -358,8 +359,10 @@ describe('reading the settings on the agent', () => {
             rebootMessage: 'four',
             deferralPeriodsHours: [2],
             maxDeferrals: 2,
+            rebootReminderMessage: 'reminder four',
           },
         }),
+        policy(9, { notifications: { progressMessage: 'progress nine', deferralMessage: 'deferred nine' } }),
       ],
     );
     assert.deepEqual(s.notifications, {
@@ -371,6 +374,9 @@ describe('reading the settings on the agent', () => {
       rebootMessageMac: null,
       deferralPeriodsHours: [2],
       maxDeferrals: 2,
+      progressMessage: 'progress nine',
+      rebootReminderMessage: 'reminder four',
+      deferralMessage: 'deferred nine',
     });
     const w = (servers: string[], direct: boolean) =>
       window({
@@ -385,6 +391,40 @@ describe('reading the settings on the agent', () => {
       { cachingServers: ['c', 'b', 'a', 'd'], directDownloadFallback: false },
     );
     assert.deepEqual(mergeDownload([], []), { cachingServers: [], directDownloadFallback: true });
+  });
+
+  test('notify and reboot schedules become instants over the horizon; Windows Update from the first policy', () => {
+    const daily8 = fromAltirisXml(
+      '<schedule start="2026-01-01" tz="Local"><trigger dates="" months="" at="08:00:00" exact="True" type="Daily" repetition="" weekdays="" weeks="" duration=""/></schedule>',
+    );
+    const weekly22 = fromAltirisXml(
+      '<schedule start="2026-01-01" tz="Local"><trigger dates="" months="" at="22:00:00" exact="True" type="Weekly" repetition="" weekdays="Wed" weeks="" duration=""/></schedule>',
+    );
+    const wu = { configure: true, autoUpdate: false, peerToPeer: true, nonOsUpdates: true };
+    const s = build(
+      [],
+      [
+        policy(5, { notifySchedule: daily8, windowsUpdate: { configure: false } }),
+        policy(3, { rebootSchedule: weekly22, windowsUpdate: wu }),
+      ],
+    );
+    assert.equal(s.schedules.notify.length, 15);
+    assert.deepEqual(s.schedules.notify.slice(0, 2), [
+      '2026-06-01T08:00:00.000Z',
+      '2026-06-02T08:00:00.000Z',
+    ]);
+    // 2026-06-01 is a Monday: the Wednesdays of the horizon
+    assert.deepEqual(s.schedules.reboot, ['2026-06-03T22:00:00.000Z', '2026-06-10T22:00:00.000Z']);
+    assert.deepEqual(s.windowsUpdate, {
+      configure: true,
+      autoUpdate: false,
+      peerToPeer: true,
+      peerToPeerOverInternet: false,
+      nonOsUpdates: true,
+      policyId: 3,
+    });
+    const none = build([], [policy(2, {})]);
+    assert.deepEqual([none.schedules, none.windowsUpdate], [{ notify: [], reboot: [] }, null]);
   });
 
   test('the horizon moves per device once a day, at a device-specific hour', () => {

@@ -13,7 +13,15 @@ import { Context, SYSTEM_ACTOR } from '../../src/services/context.ts';
 import { createEngine } from '../../src/engine/engine.ts';
 import type { Handler } from '../../src/engine/handlers.ts';
 import { importCatalog } from '../../src/engine/import.ts';
-import { getInstance, parseTaskParameters, runNow } from '../../src/services/tasks.ts';
+import {
+  createTask,
+  getInstance,
+  getTask,
+  parseTaskParameters,
+  runNow,
+  runTask,
+  setImportCredentials,
+} from '../../src/services/tasks.ts';
 import { eachDriver } from '../support/store.ts';
 import { at, orgWithDevices } from './support.ts';
 
@@ -177,6 +185,47 @@ eachDriver('import task', (h) => {
     assert.equal(c.status, 'Failed');
     assert.equal(c.error, `cannot fetch http://127.0.0.1:${port}/feeds/dsa.json: ECONNREFUSED`);
   });
+
+  test("an import task's credentials go as HTTP Basic to its URL's origin only, never across a redirect", async () => {
+    const store = h.store();
+    const { orgId } = await orgWithDevices(store, 0);
+    const ctx = at(store, new Date());
+    const seen: { server: string; authorization: string | undefined }[] = [];
+    const mirror = createServer((req, res) => {
+      seen.push({ server: 'mirror', authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(DSA);
+    });
+    await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
+    const mirrorPort = (mirror.address() as AddressInfo).port;
+    const origin = createServer((req, res) => {
+      seen.push({ server: 'origin', authorization: req.headers.authorization });
+      if (req.headers.authorization !== `Basic ${Buffer.from('feed:s3cret').toString('base64')}`)
+        return void res.writeHead(401).end();
+      res.writeHead(302, { location: `http://127.0.0.1:${mirrorPort}/dsa.json` }).end();
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const port = (origin.address() as AddressInfo).port;
+    try {
+      const task = await createTask(ctx, {
+        organizationId: orgId,
+        kind: 'import',
+        parameters: { format: 'osv', url: `http://127.0.0.1:${port}/feed.json` },
+      });
+      await setImportCredentials(ctx, task.id, { userName: 'feed', password: 's3cret' });
+      const inst = await runTask(ctx, task.id);
+      await runToEnd(store, 'imp-basic');
+      const done = await getInstance(ctx, inst.id);
+      assert.equal(done.status, 'Completed', done.error ?? '');
+      assert.deepEqual(seen, [
+        { server: 'origin', authorization: `Basic ${Buffer.from('feed:s3cret').toString('base64')}` },
+        { server: 'mirror', authorization: undefined },
+      ]);
+      assert.doesNotMatch(JSON.stringify(await getTask(ctx, task.id)), /s3cret/);
+    } finally {
+      await new Promise((r) => origin.close(r));
+      await new Promise((r) => mirror.close(r));
+    }
+  });
 });
 
 const issuesOf = (params: unknown) => {
@@ -193,6 +242,22 @@ test('import parameters are validated precisely', () => {
   const table: [unknown, string[]][] = [
     [{ format: 'osv', path: '/srv/osv.json' }, []],
     [{ format: 'csaf', url: 'https://example.org/a.json', fileName: 'a.json' }, []],
+    [
+      {
+        format: 'csaf',
+        url: 'https://x/a',
+        excludeProducts: [{ vendor: 'Microsoft', product: 'Microsoft' }],
+      },
+      [],
+    ],
+    [
+      { format: 'csaf', url: 'https://x/a', excludeProducts: [{ vendor: 'Microsoft' }] },
+      ['/parameters/excludeProducts: must list at most 1000 {vendor, product} pairs of non-empty names'],
+    ],
+    [
+      { format: 'kev', url: 'https://x/a', excludeProducts: [] },
+      ['/parameters/excludeProducts: applies to advisory formats only (osv, debian-tracker, csaf)'],
+    ],
     [
       { format: 'rss', path: '/srv/osv.json' },
       ['/parameters/format: must be one of osv, debian-tracker, csaf, kev, epss, cve5; got "rss"'],
@@ -222,7 +287,7 @@ test('import parameters are validated precisely', () => {
     [
       { format: 'osv', path: '/a', bytes: 'x' },
       [
-        '/parameters/bytes: unknown parameter for import tasks; allowed: format, path, url, fileName, catchUp',
+        '/parameters/bytes: unknown parameter for import tasks; allowed: format, path, url, fileName, excludeProducts, catchUp',
       ],
     ],
   ];

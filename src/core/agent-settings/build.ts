@@ -11,14 +11,21 @@
 //   reboots at once; otherwise the user decides;
 // - notifications (policies only): a flag is on when any policy sets it; each message is the first one
 //   set (by policy id); the fewest deferrals allowed win;
+// - notify and reboot schedules (policies only): the instants of every policy's schedules together;
+// - Windows Update configuration: the first policy by id that sets one;
 // - download: caching servers in source order without repeats; direct download only when every source
 //   allows it.
 import { DEFAULT_DOWNLOAD, type DownloadSettings, type RebootPostponement } from '../policies/behaviour.ts';
 import type { PolicyBehaviour } from '../policies/model.ts';
 import { installSchedule, type MaintenanceWindowSettings, type PatchClass } from '../windows/model.ts';
+import type { Schedule } from '../schedule/model.ts';
+import { occurrencesBetween } from '../schedule/occurrences.ts';
 import { dailySpans, openSpans, unionSpans, type Span } from './intervals.ts';
 import {
   NO_NOTIFICATIONS,
+  SCHEDULE_INSTANTS_MAX,
+  type UserSchedules,
+  type WindowsUpdateSettings,
   type AgentSettings,
   type AppliedWindow,
   type NotificationSettings,
@@ -116,7 +123,43 @@ function mergeNotifications(policies: readonly PolicySource[]): NotificationSett
     rebootMessageMac: first('rebootMessageMac') as string | null,
     deferralPeriodsHours: deferring ? [...deferring.deferralPeriodsHours] : [],
     maxDeferrals: deferring?.maxDeferrals ?? null,
+    progressMessage: ns.find((n) => n.progressMessage)?.progressMessage ?? null,
+    rebootReminderMessage: ns.find((n) => n.rebootReminderMessage)?.rebootReminderMessage ?? null,
+    deferralMessage: ns.find((n) => n.deferralMessage)?.deferralMessage ?? null,
   };
+}
+
+/** the instants of the policies' notify and reboot schedules in [from, to) (see the header) */
+function userSchedules(
+  policies: readonly PolicySource[],
+  zone: string,
+  serverZone: string,
+  from: number,
+  to: number,
+): UserSchedules {
+  const instants = (pick: (p: PolicySource) => Schedule | null | undefined) => {
+    const all = new Set<number>();
+    for (const p of policies) {
+      const s = pick(p);
+      if (!s) continue;
+      const opts = { deviceZone: zone, zone, serverZone };
+      for (const d of occurrencesBetween(s, new Date(from), new Date(to), opts, SCHEDULE_INSTANTS_MAX))
+        all.add(d.getTime());
+    }
+    return [...all]
+      .sort((a, b) => a - b)
+      .slice(0, SCHEDULE_INSTANTS_MAX)
+      .map(iso);
+  };
+  return {
+    notify: instants((p) => p.behaviour.notifySchedule),
+    reboot: instants((p) => p.behaviour.rebootSchedule),
+  };
+}
+
+function windowsUpdate(policies: readonly PolicySource[]): WindowsUpdateSettings | null {
+  const p = [...policies].sort((a, b) => a.id - b.id).find((x) => x.behaviour.windowsUpdate);
+  return p ? { ...p.behaviour.windowsUpdate!, policyId: p.id } : null;
 }
 
 function resolveReboot(
@@ -220,6 +263,8 @@ export function buildAgentSettings(input: SettingsInput): AgentSettings {
     },
     reboot: resolveReboot(windows, input.policies, notifications, input.zone, from, to),
     notifications,
+    schedules: userSchedules(input.policies, input.zone, input.serverZone, from, to),
+    windowsUpdate: windowsUpdate(input.policies),
     packageSources: input.packageSources,
   };
 }

@@ -74,6 +74,38 @@ export interface NotificationSettings {
   readonly rebootMessageMac: string | null;
   readonly deferralPeriodsHours: readonly number[];
   readonly maxDeferrals: number | null;
+  /** shown while updates install */
+  readonly progressMessage: string | null;
+  /** repeats a pending restart */
+  readonly rebootReminderMessage: string | null;
+  /** tells the user a deferral was taken */
+  readonly deferralMessage: string | null;
+}
+
+/**
+ * When the agent announces the installations to come and when it restarts for installed updates, apart
+ * from the install schedule (a policy's notifySchedule / rebootSchedule): UTC instants (ISO 8601) over the
+ * horizon, sorted, at most SCHEDULE_INSTANTS_MAX of each.
+ */
+export interface UserSchedules {
+  readonly notify: readonly string[];
+  readonly reboot: readonly string[];
+}
+export const SCHEDULE_INSTANTS_MAX = 200;
+
+/**
+ * The Windows Update Agent configuration the device is to have (core/policies/behaviour.ts
+ * WindowsUpdateOptions, which states what each field sets on Windows), from the first policy by id that
+ * sets one; null: leave Windows Update as it is.
+ */
+export interface WindowsUpdateSettings {
+  readonly configure: boolean;
+  readonly autoUpdate: boolean;
+  readonly peerToPeer: boolean;
+  readonly peerToPeerOverInternet: boolean;
+  readonly nonOsUpdates: boolean;
+  /** the policy it comes from */
+  readonly policyId: number;
 }
 
 /** a relay (caching server) of the device's organization, in priority order */
@@ -105,6 +137,8 @@ export interface AgentSettings {
   };
   readonly reboot: RebootSettings;
   readonly notifications: NotificationSettings;
+  readonly schedules: UserSchedules;
+  readonly windowsUpdate: WindowsUpdateSettings | null;
   readonly packageSources: PackageSourceSettings;
 }
 
@@ -197,4 +231,9 @@ export const NO_NOTIFICATIONS: NotificationSettings = {
   rebootMessageMac: null,
   deferralPeriodsHours: [],
   maxDeferrals: null,
+  progressMessage: null,
+  rebootReminderMessage: null,
+  deferralMessage: null,
 };
+
+export const NO_SCHEDULES: UserSchedules = { notify: [], reboot: [] };

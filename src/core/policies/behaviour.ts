@@ -53,3 +53,34 @@ export interface DownloadSettings {
 }
 
 export const DEFAULT_DOWNLOAD: DownloadSettings = { cachingServers: [], directDownloadFallback: true };
+
+/**
+ * How a policy has the Windows Update Agent configured on its devices (Altiris "Microsoft Update
+ * Configuration", seed 000 SetPluginPolicyMicrosoftUpdateOptions). Each field is a real WUA setting, so
+ * the Windows agent can apply it:
+ *
+ * | field                     | seed parameter              | Windows Update Agent setting                                   |
+ * | ------------------------- | --------------------------- | -------------------------------------------------------------- |
+ * | `configure`               | enableConfiguration         | the policy manages WUA: AU policy keys are written (else left)  |
+ * | `autoUpdate`              | enableAutoUpdate            | `NoAutoUpdate` = 0 when true, 1 when false (Windows's own      |
+ * |                           |                             | automatic download and installation)                           |
+ * | `peerToPeer`              | enablePeer2Peer             | Delivery Optimization `DODownloadMode` 1 (LAN peers)           |
+ * | `peerToPeerOverInternet`  | enablePeer2PeerOverInternet | `DODownloadMode` 3 (LAN and Internet peers); 0 when both off   |
+ * | `nonOsUpdates`            | enableNonOsUpdates          | the Microsoft Update service (7971f918-a847-4430-9279-4a52d1efe18d) |
+ * |                           |                             | is registered: updates for Office and other Microsoft products |
+ */
+export interface WindowsUpdateOptions {
+  readonly configure: boolean;
+  readonly autoUpdate: boolean;
+  readonly peerToPeer: boolean;
+  readonly peerToPeerOverInternet: boolean;
+  readonly nonOsUpdates: boolean;
+}
+
+export const WINDOWS_UPDATE_FIELDS = [
+  'configure',
+  'autoUpdate',
+  'peerToPeer',
+  'peerToPeerOverInternet',
+  'nonOsUpdates',
+] as const satisfies readonly (keyof WindowsUpdateOptions)[];

@@ -1,5 +1,11 @@
 import type { AdvancedFilter } from './advanced-filter.ts';
-import { formatTimeOfDay, type DownloadSettings, type RebootPostponement } from './behaviour.ts';
+import type { Schedule } from '../schedule/model.ts';
+import {
+  formatTimeOfDay,
+  type DownloadSettings,
+  type RebootPostponement,
+  type WindowsUpdateOptions,
+} from './behaviour.ts';
 import type {
   KeptLists,
   Notifications,
@@ -51,6 +57,9 @@ export interface BehaviourBody {
   readonly overrideMaintenanceWindows: boolean;
   readonly download: DownloadSettings;
   readonly installCommandLine?: string | null;
+  readonly windowsUpdate?: WindowsUpdateOptions | null;
+  readonly notifySchedule?: Schedule | null;
+  readonly rebootSchedule?: Schedule | null;
 }
 
 export function formatRule(rule: SelectionRule): RuleBody {

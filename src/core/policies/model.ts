@@ -2,7 +2,8 @@ import type { ApprovalAction } from '../approvals.ts';
 import type { BulletinId, DeviceId, GroupId, Id, UpdateId } from '../ids.ts';
 import type { Severity } from '../severity.ts';
 import type { AdvancedFilter } from './advanced-filter.ts';
-import type { DownloadSettings, RebootPostponement } from './behaviour.ts';
+import type { Schedule } from '../schedule/model.ts';
+import type { DownloadSettings, RebootPostponement, WindowsUpdateOptions } from './behaviour.ts';
 
 // A patch policy: a selection rule (which updates), targets (which devices), a schedule (when) and
 // behaviour (how: install, reboot, notify, defer, download). Concordance: Automox policy, GravityZone
@@ -114,6 +115,10 @@ export const NOTIFICATION_LIMITS = {
   deferralPeriods: 3,
   deferralHoursMax: 24,
   maxDeferrals: 100,
+  // Altiris plug-in policy messages (seed 000 SetPluginPolicyMessages) are paragraphs, not toasts
+  progressMessage: 1024,
+  rebootReminderMessage: 1024,
+  deferralMessage: 1024,
 } as const;
 
 export interface Notifications {
@@ -129,6 +134,12 @@ export interface Notifications {
   readonly deferralPeriodsHours: readonly number[];
   /** deferrals allowed before the installation is forced; null when deferral is off */
   readonly maxDeferrals: number | null;
+  /** shown while updates install (Altiris "Software Update Installation Progress"); absent or null: none */
+  readonly progressMessage?: string | null;
+  /** repeats a pending restart (Altiris "Reboot reminder"); absent or null: none */
+  readonly rebootReminderMessage?: string | null;
+  /** tells the user a deferral was taken (Altiris "user deferral notification"); absent or null: none */
+  readonly deferralMessage?: string | null;
 }
 
 export interface PolicyBehaviour {
@@ -152,6 +163,15 @@ export interface PolicyBehaviour {
    * managers and do not run it. Absent or null when none.
    */
   readonly installCommandLine?: string | null;
+  /** how the Windows Update Agent is configured (behaviour.ts WindowsUpdateOptions); absent or null: left alone */
+  readonly windowsUpdate?: WindowsUpdateOptions | null;
+  /**
+   * When the agent announces the updates it is to install, and when it restarts the computer for them,
+   * apart from the install schedule (Altiris plug-in policy notifySchedule / rebootSchedule, seed 000
+   * SetPluginPolicySchedules). Absent or null: with the installation.
+   */
+  readonly notifySchedule?: Schedule | null;
+  readonly rebootSchedule?: Schedule | null;
 }
 
 /** the longest install command line a policy keeps */

@@ -14,7 +14,11 @@ import {
   type RebootPostponement,
   type TimeOfDay,
   type TimeOfDayRange,
+  type WindowsUpdateOptions,
+  WINDOWS_UPDATE_FIELDS,
 } from './behaviour.ts';
+import { isDomainError } from '../errors.ts';
+import { parseSchedule, type Schedule } from '../schedule/model.ts';
 import {
   Issues,
   at,
@@ -455,7 +459,35 @@ const BEHAVIOUR_FIELDS = [
   'overrideMaintenanceWindows',
   'download',
   'installCommandLine',
+  'windowsUpdate',
+  'notifySchedule',
+  'rebootSchedule',
 ];
+
+/** `{configure, autoUpdate, peerToPeer, peerToPeerOverInternet, nonOsUpdates}`, each a boolean, default false */
+function parseWindowsUpdate(obj: Json, path: string, issues: Issues): WindowsUpdateOptions {
+  rejectUnknown(obj, [...WINDOWS_UPDATE_FIELDS], path, issues);
+  const read = (k: (typeof WINDOWS_UPDATE_FIELDS)[number]) => readBoolean(obj, k, path, issues) ?? false;
+  return {
+    configure: read('configure'),
+    autoUpdate: read('autoUpdate'),
+    peerToPeer: read('peerToPeer'),
+    peerToPeerOverInternet: read('peerToPeerOverInternet'),
+    nonOsUpdates: read('nonOsUpdates'),
+  };
+}
+
+/** a schedule of the canonical model (core/schedule), its issues reported under `path` */
+function parseBehaviourSchedule(v: unknown, path: string, issues: Issues): Schedule | null {
+  if (v === undefined || v === null) return null;
+  try {
+    return parseSchedule(v);
+  } catch (e) {
+    if (!isDomainError(e)) throw e;
+    for (const i of e.issues) issues.add(`${path}${i.path.replace(/\//g, '.')}`, i.message);
+    return null;
+  }
+}
 
 function parseBehaviour(obj: Json, path: string, issues: Issues): PolicyBehaviour | undefined {
   rejectUnknown(obj, BEHAVIOUR_FIELDS, path, issues);
@@ -507,9 +539,26 @@ function parseBehaviour(obj: Json, path: string, issues: Issues): PolicyBehaviou
           max: INSTALL_COMMAND_LINE_MAX,
           notBlank: true,
         }) ?? null);
+  const wu = obj['windowsUpdate'];
+  const windowsUpdate =
+    wu === undefined || wu === null
+      ? null
+      : isRecord(wu)
+        ? parseWindowsUpdate(wu, at(path, 'windowsUpdate'), issues)
+        : (issues.add(at(path, 'windowsUpdate'), `must be an object or null, ${got(wu)}`), null);
+  const notifySchedule = parseBehaviourSchedule(obj['notifySchedule'], at(path, 'notifySchedule'), issues);
+  const rebootSchedule = parseBehaviourSchedule(obj['rebootSchedule'], at(path, 'rebootSchedule'), issues);
+  if (suppressReboot && rebootSchedule)
+    issues.add(
+      at(path, 'rebootSchedule'),
+      'must be null when suppressReboot is true: there is no reboot to schedule',
+    );
   if (rebootPostponement === undefined) return undefined;
   return {
     ...(installCommandLine !== null ? { installCommandLine } : {}),
+    ...(windowsUpdate ? { windowsUpdate } : {}),
+    ...(notifySchedule ? { notifySchedule } : {}),
+    ...(rebootSchedule ? { rebootSchedule } : {}),
     autoInstall,
     autoReboot,
     suppressReboot,
@@ -619,6 +668,9 @@ const NOTIFICATION_FIELDS = [
   'rebootMessageMac',
   'deferralPeriodsHours',
   'maxDeferrals',
+  'progressMessage',
+  'rebootReminderMessage',
+  'deferralMessage',
 ];
 
 function parseNotifications(obj: Json, path: string, issues: Issues): Notifications {
@@ -674,7 +726,19 @@ function parseNotifications(obj: Json, path: string, issues: Issues): Notificati
     rebootMessageMac: message('rebootMessageMac'),
     deferralPeriodsHours: periods.filter((n): n is number => n !== undefined),
     maxDeferrals,
+    // the Altiris messages are kept only when set, so a body without them reads back without them
+    ...optionalMessages(message),
   };
+}
+
+const OPTIONAL_MESSAGES = ['progressMessage', 'rebootReminderMessage', 'deferralMessage'] as const;
+function optionalMessages(message: (k: (typeof OPTIONAL_MESSAGES)[number]) => string | null) {
+  const out: Partial<Record<(typeof OPTIONAL_MESSAGES)[number], string>> = {};
+  for (const k of OPTIONAL_MESSAGES) {
+    const m = message(k);
+    if (m !== null) out[k] = m;
+  }
+  return out;
 }
 
 /** Native download settings `{cachingServers: ["…"], directDownloadFallback: true}`. */

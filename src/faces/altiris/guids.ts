@@ -21,6 +21,7 @@ export const GUID_KINDS = {
   packageServer: 'bac5e7e0',
   severity: '5e7e0000',
   privilege: '9a1f0000',
+  product: '50f7a4e0',
 } as const;
 export type GuidKind = keyof typeof GUID_KINDS;
 
@@ -39,6 +40,7 @@ export const KIND_NAMES: Record<GuidKind, string> = {
   packageServer: 'package server',
   severity: 'custom severity',
   privilege: 'privilege',
+  product: 'software release',
 };
 
 export function renderGuid(kind: GuidKind, id: number): string {

@@ -8,10 +8,13 @@ import {
   listRunningInstances,
   listTasks,
   runTask,
+  checkImportCredentials,
+  setImportCredentials,
   stopInstance,
   type InstanceView,
 } from '../../services/tasks.ts';
-import { normalizeGuid, parseGuid } from './guids.ts';
+import { getProducts } from '../../services/catalog.ts';
+import { guidListOf, normalizeGuid, parseGuid } from './guids.ts';
 import { homeOrganization } from './scope.ts';
 import { method, type Args, type Method } from './table.ts';
 
@@ -21,7 +24,8 @@ import { method, type Args, type Method } from './table.ts';
 // organization's import task of that name; an import task's own GUID names it too. Altiris splits an
 // import into a pre-import (vendors, software, languages) and the import; Patchline's importer does both
 // in one instance, so the pre-import methods and the patch worker methods run, stop and report the same
-// instance. Import URLs are fetched without credentials: a user name or password is refused.
+// instance. A user name and password given with the URL are the fetch's HTTP Basic credentials, kept apart
+// from the task's parameters and never shown (services/tasks.ts setImportCredentials).
 
 const WORKERS = {
   windowsImport: 'Import Patch Data for Windows',
@@ -89,23 +93,31 @@ async function verbose(ctx: Context, w: Worker): Promise<string> {
 }
 
 async function setup(ctx: Context, w: Worker, args: Args, m: string, pre: 'strCabDownloadUrl') {
-  for (const p of ['strUserName', 'strPassword'] as const)
-    if (args.str(p) !== '')
-      throw invalid(`${m}: ${p}: import URLs are fetched without credentials here; leave it empty`, [
-        { path: p, message: 'must be empty' },
-      ]);
   const url = args.str(pre).trim();
   if (!url)
     throw invalid(`${m}: ${pre} must be the URL of the import data`, [{ path: pre, message: 'is empty' }]);
+  const userName = args.str('strUserName');
+  const password = args.str('strPassword');
+  if (!userName && password)
+    throw invalid(`${m}: strUserName: a password needs a user name`, [
+      { path: 'strUserName', message: 'is empty while strPassword is given' },
+    ]);
+  const cred = userName ? { userName, password } : null;
+  if (cred) checkImportCredentials(cred); // before anything changes
   const parameters = { format: 'csaf', url };
-  if (w.taskId === null)
-    await createTask(ctx, {
-      organizationId: await homeOrganization(ctx, m),
-      kind: 'import',
-      name: w.name,
-      parameters,
-    });
-  else await editTask(ctx, w.taskId, { parameters });
+  const taskId =
+    w.taskId === null
+      ? (
+          await createTask(ctx, {
+            organizationId: await homeOrganization(ctx, m),
+            kind: 'import',
+            name: w.name,
+            parameters,
+          })
+        ).id
+      : (await editTask(ctx, w.taskId, { parameters })).id;
+  // the user name and password are the import fetch's HTTP Basic credentials; empty ones remove them
+  await setImportCredentials(ctx, taskId, cred);
   return true;
 }
 
@@ -125,6 +137,31 @@ async function stop(ctx: Context, w: Worker, m: string): Promise<boolean> {
 const windows = (ctx: Context, m: string) => windowsOrSuse(ctx, 'windowsImport', m);
 
 export const importMethods: Method[] = [
+  method(
+    'SetupImport',
+    'void',
+    'Changes Windows import task settings',
+    ['softwareExcludes:string', 'localeIncludes:string'],
+    async ({ ctx, args }) => {
+      const m = 'SetupImport';
+      // advisories come in the language their vendor publishes them in: there is no locale to choose
+      if (args.str('localeIncludes').trim())
+        throw invalid(
+          `${m}: localeIncludes: not supported; Patchline imports each advisory in the language its vendor publishes it in and keeps no locales; leave it empty`,
+          [{ path: 'localeIncludes', message: 'must be empty' }],
+        );
+      // the software releases are the catalog's products; their packages are left out of every import of
+      // the task from now on (an empty list includes everything again)
+      const products = await getProducts(
+        ctx,
+        guidListOf('product', args.str('softwareExcludes'), 'softwareExcludes'),
+      );
+      const taskId = requireTask(await windows(ctx, m), m);
+      await editTask(ctx, taskId, {
+        parameters: { excludeProducts: products.map((p) => ({ vendor: p.vendor, product: p.product })) },
+      });
+    },
+  ),
   method(
     'SetupWindowsPreImport',
     'boolean',

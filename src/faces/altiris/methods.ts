@@ -6,46 +6,10 @@ import { privilegeMethods } from './privileges.ts';
 import { propertyMethods } from './properties.ts';
 import { stagingMethods } from './staging.ts';
 import { taskMethods } from './tasks.ts';
-import { invalid } from '../../core/errors.ts';
-import { whoAmI } from '../../services/auth.ts';
-import { method, type Method } from './table.ts';
+import type { Method } from './table.ts';
 
 // The 59 web methods of PatchWorkflowSvc (seed 000), grouped as the seed groups them; the WSDL lists them
 // in the seed's (alphabetical) order.
-
-/** methods declared (so the WSDL is complete) whose behaviour Patchline does not implement yet */
-const notYet = (
-  name: string,
-  returns: Method['returns'],
-  doc: string,
-  params: readonly `${string}:${'string' | 'boolean' | 'int'}`[],
-) =>
-  method(name, returns, doc, params, async ({ ctx }) => {
-    whoAmI(ctx); // signed in, then refused
-    throw invalid(`${name} is not supported by this server: Patchline has no equivalent`);
-  });
-
-const pending: Method[] = [
-  // Windows Update Agent configuration is not part of Patchline's agent settings
-  notYet(
-    'SetPluginPolicyMicrosoftUpdateOptions',
-    'void',
-    "Sets options for provided 'Microsoft Update Configuration' policies.",
-    [
-      'policyGuids:string',
-      'enableConfiguration:boolean',
-      'enableAutoUpdate:boolean',
-      'enablePeer2Peer:boolean',
-      'enablePeer2PeerOverInternet:boolean',
-      'enableNonOsUpdates:boolean',
-    ],
-  ),
-  // the importer has no software-release exclusions or locale selection
-  notYet('SetupImport', 'void', 'Changes Windows import task settings', [
-    'softwareExcludes:string',
-    'localeIncludes:string',
-  ]),
-];
 
 export const METHODS: readonly Method[] = [
   ...catalogMethods,
@@ -56,7 +20,6 @@ export const METHODS: readonly Method[] = [
   ...propertyMethods,
   ...pluginMethods,
   ...importMethods,
-  ...pending,
 ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
 const BY_NAME = new Map(METHODS.map((m) => [m.name, m]));

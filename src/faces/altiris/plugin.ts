@@ -24,8 +24,26 @@ const pluginPolicies = async (ctx: Parameters<typeof policiesOf>[0], text: strin
   return list;
 };
 
-const notifications = (p: PolicyView) =>
-  (p.behaviour as unknown as { notifications: Record<string, unknown> }).notifications;
+const behaviourOf = (p: PolicyView) => p.behaviour as unknown as Record<string, unknown>;
+const notifications = (p: PolicyView) => behaviourOf(p).notifications as Record<string, unknown>;
+
+/** SetPluginPolicyMessages' parameters and the policy's notification each one sets (core/policies/model.ts) */
+export const MESSAGES = [
+  ['msgUpdatePending', 'installMessage'], // "Software Update Installation Notification"
+  ['msgUpdateProgress', 'progressMessage'], // "Software Update Installation Progress"
+  ['msgRebootPending', 'rebootMessage'], // "Software Update Restart Notification"
+  ['msgRebootReminder', 'rebootReminderMessage'], // "Reboot reminder"
+  ['msgRebootNotification', 'deferralMessage'], // "user deferral notification"
+] as const;
+
+/** SetPluginPolicyMicrosoftUpdateOptions' parameters and the policy's Windows Update option each sets */
+export const WINDOWS_UPDATE_OPTIONS = [
+  ['enableConfiguration', 'configure'],
+  ['enableAutoUpdate', 'autoUpdate'],
+  ['enablePeer2Peer', 'peerToPeer'],
+  ['enablePeer2PeerOverInternet', 'peerToPeerOverInternet'],
+  ['enableNonOsUpdates', 'nonOsUpdates'],
+] as const;
 
 export const pluginMethods: Method[] = [
   method(
@@ -64,18 +82,28 @@ export const pluginMethods: Method[] = [
       'rebootSchedule:string',
     ],
     async ({ ctx, args }) => {
-      // notification and restart times follow the installation here: a separate schedule has no equivalent
-      for (const p of ['notifySchedule', 'rebootSchedule'] as const)
-        if (args.str(p).trim())
-          throw invalid(
-            `${p}: not supported; notifications and restarts follow the installation schedule here`,
-            [{ path: p, message: 'must be empty' }],
-          );
-      const xml = args.str('clientSoftwareUpdateSchedule');
-      refuseDtd(xml, 'clientSoftwareUpdateSchedule');
-      const schedule = xml.trim() ? fromAltirisXml(xml) : undefined;
-      for (const p of await pluginPolicies(ctx, args.str('policyGuids'), 'policyGuids'))
-        if (schedule) await updatePolicy(ctx, p.id, { ...policyBody(p), schedule });
+      // each schedule is optional: an empty one leaves the policy's as it is; the install schedule is the
+      // policy's schedule, the notify and reboot schedules are kept with its behaviour (agent settings)
+      const read = (p: string) => {
+        const xml = args.str(p);
+        refuseDtd(xml, p);
+        return xml.trim() ? fromAltirisXml(xml) : undefined;
+      };
+      const schedule = read('clientSoftwareUpdateSchedule');
+      const notifySchedule = read('notifySchedule');
+      const rebootSchedule = read('rebootSchedule');
+      for (const p of await pluginPolicies(ctx, args.str('policyGuids'), 'policyGuids')) {
+        if (!schedule && !notifySchedule && !rebootSchedule) continue;
+        await updatePolicy(ctx, p.id, {
+          ...policyBody(p),
+          ...(schedule ? { schedule } : {}),
+          behaviour: {
+            ...behaviourOf(p),
+            ...(notifySchedule ? { notifySchedule } : {}),
+            ...(rebootSchedule ? { rebootSchedule } : {}),
+          },
+        });
+      }
       return true;
     },
   ),
@@ -93,32 +121,53 @@ export const pluginMethods: Method[] = [
       'msgRebootNotification:string',
     ],
     async ({ ctx, args }) => {
-      // the installation and restart notifications are Patchline's; the other three have no equivalent
-      for (const p of ['msgUpdateProgress', 'msgRebootReminder', 'msgRebootNotification'] as const)
-        if (args.str(p).trim())
-          throw invalid(
-            `${p}: not supported; only msgUpdatePending and msgRebootPending have an equivalent here`,
-            [{ path: p, message: 'must be empty' }],
-          );
       const turnOn = args.bool('turnOnNonEmpty');
-      const install = args.str('msgUpdatePending').trim();
-      const reboot = args.str('msgRebootPending').trim();
+      const given = MESSAGES.map(([param, field]) => [field, args.str(param).trim()] as const).filter(
+        ([, text]) => text !== '',
+      );
       for (const p of await pluginPolicies(ctx, args.str('policyGuids'), 'policyGuids')) {
-        const n = notifications(p);
         // an empty message leaves the policy's as it is (the seed: a message cannot be emptied)
+        if (!given.length) continue;
+        const fields = Object.fromEntries(given);
         await updatePolicy(ctx, p.id, {
           ...policyBody(p),
           behaviour: {
-            ...(p.behaviour as unknown as Record<string, unknown>),
+            ...behaviourOf(p),
             notifications: {
-              ...n,
-              ...(install ? { installMessage: install, ...(turnOn ? { beforeInstall: true } : {}) } : {}),
-              ...(reboot ? { rebootMessage: reboot, ...(turnOn ? { beforeReboot: true } : {}) } : {}),
+              ...notifications(p),
+              ...fields,
+              ...(turnOn && fields.installMessage ? { beforeInstall: true } : {}),
+              ...(turnOn && fields.rebootMessage ? { beforeReboot: true } : {}),
             },
           },
         });
       }
       return true;
+    },
+  ),
+  method(
+    'SetPluginPolicyMicrosoftUpdateOptions',
+    'void',
+    "Sets options for provided 'Microsoft Update Configuration' policies.",
+    [
+      'policyGuids:string',
+      'enableConfiguration:boolean',
+      'enableAutoUpdate:boolean',
+      'enablePeer2Peer:boolean',
+      'enablePeer2PeerOverInternet:boolean',
+      'enableNonOsUpdates:boolean',
+    ],
+    async ({ ctx, args }) => {
+      // the Microsoft Update configuration is a plug-in policy's here: it reaches the agents the policy
+      // targets (core/policies/behaviour.ts WindowsUpdateOptions states the Windows setting of each)
+      const windowsUpdate = Object.fromEntries(
+        WINDOWS_UPDATE_OPTIONS.map(([param, field]) => [field, args.bool(param)]),
+      );
+      for (const p of await pluginPolicies(ctx, args.str('policyGuids'), 'policyGuids'))
+        await updatePolicy(ctx, p.id, {
+          ...policyBody(p),
+          behaviour: { ...behaviourOf(p), windowsUpdate },
+        });
     },
   ),
 ];

@@ -1,7 +1,12 @@
 import { invalid, notFound } from '../../core/errors.ts';
 import { fromAltirisXml } from '../../core/schedule/altiris.ts';
 import { whoAmI } from '../../services/auth.ts';
-import { getPolicy, updatePolicy, type PolicyView } from '../../services/policies.ts';
+import {
+  getPolicy,
+  revisePolicyWithVendorChanges,
+  updatePolicy,
+  type PolicyView,
+} from '../../services/policies.ts';
 import { getInstance, runNow } from '../../services/tasks.ts';
 import type { Context } from '../../services/context.ts';
 import { bulletinsOf } from './catalog.ts';
@@ -159,10 +164,11 @@ export const policyMethods: Method[] = [
     'Revises Software Update policies with vendor changes.',
     ['policyGuids:string', 'enableNewAdverts:boolean'],
     async ({ ctx, args }) => {
-      // a policy made from bulletins takes each bulletin's current updates whenever it is evaluated, so
-      // there is nothing to copy; the policies are checked to exist and be visible
-      await policiesOf(ctx, args.str('policyGuids'), 'policyGuids');
-      args.bool('enableNewAdverts');
+      // a listed bulletin brings its current updates whenever the policy is evaluated; the vendors'
+      // changes are the bulletins that supersede the listed ones (services/policies.ts)
+      const distributeNew = args.bool('enableNewAdverts');
+      for (const p of await policiesOf(ctx, args.str('policyGuids'), 'policyGuids'))
+        await revisePolicyWithVendorChanges(ctx, p.id, distributeNew);
       return true;
     },
   ),

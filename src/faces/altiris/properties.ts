@@ -1,4 +1,6 @@
 import { invalid, notFound } from '../../core/errors.ts';
+import { toAltirisXml } from '../../core/schedule/altiris.ts';
+import type { Schedule } from '../../core/schedule/model.ts';
 import { getBulletin, listUpdates, setBulletinEnabled } from '../../services/catalog.ts';
 import type { Context } from '../../services/context.ts';
 import { getDevice } from '../../services/devices.ts';
@@ -15,6 +17,7 @@ import {
   renderGuids,
   type GuidKind,
 } from './guids.ts';
+import { MESSAGES, WINDOWS_UPDATE_OPTIONS } from './plugin.ts';
 import { policyBody } from './policies.ts';
 import { resourceTargets } from './scope.ts';
 import { checkUpdates } from './updates.ts';
@@ -127,6 +130,42 @@ const POLICY: Record<string, Prop> = {
       const mode = oneOf(v, param, PENDING_MODES);
       await patchPolicy(ctx, id, (p) => ({ behaviour: { ...behaviourOf(p), whenRebootPending: mode } }));
     },
+  },
+};
+
+// Plug-in policies: what SetPluginPolicyMessages, SetPluginPolicyMicrosoftUpdateOptions and
+// SetPluginPolicySchedules set, read back under their parameters' names (read-only; set them with those
+// methods). Schedules read as NS schedule XML, '' when none.
+const scheduleXml = (s: unknown) => (s ? toAltirisXml(s as Schedule) : '');
+const PLUGIN: Record<string, Prop> = {
+  ...Object.fromEntries(
+    MESSAGES.map(([param, field]) => [
+      param,
+      {
+        get: async (ctx: Context, id: number) =>
+          String(
+            (behaviourOf(await getPolicy(ctx, id)).notifications as Record<string, unknown>)[field] ?? '',
+          ),
+      },
+    ]),
+  ),
+  ...Object.fromEntries(
+    WINDOWS_UPDATE_OPTIONS.map(([param, field]) => [
+      param,
+      {
+        get: async (ctx: Context, id: number) => {
+          const wu = behaviourOf(await getPolicy(ctx, id)).windowsUpdate as Record<string, boolean> | null;
+          return String(wu?.[field] ?? false);
+        },
+      },
+    ]),
+  ),
+  clientSoftwareUpdateSchedule: { get: async (ctx, id) => scheduleXml((await getPolicy(ctx, id)).schedule) },
+  notifySchedule: {
+    get: async (ctx, id) => scheduleXml(behaviourOf(await getPolicy(ctx, id)).notifySchedule),
+  },
+  rebootSchedule: {
+    get: async (ctx, id) => scheduleXml(behaviourOf(await getPolicy(ctx, id)).rebootSchedule),
   },
 };
 
@@ -247,7 +286,7 @@ const DEVICE: Record<string, Prop> = { Name: { get: async (ctx, id) => (await ge
 
 /** every property an item kind has */
 export const PROPERTIES: Partial<Record<GuidKind, Record<string, Prop>>> = {
-  policy: POLICY,
+  policy: { ...POLICY, ...PLUGIN },
   bulletin: BULLETIN,
   update: UPDATE,
   task: TASK,

@@ -15,6 +15,7 @@ import * as m0016 from './0016_procedures.ts';
 import * as m0017 from './0017_change_feed.ts';
 import * as m0019 from './0019_rollouts.ts';
 import * as m0020 from './0020_alerts.ts';
+import * as m0021 from './0021_task_credentials.ts';
 import * as m0023 from './0023_rollout_targets.ts';
 import * as m0024 from './0024_ingest_costs.ts';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0017_change_feed': m0017,
   '0019_rollouts': m0019,
   '0020_alerts': m0020,
+  '0021_task_credentials': m0021,
   '0023_rollout_targets': m0023,
   '0024_ingest_costs': m0024,
 };

@@ -37,6 +37,18 @@ export async function upsertVendors(db: Db, names: readonly string[]): Promise<M
   return out;
 }
 
+/** the catalog's products of these ids, with their vendors' names */
+export async function productsByIds(db: Db, ids: readonly number[]) {
+  if (!ids.length) return [];
+  return db
+    .selectFrom('products as p')
+    .innerJoin('vendors as v', 'v.id', 'p.vendor_id')
+    .select(['p.id', 'p.name as product', 'v.name as vendor'])
+    .where('p.id', 'in', [...ids])
+    .orderBy('p.id')
+    .execute();
+}
+
 /** products (vendor, name) → created when missing */
 export async function upsertProducts(db: Db, products: readonly { vendorId: number; name: string }[]) {
   const unique = [...new Map(products.map((p) => [`${p.vendorId}:${p.name.toLowerCase()}`, p])).values()];

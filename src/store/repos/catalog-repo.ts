@@ -164,6 +164,33 @@ export async function updateIdsForBulletins(db: Db, bulletinIds: readonly number
   return rows.map((r) => r.id);
 }
 
+/** the bulletins that supersede these, directly or through others (bulletin_supersedence), by id */
+export async function supersedingBulletins(db: Db, bulletinIds: readonly number[]): Promise<number[]> {
+  if (!bulletinIds.length) return [];
+  const r = await sql<{ id: number }>`
+    with recursive later(id) as (
+      select superseded_by_id from bulletin_supersedence where bulletin_id in (${sql.join([...bulletinIds])})
+      union
+      select s.superseded_by_id from bulletin_supersedence s join later l on s.bulletin_id = l.id
+    )
+    select id from later order by id`.execute(db);
+  return r.rows.map((x) => Number(x.id)).filter((id) => !bulletinIds.includes(id));
+}
+
+/** the bulletins of these updates (those that have one) */
+export async function bulletinsOfUpdates(db: Db, updateIds: readonly number[]): Promise<number[]> {
+  if (!updateIds.length) return [];
+  const rows = await db
+    .selectFrom('updates')
+    .select('bulletin_id')
+    .distinct()
+    .where('id', 'in', [...updateIds])
+    .where('bulletin_id', 'is not', null)
+    .orderBy('bulletin_id')
+    .execute();
+  return rows.map((r) => Number(r.bulletin_id));
+}
+
 const SCHEME_OF_KIND: Record<string, string> = { deb: 'dpkg', rpm: 'rpm', kb: 'kb' };
 
 export interface LinkResult {
@@ -178,6 +205,8 @@ export interface LinkResult {
 /**
  * Links updates (deb, rpm, kb) to the advisories they fix: an advisory entry for the same package name and
  * version order whose fixed version is at or below the update's version, or that names the update's KB.
+ * An update that carries a KB is matched by it whatever reported it (a simulated Windows machine reports
+ * kind `simulated` with the KB its name says): a KB names one fix wherever it comes from.
  * The update's bulletin (set only when it has none) is the entry with the highest fixed version, then the
  * newest; its CVEs are those of every matching entry. All updates when `updateIds` is absent.
  */
@@ -189,7 +218,7 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
     let q = db
       .selectFrom('updates')
       .select(['id', 'kind', 'kb', 'package_name', 'version', 'bulletin_id'])
-      .where('kind', 'in', ['deb', 'rpm', 'kb'])
+      .where((eb) => eb.or([eb('kind', 'in', ['deb', 'rpm', 'kb']), eb('kb', 'is not', null)]))
       .where('id', '>', lastId)
       .orderBy('id')
       .limit(2000);
@@ -198,8 +227,10 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
     if (!updates.length) break;
     lastId = updates[updates.length - 1]!.id;
     result.updates += updates.length;
+    const schemeOf = (u: (typeof updates)[number]) =>
+      u.kind === 'deb' || u.kind === 'rpm' ? SCHEME_OF_KIND[u.kind]! : 'kb';
     const nameOf = (u: (typeof updates)[number]) =>
-      u.kind === 'kb' ? (u.kb ?? u.package_name ?? '').toUpperCase() : (u.package_name ?? '');
+      schemeOf(u) === 'kb' ? (u.kb ?? u.package_name ?? '').toUpperCase() : (u.package_name ?? '');
     const names = [...new Set(updates.map(nameOf).filter((n) => n))];
     if (!names.length) continue;
     const entries = await cdb
@@ -233,7 +264,7 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
     const cveLinks: { updateId: number; cve: string }[] = [];
     const bulletinOf = new Map<number, number>();
     for (const u of updates) {
-      const scheme = SCHEME_OF_KIND[u.kind]!;
+      const scheme = schemeOf(u);
       const matching = (byName.get(nameOf(u)) ?? []).filter((e) => {
         if (e.scheme !== scheme) return false;
         if (scheme === 'kb') return true;

@@ -504,3 +504,37 @@ export const latestInstanceOf = (db: Db, taskId: number) =>
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
+
+/** an import task's fetch credentials (migration 0021); null removes them */
+export async function setTaskCredentials(
+  db: Db,
+  taskId: number,
+  cred: { userName: string; password: string } | null,
+): Promise<void> {
+  if (!cred) {
+    await db.deleteFrom('task_credentials').where('task_id', '=', taskId).execute();
+    return;
+  }
+  await db
+    .insertInto('task_credentials')
+    .values({ task_id: taskId, user_name: cred.userName, password: cred.password })
+    .onConflict((oc) =>
+      oc
+        .column('task_id')
+        .doUpdateSet({ user_name: cred.userName, password: cred.password, updated_at: sql`now()` }),
+    )
+    .execute();
+}
+
+/** the credentials an import task fetches with, or null */
+export async function taskCredentials(
+  db: Db,
+  taskId: number,
+): Promise<{ userName: string; password: string } | null> {
+  const r = await db
+    .selectFrom('task_credentials')
+    .select(['user_name', 'password'])
+    .where('task_id', '=', taskId)
+    .executeTakeFirst();
+  return r ? { userName: r.user_name, password: r.password } : null;
+}

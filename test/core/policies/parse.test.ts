@@ -488,6 +488,28 @@ const INVALID: readonly Case[] = [
     issues: [['behaviour.notifications.rebootMessage', /^must be at most 125 characters, got 126$/]],
   },
   {
+    title: 'an installation progress message of 1025 characters',
+    mutate: (p) => (n(p).progressMessage = 'x'.repeat(1025)),
+    issues: [['behaviour.notifications.progressMessage', /^must be at most 1024 characters, got 1025$/]],
+  },
+  {
+    title: 'a Windows Update option that is not a boolean',
+    mutate: (p) => (b(p).windowsUpdate = { configure: 'yes', peerToPeerOnLan: true }),
+    issues: [
+      ['behaviour.windowsUpdate.peerToPeerOnLan', /^is not a known field/],
+      ['behaviour.windowsUpdate.configure', /^must be true or false/],
+    ],
+  },
+  {
+    title: 'a notify schedule that is not a schedule',
+    mutate: (p) => (b(p).notifySchedule = { recurrence: 'often' }),
+    issues: [
+      ['behaviour.notifySchedule.recurrence', /kind/],
+      ['behaviour.notifySchedule.start', /date-time/],
+      ['behaviour.notifySchedule.zone', /server/],
+    ],
+  },
+  {
     title: 'a macOS install message of 71 characters',
     mutate: (p) => (n(p).installMessageMac = 'x'.repeat(71)),
     issues: [['behaviour.notifications.installMessageMac', /^must be at most 70 characters, got 71$/]],

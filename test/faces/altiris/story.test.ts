@@ -7,14 +7,18 @@ import { HANG_GUARD_MS } from '../../support/hang-guard.ts';
 //
 // The client knows seed 000 only (method names, parameters in order, comma-separated GUID lists). The
 // harness around it uses Patchline itself: organizations, an install token, the agents, the task engine,
-// and the catalog's advisories (a bulletin per package that the agents report missing, as an import would
-// bring, linked to the reported update), with a local file server holding the packages the catalog describes.
+// and the catalog's advisories (an MSRC-style bulletin per KB that the simulated Windows agents report
+// missing, as an import would bring; the catalog's matcher links each update to it by its KB), with a local
+// file server holding the packages the catalog describes.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
-import { renderGuid } from '../../../src/faces/altiris/guids.ts';
+import { renderGuid, WELL_KNOWN } from '../../../src/faces/altiris/guids.ts';
 import { ADMIN_PASSWORD, signIn } from '../../support/api.ts';
 import { eachDriver } from '../../support/store.ts';
-import { basic, envelope, NS, read, type Params, type Style } from './support.ts';
+import { basic, envelope, NS, read, soapCall, type Params, type Style } from './support.ts';
 import { altirisWorld } from './world.ts';
 
 // ---- the client: seed 000 over HTTP -----------------------------------------------------------------
@@ -62,7 +66,8 @@ class PatchWorkflow {
 // ---- the story ------------------------------------------------------------------------------------
 
 eachDriver('the Altiris story against simulated agents', (h) => {
-  const w = altirisWorld(h);
+  // simulated Windows machines: their updates carry KBs, which the vendor's advisories name
+  const w = altirisWorld(h, 2, 300, 'windows');
   const { agents } = w;
 
   async function until(ns: PatchWorkflow, instance: string, want: string) {
@@ -125,10 +130,7 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     assert.equal(await ns.call('EnsureStaged', { bulletinGuids: bulletins.join(','), sync: true }), '0');
 
     // a policy via the updates, targeted at the group; its distribution instance names the policy
-    assert.equal(
-      await ns.call('GetProperty', { guidItem: updates[0]!, name: 'Name' }),
-      missing[0]!.package_name,
-    );
+    assert.equal(await ns.call('GetProperty', { guidItem: updates[0]!, name: 'Name' }), missing[0]!.name);
     const groupGuid = renderGuid('group', w.groupId()); // the resource target, as the platform's API would give it
     const distribution = await ns.call('CreateUpdatePolicyViaUpdates', {
       name: 'Pilot CVE fixes',
@@ -165,6 +167,20 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     assert.equal(p.rule.kind, 'list');
     assert.ok(p.schedule, 'the policy has the schedule');
     assert.ok(p.nextRunAt, 'the policy is scheduled');
+
+    // the vendor revises: a newer advisory supersedes the first one and brings an update of its own
+    const later = await w.laterAdvisory(`msrc_${cves[0]}`, 'msrc_CVE-2031-0099');
+    const listed = () => ns.list('GetProperty', { guidItem: policy, name: 'Updates' });
+    const revise = (enableNewAdverts: boolean) =>
+      ns.call('UpdateSoftwareUpdatePolicy', { policyGuids: policy, enableNewAdverts });
+    assert.equal(await revise(false), 'true');
+    assert.deepEqual(await listed(), updates, 'not distributed: the policy keeps its updates');
+    assert.equal(await revise(true), 'true');
+    assert.deepEqual(
+      await listed(),
+      [...updates, renderGuid('update', later)].sort(),
+      'the new update joins',
+    );
 
     // an installation task of the updates, run; the instance is followed until it completes
     const task = await ns.call('CreatePatchInstallationTask', {
@@ -203,5 +219,214 @@ eachDriver('the Altiris story against simulated agents', (h) => {
     assert.equal(statuses.length, 2);
     for (const s of statuses)
       assert.ok(['installed', 'reboot_required'].includes(s.status), JSON.stringify(s));
+  });
+
+  it("a plug-in policy's messages, schedules and Microsoft Update options reach the agents' settings", async () => {
+    const url = `${w.base()}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
+    const ns = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap11');
+    const form = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'form');
+    const plugin = await ns.call('CreateAgentPluginPolicy', {
+      strName: 'Pilot plug-in',
+      productGuid: '',
+      parentFolderGuid: '',
+      targetGuids: renderGuid('group', w.groupId()),
+    });
+    const messages = {
+      msgUpdatePending: 'Updates will be installed',
+      msgUpdateProgress: 'Updates are being installed',
+      msgRebootPending: 'A restart is needed',
+      msgRebootReminder: 'Still waiting for a restart',
+      msgRebootNotification: 'You deferred the restart',
+    };
+    assert.equal(
+      await ns.call('SetPluginPolicyMessages', { policyGuids: plugin, turnOnNonEmpty: true, ...messages }),
+      'true',
+    );
+    const at = (time: string, type: string, weekdays = '') =>
+      `<schedule start="2026-01-01" tz="UTC"><trigger dates="" months="" at="${time}" exact="True" type="${type}" repetition="" weekdays="${weekdays}" weeks="" duration=""/></schedule>`;
+    const schedules = {
+      clientSoftwareUpdateSchedule: at('03:00:00', 'Daily'),
+      notifySchedule: at('08:00:00', 'Daily'),
+      rebootSchedule: at('22:00:00', 'Weekly', 'Wed'),
+    };
+    assert.equal(await ns.call('SetPluginPolicySchedules', { policyGuids: plugin, ...schedules }), 'true');
+    const options = {
+      enableConfiguration: true,
+      enableAutoUpdate: false,
+      enablePeer2Peer: true,
+      enablePeer2PeerOverInternet: false,
+      enableNonOsUpdates: true,
+    };
+    assert.equal(
+      await form.call('SetPluginPolicyMicrosoftUpdateOptions', { policyGuids: plugin, ...options }),
+      '',
+    );
+
+    // read back through GetProperty, under the parameters' names
+    for (const [name, value] of Object.entries({ ...messages, ...options }))
+      assert.equal(await ns.call('GetProperty', { guidItem: plugin, name }), String(value), name);
+    for (const [name, xml] of Object.entries(schedules))
+      assert.equal(await form.call('GetProperty', { guidItem: plugin, name }), xml, name);
+
+    // the agents of the group receive them at their next check-in
+    const a = agents[0]!;
+    await a.agent.cycle();
+    const s = (await a.agent.settings())!;
+    assert.deepEqual(
+      {
+        installMessage: s.notifications.installMessage,
+        progressMessage: s.notifications.progressMessage,
+        rebootMessage: s.notifications.rebootMessage,
+        rebootReminderMessage: s.notifications.rebootReminderMessage,
+        deferralMessage: s.notifications.deferralMessage,
+        beforeInstall: s.notifications.beforeInstall,
+        beforeReboot: s.notifications.beforeReboot,
+      },
+      {
+        installMessage: messages.msgUpdatePending,
+        progressMessage: messages.msgUpdateProgress,
+        rebootMessage: messages.msgRebootPending,
+        rebootReminderMessage: messages.msgRebootReminder,
+        deferralMessage: messages.msgRebootNotification,
+        beforeInstall: true,
+        beforeReboot: true,
+      },
+    );
+    assert.equal(s.schedules.notify.length, 15, 'every day of the horizon at 08:00');
+    assert.ok(s.schedules.notify.every((t) => t.endsWith('T08:00:00.000Z')));
+    assert.ok(s.schedules.reboot.length >= 2);
+    assert.ok(s.schedules.reboot.every((t) => new Date(t).getUTCDay() === 3 && t.endsWith('T22:00:00.000Z')));
+    const { policyId: _p, ...wu } = s.windowsUpdate!;
+    assert.deepEqual(wu, {
+      configure: true,
+      autoUpdate: false,
+      peerToPeer: true,
+      peerToPeerOverInternet: false,
+      nonOsUpdates: true,
+    });
+  });
+
+  it('imports with the credentials SetupWindowsPreImport gave, leaving out what SetupImport excludes', async () => {
+    const url = `${w.base()}/Altiris/PatchManagementCore/PatchWorkflowSvc.asmx`;
+    const ns = new PatchWorkflow(url, basic('admin', ADMIN_PASSWORD), 'soap11');
+    // two advisories of the vendor, as CSAF documents behind HTTP Basic
+    const msrc = readFileSync(
+      new URL('../../core/advisories/fixtures/written/msrc-style-csaf.json', import.meta.url),
+      'utf8',
+    );
+    const doc = (n: string) => msrc.replaceAll('CVE-2026-21239', `CVE-2031-9${n}`);
+    const authorized = basic('importer', 'cab pass');
+    const files = createServer((req, res) => {
+      if (req.headers.authorization !== authorized) return void res.writeHead(401).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(doc(req.url!.slice(1, 4)));
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+    const allowed = process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE;
+    process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE = '1'; // the file server is on this machine
+    try {
+      const at = (n: string) => `http://127.0.0.1:${(files.address() as AddressInfo).port}/${n}.json`;
+      const worker = WELL_KNOWN.windowsImport;
+      const runToEnd = async () => {
+        await ns.call('RunPatchWorker', { workerGuid: worker, async: true });
+        const deadline = Date.now() + HANG_GUARD_MS; // a hang guard, not a budget
+        for (;;) {
+          const s = await ns.call('OperatePatchWorker', {
+            workerGuid: worker,
+            command: 'status',
+            async: false,
+          });
+          if (s === 'Completed' || s === 'Failed') return s;
+          assert.ok(Date.now() < deadline, `the import stayed ${s}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const bulletin = (n: string) =>
+        h
+          .store()
+          .db.selectFrom('bulletins')
+          .select('id')
+          .where('external_id', '=', `msrc_CVE-2031-9${n}`)
+          .executeTakeFirst();
+
+      // without the credentials the server refuses the fetch
+      await ns.call('SetupWindowsPreImport', {
+        strCabDownloadUrl: at('001'),
+        strUserName: '',
+        strPassword: '',
+      });
+      assert.equal(await runToEnd(), 'Failed');
+      assert.match(
+        await ns.call('OperatePatchWorker', { workerGuid: worker, command: 'message', async: false }),
+        /401/,
+      );
+      // with them, it imports
+      await ns.call('SetupWindowsPreImport', {
+        strCabDownloadUrl: at('001'),
+        strUserName: 'importer',
+        strPassword: 'cab pass',
+      });
+      assert.equal(await runToEnd(), 'Completed');
+      assert.ok(await bulletin('001'), 'the first advisory was imported');
+
+      // the advisory's products (software releases) are excluded: the next import leaves them out
+      // (the catalog files a CSAF advisory's packages under its vendor's product family: here 'Microsoft')
+      const products = await h
+        .store()
+        .db.selectFrom('products as p')
+        .innerJoin('vendors as v', 'v.id', 'p.vendor_id')
+        .select(['p.id', 'p.name'])
+        .where('v.name', '=', 'Microsoft')
+        .execute();
+      assert.deepEqual(
+        products.map((p) => p.name),
+        ['Microsoft'],
+      );
+      await ns.call('SetupImport', {
+        softwareExcludes: products.map((p) => renderGuid('product', p.id)).join(','),
+        localeIncludes: '',
+      });
+      await ns.call('SetupPreImport', {
+        guidTask: worker,
+        strCabDownloadUrl: at('002'),
+        strUserName: 'importer',
+        strPassword: 'cab pass',
+      });
+      assert.equal(await runToEnd(), 'Completed');
+      assert.equal(await bulletin('002'), undefined, 'every package of the advisory was excluded');
+
+      // the credentials are nowhere in what the task shows
+      const native = await signIn(w.app(), 'admin', ADMIN_PASSWORD);
+      const tasks = (await native.get(`/api/v1/tasks?organizationId=${w.orgId()}`)).body;
+      assert.doesNotMatch(JSON.stringify(tasks), /cab pass/);
+      // credentials HTTP Basic cannot carry are refused before anything changes
+      const colon = await soapCall(
+        w.app(),
+        basic('admin', ADMIN_PASSWORD),
+        'soap12',
+        'SetupWindowsPreImport',
+        {
+          strCabDownloadUrl: at('003'),
+          strUserName: 'domain:user',
+          strPassword: 'x',
+        },
+      );
+      assert.equal(colon.faultCode, 'soap:Sender');
+      const after = (await native.get(`/api/v1/tasks?organizationId=${w.orgId()}`)).body;
+      assert.doesNotMatch(JSON.stringify(after), /003\.json/);
+      // a locale cannot be chosen: a client fault that says why
+      const form = await soapCall(w.app(), basic('admin', ADMIN_PASSWORD), 'soap11', 'SetupImport', {
+        softwareExcludes: '',
+        localeIncludes: renderGuid('product', 1),
+      });
+      assert.equal(form.faultCode, 'soap:Client');
+      assert.match(
+        form.fault!,
+        /localeIncludes: not supported; Patchline imports each advisory in the language/,
+      );
+    } finally {
+      if (allowed === undefined) delete process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE;
+      else process.env.PATCHLINE_IMPORT_ALLOW_PRIVATE = allowed;
+      files.close();
+    }
   });
 });

@@ -42,12 +42,30 @@ export interface AltirisWorld {
    * The catalog learns an advisory per update agent 0 misses (two of them), with one CVE each, and
    * where to download each update's package (an import of vendor data would bring both).
    */
-  advisories(cves: readonly string[], tag: string): Promise<{ id: number; package_name: string | null }[]>;
+  advisories(
+    cves: readonly string[],
+    tag: string,
+  ): Promise<{ id: number; name: string; package_name: string | null }[]>;
+  /**
+   * A later advisory `id` of the vendor supersedes `supersedes`, for another package agent 0 misses (whose
+   * update it is given, as the matcher links a package's update); returns that update's id.
+   */
+  laterAdvisory(supersedes: string, id: string): Promise<number>;
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): AltirisWorld {
+/**
+ * `os` 'windows': the agents are simulated Windows machines, whose updates carry KB numbers; the vendor's
+ * advisories name those KBs (as MSRC's do) and the catalog's matcher links them, with no help.
+ */
+export function altirisWorld(
+  h: DriverHandle,
+  agentCount = 2,
+  seed = 300,
+  os: 'debian' | 'windows' = 'debian',
+): AltirisWorld {
+  const windows = os === 'windows';
   let app: FastifyInstance;
   let engine: Engine;
   let files: Server;
@@ -71,11 +89,16 @@ export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): Altir
     const now = Date.now();
     for (let i = 0; i < agentCount; i++) {
       const client = new ProtocolClient({ server: base, timeoutMs: 10_000 });
-      const e = await client.enroll({ token, name: `ns-${i}`, osFamily: 'linux', osName: 'Debian 12' });
+      const e = await client.enroll({
+        token,
+        name: `ns-${i}`,
+        osFamily: windows ? 'windows' : 'linux',
+        osName: windows ? 'Windows 11 Pro' : 'Debian 12',
+      });
       client.credential = e.credential;
       const backend = new SimulatedBackend({
         seed: seed + i,
-        os: { family: 'debian', version: '12' },
+        os: windows ? { family: 'windows', version: '11-24H2' } : { family: 'debian', version: '12' },
         failureRate: 0,
         clock: () => now,
       });
@@ -140,47 +163,66 @@ export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): Altir
       const missing = await db()
         .selectFrom('device_updates as du')
         .innerJoin('updates as u', 'u.id', 'du.update_id')
-        .select(['u.id', 'u.package_name', 'u.version'])
+        .select(['u.id', 'u.name', 'u.package_name', 'u.version', 'u.kb'])
         .where('du.device_id', '=', agents[0]!.deviceId)
         .where('du.status', '=', 'missing')
         .where('u.kind', '=', 'simulated')
+        .where('u.kb', windows ? 'is not' : 'is', null)
         .orderBy('u.id')
         .limit(cves.length)
         .execute();
       assert.equal(missing.length, cves.length, `agent 0 misses ${cves.length} packages`);
-      const ids = missing.map((_, i) => `DSA-${tag}${i}-1`);
+      const ids = missing.map((_, i) => (windows ? `msrc_${cves[i]}` : `DSA-${tag}${i}-1`));
       await upsertCatalogBulletins(
         systemContext(h.store()),
         missing.map((u, i) => ({
-          source: 'osv' as const,
+          source: windows ? ('csaf' as const) : ('osv' as const),
           id: ids[i]!,
-          vendor: 'Debian',
-          title: `${u.package_name} security update`,
+          vendor: windows ? 'Microsoft' : 'Debian',
+          title: `${u.package_name ?? u.name} security update`,
           severity: 'high' as const,
           published: '2031-01-01T00:00:00.000Z',
           cves: [cves[i]!],
           aliases: [],
           supersedes: [],
           references: [],
-          packages: [],
+          // MSRC's advisories name the KB of each fix: the catalog links the update by it
+          packages: windows
+            ? [
+                {
+                  ecosystem: 'Microsoft',
+                  name: 'Windows 11 Version 24H2',
+                  status: 'affected' as const,
+                  kbs: [u.kb!],
+                },
+              ]
+            : [],
           cveDetails: [],
         })),
       );
       const port = (files.address() as AddressInfo).port;
       for (const [i, u] of missing.entries()) {
-        // the simulated machine's updates are of kind 'simulated', which the advisory matcher (deb, rpm,
-        // kb) does not link: the harness links each to its bulletin, as the matcher does for packages
         const b = await db()
           .selectFrom('bulletins')
           .select('id')
           .where('external_id', '=', ids[i]!)
           .executeTakeFirstOrThrow();
-        const path = `/pool/${u.package_name}_${u.version}.deb`;
+        if (windows) {
+          const linked = await db()
+            .selectFrom('updates')
+            .select('bulletin_id')
+            .where('id', '=', u.id)
+            .executeTakeFirst();
+          assert.equal(linked?.bulletin_id, b.id, `the catalog linked ${u.kb} to ${ids[i]} by its KB`);
+        }
+        // a Debian package of the simulated machine has no advisory entry the matcher reads (its kind is
+        // 'simulated', its advisory lists no package): the harness links it, as the matcher does for debs
+        const path = windows ? `/pool/${u.kb}.msu` : `/pool/${u.package_name}_${u.version}.deb`;
         const body = Buffer.from(`package file ${path}\n`);
         await db()
           .updateTable('updates')
           .set({
-            bulletin_id: b.id,
+            ...(windows ? {} : { bulletin_id: b.id }),
             source_url: `http://127.0.0.1:${port}${path}`,
             sha256: sha(body),
             size_bytes: body.length,
@@ -189,6 +231,40 @@ export function altirisWorld(h: DriverHandle, agentCount = 2, seed = 300): Altir
           .execute();
       }
       return missing;
+    },
+    async laterAdvisory(supersedes, id) {
+      const u = await db()
+        .selectFrom('device_updates as du')
+        .innerJoin('updates as u', 'u.id', 'du.update_id')
+        .select(['u.id', 'u.package_name'])
+        .where('du.device_id', '=', agents[0]!.deviceId)
+        .where('du.status', '=', 'missing')
+        .where('u.bulletin_id', 'is', null)
+        .orderBy('u.id')
+        .executeTakeFirstOrThrow();
+      await upsertCatalogBulletins(systemContext(h.store()), [
+        {
+          source: 'osv' as const,
+          id,
+          vendor: windows ? 'Microsoft' : 'Debian',
+          title: `${u.package_name} security update`,
+          severity: 'high' as const,
+          published: '2031-02-01T00:00:00.000Z',
+          cves: [],
+          aliases: [],
+          supersedes: [supersedes],
+          references: [],
+          packages: [],
+          cveDetails: [],
+        },
+      ]);
+      const b = await db()
+        .selectFrom('bulletins')
+        .select('id')
+        .where('external_id', '=', id)
+        .executeTakeFirstOrThrow();
+      await db().updateTable('updates').set({ bulletin_id: b.id }).where('id', '=', u.id).execute();
+      return u.id;
     },
   };
 }

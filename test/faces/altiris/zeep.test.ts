@@ -13,6 +13,8 @@ import { PRIVILEGE_GUIDS } from '../../../src/faces/altiris/privileges.ts';
 import { PRIVILEGES } from '../../../src/core/privileges.ts';
 import { ADMIN_PASSWORD, signIn } from '../../support/api.ts';
 import { eachDriver } from '../../support/store.ts';
+import { upsertCatalogBulletins } from '../../../src/services/catalog.ts';
+import { systemContext } from '../../../src/services/context.ts';
 import { altirisWorld } from './world.ts';
 
 const SCRIPT = fileURLToPath(new URL('./zeep_client.py', import.meta.url));
@@ -118,6 +120,29 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
     assert.equal(sev.status, 200, JSON.stringify(sev.body));
     const device = renderGuid('device', w.agents[1]!.deviceId);
     const importUrl = `${w.base()}/nothing-here.json`;
+    // a software release of the catalog (what an import of a vendor's advisory files its packages under)
+    await upsertCatalogBulletins(systemContext(h.store()), [
+      {
+        source: 'csaf',
+        id: 'VENDOR-2032-1',
+        vendor: 'Contoso',
+        title: 'Contoso Widgets update',
+        severity: 'low',
+        cves: [],
+        aliases: [],
+        supersedes: [],
+        references: [],
+        packages: [{ ecosystem: 'Contoso', product: 'Contoso Widgets 7', name: 'widgets', status: 'fixed' }],
+        cveDetails: [],
+      },
+    ]);
+    const product = await h
+      .store()
+      .db.selectFrom('products')
+      .select('id')
+      .where('name', '=', 'Contoso Widgets 7')
+      .executeTakeFirstOrThrow();
+    const at = (time: string) => XML.replace('08:00:00', time);
     const calls: [string, unknown[]][] = [
       ['MyPrivileges', []],
       ['GetPackageServerGuid', []],
@@ -165,18 +190,26 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       ['GetTaskRunningInstances', [WELL_KNOWN.stagingTask]],
       ['GetTaskInstanceStatus', ['$RunTask']],
       ['CreateAgentPluginPolicy', ['Plug-in', '', '', group]],
-      ['SetPluginPolicySchedules', ['$CreateAgentPluginPolicy', XML, '', '']],
+      ['SetPluginPolicySchedules', ['$CreateAgentPluginPolicy', XML, at('07:30:00'), at('23:00:00')]],
       [
         'SetPluginPolicyMessages',
-        ['$CreateAgentPluginPolicy', true, 'Updates are coming', '', 'Restart soon', '', ''],
+        [
+          '$CreateAgentPluginPolicy',
+          true,
+          'Updates are coming',
+          'Installing now',
+          'Restart soon',
+          'Restart still needed',
+          'Restart deferred',
+        ],
       ],
       [
         'SetPluginPolicyMicrosoftUpdateOptions',
         ['$CreateAgentPluginPolicy', true, false, false, false, true],
       ],
       ['GetWindowsPreImportStatus', []],
-      ['SetupWindowsPreImport', [importUrl, '', '']],
-      ['SetupPreImport', [WELL_KNOWN.windowsImport, importUrl, '', '']],
+      ['SetupWindowsPreImport', [importUrl, 'importer', 'cab secret']],
+      ['SetupPreImport', [WELL_KNOWN.windowsImport, importUrl, 'importer', 'cab secret']],
       ['GetPreImportStatus', [WELL_KNOWN.windowsImport]],
       ['GetWindowsPreImportStatusVerbose', []],
       ['GetPreImportStatusVerbose', [WELL_KNOWN.windowsImport]],
@@ -187,11 +220,22 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       ['StopPatchWorker', [WELL_KNOWN.windowsImport]],
       ['StopPreImport', [WELL_KNOWN.windowsImport]],
       ['StopWindowsPreImport', []],
-      ['SetupImport', ['', '']],
+      ['SetupImport', [renderGuid('product', product.id), '']],
       ['SetAdvertisementCustomCmdLine', [story.policy, 'setup.exe /q']],
       ['DisableBulletins', [bulletins[1], true]],
     ];
-    const every = await zeep('every', { ...cfg, calls });
+    const pluginRef = '$CreateAgentPluginPolicy';
+    const reads = [
+      ...[
+        'msgUpdateProgress',
+        'msgRebootReminder',
+        'msgRebootNotification',
+        'notifySchedule',
+        'rebootSchedule',
+      ],
+      ...['enableConfiguration', 'enableAutoUpdate', 'enableNonOsUpdates'],
+    ].map((name) => [name, 'GetProperty', [pluginRef, name]]);
+    const every = await zeep('every', { ...cfg, calls, reads });
     const results = every.results as Record<string, { ok: boolean; value?: unknown; fault?: string }>;
     assert.deepEqual(
       (every.operations as string[]).sort(),
@@ -203,13 +247,18 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       METHODS.map((m) => m.name).sort(),
       'every method was called',
     );
-    const unsupported = ['SetPluginPolicyMicrosoftUpdateOptions', 'SetupImport'];
-    for (const [name, r] of Object.entries(results)) {
-      if (unsupported.includes(name)) {
-        assert.equal(r.ok, false, name);
-        assert.match(r.fault!, /not supported by this server/, name);
-      } else assert.equal(r.ok, true, `${name}: ${r.fault}`);
-    }
+    for (const [name, r] of Object.entries(results)) assert.equal(r.ok, true, `${name}: ${r.fault}`);
+    // what the plug-in policy methods set, read back through GetProperty
+    assert.deepEqual(every.reads, {
+      msgUpdateProgress: 'Installing now',
+      msgRebootReminder: 'Restart still needed',
+      msgRebootNotification: 'Restart deferred',
+      notifySchedule: at('07:30:00'),
+      rebootSchedule: at('23:00:00'),
+      enableConfiguration: 'true',
+      enableAutoUpdate: 'false',
+      enableNonOsUpdates: 'true',
+    });
     const v = (name: string) => results[name]!.value;
     assert.equal(v('MyPrivileges'), PRIVILEGES.map((p) => PRIVILEGE_GUIDS[p]).join(','));
     assert.equal(v('GetCustomSeverities'), '1|My Severity One|4');
@@ -258,6 +307,15 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
     assert.equal(plugin.rule.kind, 'manual');
     assert.ok(plugin.schedule);
     assert.equal(plugin.behaviour.notifications.installMessage, 'Updates are coming');
+    // SetupImport's software release is left out of the Windows import; the credentials are not shown
+    const tasks = (await native.get(`/api/v1/tasks?organizationId=${w.orgId()}`)).body;
+    const windowsImport = (Array.isArray(tasks) ? tasks : tasks.items).find(
+      (t: { name: string }) => t.name === 'Import Patch Data for Windows',
+    );
+    assert.deepEqual(windowsImport.parameters.excludeProducts, [
+      { vendor: 'Contoso', product: 'Contoso Widgets 7' },
+    ]);
+    assert.doesNotMatch(JSON.stringify(tasks), /cab secret/);
     assert.ok(
       !list.some((p) => p.name === 'bulletin policy'),
       'the policy of the disabled bulletin was deleted',

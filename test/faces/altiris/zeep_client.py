@@ -3,7 +3,7 @@
 It knows the service's URL and the seed's method names and parameters; zeep builds every call from the
 WSDL the server publishes. Usage: zeep_client.py <phase> <json config>; prints one JSON object.
 Phases: assess, story, follow, post (calls through SOAP 1.1 and the HttpPost binding), every (each
-method of the seed once, recording result or fault).
+method of the seed once, recording result or fault, then the "reads" that show what the calls changed).
 """
 import json
 import sys
@@ -89,6 +89,11 @@ def main():
             except Fault as f:
                 results[name] = {"ok": False, "fault": f.message, "code": str(f.code)}
         out["results"] = results
+        reads = {}
+        for label, name, args in cfg.get("reads", []):
+            args = [results[a[1:]]["value"] if isinstance(a, str) and a.startswith("$") else a for a in args]
+            reads[label] = text(getattr(ns, name)(*args))
+        out["reads"] = reads
         out["operations"] = sorted(client.wsdl.bindings[
             "{http://tempuri.org/}PatchWorkflowSvcSoap"
         ]._operations.keys())

@@ -337,6 +337,55 @@ eachDriver('catalog services', (h) => {
     assert.deepEqual(await linkUpdatesToAdvisories(db), { updates: 2, linkedBulletins: 0, linkedCves: 0 });
   });
 
+  test('an update that carries a KB links to the advisory naming it, whatever reported it', async () => {
+    const db = h.store().db;
+    await catalog.upsertCatalogBulletins(ctx(), [
+      {
+        source: 'csaf',
+        id: 'msrc_CVE-2031-1111',
+        vendor: 'Microsoft',
+        title: 'Windows Kernel update',
+        severity: 'high',
+        cves: ['CVE-2031-1111'],
+        aliases: [],
+        supersedes: [],
+        references: [],
+        packages: [
+          { ecosystem: 'Microsoft', name: 'Windows Server 2022', status: 'affected', kbs: ['KB5075906'] },
+        ],
+        cveDetails: [],
+      },
+    ]);
+    // a simulated Windows machine reports kind 'simulated' with the KB its update names
+    const [windows, debian] = await db
+      .insertInto('updates')
+      .values([
+        { natural_key: 'simulated:KB5075906::', kind: 'simulated', name: 'KB5075906', kb: 'KB5075906' },
+        {
+          natural_key: 'simulated:libfoo:1.0:',
+          kind: 'simulated',
+          name: 'libfoo',
+          package_name: 'libfoo',
+          version: '1.0',
+        },
+      ])
+      .returning('id')
+      .execute();
+    const { linkUpdatesToAdvisories } = await import('../../../src/store/repos/catalog-repo.ts');
+    assert.deepEqual(await linkUpdatesToAdvisories(db, [windows!.id, debian!.id]), {
+      updates: 1,
+      linkedBulletins: 1,
+      linkedCves: 1,
+    });
+    const linked = await db
+      .selectFrom('updates as u')
+      .innerJoin('bulletins as b', 'b.id', 'u.bulletin_id')
+      .select('b.external_id')
+      .where('u.id', '=', windows!.id)
+      .executeTakeFirst();
+    assert.equal(linked?.external_id, 'msrc_CVE-2031-1111');
+  });
+
   test('custom severities per organization: replace, list, reject bad input', async () => {
     const org = await createOrganization(ctx(), { name: 'Severities Inc' });
     const list = await catalog.replaceCustomSeverities(ctx(), org.id, [
