@@ -1,27 +1,14 @@
 import type { Command } from 'commander';
 import { ALERT_CHANNELS, ALERT_KINDS, type AlertChannel } from '../core/alerts/index.ts';
-import * as alerts from '../services/alerts.ts';
-import { systemContext, type Context } from '../services/context.ts';
-import { storeOptions as storeCliOptions, withStore, type StoreCliOptions } from './store-options.ts';
+import type { AlertFilter } from '../services/alerts.ts';
+import { positiveId, print, storeOptions, withContext, type StoreOpts } from './policy-commands.ts';
 
 // `patchline alert list|close`, `patchline alert subscription list|add|remove|resume` and
 // `patchline alert deliveries`: services/alerts.ts through a store opened by store-options.ts (the CLI
 // acts as the system; it holds the data folder's lock, so it runs while the server is stopped).
 
-interface StoreOpts extends StoreCliOptions {
-  json?: boolean;
-}
-
-const storeOptions = (cmd: Command) => storeCliOptions(cmd).option('--json', 'print JSON instead of text');
-const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>
-  withStore(o, (store) => fn(systemContext(store, 'cli')));
-const print = (o: StoreOpts, value: unknown, text: () => string) =>
-  console.log(o.json ? JSON.stringify(value, null, 2) : text());
-const positiveId = (v: string) => {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`not an id: ${v}`);
-  return n;
-};
+/** services/alerts.ts, loaded when a command runs (the CLI starts without it) */
+const alerts = () => import('../services/alerts.ts');
 const page = (limit = 100) => ({ limit, offset: 0, sort: [] as string[] });
 const list = (v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim())];
 
@@ -36,12 +23,14 @@ export function registerAlertCommands(program: Command) {
       .option('--kind <kind>', `one of ${ALERT_KINDS.join(', ')}`),
   ).action((o: StoreOpts & { organization?: string; state?: string; kind?: string }) =>
     withContext(o, async (ctx) => {
-      const r = await alerts.listAlerts(
+      const r = await (
+        await alerts()
+      ).listAlerts(
         ctx,
         {
           ...(o.organization ? { organizationId: positiveId(o.organization) } : {}),
           ...(o.state ? { state: o.state as 'open' | 'closed' } : {}),
-          ...(o.kind ? { kind: o.kind as alerts.AlertFilter['kind'] } : {}),
+          ...(o.kind ? { kind: o.kind as AlertFilter['kind'] } : {}),
         },
         page(500),
       );
@@ -61,7 +50,7 @@ export function registerAlertCommands(program: Command) {
     alert.command('close <id>').description('close an open alert').option('--notes <text>', 'why'),
   ).action((id: string, o: StoreOpts & { notes?: string }) =>
     withContext(o, async (ctx) => {
-      const a = await alerts.closeAlert(ctx, positiveId(id), o.notes ?? null);
+      const a = await (await alerts()).closeAlert(ctx, positiveId(id), o.notes ?? null);
       print(o, a, () => `closed alert ${a.id}: ${a.subject}`);
     }),
   );
@@ -72,11 +61,9 @@ export function registerAlertCommands(program: Command) {
       .option('--subscription <id>', 'only this subscription'),
   ).action((o: StoreOpts & { subscription?: string }) =>
     withContext(o, async (ctx) => {
-      const r = await alerts.listDeliveries(
-        ctx,
-        o.subscription ? { subscriptionId: positiveId(o.subscription) } : {},
-        page(500),
-      );
+      const r = await (
+        await alerts()
+      ).listDeliveries(ctx, o.subscription ? { subscriptionId: positiveId(o.subscription) } : {}, page(500));
       print(
         o,
         r.items,
@@ -100,11 +87,9 @@ export function registerAlertCommands(program: Command) {
       .option('--organization <id>', 'only this organization'),
   ).action((o: StoreOpts & { organization?: string }) =>
     withContext(o, async (ctx) => {
-      const r = await alerts.listSubscriptions(
-        ctx,
-        o.organization ? positiveId(o.organization) : undefined,
-        page(500),
-      );
+      const r = await (
+        await alerts()
+      ).listSubscriptions(ctx, o.organization ? positiveId(o.organization) : undefined, page(500));
       print(
         o,
         r.items,
@@ -149,7 +134,9 @@ export function registerAlertCommands(program: Command) {
       },
     ) =>
       withContext(o, async (ctx) => {
-        const s = await alerts.createSubscription(ctx, {
+        const s = await (
+          await alerts()
+        ).createSubscription(ctx, {
           organizationId: positiveId(o.organization),
           name: o.name,
           kinds: o.kinds,
@@ -173,7 +160,7 @@ export function registerAlertCommands(program: Command) {
   storeOptions(sub.command('remove <id>').description('delete a subscription and its delivery log')).action(
     (id: string, o: StoreOpts) =>
       withContext(o, async (ctx) => {
-        await alerts.deleteSubscription(ctx, positiveId(id));
+        await (await alerts()).deleteSubscription(ctx, positiveId(id));
         print(o, { deleted: positiveId(id) }, () => `subscription ${id} deleted`);
       }),
   );
@@ -181,7 +168,7 @@ export function registerAlertCommands(program: Command) {
     sub.command('resume <id>').description('queue again the deliveries that failed after a day of retries'),
   ).action((id: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const r = await alerts.resumeSubscription(ctx, positiveId(id));
+      const r = await (await alerts()).resumeSubscription(ctx, positiveId(id));
       print(o, r, () => `${r.requeued} deliveries queued again`);
     }),
   );

@@ -3,19 +3,26 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configFromEnv } from '../config.ts';
 import { DomainError } from '../core/errors.ts';
-import { createEngine } from '../engine/engine.ts';
-import { bootstrap } from '../services/bootstrap.ts';
-import { systemContext } from '../services/context.ts';
-import { buildDemo, demoCanFill, DEMO_DEVICES, MAX_DEMO_DEVICES } from '../services/demo.ts';
-import { randomPassword } from '../services/secrets.ts';
+import { DEMO_DEVICES, MAX_DEMO_DEVICES } from '../core/simulation/demo-size.ts';
 import { openStoreOf, storeOptions, type StoreCliOptions } from './store-options.ts';
-import { keepAdminPassword } from './admin-password.ts';
-import { DEMO_AGENT_INTERVAL_SECONDS, loadDemoAgents, runDemoAgents, saveDemoAgents } from './demo-agents.ts';
+import { DEMO_AGENT_INTERVAL_SECONDS } from './demo-agents.ts';
 import { CliError } from './errors.ts';
-import { checkPort, onStopSignal, startServer } from './serve.ts';
 
 // `patchline demo`: fills an empty instance (the data folder `npm start` uses, or --data-dir, or a
-// PostgreSQL database) with the demo data set of services/demo.ts, then prints how to sign in.
+// PostgreSQL database) with the demo data set of services/demo.ts, then prints how to sign in. The
+// engine, the services and the server are loaded when the command runs, not when the CLI starts.
+
+/** what the command runs, loaded when it runs */
+const parts = async () => ({
+  ...(await import('../engine/engine.ts')),
+  ...(await import('../services/bootstrap.ts')),
+  ...(await import('../services/context.ts')),
+  ...(await import('../services/demo.ts')),
+  ...(await import('../services/secrets.ts')),
+  ...(await import('./admin-password.ts')),
+  ...(await import('./demo-agents.ts')),
+  ...(await import('./serve.ts')),
+});
 
 const env = configFromEnv();
 
@@ -53,7 +60,8 @@ export function registerDemoCommand(program: Command) {
       const devices = Number(o.devices);
       if (!Number.isInteger(devices) || devices < 9 || devices > MAX_DEMO_DEVICES)
         throw new DomainError('invalid', `--devices must be an integer from 9 to ${MAX_DEMO_DEVICES}`);
-      const port = checkPort(o.port);
+      const p = await parts();
+      const port = p.checkPort(o.port);
       const interval = Number(o.interval);
       if (!(interval >= 1 && interval <= 86_400))
         throw new CliError(`--interval must be a number of seconds from 1 to 86400, got '${o.interval}'`);
@@ -61,7 +69,7 @@ export function registerDemoCommand(program: Command) {
       const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
       const where = o.databaseUrl ? 'the PostgreSQL database' : `the embedded store in ${resolve(o.dataDir)}`;
       let store = await openStoreOf(o);
-      if (!(await demoCanFill(systemContext(store, 'demo')))) {
+      if (!(await p.demoCanFill(p.systemContext(store, 'demo')))) {
         if (!o.force) {
           await store.close();
           throw fail(
@@ -80,20 +88,20 @@ export function registerDemoCommand(program: Command) {
         console.log(`deleted the data of ${where}`);
         store = await openStoreOf(o);
       }
-      const operatorPassword = randomPassword();
-      const engine = createEngine({ store, owner: `demo:${process.pid}` });
+      const operatorPassword = p.randomPassword();
+      const engine = p.createEngine({ store, owner: `demo:${process.pid}` });
       try {
-        const b = await bootstrap(store, env.adminPassword);
+        const b = await p.bootstrap(store, env.adminPassword);
         // a generated first password is kept for `serve` to show (admin-password.ts), not printed here
-        const kept = b.generatedPassword ? keepAdminPassword(o.dataDir, b.generatedPassword) : undefined;
+        const kept = b.generatedPassword ? p.keepAdminPassword(o.dataDir, b.generatedPassword) : undefined;
         console.log(`filling ${where} with the demo data set (${devices} devices)…`);
-        const s = await buildDemo(store, {
+        const s = await p.buildDemo(store, {
           devices,
           operatorPassword,
           runEngine: () => engine.tick(),
           onProgress: (m) => console.log(`  [${elapsed()}] ${m}`),
         });
-        const agentsFile = saveDemoAgents(o.dataDir, s.agents);
+        const agentsFile = p.saveDemoAgents(o.dataDir, s.agents);
         console.log(
           [
             '',
@@ -132,11 +140,12 @@ async function serveLive(o: DemoCliOptions, port: number, interval: number, logL
   // the request log of hundreds of agents would bury the terminal: warnings only, unless asked
   const level = logLevel && logLevel !== env.logLevel ? logLevel : 'warn';
   const config = { ...env, dataDir: o.dataDir, databaseUrl: o.databaseUrl, port, logLevel: level };
-  const running = await startServer(config, env.adminPassword);
+  const p = await parts();
+  const running = await p.startServer(config, env.adminPassword);
   const stop = new AbortController();
-  const agents = runDemoAgents({
+  const agents = p.runDemoAgents({
     server: running.url,
-    agents: loadDemoAgents(o.dataDir),
+    agents: p.loadDemoAgents(o.dataDir),
     intervalSeconds: interval,
     signal: stop.signal,
     onProgress: (line) => console.log(`  agents ${line}`),
@@ -144,7 +153,7 @@ async function serveLive(o: DemoCliOptions, port: number, interval: number, logL
   console.log(
     `Patchline is serving http://localhost:${port}/ with the demo's devices checking in; Ctrl-C stops.`,
   );
-  onStopSignal(
+  p.onStopSignal(
     () => stop.abort(),
     async () => {
       console.log(await agents);

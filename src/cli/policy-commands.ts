@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { systemContext, type Context } from '../services/context.ts';
-import { getPolicy, listPolicies } from '../services/policies.ts';
-import { previewPolicy } from '../services/preview.ts';
-import { listRunningInstances, listTasks, runTask, stopInstance } from '../services/tasks.ts';
+import type { Context } from '../services/context.ts';
 import { storeOptions as storeCliOptions, withStore, type StoreCliOptions } from './store-options.ts';
 
 // `patchline policy list|show|preview` and `patchline task list|run|stop`: the services through a store
@@ -17,7 +14,17 @@ export const storeOptions = (cmd: Command) =>
 
 /** the system's context on the store (quiet: the output may have to stay JSON) */
 export const withContext = <T>(o: StoreOpts, fn: (ctx: Context) => Promise<T>): Promise<T> =>
-  withStore(o, (store) => fn(systemContext(store, 'cli')));
+  withStore(o, async (store) => {
+    const { systemContext } = await import('../services/context.ts');
+    return fn(systemContext(store, 'cli'));
+  });
+
+/** the services these commands call, loaded when one runs (the CLI starts without them) */
+const services = async () => ({
+  ...(await import('../services/policies.ts')),
+  ...(await import('../services/preview.ts')),
+  ...(await import('../services/tasks.ts')),
+});
 
 export const print = (o: StoreOpts, value: unknown, text: () => string) =>
   console.log(o.json ? JSON.stringify(value, null, 2) : text());
@@ -37,10 +44,9 @@ export function registerPolicyCommands(program: Command) {
       .option('--organization <id>', 'only this organization'),
   ).action((o: StoreOpts & { organization?: string }) =>
     withContext(o, async (ctx) => {
-      const items = await listPolicies(
-        ctx,
-        o.organization ? { organizationId: positiveId(o.organization) } : {},
-      );
+      const items = await (
+        await services()
+      ).listPolicies(ctx, o.organization ? { organizationId: positiveId(o.organization) } : {});
       print(
         o,
         items,
@@ -57,7 +63,7 @@ export function registerPolicyCommands(program: Command) {
   storeOptions(policy.command('show <id>').description('show one policy')).action(
     (id: string, o: StoreOpts) =>
       withContext(o, async (ctx) => {
-        const p = await getPolicy(ctx, positiveId(id));
+        const p = await (await services()).getPolicy(ctx, positiveId(id));
         console.log(JSON.stringify(p, null, 2));
       }),
   );
@@ -67,7 +73,7 @@ export function registerPolicyCommands(program: Command) {
       .description('what the policy would install on each device at its next occurrence'),
   ).action((id: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const r = await previewPolicy(ctx, positiveId(id));
+      const r = await (await services()).previewPolicy(ctx, positiveId(id));
       print(
         o,
         r,
@@ -92,7 +98,7 @@ export function registerPolicyCommands(program: Command) {
   ).action((o: StoreOpts & { running?: boolean }) =>
     withContext(o, async (ctx) => {
       if (o.running) {
-        const items = await listRunningInstances(ctx);
+        const items = await (await services()).listRunningInstances(ctx);
         print(
           o,
           items,
@@ -106,7 +112,7 @@ export function registerPolicyCommands(program: Command) {
         );
         return;
       }
-      const items = await listTasks(ctx);
+      const items = await (await services()).listTasks(ctx);
       print(
         o,
         items,
@@ -126,7 +132,7 @@ export function registerPolicyCommands(program: Command) {
       .description('start an instance of a task now (the engine of a running server picks it up)'),
   ).action((id: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const i = await runTask(ctx, positiveId(id));
+      const i = await (await services()).runTask(ctx, positiveId(id));
       print(o, i, () => `started instance ${i.id} of task ${i.taskId} (${i.status})`);
     }),
   );
@@ -134,7 +140,7 @@ export function registerPolicyCommands(program: Command) {
     task.command('stop <instanceId>').description('ask the engine to stop a task instance'),
   ).action((id: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const i = await stopInstance(ctx, positiveId(id));
+      const i = await (await services()).stopInstance(ctx, positiveId(id));
       print(o, i, () => `instance ${i.id} is now ${i.status}`);
     }),
   );

@@ -1,20 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { createRule, listRules, previewRule, reorderRules } from '../services/auto-approval.ts';
-import {
-  actOnRollout,
-  approveIntoPlan,
-  createPlan,
-  listPlans,
-  planRollouts,
-  ROLLOUT_ACTIONS,
-  type RolloutAction,
-  type RolloutView,
-} from '../services/rollouts.ts';
+import { ROLLOUT_ACTIONS, type RolloutAction } from '../core/rollout/actions.ts';
+import type { RolloutView } from '../services/rollouts.ts';
 import { positiveId, print, storeOptions, withContext, type StoreOpts } from './policy-commands.ts';
 
 // `patchline rollout …` (deployment rings: plans, their rings' progress, approving into a plan, the
 // operator's actions) and `patchline auto-approval …` (rules, preview): the services, as the system.
+
+/** the services these commands call, loaded when one runs (the CLI starts without them) */
+const services = async () => ({
+  ...(await import('../services/auto-approval.ts')),
+  ...(await import('../services/rollouts.ts')),
+});
 
 const readJson = async (file: string): Promise<unknown> => JSON.parse(await readFile(file, 'utf8'));
 
@@ -44,7 +41,9 @@ export function registerRolloutCommands(program: Command) {
       .option('--organization <id>', 'only this organization'),
   ).action((o: StoreOpts & { organization?: string }) =>
     withContext(o, async (ctx) => {
-      const items = await listPlans(ctx, o.organization ? positiveId(o.organization) : undefined);
+      const items = await (
+        await services()
+      ).listPlans(ctx, o.organization ? positiveId(o.organization) : undefined);
       print(
         o,
         items,
@@ -66,14 +65,16 @@ export function registerRolloutCommands(program: Command) {
       ),
   ).action((org: string, file: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const p = await createPlan(ctx, org === 'across' ? null : positiveId(org), await readJson(file));
+      const p = await (
+        await services()
+      ).createPlan(ctx, org === 'across' ? null : positiveId(org), await readJson(file));
       print(o, p, () => `created rollout plan ${p.id}: ${p.name}`);
     }),
   );
   storeOptions(rollout.command('show <plan>').description("a plan's rollouts, ring by ring")).action(
     (plan: string, o: StoreOpts) =>
       withContext(o, async (ctx) => {
-        const r = await planRollouts(ctx, positiveId(plan));
+        const r = await (await services()).planRollouts(ctx, positiveId(plan));
         print(o, r, () => [`plan ${r.plan.id}: ${r.plan.name}`, ...r.rollouts.map(ringLines)].join('\n'));
       }),
   );
@@ -81,7 +82,7 @@ export function registerRolloutCommands(program: Command) {
     rollout.command('approve <plan> <updateIds...>').description('approve updates into a plan'),
   ).action((plan: string, ids: string[], o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const r = await approveIntoPlan(ctx, positiveId(plan), ids.map(positiveId));
+      const r = await (await services()).approveIntoPlan(ctx, positiveId(plan), ids.map(positiveId));
       print(o, r, () => r.rollouts.map(ringLines).join('\n'));
     }),
   );
@@ -93,7 +94,9 @@ export function registerRolloutCommands(program: Command) {
         .option('--note <text>', 'why, for the event log'),
     ).action((id: string, o: StoreOpts & { note?: string }) =>
       withContext(o, async (ctx) => {
-        const r = await actOnRollout(ctx, positiveId(id), action as RolloutAction, o.note ?? '');
+        const r = await (
+          await services()
+        ).actOnRollout(ctx, positiveId(id), action as RolloutAction, o.note ?? '');
         const one = r.rollouts.find((x) => x.id === positiveId(id));
         print(o, one, () => (one ? ringLines(one) : ''));
       }),
@@ -103,7 +106,7 @@ export function registerRolloutCommands(program: Command) {
   storeOptions(auto.command('rules <organization>').description("an organization's rules, in order")).action(
     (org: string, o: StoreOpts) =>
       withContext(o, async (ctx) => {
-        const items = await listRules(ctx, positiveId(org));
+        const items = await (await services()).listRules(ctx, positiveId(org));
         print(
           o,
           items,
@@ -123,7 +126,7 @@ export function registerRolloutCommands(program: Command) {
       .description('put the rules in this order (every rule id once, first evaluated first)'),
   ).action((org: string, ids: string[], o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const items = await reorderRules(ctx, positiveId(org), ids.map(positiveId));
+      const items = await (await services()).reorderRules(ctx, positiveId(org), ids.map(positiveId));
       print(o, items, () => items.map((r) => `${r.position}. ${r.name} (rule ${r.id})`).join('\n'));
     }),
   );
@@ -133,7 +136,7 @@ export function registerRolloutCommands(program: Command) {
       .description('what a rule in a JSON file would decide now, on which devices'),
   ).action((org: string, file: string, o: StoreOpts) =>
     withContext(o, async (ctx) => {
-      const p = await previewRule(ctx, positiveId(org), await readJson(file));
+      const p = await (await services()).previewRule(ctx, positiveId(org), await readJson(file));
       print(
         o,
         p,
@@ -147,7 +150,7 @@ export function registerRolloutCommands(program: Command) {
   storeOptions(auto.command('add <organization> <file>').description('add a rule from a JSON file')).action(
     (org: string, file: string, o: StoreOpts) =>
       withContext(o, async (ctx) => {
-        const r = await createRule(ctx, positiveId(org), await readJson(file));
+        const r = await (await services()).createRule(ctx, positiveId(org), await readJson(file));
         print(o, r, () => `added rule ${r.id} at position ${r.position}: ${r.name}`);
       }),
   );

@@ -45,8 +45,9 @@ import { createWindow, windowOccurrences } from './windows.ts';
 // in); bulletins and CVEs for what they were offered; policies and windows; an operator scoped to one
 // organization. Every step goes through the same use cases the faces call, with the clock of that day.
 
-export const DEMO_DEVICES = 300;
-export const MAX_DEMO_DEVICES = 3000;
+import { DEMO_DEVICES, MAX_DEMO_DEVICES } from '../core/simulation/demo-size.ts';
+
+export { DEMO_DEVICES, MAX_DEMO_DEVICES };
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 /** devices simulated at once: their service calls overlap with the store's work */

@@ -31,6 +31,9 @@ import { applyRuleDecisions } from './approvals.ts';
 import type { Context } from './context.ts';
 import { record } from './events.ts';
 import { getOrganization } from './organizations.ts';
+import { ROLLOUT_ACTIONS, type RolloutAction } from '../core/rollout/actions.ts';
+
+export { ROLLOUT_ACTIONS, type RolloutAction };
 
 // Rollout plans (deployment rings) and the rollouts of updates approved into them. The engine calls
 // advanceRollouts on every tick: a ring starts after its delay by approving the update (source 'rule')
@@ -628,8 +631,6 @@ export async function approveIntoPlan(ctx: Context, planId: number, updateIds: r
   return planRollouts(ctx, planId);
 }
 
-export const ROLLOUT_ACTIONS = ['pause', 'resume', 'skip-gate', 'roll-forward'] as const;
-export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
 
 /** an operator's hand on a rollout: pause, resume, skip the current gate, or start the next ring now */
 export async function actOnRollout(ctx: Context, rolloutId: number, action: RolloutAction, note = '') {

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Command } from 'commander';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { createGroup } from '../../src/services/groups.ts';
 import { createOrganization } from '../../src/services/organizations.ts';
 import { ingestScan } from '../../src/services/scans.ts';
 import { openStore } from '../../src/store/db.ts';
+import { runCommand } from '../support/cli.ts';
 
 // `patchline rollout …` and `patchline auto-approval …` on an embedded store in a fresh folder (seeded
 // through the services first, then closed: each command opens it and takes the folder's lock, as the CLI
@@ -24,17 +24,9 @@ let update: number;
 
 /** one command, in this process (each opens and closes the store as the CLI does): what it printed */
 async function cli(...args: string[]): Promise<string> {
-  const program = new Command('patchline').exitOverride();
-  registerRolloutCommands(program);
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.join(' '));
-  try {
-    await program.parseAsync([...args, '--data-dir', dir], { from: 'user' });
-  } finally {
-    console.log = log;
-  }
-  return lines.join('\n');
+  const r = await runCommand(registerRolloutCommands, [...args, '--data-dir', dir]);
+  assert.equal(r.status, 0, r.err);
+  return r.out;
 }
 
 before(async () => {
