@@ -25,6 +25,7 @@ import { FileStorage, MemoryStorage, progressKey, resultKey } from '../../src/ag
 import { buildAgentSettings, type WindowSource } from '../../src/core/agent-settings/build.ts';
 import type { AgentSettings, PackageSourceSettings } from '../../src/core/agent-settings/model.ts';
 import { parseWindowSettings } from '../../src/services/windows.ts';
+import { weeklyWindowSettings } from '../support/windows.ts';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -33,27 +34,7 @@ const MONDAY = Date.parse('2026-06-01T00:00:00Z');
 /** a window open Mondays 03:00–04:00 UTC with the given reboot postponement */
 function mondayWindow(reboot: unknown = { mode: 'user-may-postpone' }) {
   return parseWindowSettings({
-    scan: {
-      enabled: true,
-      scheduleFormat: 'current',
-      sameScheduleForAll: true,
-      schedule: {
-        format: 'gravityzone-scheduler',
-        value: {
-          recurrence: 3,
-          startDate: 1767225600,
-          between: { startHour: 3, startMinute: 0, endHour: 4, endMinute: 0 },
-          weeklyRecurrence: { every: 1, days: [1] },
-        },
-      },
-    },
-    install: {
-      enabled: true,
-      security: { enabled: true },
-      nonSecurity: { enabled: false },
-      manuallyApproved: { enabled: false },
-      rebootPostponement: reboot,
-    },
+    ...weeklyWindowSettings({ days: [1], startHour: 3, endHour: 4, rebootPostponement: reboot }),
     download: { cachingServers: [], directDownloadFallback: true },
   });
 }

@@ -14,6 +14,7 @@ import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../support/api.ts';
 import { freshStore } from '../support/store.ts';
 import { scopedUser } from '../support/world.ts';
+import { weeklyWindowSettings } from '../support/windows.ts';
 
 // Deployment rings end to end (issue #18) with simulated agents: the real Agent class on simulated
 // Debian machines, talking the agent protocol to the server in this process (app.inject, no port). An
@@ -468,29 +469,13 @@ test('a policy targeting the plan: what it selects installs ring by ring, as the
   const window = await admin.post('/api/v1/maintenance-windows', {
     organizationId: orgId,
     name: 'early ring nights',
-    settings: {
-      scan: {
-        enabled: true,
-        scheduleFormat: 'current',
-        sameScheduleForAll: true,
-        schedule: {
-          format: 'gravityzone-scheduler',
-          value: {
-            recurrence: 3,
-            startDate: 1767225600,
-            between: { startHour: 1, startMinute: 0, endHour: 5, endMinute: 0 },
-            weeklyRecurrence: { every: 1, days: [(new Date().getUTCDay() + 3) % 7] },
-          },
-        },
-      },
-      install: {
-        enabled: true,
-        security: { enabled: true },
-        nonSecurity: { enabled: true },
-        manuallyApproved: { enabled: true },
-        rebootPostponement: { mode: 'user-may-postpone' },
-      },
-    },
+    settings: weeklyWindowSettings({
+      days: [(new Date().getUTCDay() + 3) % 7],
+      startHour: 1,
+      endHour: 5,
+      nonSecurity: true,
+      manuallyApproved: true,
+    }),
     assignments: { groups: [groupIds[1]] },
   });
   assert.equal(window.status, 201, JSON.stringify(window.body));

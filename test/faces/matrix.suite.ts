@@ -19,6 +19,7 @@ import { gzId, patchGuid } from '../../src/faces/gravityzone/ids.ts';
 import { validParams } from '../core/windows/gz-helpers.ts';
 import { renderGuid } from '../../src/faces/altiris/guids.ts';
 import { isAltirisClientFault } from './altiris/support.ts';
+import { weeklyWindowSettings } from '../support/windows.ts';
 
 // The tenancy matrix: every route of every face (from the route table, so a route is covered the day it is
 // added) × every kind of caller × the objects of the OTHER tenant. Each route declares its rule in its config
@@ -151,29 +152,7 @@ const weekly = {
   end: { kind: 'never' },
 };
 
-const windowSettings = {
-  scan: {
-    enabled: true,
-    scheduleFormat: 'current',
-    sameScheduleForAll: true,
-    schedule: {
-      format: 'gravityzone-scheduler',
-      value: {
-        recurrence: 3,
-        startDate: 1767225600,
-        between: { startHour: 1, startMinute: 0, endHour: 5, endMinute: 0 },
-        weeklyRecurrence: { every: 1, days: [2] },
-      },
-    },
-  },
-  install: {
-    enabled: true,
-    security: { enabled: true },
-    nonSecurity: { enabled: false },
-    manuallyApproved: { enabled: false },
-    rebootPostponement: { mode: 'user-may-postpone' },
-  },
-};
+const windowSettings = weeklyWindowSettings({ days: [2], startHour: 1, endHour: 5 });
 
 /** bodies the schema alone cannot make valid (or that a face reads without a schema), by route */
 const BODIES: Record<string, (v: Victims) => unknown> = {

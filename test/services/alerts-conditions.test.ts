@@ -9,6 +9,7 @@ import type { Store } from '../../src/store/db.ts';
 import { ADMIN_PASSWORD, signIn, startApp, type Client } from '../support/api.ts';
 import { freshStore } from '../support/store.ts';
 import { buildWorld, type World } from '../support/world.ts';
+import { weeklyWindowSettings } from '../support/windows.ts';
 
 // The alert engine's periodic checks: a device silent longer than the threshold (the smallest of the
 // organization's subscriptions, else 24 hours), a reboot pending longer than N days, a maintenance
@@ -103,29 +104,7 @@ describe('alerts: periodic conditions', () => {
     const w = await admin.post('/api/v1/maintenance-windows', {
       organizationId: world.orgA.id,
       name: 'Tuesday night',
-      settings: {
-        scan: {
-          enabled: true,
-          scheduleFormat: 'current',
-          sameScheduleForAll: true,
-          schedule: {
-            format: 'gravityzone-scheduler',
-            value: {
-              recurrence: 3,
-              startDate: 1767225600,
-              between: { startHour: 1, startMinute: 0, endHour: 5, endMinute: 0 },
-              weeklyRecurrence: { every: 1, days: [0, 1, 2, 3, 4, 5, 6] },
-            },
-          },
-        },
-        install: {
-          enabled: true,
-          security: { enabled: true },
-          nonSecurity: { enabled: false },
-          manuallyApproved: { enabled: false },
-          rebootPostponement: { mode: 'user-may-postpone' },
-        },
-      },
+      settings: weeklyWindowSettings({ days: [0, 1, 2, 3, 4, 5, 6], startHour: 1, endHour: 5 }),
       assignments: { groups: [world.subA.id] },
     });
     assert.equal(w.status, 201, JSON.stringify(w.body));

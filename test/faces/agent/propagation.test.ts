@@ -17,30 +17,11 @@ import { LISTENER_APPLICATION_NAME } from '../../../src/store/change-feed.ts';
 import { openStore, type Store } from '../../../src/store/db.ts';
 import { freshPostgresDatabase, freshStore, postgresSkip } from '../../support/store.ts';
 import { ADMIN_PASSWORD, client, signIn, startApp, type Client, type Res } from '../../support/api.ts';
+import { weeklyWindowSettings } from '../../support/windows.ts';
 
 /** Tuesdays 01:00–05:00 (GravityZone's weekly scheduler in the native window settings) */
 const WINDOW = {
-  scan: {
-    enabled: true,
-    scheduleFormat: 'current',
-    sameScheduleForAll: true,
-    schedule: {
-      format: 'gravityzone-scheduler',
-      value: {
-        recurrence: 3,
-        startDate: 1767225600, // 2026-01-01
-        between: { startHour: 1, startMinute: 0, endHour: 5, endMinute: 0 },
-        weeklyRecurrence: { every: 1, days: [2] },
-      },
-    },
-  },
-  install: {
-    enabled: true,
-    security: { enabled: true },
-    nonSecurity: { enabled: false },
-    manuallyApproved: { enabled: false },
-    rebootPostponement: { mode: 'user-may-postpone' },
-  },
+  ...weeklyWindowSettings({ days: [2], startHour: 1, endHour: 5 }),
   download: { cachingServers: [], directDownloadFallback: true },
 };
 

@@ -13,6 +13,7 @@ import { freshStore } from '../../support/store.ts';
 import type { Store } from '../../../src/store/db.ts';
 import { kcall } from './request.ts';
 import { kaseyaSignIn, startKaseyaApp } from './support.ts';
+import { weeklyWindowSettings } from '../../support/windows.ts';
 
 const V = '/api/v1.0';
 
@@ -76,29 +77,7 @@ describe('Kaseya agent procedures are not held by maintenance windows', () => {
       organizationId: orgId,
       name: 'weekly hour',
       assignments: { groups: [group] },
-      settings: {
-        scan: {
-          enabled: true,
-          scheduleFormat: 'current',
-          sameScheduleForAll: true,
-          schedule: {
-            format: 'gravityzone-scheduler',
-            value: {
-              recurrence: 3,
-              startDate: 1767225600,
-              between: { startHour: 1, startMinute: 0, endHour: 2, endMinute: 0 },
-              weeklyRecurrence: { every: 1, days: [day] },
-            },
-          },
-        },
-        install: {
-          enabled: true,
-          security: { enabled: true },
-          nonSecurity: { enabled: true },
-          manuallyApproved: { enabled: false },
-          rebootPostponement: { mode: 'user-may-postpone' },
-        },
-      },
+      settings: weeklyWindowSettings({ days: [day], startHour: 1, endHour: 2, nonSecurity: true }),
     });
     procId = (
       await mk('/api/v1/procedures', {
