@@ -302,6 +302,7 @@ eachDriver('a WSDL-generated client (python3-zeep)', (h) => {
       groups: [w.groupId()],
       devices: [w.agents[1]!.deviceId],
       deviceFilter: null,
+      rolloutPlan: null,
     });
     const plugin = list.find((p) => p.name === 'Plug-in')!;
     assert.equal(plugin.rule.kind, 'manual');
