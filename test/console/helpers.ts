@@ -80,8 +80,23 @@ export interface AxeFinding {
   targets: string[];
 }
 
-/** runs axe-core on the page as it is now; the WCAG 2.1 A/AA violations, each with its elements */
+/**
+ * runs axe-core on the page once its transitions and finite animations have ended (a dialog measured
+ * while it fades in has the colours of half its opacity, and fails contrast); the WCAG 2.1 A/AA
+ * violations, each with its elements
+ */
 export async function axeViolations(page: import('playwright-core').Page): Promise<AxeFinding[]> {
+  await page.waitForFunction(() => {
+    // the page's DOM (this project's TypeScript has no DOM types in Node code)
+    interface Animation {
+      playState: string;
+      effect: { getComputedTiming(): { iterations?: number } } | null;
+    }
+    const doc = (globalThis as unknown as { document: { getAnimations(): Animation[] } }).document;
+    return doc
+      .getAnimations()
+      .every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity);
+  });
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE_SOURCE });
   return page.evaluate(async (tags) => {
     interface Violation {
