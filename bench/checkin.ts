@@ -29,6 +29,8 @@
 // first check-in, when the server works out its settings) to reach the steady state; above that, one
 // device of every settings bucket (organization × horizon hour) does, and the bench copies the settings
 // key and hash it got to the other devices of its bucket by SQL (the same values the server would write).
+// The server is then restarted, and the measures wait until it says (/metrics) that it has read every
+// device into memory, as a server that saw its devices enroll, or that started after they did, holds them.
 // Targets (issue 17): idle check-ins at 50% or more of /healthz, p99 under 100 ms (light client) at the
 // natural load, no errors, server memory under 2 GB, the first round after a restart at 50% or more of
 // the steady idle rate. The last line is one JSON object.
@@ -160,6 +162,35 @@ async function measured(run: () => Promise<LoadResult>): Promise<Round> {
   };
 }
 
+/**
+ * Waits until the server says (/metrics) that it has read every device into memory after its start, and
+ * returns how many it holds and how long it took from now. Prints progress when `loud`.
+ */
+async function devicesRead(url: string, size: number, loud = true) {
+  const t0 = performance.now();
+  const seconds = () => Math.round((performance.now() - t0) / 100) / 10;
+  let told = 0;
+  for (;;) {
+    serverAlive();
+    const text = await fetch(`${url}/metrics`).then((r) => r.text());
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+    const devices = value('patchline_checkin_devices_in_memory');
+    if (value('patchline_checkin_devices_read') === 1)
+      return {
+        devices,
+        seconds: seconds(),
+        rssMb: Math.round(value('patchline_process_resident_memory_bytes') / 1e6),
+        heapMb: Math.round(value('patchline_nodejs_heap_size_used_bytes') / 1e6),
+      };
+    if (loud && seconds() - told >= 10) {
+      told = seconds();
+      console.log(`  the server has read ${devices} of ${size} devices into memory, ${told} s`);
+    }
+    if (seconds() > 900) throw new Error('the server did not read its devices into memory in 15 minutes');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const roundLine = (what: string, r: Round) =>
   `    ${what.padEnd(8)} ${String(r.perSecond).padStart(6)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  ` +
   `${r.errors} errors | CPU per request: server ${r.serverCpuUs} µs, database ${r.databaseCpuUs} µs, ` +
@@ -277,6 +308,18 @@ try {
         `  settings key and hash copied to ${copied.rowCount} devices by SQL in ${((performance.now() - t2) / 1000).toFixed(1)} s`,
       );
     }
+    // the server read its devices into memory when it started, before they were provisioned: it is
+    // restarted, so that it holds them as a server that has been running for a while does (a server that
+    // saw them enrolled would hold them too), and the measure waits until it has read them all
+    stoppedPeakMb = Math.max(stoppedPeakMb, procMb(pid, 'VmHWM'));
+    await server.stop();
+    server = await serve();
+    pid = server.child.pid!;
+    const readIn = await devicesRead(server.url, size);
+    console.log(
+      `  server restarted: it read ${readIn.devices} devices into memory in ${readIn.seconds} s ` +
+        `(then ${readIn.rssMb} MB resident, ${readIn.heapMb} MB of heap in use)`,
+    );
     const checkin = (i: number) => {
       const k = (i * 7919) % devices.length;
       return { headers: { authorization: `Bearer ${devices[k]!.credential}` }, body: body(k) };
@@ -381,6 +424,7 @@ try {
     // the first round after a restart: a new server process on the same database, and devices checking
     // in for the first time since (each once; none of them is remembered by the new process)
     let restart: LoadResult | undefined;
+    let restartRead: Awaited<ReturnType<typeof devicesRead>> | undefined;
     if (RESTART) {
       stoppedPeakMb = Math.max(stoppedPeakMb, procMb(pid, 'VmHWM'));
       await server.stop();
@@ -390,6 +434,8 @@ try {
       // RESTART_WARMUP_SECONDS of check-ins from the last 10% of the devices first, which are then left
       // out of the measured first round (a fleet's first round after a restart lasts its whole interval)
       const warmFrom = Math.floor(size * 0.9);
+      // how long it takes to read its devices, measured beside the first round (which does not wait for it)
+      const reading = devicesRead(server.url, size, false);
       await closedLoop({
         url: `${server.url}/agent/v1/checkin`,
         method: 'POST',
@@ -413,6 +459,10 @@ try {
         },
       });
       serverAlive();
+      restartRead = await reading;
+      console.log(
+        `  the restarted server read its ${restartRead.devices} devices into memory in ${restartRead.seconds} s`,
+      );
       console.log(
         `  first round after a restart: ${restart.perSecond}/s (${Math.round((restart.perSecond / Math.max(1, sustainedPerSecond)) * 100)}% of the steady idle rate), ` +
           `p50 ${restart.latencyMs.p50} ms, p99 ${restart.latencyMs.p99} ms, ${restart.errors} errors`,
@@ -424,6 +474,8 @@ try {
       devices: size,
       firstCheckinsPerSecond: first.perSecond,
       firstCheckins: firstOf.length,
+      /** seconds the server took to read its devices into memory after the restart before the measures */
+      readSeconds: readIn.seconds,
       ...(nominal && light
         ? {
             nominalPerSecond: nominal.checkinsPerSecond,
@@ -442,6 +494,7 @@ try {
             restartPerSecond: restart.perSecond,
             restartP99Ms: restart.latencyMs.p99,
             restartErrors: restart.errors,
+            restartReadSeconds: restartRead?.seconds,
             restartShareOfSteady:
               Math.round((restart.perSecond / Math.max(1, sustainedPerSecond)) * 100) / 100,
           }

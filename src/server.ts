@@ -35,7 +35,7 @@ import { nableRoutes } from './faces/nable/routes.ts';
 import { gravityzoneRoutes } from './faces/gravityzone/routes.ts';
 import { automoxRoutes } from './faces/automox/routes.ts';
 import { altirisRoutes } from './faces/altiris/routes.ts';
-import { closeCheckins } from './services/agents.ts';
+import { closeCheckins, deviceMemoryStats } from './services/agents.ts';
 
 import { VERSION } from './version.ts';
 
@@ -104,7 +104,31 @@ export async function buildServer({
   );
   app.addSchema(Problem);
 
-  registerMetrics(app);
+  // the idle check-in path's memory (services/device-cache.ts): how many devices it holds, whether the
+  // change feed vouches for them, and whether the read of every device after the start is done
+  const memory = () => deviceMemoryStats(store);
+  registerMetrics(app, [
+    {
+      name: 'patchline_checkin_devices_in_memory',
+      help: 'devices whose idle check-in is answered from memory',
+      read: () => memory().devices,
+    },
+    {
+      name: 'patchline_checkin_feed_listening',
+      help: '1 while the change feed listens (entries are trusted), 0 while check-ins fall back to a short cache',
+      read: () => (memory().listening ? 1 : 0),
+    },
+    {
+      name: 'patchline_checkin_feed_lost_total',
+      help: 'times the change feed lost its listener',
+      read: () => memory().lost,
+    },
+    {
+      name: 'patchline_checkin_devices_read',
+      help: '1 once every device was read into memory after the start',
+      read: () => (memory().warmed ? 1 : 0),
+    },
+  ]);
   registerAuthorizationBackstop(app);
   app.get('/healthz', { config: { public: true, scope: 'public' }, schema: { hide: true } }, async () => ({
     status: 'ok',

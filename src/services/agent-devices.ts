@@ -103,6 +103,60 @@ export async function warmCheckins(store: Store, o: { pageSize?: number; waitMs?
   return memory.warm((afterId) => repo.idleDevicesPage(store.db, afterId, pageSize));
 }
 
+// ---- check-ins the memory missed, read together ----
+
+/** credential hashes read in one query at most */
+const RECALL_BATCH = 500;
+/** queries of missed check-ins in flight at most; the others gather meanwhile */
+const RECALL_IN_FLIGHT = 2;
+
+interface Recall {
+  waiting: Map<string, (() => void)[]>;
+  inFlight: number;
+  scheduled: boolean;
+}
+const recalls = new WeakMap<Store, Recall>();
+
+/**
+ * Reads the devices of credentials the memory does not hold (after a start, before the warm-up has
+ * reached them), the misses of the check-ins arriving meanwhile together, in one query of the narrow
+ * projection, and remembers them; resolves once this one's read is done, found or not (a credential that
+ * matches no device, or a read that failed, leaves the full check-in to answer).
+ */
+export function recallDevice(store: Store, hash: string): Promise<void> {
+  let r = recalls.get(store);
+  if (!r) recalls.set(store, (r = { waiting: new Map(), inFlight: 0, scheduled: false }));
+  const recall = r;
+  return new Promise<void>((resolve) => {
+    const w = recall.waiting.get(hash);
+    if (w) w.push(resolve);
+    else recall.waiting.set(hash, [resolve]);
+    pump(store, recall);
+  });
+}
+
+function pump(store: Store, r: Recall) {
+  if (r.scheduled || r.inFlight >= RECALL_IN_FLIGHT || r.waiting.size === 0) return;
+  r.scheduled = true;
+  // the check-ins parsed in the same turn of the event loop join the batch
+  setImmediate(() => {
+    r.scheduled = false;
+    if (r.inFlight >= RECALL_IN_FLIGHT || r.waiting.size === 0) return;
+    const batch = [...r.waiting].slice(0, RECALL_BATCH);
+    for (const [hash] of batch) r.waiting.delete(hash);
+    r.inFlight++;
+    const hashes = batch.map(([hash]) => hash);
+    deviceMemory(store)
+      .readIn(() => repo.idleDevicesByHashes(store.db, hashes))
+      .catch(() => undefined)
+      .finally(() => {
+        r.inFlight--;
+        for (const [, waiters] of batch) for (const w of waiters) w();
+        pump(store, r);
+      });
+  });
+}
+
 /** Replaces the device's credential; the old one stops working at once. */
 export async function rotateCredential(ctx: Context, device: Row<'devices'>) {
   const credential = newToken('pld');

@@ -21,6 +21,7 @@ export {
   revokeInstallToken,
   type InstallTokenView,
 } from './agent-enrollment.ts';
+export { deviceMemoryStats } from './device-cache.ts';
 export { reportJobProgress, reportJobResult } from './agent-jobs.ts';
 export { reportScan } from './agent-scans.ts';
 /** an update an install job asks the agent to install (its schema: wire/agent.ts) */

@@ -82,9 +82,11 @@ export class DeviceMemory {
   epoch = 0;
   /** how many times the feed was lost (for tests and the bench) */
   lost = 0;
+  /** the read of every device after a start: not begun, under way, done, or stopped (the feed was lost) */
+  warming: 'no' | 'reading' | 'done' | 'stopped' = 'no';
   private epochs = 0;
-  /** while a warm-up page is read: the devices dropped meanwhile (their rows may be stale) */
-  private dirty: Set<number> | undefined;
+  /** for each read under way (a warm-up page, a batch of missed check-ins): the devices dropped meanwhile */
+  private readonly reading = new Set<Set<number>>();
   private strings = new Map<string, string>();
   private stopFeed: (() => Promise<void>) | undefined;
 
@@ -143,6 +145,9 @@ export class DeviceMemory {
     }
     e.settings_key = this.intern(e.settings_key);
     e.settings_hash = this.intern(e.settings_hash);
+    e.status = this.intern(e.status)!;
+    e.time_zone = this.intern(e.time_zone);
+    e.agent_version = this.intern(e.agent_version);
     this.byHash.set(hash, e);
     this.hashOf.set(e.id, hash);
   }
@@ -150,11 +155,53 @@ export class DeviceMemory {
   /** drops what is remembered of a device */
   forget(deviceId: number) {
     this.generation++;
-    this.dirty?.add(deviceId);
+    for (const dropped of this.reading) dropped.add(deviceId);
     const h = this.hashOf.get(deviceId);
     if (h === undefined) return;
     this.hashOf.delete(deviceId);
     this.byHash.delete(h);
+  }
+
+  /**
+   * Reads devices (`read`) and remembers each under the feed's epoch at the start of the read, unless the
+   * feed dropped it meanwhile (its row may be stale) or a trusted entry holds it (remembered meanwhile by a
+   * check-in: fresher).
+   * Returns the rows read and how many were remembered; `lost` when the feed's epoch changed meanwhile
+   * (nothing is remembered then: what was read is not vouched for).
+   */
+  async readIn(read: () => Promise<readonly WarmRow[]>) {
+    const epoch = this.epoch;
+    const dropped = new Set<number>();
+    this.reading.add(dropped);
+    let rows: readonly WarmRow[];
+    try {
+      rows = await read();
+    } finally {
+      this.reading.delete(dropped);
+    }
+    if (this.epoch !== epoch) return { rows, remembered: 0, lost: true };
+    const now = Date.now();
+    const until = now + FALLBACK_MS;
+    let remembered = 0;
+    for (const r of rows) {
+      const held = this.hashOf.get(r.id);
+      if (dropped.has(r.id) || (held !== undefined && this.get(held, now))) continue;
+      const { credential_hash, org_settings_revision, has_open_jobs, ...d } = r;
+      this.remember(
+        credential_hash,
+        {
+          ...d,
+          machine_id: d.machine_id || null,
+          open_jobs: Boolean(has_open_jobs),
+          revision: org_settings_revision,
+          epoch,
+          until,
+        },
+        this.generation,
+      );
+      remembered++;
+    }
+    return { rows, remembered, lost: false };
   }
 
   /**
@@ -166,37 +213,30 @@ export class DeviceMemory {
   async warm(read: (afterId: number) => Promise<readonly WarmRow[]>): Promise<number> {
     let after = 0;
     let n = 0;
-    for (;;) {
-      const epoch = this.epoch;
-      if (epoch === 0) return n;
-      const dirty = (this.dirty = new Set());
-      let rows: readonly WarmRow[];
-      try {
-        rows = await read(after);
-      } finally {
-        this.dirty = undefined;
+    this.warming = 'reading';
+    try {
+      for (;;) {
+        if (this.epoch === 0) {
+          this.warming = 'stopped';
+          return n;
+        }
+        const page = await this.readIn(() => read(after));
+        if (page.lost) {
+          this.warming = 'stopped';
+          return n;
+        }
+        n += page.remembered;
+        if (page.rows.length === 0) {
+          this.warming = 'done';
+          return n;
+        }
+        after = page.rows[page.rows.length - 1]!.id;
+        // the check-ins waiting meanwhile go first (a page's rows are many objects to make)
+        await new Promise((r) => setImmediate(r));
       }
-      if (this.epoch !== epoch) return n;
-      const until = Date.now() + FALLBACK_MS;
-      for (const r of rows) {
-        if (dirty.has(r.id) || this.byHash.has(r.credential_hash) || this.hashOf.has(r.id)) continue;
-        const { credential_hash, org_settings_revision, has_open_jobs, ...d } = r;
-        this.remember(
-          credential_hash,
-          {
-            ...d,
-            machine_id: d.machine_id || null,
-            open_jobs: Boolean(has_open_jobs),
-            revision: org_settings_revision,
-            epoch,
-            until,
-          },
-          this.generation,
-        );
-        n++;
-      }
-      if (rows.length === 0) return n;
-      after = rows[rows.length - 1]!.id;
+    } catch (e) {
+      this.warming = 'stopped';
+      throw e;
     }
   }
 
@@ -220,7 +260,7 @@ export class DeviceMemory {
     if (patch.inventory !== undefined) e.machine_id = machineIdOf(patch.inventory);
   }
 
-  /** devices of a group mostly share their settings key and hash: one string each, not one per device */
+  /** devices of a group mostly share their settings key and hash, status, zone and agent version: one string each, not one per device */
   private intern(s: string | null): string | null {
     if (s === null) return s;
     const known = this.strings.get(s);
@@ -249,6 +289,17 @@ export function deviceMemory(store: Store): DeviceMemory {
     m.listen(store);
   }
   return m;
+}
+
+/** what a store's device memory holds, for /metrics (zeros before its first use) */
+export function deviceMemoryStats(store: Store) {
+  const m = memories.get(store);
+  return {
+    devices: m?.byHash.size ?? 0,
+    listening: m !== undefined && m.epoch !== 0,
+    lost: m?.lost ?? 0,
+    warmed: m?.warming === 'done',
+  };
 }
 
 /** keeps a remembered device in step with a change of its row this process made (nothing if none is) */

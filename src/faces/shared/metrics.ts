@@ -82,13 +82,33 @@ class RequestMetrics {
   }
 }
 
-/** Prometheus metrics at /metrics: process metrics plus requests by route and status. */
-export function registerMetrics(app: FastifyInstance) {
+/** a figure read when /metrics is read */
+export interface Gauge {
+  name: string;
+  help: string;
+  read: () => number;
+}
+
+/**
+ * Prometheus metrics at /metrics: process metrics, requests by route and status, and the gauges the
+ * server passes (read only when /metrics is read).
+ */
+export function registerMetrics(app: FastifyInstance, gauges: readonly Gauge[] = []) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'patchline_' });
   const requests = new RequestMetrics();
   for (const m of requests.metrics())
     registry.registerMetric(m as unknown as Parameters<Registry['registerMetric']>[0]);
+  for (const g of gauges) {
+    const metric = {
+      name: g.name,
+      help: g.help,
+      type: 'gauge',
+      aggregator: 'sum',
+      get: async () => ({ ...metric, values: [{ labels: {}, value: g.read() }] }),
+    };
+    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     if (route !== '/metrics') requests.add(req.method, route, reply.statusCode, reply.elapsedTime / 1000);

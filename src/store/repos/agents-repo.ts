@@ -55,11 +55,8 @@ export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
     .where('credential_hash', '=', hash)
     .executeTakeFirst();
 
-/**
- * A page of devices with a credential, in id order after `afterId`, with what an idle check-in needs of
- * each (the narrow projection of services/device-cache.ts): the memory's warm-up after a start.
- */
-export const idleDevicesPage = (db: Db, afterId: number, limit: number) =>
+/** devices with what an idle check-in needs of each (the narrow projection of services/device-cache.ts) */
+const idleDevices = (db: Db) =>
   db
     .selectFrom('devices')
     .innerJoin('organizations as o', 'o.id', 'devices.organization_id')
@@ -89,11 +86,21 @@ export const idleDevicesPage = (db: Db, afterId: number, limit: number) =>
             .where('jobs.status', 'in', [...OPEN_JOB_STATUSES]),
         )
         .as('has_open_jobs'),
-    )
+    );
+
+/** a page of devices with a credential, in id order after `afterId`: the memory's warm-up after a start */
+export const idleDevicesPage = (db: Db, afterId: number, limit: number) =>
+  idleDevices(db)
     .where('devices.id', '>', afterId)
     .where('devices.credential_hash', 'is not', null)
     .orderBy('devices.id')
     .limit(limit)
+    .execute();
+
+/** the devices of these credential hashes (those that match one): check-ins the memory missed, together */
+export const idleDevicesByHashes = (db: Db, hashes: readonly string[]) =>
+  idleDevices(db)
+    .where(sql<boolean>`devices.credential_hash = any(${[...hashes]}::text[])`)
     .execute();
 
 /** an organization's settings revision (bumped by triggers, migration 0009) */
@@ -225,12 +232,13 @@ export const countInstallAttempt = (db: Db, deviceId: number, updateId: number) 
 
 /** stamps many devices' last check-in in one statement (the buffered idle check-ins) */
 export async function setLastSeen(db: Db, stamps: readonly (readonly [number, Date])[]) {
+  // two arrays, not a VALUES list: one statement text whatever the batch (prepared once), two parameters
   for (let i = 0; i < stamps.length; i += 10_000) {
-    const rows = sql.join(
-      stamps.slice(i, i + 10_000).map(([id, at]) => sql`(${id}::bigint, ${at.toISOString()}::timestamptz)`),
-    );
+    const part = stamps.slice(i, i + 10_000);
     await sql`update devices set last_seen_at = greatest(devices.last_seen_at, v.at)
-            from (values ${rows}) as v(id, at) where devices.id = v.id`.execute(db);
+            from unnest(${part.map(([id]) => id)}::bigint[], ${part.map(([, at]) => at.toISOString())}::timestamptz[])
+              as v(id, at)
+            where devices.id = v.id`.execute(db);
   }
 }
 

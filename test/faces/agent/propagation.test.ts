@@ -8,10 +8,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
+import { PostgresQueryCompiler } from 'kysely';
 import pg from 'pg';
 import { createEngine } from '../../../src/engine/engine.ts';
 import { tokenHash } from '../../../src/services/secrets.ts';
-import { closeCheckins, flushLastSeen, warmCheckins } from '../../../src/services/agents.ts';
+import {
+  checkInWithCredential,
+  closeCheckins,
+  deviceMemoryStats,
+  flushLastSeen,
+  warmCheckins,
+} from '../../../src/services/agents.ts';
 import { deviceMemory } from '../../../src/services/device-cache.ts';
 import { LISTENER_APPLICATION_NAME } from '../../../src/store/change-feed.ts';
 import { openStore, type Store } from '../../../src/store/db.ts';
@@ -221,13 +228,65 @@ describe('change feed, one replica [pglite]', () => {
     await closeCheckins(replica.store);
     const memory = deviceMemory(replica.store);
     assert.equal(memory.get(tokenHash(e.body.credential), Date.now()), undefined);
+    assert.equal(deviceMemoryStats(replica.store).warmed, false);
     assert.ok((await warmCheckins(replica.store, { pageSize: 2 })) >= 1);
+    // /metrics says so (a bench or an operator waits for it after a restart)
+    const metrics = (await replica.app.inject({ url: '/metrics' })).body;
+    assert.match(metrics, /^patchline_checkin_devices_read 1$/m);
+    assert.match(metrics, /^patchline_checkin_feed_listening 1$/m);
+    const inMemory = Number(/^patchline_checkin_devices_in_memory (\d+)$/m.exec(metrics)?.[1]);
+    assert.equal(inMemory, memory.byHash.size);
+    assert.ok(inMemory >= 1);
     const warmed = memory.get(tokenHash(e.body.credential), Date.now());
     assert.ok(warmed && warmed.epoch === memory.epoch && warmed.settings_hash === settingsHash);
     const r = await agent.post('/agent/v1/checkin', { settingsHash });
     assert.deepEqual([r.status, r.body.settingsHash, r.body.jobs], [200, settingsHash, []]);
     // answered from the entry the warm-up read (a lookup would have replaced it)
     assert.equal(memory.get(tokenHash(e.body.credential), Date.now()), warmed);
+  });
+
+  test('after a start, the devices of check-ins the memory misses are read together, in one query', async () => {
+    const admin = await signIn(replica.app, 'admin', ADMIN_PASSWORD);
+    const org = (await admin.post('/api/v1/organizations', { name: 'Recall' })).body.id;
+    const token = (await admin.post(`/api/v1/organizations/${org}/install-tokens`, { name: 'r' })).body.token;
+    const devices: { credential: string; settingsHash: string }[] = [];
+    for (let i = 0; i < 12; i++) {
+      const e = await client(replica.app).post('/agent/v1/enroll', { token, name: `r${i}`, osFamily: 'linux' });
+      const credential = e.body.credential as string;
+      const { settingsHash } = (await client(replica.app, credential).post('/agent/v1/checkin', {})).body;
+      devices.push({ credential, settingsHash });
+    }
+    await flushLastSeen(replica.store);
+    // the same store seen through a Kysely that counts the lookups by credential (a new process: nothing
+    // remembered, no warm-up)
+    await closeCheckins(replica.store);
+    const lookups = { batched: 0, single: 0 };
+    const counted: Store = {
+      ...replica.store,
+      db: replica.store.db.withPlugin({
+        transformQuery: (args) => {
+          const text = new PostgresQueryCompiler().compileQuery(args.node, args.queryId).sql;
+          if (/credential_hash"? = any\(/.test(text)) lookups.batched++;
+          else if (/"credential_hash" = \$\d+/.test(text)) lookups.single++;
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    const memory = deviceMemory(counted);
+    await until(() => memory.epoch !== 0, 'the memory listens');
+    const answers = await Promise.all(
+      devices.map((d) => checkInWithCredential(counted, d.credential, { settingsHash: d.settingsHash })),
+    );
+    for (const [i, a] of answers.entries()) {
+      assert.deepEqual([a.jobs, a.settingsHash, 'settings' in a], [[], devices[i]!.settingsHash, false]);
+      assert.ok(memory.get(tokenHash(devices[i]!.credential), Date.now()), 'remembered');
+    }
+    assert.deepEqual(lookups, { batched: 1, single: 0 });
+    // a credential that matches no device: looked for with the others, then refused by the full check-in
+    await assert.rejects(checkInWithCredential(counted, 'pld_nobody', { settingsHash: 'x' }), /unknown or revoked/);
+    assert.deepEqual(lookups, { batched: 2, single: 1 });
+    await closeCheckins(counted);
   });
 });
 
