@@ -186,14 +186,24 @@ export class DeviceMemory {
     for (const r of rows) {
       const held = this.hashOf.get(r.id);
       if (dropped.has(r.id) || (held !== undefined && this.get(held, now))) continue;
-      const { credential_hash, org_settings_revision, has_open_jobs, ...d } = r;
+      // every field named, in one literal: a spread of the row makes objects three times as large
       this.remember(
-        credential_hash,
+        r.credential_hash,
         {
-          ...d,
-          machine_id: d.machine_id || null,
-          open_jobs: Boolean(has_open_jobs),
-          revision: org_settings_revision,
+          id: r.id,
+          organization_id: r.organization_id,
+          group_id: r.group_id,
+          status: r.status,
+          scan_sequence: r.scan_sequence,
+          agent_version: r.agent_version,
+          reboot_required: r.reboot_required,
+          time_zone: r.time_zone,
+          checkin_interval_seconds: r.checkin_interval_seconds,
+          settings_key: r.settings_key,
+          settings_hash: r.settings_hash,
+          machine_id: r.machine_id || null,
+          open_jobs: Boolean(r.has_open_jobs),
+          revision: r.org_settings_revision,
           epoch,
           until,
         },
