@@ -425,6 +425,8 @@ try {
     // in for the first time since (each once; none of them is remembered by the new process)
     let restart: LoadResult | undefined;
     let restartRead: Awaited<ReturnType<typeof devicesRead>> | undefined;
+    /** CPU per check-in of the first round after the restart (the reading of the devices included) */
+    let restartCpuUs: { server: number; database: number } | undefined;
     if (RESTART) {
       stoppedPeakMb = Math.max(stoppedPeakMb, procMb(pid, 'VmHWM'));
       await server.stop();
@@ -447,17 +449,24 @@ try {
           return { headers: { authorization: `Bearer ${devices[k]!.credential}` }, body: body(k) };
         },
       });
-      restart = await closedLoop({
-        url: `${server.url}/agent/v1/checkin`,
-        method: 'POST',
-        concurrency: CONCURRENCY,
-        durationSeconds: ROUND_SECONDS * 2,
-        maxRequests: warmFrom,
-        request: (i) => {
-          const k = (i * 7919) % warmFrom;
-          return { headers: { authorization: `Bearer ${devices[k]!.credential}` }, body: body(k) };
-        },
+      let cold: LoadResult | undefined;
+      const restartCpu = await measured(async () => {
+        cold = await closedLoop({
+          url: `${server.url}/agent/v1/checkin`,
+          method: 'POST',
+          concurrency: CONCURRENCY,
+          durationSeconds: ROUND_SECONDS * 2,
+          maxRequests: warmFrom,
+          request: (i) => {
+            const k = (i * 7919) % warmFrom;
+            return { headers: { authorization: `Bearer ${devices[k]!.credential}` }, body: body(k) };
+          },
+        });
+        return cold;
       });
+      restart = cold!;
+      console.log(roundLine('restart', restartCpu));
+      restartCpuUs = { server: restartCpu.serverCpuUs, database: restartCpu.databaseCpuUs };
       serverAlive();
       restartRead = await reading;
       console.log(
@@ -495,6 +504,7 @@ try {
             restartP99Ms: restart.latencyMs.p99,
             restartErrors: restart.errors,
             restartReadSeconds: restartRead?.seconds,
+            restartCpuPerCheckinUs: restartCpuUs,
             restartShareOfSteady:
               Math.round((restart.perSecond / Math.max(1, sustainedPerSecond)) * 100) / 100,
           }

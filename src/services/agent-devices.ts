@@ -99,7 +99,7 @@ export async function warmCheckins(store: Store, o: { pageSize?: number; waitMs?
   const memory = deviceMemory(store);
   const end = Date.now() + (o.waitMs ?? 5000);
   while (memory.epoch === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  const pageSize = o.pageSize ?? 10_000;
+  const pageSize = o.pageSize ?? 2_000;
   return memory.warm((afterId) => repo.idleDevicesPage(store.db, afterId, pageSize));
 }
 
@@ -108,7 +108,7 @@ export async function warmCheckins(store: Store, o: { pageSize?: number; waitMs?
 /** credential hashes read in one query at most */
 const RECALL_BATCH = 500;
 /** queries of missed check-ins in flight at most; the others gather meanwhile */
-const RECALL_IN_FLIGHT = 2;
+const RECALL_IN_FLIGHT = 4;
 
 interface Recall {
   waiting: Map<string, (() => void)[]>;
