@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { compareVersions, type VersionScheme } from '../../core/advisories/index.ts';
+import { supersedesPackage } from '../../core/updates.ts';
 import { SETTLED } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import { rowsOf } from '../bulk.ts';
@@ -301,6 +302,59 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
     }
   }
   return result;
+}
+
+/** records that updates are superseded by others (core/updates.ts says when); idempotent, one statement */
+export async function insertUpdateSupersedence(
+  db: Db,
+  pairs: readonly { updateId: number; supersededById: number }[],
+) {
+  if (!pairs.length) return;
+  await db
+    .insertInto('update_supersedence')
+    .values(pairs.map((p) => ({ update_id: p.updateId, superseded_by_id: p.supersededById })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * The vendor's word on package updates (core/updates.ts, supersedence): an update of a bulletin that a later
+ * bulletin supersedes (directly or through others) is superseded by the later bulletin's updates of the same
+ * package and architecture that are newer. Only pairs involving `updateIds` when given, else all; idempotent.
+ * Returns the pairs found.
+ */
+export async function linkUpdateSupersedence(db: Db, updateIds?: readonly number[]): Promise<number> {
+  if (updateIds && !updateIds.length) return 0;
+  const only = updateIds
+    ? sql`and (o.id in (${sql.join([...updateIds])}) or n.id in (${sql.join([...updateIds])}))`
+    : sql``;
+  const rows = await sql<{
+    old_id: number;
+    new_id: number;
+    kind: string;
+    package_name: string;
+    architecture: string | null;
+    old_version: string | null;
+    new_version: string | null;
+  }>`
+    with recursive later(bulletin_id, superseded_by_id) as (
+      select bulletin_id, superseded_by_id from bulletin_supersedence
+      union
+      select l.bulletin_id, s.superseded_by_id
+        from later l join bulletin_supersedence s on s.bulletin_id = l.superseded_by_id
+    )
+    select o.id as old_id, n.id as new_id, o.kind, o.package_name, o.architecture,
+           o.version as old_version, n.version as new_version
+      from later l
+      join updates o on o.bulletin_id = l.bulletin_id
+      join updates n on n.bulletin_id = l.superseded_by_id
+     where o.kind in ('deb', 'rpm') and n.kind = o.kind and n.package_name = o.package_name
+       and n.architecture is not distinct from o.architecture and n.id <> o.id ${only}`.execute(db);
+  const pairs = rows.rows
+    .filter((r) => supersedesPackage({ ...r, version: r.new_version }, { ...r, version: r.old_version }))
+    .map((r) => ({ updateId: Number(r.old_id), supersededById: Number(r.new_id) }));
+  await insertUpdateSupersedence(db, pairs);
+  return pairs.length;
 }
 
 async function countUpdateCves(db: Db, updateIds: number[]) {
