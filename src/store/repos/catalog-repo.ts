@@ -325,9 +325,12 @@ export async function insertUpdateSupersedence(
  */
 export async function linkUpdateSupersedence(db: Db, updateIds?: readonly number[]): Promise<number> {
   if (updateIds && !updateIds.length) return 0;
-  const only = updateIds
-    ? sql`and (o.id in (${sql.join([...updateIds])}) or n.id in (${sql.join([...updateIds])}))`
-    : sql``;
+  const ids = updateIds ? sql.join([...updateIds]) : undefined;
+  // the chains start at the given updates' bulletins (forwards: what supersedes them; backwards: what
+  // they supersede), or at every bulletin
+  const mine = ids
+    ? sql`(select distinct bulletin_id from updates where id in (${ids}) and bulletin_id is not null)`
+    : undefined;
   const rows = await sql<{
     old_id: number;
     new_id: number;
@@ -339,17 +342,25 @@ export async function linkUpdateSupersedence(db: Db, updateIds?: readonly number
   }>`
     with recursive later(bulletin_id, superseded_by_id) as (
       select bulletin_id, superseded_by_id from bulletin_supersedence
+       ${mine ? sql`where bulletin_id in ${mine}` : sql``}
       union
       select l.bulletin_id, s.superseded_by_id
         from later l join bulletin_supersedence s on s.bulletin_id = l.superseded_by_id
-    )
+    ), earlier(bulletin_id, superseded_by_id) as (
+      select bulletin_id, superseded_by_id from bulletin_supersedence
+       where ${mine ? sql`superseded_by_id in ${mine}` : sql`false`}
+      union
+      select s.bulletin_id, e.superseded_by_id
+        from earlier e join bulletin_supersedence s on s.superseded_by_id = e.bulletin_id
+    ), chain as (select * from later union select * from earlier)
     select o.id as old_id, n.id as new_id, o.kind, o.package_name, o.architecture,
            o.version as old_version, n.version as new_version
-      from later l
+      from chain l
       join updates o on o.bulletin_id = l.bulletin_id
       join updates n on n.bulletin_id = l.superseded_by_id
      where o.kind in ('deb', 'rpm') and n.kind = o.kind and n.package_name = o.package_name
-       and n.architecture is not distinct from o.architecture and n.id <> o.id ${only}`.execute(db);
+       and n.architecture is not distinct from o.architecture and n.id <> o.id
+       ${ids ? sql`and (o.id in (${ids}) or n.id in (${ids}))` : sql``}`.execute(db);
   const pairs = rows.rows
     .filter((r) => supersedesPackage({ ...r, version: r.new_version }, { ...r, version: r.old_version }))
     .map((r) => ({ updateId: Number(r.old_id), supersededById: Number(r.new_id) }));
