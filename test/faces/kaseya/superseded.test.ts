@@ -132,4 +132,50 @@ eachDriver('Kaseya VSA: IsSuperseded', (h) => {
       { older: 'deb:tzdata:2026a-0+deb12u1:all', newer: 'deb:tzdata:2026b-0+deb12u1:all' },
     ]);
   });
+
+  it('the advisories’ chains are followed both ways from what a scan reports', async () => {
+    const sys = systemContext(h.store());
+    const device = async (name: string) => {
+      const r = await admin.post('/api/v1/devices', {
+        organizationId: w.orgA.id,
+        groupId: w.subA.id,
+        name,
+        osFamily: 'linux',
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body.id as number;
+    };
+    // DSA-9003-1 supersedes DSA-9002-1, which superseded DSA-9001-1
+    await upsertCatalogBulletins(sys, [dsa('DSA-9003-1', '2026c-0+deb12u1', ['DSA-9002-1'])]);
+    // a newer tzdata (DSA-9003-1's): every earlier one is superseded by it, through the chain
+    await ingestScan(sys, await device('web-4'), {
+      full: true,
+      updates: [deb('tzdata', '2026c-0+deb12u1', 'all')],
+    });
+    // an earlier one, first seen now (DSA-9001-1's): superseded by every later one
+    await ingestScan(sys, await device('web-5'), {
+      full: true,
+      updates: [deb('tzdata', '2026a-0+deb12u1+b1', 'all')],
+    });
+    const rows = await h
+      .store()
+      .db.selectFrom('update_supersedence as s')
+      .innerJoin('updates as o', 'o.id', 's.update_id')
+      .innerJoin('updates as n', 'n.id', 's.superseded_by_id')
+      .select(['o.version as older', 'n.version as newer'])
+      .where('o.package_name', '=', 'tzdata')
+      .orderBy('o.version')
+      .orderBy('n.version')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => `${r.older} < ${r.newer}`),
+      [
+        '2026a-0+deb12u1 < 2026b-0+deb12u1',
+        '2026a-0+deb12u1 < 2026c-0+deb12u1',
+        '2026a-0+deb12u1+b1 < 2026b-0+deb12u1',
+        '2026a-0+deb12u1+b1 < 2026c-0+deb12u1',
+        '2026b-0+deb12u1 < 2026c-0+deb12u1',
+      ],
+    );
+  });
 });
