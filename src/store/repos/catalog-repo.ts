@@ -49,6 +49,12 @@ export function cveVisibleToOrganization(orgColumn: string, id = 'c.id', vendorK
     where l.cve_id = ${sql.ref(id)} and l.organization_id = ${sql.ref(orgColumn)}))`;
 }
 
+/** updates (the id and bulletin columns given) seen by one organization: shared, or reported by its devices */
+export function updateVisibleToOrganization(orgColumn: string, id = 'u.id', bulletinId = 'u.bulletin_id') {
+  return sql<SqlBool>`(${sql.ref(bulletinId)} is not null or exists (select 1 from update_learned_by l
+    where l.update_id = ${sql.ref(id)} and l.organization_id = ${sql.ref(orgColumn)}))`;
+}
+
 /** the CVE ids of update `u` that the scope sees, in order */
 export const visibleCvesOfUpdate = (access: Access, updateId = 'u.id') =>
   sql<string[]>`array(select uc.cve_id from update_cves uc join cves c on c.id = uc.cve_id

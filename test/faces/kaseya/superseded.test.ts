@@ -178,4 +178,26 @@ eachDriver('Kaseya VSA: IsSuperseded', (h) => {
       ],
     );
   });
+
+  it('a newer version that only another organization knows supersedes nothing for this one', async () => {
+    const sys = systemContext(h.store());
+    // db-1 (organization B) moves to a newer liblzma5: its organization alone learnt that update
+    await ingestScan(sys, w.deviceB.id, {
+      full: true,
+      updates: [deb('liblzma5', '5.4.1-1+deb12u3'), deb('liblzma5', '5.4.1-1+deb12u2')],
+    });
+    const b = await kget(app, `${P}/${w.deviceB.id}/machineupdate/false`, bearer);
+    assert.equal(
+      (b.body.Result as { UpdateTitle: string; IsSuperseded: boolean }[]).find(
+        (p) => p.UpdateTitle === 'liblzma5 5.4.1-1+deb12u2',
+      )?.IsSuperseded,
+      true,
+      'in organization B, the newer version replaces it',
+    );
+    assert.equal(
+      (await superseded(w.deviceA2.id))['liblzma5 5.4.1-1+deb12u2'],
+      false,
+      'organization A does not see the newer version',
+    );
+  });
 });
