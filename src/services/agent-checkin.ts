@@ -1,4 +1,5 @@
 import { conflict } from '../core/errors.ts';
+import { canTransition, IN_FLIGHT, inGroup, type UpdateStatus } from '../core/status.ts';
 import * as repo from '../store/repos/agents-repo.ts';
 import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates-repo.ts';
 import { updateDevice } from '../store/repos/devices-repo.ts';
@@ -12,6 +13,7 @@ import { tokenHash } from './secrets.ts';
 import type { Context } from './context.ts';
 import { deviceMemory, MACHINE_ID } from './device-cache.ts';
 import { record, type EventInput } from './events.ts';
+import { policySelectionOn } from './preview.ts';
 import { handOutScriptJob } from './scripts.ts';
 import { installAllowedAt } from './windows.ts';
 
@@ -165,9 +167,12 @@ export async function checkIn(
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
- * When an install job is first handed out, it takes the device's approved missing updates (status
- * pending; only those named in `updateIds` when the task gave some) into its payload and queues them:
- * the agent installs exactly that list, and the job's result settles each of them.
+ * When an install job is first handed out, it takes its updates into its payload and queues them: the
+ * agent installs exactly that list, and the job's result settles each of them. Which updates:
+ * - a policy's scheduled install (`policyId` without `updateIds`): what the policy selects on the device
+ *   now, the same selection as its preview and "run now" (services/preview.ts policySelectionOn);
+ * - otherwise the device's approved missing updates (status pending; only those named in `updateIds`
+ *   when the task gave some).
  */
 async function queueInstall(
   ctx: Context,
@@ -175,9 +180,17 @@ async function queueInstall(
   job: { id: number; payload: Record<string, unknown> },
 ): Promise<Record<string, unknown>> {
   if (Array.isArray(job.payload.updates)) return job.payload;
-  const only = Array.isArray(job.payload.updateIds) ? (job.payload.updateIds as number[]) : undefined;
+  const named = Array.isArray(job.payload.updateIds) ? (job.payload.updateIds as number[]) : undefined;
+  const policyId = typeof job.payload.policyId === 'number' ? job.payload.policyId : undefined;
   return ctx.store.transaction(async (tx) => {
-    const states = (await deviceUpdateStates(tx, [device.id], only)).filter((s) => s.status === 'pending');
+    const bySelection = named === undefined && policyId !== undefined;
+    const only = bySelection ? await policySelectionOn(tx, policyId, device) : named;
+    // the policy's selection needs no approval (its rule decides); anything else installs what is approved
+    const states = (await deviceUpdateStates(tx, [device.id], only)).filter((s) =>
+      bySelection
+        ? !inGroup(IN_FLIGHT, s.status) && canTransition(s.status as UpdateStatus, 'queued')
+        : s.status === 'pending',
+    );
     const updates: JobUpdate[] = [];
     const events: EventInput[] = [];
     for (const s of states) {
@@ -196,7 +209,7 @@ async function queueInstall(
           : {}),
       });
       await setDeviceUpdateStatus(tx, device.id, u.id, 'queued');
-      events.push(updateStatusEvent(device, u.id, 'pending', 'queued', `job ${job.id}`));
+      events.push(updateStatusEvent(device, u.id, s.status as UpdateStatus, 'queued', `job ${job.id}`));
     }
     const payload = { ...job.payload, updates };
     await repo.setJobPayload(tx, job.id, payload);

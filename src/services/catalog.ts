@@ -7,6 +7,7 @@ import { getOrganization } from '../store/repos/organizations-repo.ts';
 import {
   exposedDevices,
   linkUpdatesToAdvisories,
+  linkUpdateSupersedence,
   listCatalogUpdates,
   updateIdsForBulletins,
   type UpdateFilter,
@@ -37,7 +38,7 @@ export async function getProducts(
   return rows.map((r) => ({ id: Number(r.id), vendor: r.vendor, product: r.product }));
 }
 
-/** Upserts normalized bulletins (idempotent) and links updates to them. */
+/** Upserts normalized bulletins (idempotent) and links updates to them and to what supersedes them. */
 export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly Bulletin[]) {
   ctx.authorize('import_catalog');
   ctx.authorizeGlobal();
@@ -46,7 +47,10 @@ export async function upsertCatalogBulletins(ctx: Context, bulletins: readonly B
     if (up.changed) await repo.linkSupersedence(tx);
     return up;
   });
-  if (r.changed) await linkUpdatesToAdvisories(ctx.store.db);
+  if (r.changed) {
+    await linkUpdatesToAdvisories(ctx.store.db);
+    await linkUpdateSupersedence(ctx.store.db);
+  }
   return r;
 }
 

@@ -17,7 +17,7 @@ import {
 import { withoutProducts, type ProductRef } from '../core/advisories/exclusions.ts';
 import { invalid } from '../core/errors.ts';
 import * as repo from '../store/repos/bulletins-repo.ts';
-import { linkUpdatesToAdvisories } from '../store/repos/catalog-repo.ts';
+import { linkUpdatesToAdvisories, linkUpdateSupersedence } from '../store/repos/catalog-repo.ts';
 import type { Db } from '../store/db.ts';
 import { evaluateAllRules } from './auto-approval.ts';
 import type { Context } from './context.ts';
@@ -162,7 +162,11 @@ export async function importAdvisories(
   await flush();
   if (bulletins && report.imported > 0) {
     await ctx.store.transaction((tx) => repo.linkSupersedence(tx));
-    const l = await ctx.store.transaction((tx) => linkUpdatesToAdvisories(tx));
+    const l = await ctx.store.transaction(async (tx) => {
+      const linked = await linkUpdatesToAdvisories(tx);
+      await linkUpdateSupersedence(tx);
+      return linked;
+    });
     report.linked = { updates: l.updates, bulletins: l.linkedBulletins, cves: l.linkedCves };
   }
   // new facts in the shared catalog (KEV, EPSS, CVSS, advisories): every organization's rules run again

@@ -58,6 +58,8 @@ import { authorizeTargets, inTargetScope, policyTargetsOf } from './targets.ts';
 // native policy shape validated by core `parsePolicy`; the schedule is the canonical model validated by
 // `parseSchedule`. A scheduled policy owns one `install` task (parameters.policyId) with a schedule row
 // that the task engine fires; the task is enabled while the policy is enabled and installs automatically.
+// Each device's job installs what the policy selects on the device when the job is handed out (the
+// selection of its preview and "run now": services/preview.ts policySelections, services/agent-checkin.ts).
 
 export interface PolicyView {
   id: number;

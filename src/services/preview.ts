@@ -7,6 +7,8 @@ import {
   type CandidateUpdate,
   type DeviceFacts,
   type OsFamily,
+  type PatchPolicy,
+  type Selection,
 } from '../core/policies/index.ts';
 import { isSeverity } from '../core/severity.ts';
 import { fromAltirisXml, toAltirisXml } from '../core/schedule/altiris.ts';
@@ -25,7 +27,9 @@ import { fromRrule, toRrule } from '../core/schedule/rrule.ts';
 import { effectiveZone, isValidZoneName } from '../core/schedule/zones.ts';
 import { activeDevicesTargeted } from '../store/repos/devices-repo.ts';
 import { groupTree } from '../store/repos/groups-repo.ts';
-import { policyTargets } from '../store/repos/policies-repo.ts';
+import type { Db } from '../store/db.ts';
+import { getPolicy as getPolicyRow, policyTargets } from '../store/repos/policies-repo.ts';
+import type { Row } from '../store/schema.ts';
 import { installableUpdatesOf } from '../store/repos/updates-repo.ts';
 import type { Context } from './context.ts';
 import { effectiveApprovals } from './approvals.ts';
@@ -96,6 +100,90 @@ export async function previewDeviceTargeting(
   return devices.items.filter((d) => matchesDeviceFilters(d, t.filters));
 }
 
+/** a device as the policy selection needs it */
+export type SelectionDevice = Pick<Row<'devices'>, 'id' | 'group_id' | 'os_family'>;
+
+/**
+ * What a patch policy selects on each of some devices (and why it leaves out the rest): the one selection
+ * behind the policy's preview, its "run now" / remediate and compliance (services/policy-runs.ts), and its
+ * scheduled installs (handed out by services/agent-checkin.ts through `policySelectionOn`). The candidates
+ * are each device's installable missing updates (ignored ones included, so a preview can say why they are
+ * left out) with the device's effective approvals; core `selectUpdates` decides.
+ * `inRolloutPlan`: whether the devices are in the policy's rollout plan (the caller knows).
+ */
+export async function policySelections(
+  db: Db,
+  policy: PatchPolicy,
+  devices: readonly SelectionDevice[],
+  o: {
+    organizationId: number;
+    tree: readonly { id: number; parentId: number | null }[];
+    inRolloutPlan: boolean;
+  },
+): Promise<Map<number, Selection>> {
+  const states = await installableUpdatesOf(
+    db,
+    devices.map((d) => d.id),
+  );
+  const approvals = await effectiveApprovals(db, o.organizationId, states);
+  // each device's update states, grouped once
+  const statesOf = new Map<number, typeof states>();
+  for (const s of states) {
+    const list = statesOf.get(s.device_id);
+    if (list) list.push(s);
+    else statesOf.set(s.device_id, [s]);
+  }
+  const out = new Map<number, Selection>();
+  for (const d of devices) {
+    const facts: DeviceFacts = {
+      id: d.id as DeviceFacts['id'],
+      groupIds: [d.group_id, ...ancestorsOf(o.tree, d.group_id)] as unknown as DeviceFacts['groupIds'],
+      osFamily: (['windows', 'linux', 'macos'].includes(d.os_family) ? d.os_family : null) as OsFamily | null,
+      inRolloutPlan: o.inRolloutPlan,
+    };
+    const candidates: CandidateUpdate[] = (statesOf.get(d.id) ?? []).map((s) => ({
+      updateId: s.update_id as CandidateUpdate['updateId'],
+      bulletinId: s.bulletin_id as CandidateUpdate['bulletinId'],
+      name: s.name,
+      kb: s.kb,
+      package: s.package_name,
+      version: s.version,
+      vendor: s.vendor,
+      product: s.product,
+      severity: isSeverity(s.severity) ? s.severity : 'unknown',
+      classification: s.classification,
+      security: s.is_security,
+      optional: s.is_optional,
+      patchSource: s.patch_source,
+      approval: approvals.get(`${d.id}:${s.update_id}`)?.action,
+    }));
+    out.set(d.id, selectUpdates(policy, facts, candidates));
+  }
+  return out;
+}
+
+/**
+ * The updates a patch policy selects on one device now, for its scheduled install job (the same selection
+ * as its preview shows for the device); none when the policy is gone or is not a patch policy.
+ */
+export async function policySelectionOn(
+  db: Db,
+  policyId: number,
+  device: SelectionDevice & { organization_id: number },
+): Promise<number[]> {
+  const row = await getPolicyRow(db, policyId);
+  if (!row || row.kind !== 'patch' || row.organization_id !== device.organization_id) return [];
+  const targets = (await policyTargets(db, [policyId])).get(policyId)!;
+  const inRolloutPlan =
+    row.rollout_plan_id !== null && (await planDevices(db, row.rollout_plan_id)).includes(device.id);
+  const sel = await policySelections(db, policyModel(row, targets), [device], {
+    organizationId: row.organization_id,
+    tree: await groupTree(db, row.organization_id),
+    inRolloutPlan,
+  });
+  return sel.get(device.id)!.selected.map((u) => u.updateId as number);
+}
+
 export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPreview> {
   ctx.authorize('read');
   const row = await visiblePolicy(ctx, id);
@@ -116,50 +204,20 @@ export async function previewPolicy(ctx: Context, id: number): Promise<PolicyPre
   const devices = (await activeDevicesTargeted(db, row.organization_id, reach)).filter((d) =>
     ctx.seesGroup(row.organization_id, d.group_id),
   );
-  // ignored updates come too, so the preview shows why they are left out
-  const states = await installableUpdatesOf(
-    db,
-    devices.map((d) => d.id),
-  );
-  const approvals = await effectiveApprovals(db, row.organization_id, states);
+  const selections = await policySelections(db, policy, devices, {
+    organizationId: row.organization_id,
+    tree,
+    inRolloutPlan: row.rollout_plan_id !== null, // the devices read above are the plan's
+  });
   const schedule = (row.schedule ?? null) as Schedule | null;
   const now = ctx.now();
   const out: PreviewDevice[] = [];
   // the windows of each group read once (installAllowedAt per device took four queries each)
   const gate = policyInstallGate(db, tree, id);
-  // each device's update states, grouped once
-  const statesOf = new Map<number, typeof states>();
-  for (const s of states) {
-    const list = statesOf.get(s.device_id);
-    if (list) list.push(s);
-    else statesOf.set(s.device_id, [s]);
-  }
   for (const d of devices) {
     const server = serverZone();
     const zone = effectiveZone({ device: d.time_zone, organization: d.org_zone, server });
-    const facts: DeviceFacts = {
-      id: d.id as DeviceFacts['id'],
-      groupIds: [d.group_id, ...ancestorsOf(tree, d.group_id)] as unknown as DeviceFacts['groupIds'],
-      osFamily: (['windows', 'linux', 'macos'].includes(d.os_family) ? d.os_family : null) as OsFamily | null,
-      inRolloutPlan: row.rollout_plan_id !== null, // the devices read above are the plan's
-    };
-    const candidates: CandidateUpdate[] = (statesOf.get(d.id) ?? []).map((s) => ({
-      updateId: s.update_id as CandidateUpdate['updateId'],
-      bulletinId: s.bulletin_id as CandidateUpdate['bulletinId'],
-      name: s.name,
-      kb: s.kb,
-      package: s.package_name,
-      version: s.version,
-      vendor: s.vendor,
-      product: s.product,
-      severity: isSeverity(s.severity) ? s.severity : 'unknown',
-      classification: s.classification,
-      security: s.is_security,
-      optional: s.is_optional,
-      patchSource: s.patch_source,
-      approval: approvals.get(`${d.id}:${s.update_id}`)?.action,
-    }));
-    const sel = selectUpdates(policy, facts, candidates);
+    const sel = selections.get(d.id)!;
     const next = schedule
       ? (nextOccurrences(schedule, now, 1, {
           zone: effectiveZone({ organization: d.org_zone, server }),

@@ -3,7 +3,9 @@ import {
   naturalKey,
   normalizeCve,
   normalizeKb,
+  supersededPairs,
   updateSeverity,
+  versionSchemeOfKind,
   type ReportedUpdate,
 } from '../core/updates.ts';
 import { IN_FLIGHT, inGroup, SETTLED, statusAfterDetection, type UpdateStatus } from '../core/status.ts';
@@ -11,12 +13,19 @@ import { invalid } from '../core/errors.ts';
 import {
   deviceUpdateStates,
   moveDeviceUpdateStatus,
+  packageVersionsOf,
   upsertDeviceUpdates,
   upsertUpdates,
   type DeviceUpdateRow,
 } from '../store/repos/updates-repo.ts';
 import { announceDeviceChange, updateDevice as updateDeviceRow } from '../store/repos/devices-repo.ts';
-import { linkUpdateCves, linkUpdatesToAdvisories, recordLearned } from '../store/repos/catalog-repo.ts';
+import {
+  insertUpdateSupersedence,
+  linkUpdateCves,
+  linkUpdatesToAdvisories,
+  linkUpdateSupersedence,
+  recordLearned,
+} from '../store/repos/catalog-repo.ts';
 import { evaluateRules } from './auto-approval.ts';
 import type { Row } from '../store/schema.ts';
 import type { Context } from './context.ts';
@@ -99,6 +108,20 @@ export async function ingestScan(ctx: Context, of: number | Row<'devices'>, repo
 
     const current = new Map((await deviceUpdateStates(tx, [deviceId])).map((s) => [s.update_id, s]));
     const reported = report.updates.map((u, i) => ({ u, updateId: ids.get(rows[i]!.natural_key)! }));
+    // supersedence (core/updates.ts): the vendor's word on the reported updates, and this device's package
+    // manager's: the versions of a package it had and the ones it reports now are of one release
+    await linkUpdateSupersedence(tx, [...new Set(ids.values())]);
+    const ofPackages = reported.filter((r) => r.u.detection !== 'not_applicable');
+    await insertUpdateSupersedence(
+      tx,
+      supersededPairs(
+        await packageVersionsOf(
+          tx,
+          [...new Set([...current.keys(), ...ofPackages.map((r) => r.updateId)])],
+          ofPackages.flatMap((r) => (versionSchemeOfKind(r.u.kind) ? [r.u.packageName ?? r.u.name] : [])),
+        ),
+      ),
+    );
     const approvals = await effectiveApprovals(
       tx,
       device.organization_id,

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { Access } from '../../core/access.ts';
 import { compareVersions, type VersionScheme } from '../../core/advisories/index.ts';
+import { supersedesPackage } from '../../core/updates.ts';
 import { SETTLED } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import { rowsOf } from '../bulk.ts';
@@ -46,6 +47,12 @@ export function cveVisible(access: Access, id = 'c.id', vendorKnown = 'c.vendor_
 export function cveVisibleToOrganization(orgColumn: string, id = 'c.id', vendorKnown = 'c.vendor_known') {
   return sql<SqlBool>`(${sql.ref(vendorKnown)} or exists (select 1 from cve_learned_by l
     where l.cve_id = ${sql.ref(id)} and l.organization_id = ${sql.ref(orgColumn)}))`;
+}
+
+/** updates (the id and bulletin columns given) seen by one organization: shared, or reported by its devices */
+export function updateVisibleToOrganization(orgColumn: string, id = 'u.id', bulletinId = 'u.bulletin_id') {
+  return sql<SqlBool>`(${sql.ref(bulletinId)} is not null or exists (select 1 from update_learned_by l
+    where l.update_id = ${sql.ref(id)} and l.organization_id = ${sql.ref(orgColumn)}))`;
 }
 
 /** the CVE ids of update `u` that the scope sees, in order */
@@ -301,6 +308,70 @@ export async function linkUpdatesToAdvisories(db: Db, updateIds?: readonly numbe
     }
   }
   return result;
+}
+
+/** records that updates are superseded by others (core/updates.ts says when); idempotent, one statement */
+export async function insertUpdateSupersedence(
+  db: Db,
+  pairs: readonly { updateId: number; supersededById: number }[],
+) {
+  if (!pairs.length) return;
+  await db
+    .insertInto('update_supersedence')
+    .values(pairs.map((p) => ({ update_id: p.updateId, superseded_by_id: p.supersededById })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * The vendor's word on package updates (core/updates.ts, supersedence): an update of a bulletin that a later
+ * bulletin supersedes (directly or through others) is superseded by the later bulletin's updates of the same
+ * package and architecture that are newer. Only pairs involving `updateIds` when given, else all; idempotent.
+ * Returns the pairs found.
+ */
+export async function linkUpdateSupersedence(db: Db, updateIds?: readonly number[]): Promise<number> {
+  if (updateIds && !updateIds.length) return 0;
+  const ids = updateIds ? sql.join([...updateIds]) : undefined;
+  // the chains start at the given updates' bulletins (forwards: what supersedes them; backwards: what
+  // they supersede), or at every bulletin
+  const mine = ids
+    ? sql`(select distinct bulletin_id from updates where id in (${ids}) and bulletin_id is not null)`
+    : undefined;
+  const rows = await sql<{
+    old_id: number;
+    new_id: number;
+    kind: string;
+    package_name: string;
+    architecture: string | null;
+    old_version: string | null;
+    new_version: string | null;
+  }>`
+    with recursive later(bulletin_id, superseded_by_id) as (
+      select bulletin_id, superseded_by_id from bulletin_supersedence
+       ${mine ? sql`where bulletin_id in ${mine}` : sql``}
+      union
+      select l.bulletin_id, s.superseded_by_id
+        from later l join bulletin_supersedence s on s.bulletin_id = l.superseded_by_id
+    ), earlier(bulletin_id, superseded_by_id) as (
+      select bulletin_id, superseded_by_id from bulletin_supersedence
+       where ${mine ? sql`superseded_by_id in ${mine}` : sql`false`}
+      union
+      select s.bulletin_id, e.superseded_by_id
+        from earlier e join bulletin_supersedence s on s.superseded_by_id = e.bulletin_id
+    ), chain as (select * from later union select * from earlier)
+    select o.id as old_id, n.id as new_id, o.kind, o.package_name, o.architecture,
+           o.version as old_version, n.version as new_version
+      from chain l
+      join updates o on o.bulletin_id = l.bulletin_id
+      join updates n on n.bulletin_id = l.superseded_by_id
+     where o.kind in ('deb', 'rpm') and n.kind = o.kind and n.package_name = o.package_name
+       and n.architecture is not distinct from o.architecture and n.id <> o.id
+       ${ids ? sql`and (o.id in (${ids}) or n.id in (${ids}))` : sql``}`.execute(db);
+  const pairs = rows.rows
+    .filter((r) => supersedesPackage({ ...r, version: r.new_version }, { ...r, version: r.old_version }))
+    .map((r) => ({ updateId: Number(r.old_id), supersededById: Number(r.new_id) }));
+  await insertUpdateSupersedence(db, pairs);
+  return pairs.length;
 }
 
 async function countUpdateCves(db: Db, updateIds: number[]) {

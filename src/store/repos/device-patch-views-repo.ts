@@ -6,6 +6,7 @@ import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
 import { pageThrough, type Columns } from '../query.ts';
 import { OPEN_JOB_STATUSES } from './agents-repo.ts';
+import { updateVisibleToOrganization } from './catalog-repo.ts';
 
 // What a device's patching looks like from the device: the updates it still misses, the history of
 // its installs and failures (both as queryable lists over the domain fields of an update on a device),
@@ -30,7 +31,10 @@ const updateColumns = {
   bulletinUrl: 'b.url',
   sourceUrl: 'u.source_url',
   installSwitches: 'u.install_switches',
-  superseded: sql<boolean>`exists (select 1 from update_supersedence us where us.update_id = u.id)`,
+  /** a newer update that the device's organization sees replaces it (core/updates.ts, supersedence) */
+  superseded: sql<boolean>`exists (select 1 from update_supersedence us
+    join updates n on n.id = us.superseded_by_id
+    where us.update_id = u.id and ${updateVisibleToOrganization('d.organization_id', 'n.id', 'n.bulletin_id')})`,
 } as const;
 
 const selection = (columns: Readonly<Record<string, string | ReturnType<typeof sql>>>) =>

@@ -65,6 +65,18 @@ export async function upsertUpdates(db: Db, rows: ReportedUpdateRow[]): Promise<
   return out;
 }
 
+/** the package updates (deb, rpm) among some ids, of some package names: what supersedence compares */
+export function packageVersionsOf(db: Db, ids: readonly number[], packageNames: readonly string[]) {
+  if (!ids.length || !packageNames.length) return Promise.resolve([]);
+  return db
+    .selectFrom('updates')
+    .select(['id', 'kind', 'package_name', 'architecture', 'version'])
+    .where('id', 'in', [...ids])
+    .where('kind', 'in', ['deb', 'rpm'])
+    .where('package_name', 'in', [...new Set(packageNames)])
+    .execute();
+}
+
 export const getUpdate = (db: Db, id: number) =>
   db.selectFrom('updates').selectAll().where('id', '=', id).executeTakeFirst();
 
