@@ -5,7 +5,7 @@ import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
-import { authenticateDevice, noteSeen, touchCached } from './agent-devices.ts';
+import { authenticateDevice, noteSeen, touchCached, type AuthenticatedDevice } from './agent-devices.ts';
 import { updateStatusEvent } from './agent-jobs.ts';
 import { settingsForCheckIn, settingsKey } from './agent-settings.ts';
 import { tokenHash } from './secrets.ts';
@@ -55,10 +55,16 @@ async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: str
  * idle (nothing new reported, no job waiting, the agent holding the current settings), without the
  * database; otherwise the full check-in, after the credential's lookup.
  */
-export async function checkInWithCredential(store: Store, credential: string, c: CheckInRequest) {
+export async function checkInWithCredential(
+  store: Store,
+  credential: string,
+  c: CheckInRequest,
+  /** the credential's lookup, when one was made already (admitDevice) */
+  admitted?: AuthenticatedDevice | null,
+) {
   const idle = idleCheckIn(store, tokenHash(credential), c);
   if (idle) return idle;
-  const a = await authenticateDevice(store, credential);
+  const a = admitted ?? (await authenticateDevice(store, credential));
   return checkIn(a.ctx, a.device, c, { openJobs: a.openJobs, settingsRevision: a.settingsRevision });
 }
 

@@ -183,6 +183,16 @@ function withoutMalformedSession(cookie: string): string {
   return kept.length === parts.length ? cookie : kept.join('; ');
 }
 
+/** the checks of the parsed input, before the schema's coercion and validation */
+async function checkInput(req: FastifyRequest) {
+  checkValue(req.params, 'params');
+  checkValue(req.query, 'querystring');
+  checkValue(req.body, 'body');
+  const schema = req.routeOptions.schema;
+  checkIntegers(req.params, schema?.params, 'params');
+  checkIntegers(req.query, schema?.querystring, 'querystring');
+}
+
 /** Registers the guard for every route of `app`; call it before any face is registered. */
 export function registerInputGuard(app: FastifyInstance) {
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -193,6 +203,9 @@ export function registerInputGuard(app: FastifyInstance) {
       strictBodySchema(copy);
       route.schema = { ...route.schema, body: copy };
     }
+    // the route's own hook: it runs after the face's hooks, so after the face has authenticated the
+    // caller (faces/shared/authenticate-first.ts), and before the schema
+    route.preValidation = [checkInput, ...[route.preValidation ?? []].flat()];
   });
   app.addHook('onRequest', async (req) => {
     const cookie = req.headers.cookie;
@@ -204,13 +217,5 @@ export function registerInputGuard(app: FastifyInstance) {
       }
     }
     checkHeaders(req);
-  });
-  app.addHook('preValidation', async (req) => {
-    checkValue(req.params, 'params');
-    checkValue(req.query, 'querystring');
-    checkValue(req.body, 'body');
-    const schema = req.routeOptions.schema;
-    checkIntegers(req.params, schema?.params, 'params');
-    checkIntegers(req.query, schema?.querystring, 'querystring');
   });
 }
