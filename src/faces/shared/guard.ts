@@ -5,7 +5,8 @@ import { parseStrictInteger } from './ids.ts';
 // One input guard for every face (issue "Hardening"): what no handler, service or store can take is
 // refused here, before any handler, as `invalid` (400) naming the field. The error reaches the error
 // handler of the face the route belongs to, so each face answers in its own format (problem JSON, the
-// Kaseya envelope), and nothing is changed by a refused request.
+// Kaseya envelope), and nothing is changed by a refused request. The checks of the parsed input run after
+// the face has authenticated the caller (authenticate-first.ts): without a valid credential, a 401 first.
 //
 // - a body nested deeper than MAX_BODY_DEPTH (recursive code further on would overflow the stack);
 // - text holding NUL or a lone UTF-16 surrogate (PostgreSQL stores neither) in a body, a query string,
