@@ -27,6 +27,7 @@ import { rolloutRoutes } from './faces/native/rollout-routes.ts';
 import { agentPackageRoutes, stagingRoutes } from './faces/native/staging-routes.ts';
 import { defaultPackageDir } from './services/staging.ts';
 import { Problem } from './faces/native/schemas.ts';
+import { registerDeviceAuth } from './faces/agent/device-auth.ts';
 import { agentRoutes } from './faces/agent/routes.ts';
 import { consoleRoutes, CONSOLE_DIST } from './faces/console/routes.ts';
 import { kaseyaRoutes } from './faces/kaseya/routes.ts';
@@ -208,6 +209,7 @@ export async function buildServer({
   await app.register(
     async (agent) => {
       agent.removeContentTypeParser('text/plain');
+      registerDeviceAuth(agent, store);
       await agentRoutes(agent, store);
       agentPackageRoutes(agent, store, packages);
     },

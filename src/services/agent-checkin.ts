@@ -6,7 +6,13 @@ import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
-import { authenticateDevice, noteSeen, recallDevice, touchCached } from './agent-devices.ts';
+import {
+  authenticateDevice,
+  noteSeen,
+  recallDevice,
+  touchCached,
+  type AuthenticatedDevice,
+} from './agent-devices.ts';
 import { updateStatusEvent } from './agent-jobs.ts';
 import { settingsForCheckIn, settingsKey } from './agent-settings.ts';
 import { tokenHash } from './secrets.ts';
@@ -57,7 +63,13 @@ async function checkMachine(ctx: Context, device: Row<'devices'>, machineId: str
  * idle (nothing new reported, no job waiting, the agent holding the current settings), without the
  * database; otherwise the full check-in, after the credential's lookup.
  */
-export async function checkInWithCredential(store: Store, credential: string, c: CheckInRequest) {
+export async function checkInWithCredential(
+  store: Store,
+  credential: string,
+  c: CheckInRequest,
+  /** the credential's lookup, when one was made already (admitDevice) */
+  admitted?: AuthenticatedDevice | null,
+) {
   const hash = tokenHash(credential);
   // a check-in that may be idle, of a device the memory does not hold (after a start): its device is read
   // with the other misses of the moment, in one query, then it is answered from memory if it is idle
@@ -65,7 +77,7 @@ export async function checkInWithCredential(store: Store, credential: string, c:
     await recallDevice(store, hash);
   const idle = idleCheckIn(store, hash, c);
   if (idle) return idle;
-  const a = await authenticateDevice(store, credential);
+  const a = admitted ?? (await authenticateDevice(store, credential));
   return checkIn(a.ctx, a.device, c, { openJobs: a.openJobs, settingsRevision: a.settingsRevision });
 }
 

@@ -91,6 +91,26 @@ export async function authenticateDevice(store: Store, credential: string): Prom
 }
 
 /**
+ * The first check of a device credential, before anything else of the request is read: a credential this
+ * replica remembers (or reads just now with the other misses of the moment, recallDevice) for a device
+ * that is not retired passes without a lookup of its own (null), as the idle
+ * check-in trusts it (the request's own lookup, if it needs one, comes later); any other is looked up now,
+ * its device returned for the request to reuse, or refused (unauthenticated).
+ */
+export async function admitDevice(store: Store, credential: string): Promise<AuthenticatedDevice | null> {
+  const memory = deviceMemory(store);
+  const hash = tokenHash(credential);
+  let remembered = memory.get(hash, Date.now());
+  if (!remembered) {
+    // not held (after a start): read with the other misses of the moment, in one narrow query
+    await recallDevice(store, hash);
+    remembered = memory.get(hash, Date.now());
+  }
+  if (remembered && remembered.status !== 'retired') return null;
+  return authenticateDevice(store, credential);
+}
+
+/**
  * After a start: waits (a few seconds at most) for the change feed to listen, then reads every device
  * into memory, so that the first round of check-ins costs what a steady round does. Returns the devices
  * read (0 when the feed did not listen in time: check-ins then remember devices one at a time).

@@ -4,6 +4,7 @@
 // for the faces and the server.
 export { AGENT_PROTOCOL_VERSION, checkIn, checkInWithCredential } from './agent-checkin.ts';
 export {
+  admitDevice,
   authenticateDevice,
   closeCheckins,
   deviceActor,

@@ -64,7 +64,7 @@ export async function complianceSummary(
   let scope: ComplianceSummary['scope'];
   if ('deviceId' in target) {
     const d = await visibleDevice(ctx, target.deviceId);
-    set = { kind: 'device', deviceId: d.id };
+    set = { kind: 'device', organizationId: d.organization_id, deviceId: d.id };
     scope = { kind: 'device', id: d.id, organizationId: d.organization_id };
   } else if ('groupId' in target) {
     const g = await visibleGroup(ctx, target.groupId);

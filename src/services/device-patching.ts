@@ -1,6 +1,6 @@
 import type { AuditKind } from '../core/audit/model.ts';
 import type { ApprovalAction, ApprovalLevel } from '../core/approvals.ts';
-import { invalid, notFound } from '../core/errors.ts';
+import { forbidden, invalid, notFound } from '../core/errors.ts';
 import { parseSchedule, type Schedule } from '../core/schedule/model.ts';
 import { firstDue } from '../core/schedule/occurrences.ts';
 import { isValidZoneName } from '../core/schedule/zones.ts';
@@ -29,8 +29,10 @@ import {
 import { deviceUpdateStates, existingUpdateIds } from '../store/repos/updates-repo.ts';
 import { applyApproval, effectiveApprovals } from './approvals.ts';
 import type { Context } from './context.ts';
+import type { Db } from '../store/db.ts';
 import { visibleDevice } from './devices.ts';
 import { record, type EventInput } from './events.ts';
+import { inTargetScope, taskTargets } from './targets.ts';
 import { createTask, runOnDevice, type InstanceView, type TaskView } from './tasks.ts';
 
 // Patching one device at a time, as the agent-centred dialects ask:
@@ -244,6 +246,31 @@ export interface CancelOutcome {
 }
 
 /**
+ * The scheduled install tasks and waiting install instances a cancel for the device edits, refused
+ * (forbidden) unless the actor's scope covers everything each one targets (services/targets.ts): a
+ * group-scoped actor may take its device out of an install that also names devices of other groups no
+ * more than it may re-target that install. Run before anything changes, and again on the rows the
+ * transaction edits.
+ */
+async function editedInstalls(ctx: Context, db: Db, device: DeviceRow) {
+  const org = device.organization_id;
+  const tasks = await scheduledTasksNaming(db, org, device.id, 'install');
+  const instances = await waitingInstancesNaming(db, org, device.id, 'install');
+  const of = (r: { parameters: Record<string, unknown> }) => ({
+    orgId: org,
+    targets: taskTargets(r.parameters),
+  });
+  const inScope =
+    (await inTargetScope(ctx, db, tasks, of)).length === tasks.length &&
+    (await inTargetScope(ctx, db, instances, of)).length === instances.length;
+  if (!inScope)
+    throw forbidden(
+      `installs waiting for device ${device.id} also target devices outside your scope: only a user whose scope covers all of them can cancel them`,
+    );
+  return { tasks, instances };
+}
+
+/**
  * Cancels the installs waiting for devices: install jobs not handed to the agent yet, install instances
  * not started yet, and scheduled install tasks that name the device (the device leaves their target; a
  * task left without a device loses its schedule and is disabled). Installs already handed to the agent
@@ -258,19 +285,17 @@ export async function cancelDeviceInstalls(
   ctx.authorize('manage_devices');
   const reason = `cancelled by ${ctx.actor.name}`;
   const out: CancelOutcome[] = [];
-  for (const device of devices) {
-    const org = device.organization_id;
-    if ((await scheduledTasksNaming(ctx.store.db, org, device.id, 'install')).length)
-      ctx.authorize('manage_policies');
-  }
+  for (const device of devices)
+    if ((await editedInstalls(ctx, ctx.store.db, device)).tasks.length) ctx.authorize('manage_policies');
   for (const device of devices) {
     const org = device.organization_id;
     out.push(
       await ctx.store.transaction(async (tx) => {
         const events: EventInput[] = [];
         const base = { organizationId: org, deviceId: device.id };
+        const edited = await editedInstalls(ctx, tx, device);
         let unscheduledTasks = 0;
-        for (const t of await scheduledTasksNaming(tx, org, device.id, 'install')) {
+        for (const t of edited.tasks) {
           const target = t.parameters.target as { kind: 'devices'; ids: number[] };
           const ids = target.ids.filter((id) => id !== device.id);
           if (ids.length)
@@ -290,7 +315,7 @@ export async function cancelDeviceInstalls(
           });
         }
         let cancelledInstances = 0;
-        for (const i of await waitingInstancesNaming(tx, org, device.id, 'install')) {
+        for (const i of edited.instances) {
           const target = i.parameters.target as { kind: 'devices'; ids: number[] };
           const ids = target.ids.filter((id) => id !== device.id);
           if (ids.length) {

@@ -1,5 +1,6 @@
 import { conflict, DomainError, forbidden, invalid, notFound } from '../core/errors.ts';
 import { isPrivilege, PRIVILEGES } from '../core/privileges.ts';
+import type { Db } from '../store/db.ts';
 import { isUniqueViolation, type Page } from '../store/paging.ts';
 import * as repo from '../store/repos/identity-repo.ts';
 import { getGroup } from '../store/repos/groups-repo.ts';
@@ -68,6 +69,20 @@ async function requireRoleAndScope(ctx: Context, roleId?: number, scopeId?: numb
     throw invalid('unknown role', [{ path: '/roleId', message: `role ${roleId} does not exist` }]);
   if (scopeId !== undefined && !(await repo.getScope(ctx.store.db, scopeId)))
     throw invalid('unknown scope', [{ path: '/scopeId', message: `scope ${scopeId} does not exist` }]);
+}
+
+/**
+ * The installation keeps an administrator: a change that would leave no enabled user whose role has
+ * `administer` and whose scope covers every organization (a user's role or scope changed, a user disabled
+ * or deleted, a role's privileges or a scope narrowed) is refused in its transaction, so nothing changes.
+ * Only such a user manages users, roles and scopes: without one, nobody could undo the change.
+ */
+async function keepAnAdministrator(tx: Db, change: string) {
+  if ((await repo.countAdministrators(tx)) === 0)
+    throw conflict(
+      `${change} would leave the installation without an administrator (an enabled user whose role has ` +
+        'administer and whose scope covers every organization): make another user one first',
+    );
 }
 
 /** who may read the lists of users and roles: they span every organization (the product faces list them too) */
@@ -165,6 +180,14 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
     throw invalid('you cannot disable yourself', [
       { path: '/disabled', message: 'ask another administrator' },
     ]);
+  const roleChanges = patch.roleId !== undefined && patch.roleId !== before.role_id;
+  const scopeChanges = patch.scopeId !== undefined && patch.scopeId !== before.scope_id;
+  // nobody changes their own role or scope: an administrator could demote themselves out of the very
+  // privilege that lets them undo it
+  if (self && (roleChanges || scopeChanges))
+    throw forbidden(
+      `you cannot change your own ${roleChanges ? 'role' : 'scope'}: ask another administrator`,
+    );
   await requireRoleAndScope(ctx, patch.roleId, patch.scopeId);
   const password_hash = patch.password !== undefined ? await hashPassword(patch.password) : undefined;
   await ctx.store
@@ -186,6 +209,8 @@ export async function updateUser(ctx: Context, id: number, patch: Partial<UserIn
         ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       });
       if (patch.disabled || password_hash) await repo.revokeUserSessions(tx, id);
+      if (roleChanges || scopeChanges || (patch.disabled && !before.disabled))
+        await keepAnAdministrator(tx, `changing user '${before.username}'`);
       const { password: _pw, ...shown } = patch;
       await record(ctx, tx, {
         kind: 'user.updated',
@@ -214,6 +239,7 @@ export async function deleteUser(ctx: Context, id: number) {
       data: { username: u.username },
     });
     await repo.deleteUser(tx, id);
+    await keepAnAdministrator(tx, `deleting user '${u.username}'`);
   });
 }
 
@@ -297,6 +323,8 @@ export async function updateRole(
         ...(patch.description !== undefined ? { description: patch.description } : {}),
         ...(privileges ? { privileges } : {}),
       });
+      if (privileges && !privileges.includes('administer'))
+        await keepAnAdministrator(tx, `taking administer from role '${r.name}'`);
       await record(ctx, tx, {
         kind: 'role.updated',
         subjectType: 'role',
@@ -471,6 +499,7 @@ export async function updateScope(
       // an update with no column is no SQL: a patch of entries only (or `{}`) leaves the row as it is
       if (Object.keys(columns).length) await repo.updateScope(tx, id, columns);
       if (patch.entries) await repo.replaceScopeEntries(tx, id, patch.entries);
+      if (patch.allOrganizations === false) await keepAnAdministrator(tx, 'narrowing this scope');
       await record(ctx, tx, {
         kind: 'scope.updated',
         subjectType: 'scope',

@@ -1,11 +1,19 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../core/errors.ts';
-import { authenticateDevice } from '../../services/agents.ts';
+import { admitDevice, authenticateDevice, type AuthenticatedDevice } from '../../services/agents.ts';
 import type { Store } from '../../store/db.ts';
 import { bearerToken } from '../native/auth.ts';
+import { authenticateFirst } from '../shared/authenticate-first.ts';
 
 // The device credential of an agent request: the agent protocol's routes and the package downloads
-// (faces/native/staging-routes.ts) both authenticate with it.
+// (faces/native/staging-routes.ts) both authenticate with it, first of all (registerDeviceAuth).
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the credential's device when its lookup was made by the first check; null when it was not needed */
+    admittedDevice: AuthenticatedDevice | null;
+  }
+}
 
 /** the device credential the request carries */
 export function deviceCredential(req: FastifyRequest): string {
@@ -14,7 +22,18 @@ export function deviceCredential(req: FastifyRequest): string {
   return token;
 }
 
+/**
+ * Checks the device credential of every route of `app` that is not public before its body is read
+ * (faces/shared/authenticate-first.ts); a credential this replica remembers costs no lookup (admitDevice).
+ */
+export function registerDeviceAuth(app: FastifyInstance, store: Store) {
+  app.decorateRequest('admittedDevice', null);
+  authenticateFirst(app, async (req) => {
+    req.admittedDevice = await admitDevice(store, deviceCredential(req));
+  });
+}
+
 /** the device behind the request's credential (every agent route but enrollment and check-in) */
 export async function authenticatedDevice(store: Store, req: FastifyRequest) {
-  return authenticateDevice(store, deviceCredential(req));
+  return req.admittedDevice ?? authenticateDevice(store, deviceCredential(req));
 }

@@ -50,7 +50,13 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
         response: { 200: CheckInResponse, ...errors },
       },
     },
-    async (req) => agents.checkInWithCredential(store, deviceCredential(req), req.body as CheckInRequest),
+    async (req) =>
+      agents.checkInWithCredential(
+        store,
+        deviceCredential(req),
+        req.body as CheckInRequest,
+        req.admittedDevice,
+      ),
   );
 
   app.post(

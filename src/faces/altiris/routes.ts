@@ -3,6 +3,7 @@ import { DomainError, invalid } from '../../core/errors.ts';
 import { Throttled } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
+import { authenticateFirst, oncePerRequest } from '../shared/authenticate-first.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
 import { classify } from '../shared/problem.ts';
 import { altirisActor, REALM, type AltirisAuthOptions } from './auth.ts';
@@ -181,8 +182,12 @@ export function altirisRoutes(
       .send(`The resource ${req.url.split('?')[0]} cannot be found.`),
   );
 
-  const ctxOf = async (req: FastifyRequest) =>
-    trackContext(req, new Context(store, await altirisActor(store, req, opts)));
+  // the caller first, before the body is parsed (faces/shared/authenticate-first.ts), as with Windows
+  // authentication
+  const ctxOf = oncePerRequest(async (req) =>
+    trackContext(req, new Context(store, await altirisActor(store, req, opts))),
+  );
+  authenticateFirst(app, ctxOf);
 
   const call = async (
     ctx: Context,
@@ -212,7 +217,7 @@ export function altirisRoutes(
 
   app.post(SERVICE_PATH, { config: { scope: 'group' } }, async (req, reply) => {
     const style = styleOf(req.headers['content-type'], false);
-    const ctx = await ctxOf(req); // the caller is known before the body is read, as with Windows authentication
+    const ctx = await ctxOf(req);
     const action = soapAction(req);
     const { name, values } = readEnvelope(req.body);
     if (action) {

@@ -5,6 +5,7 @@ import { Context } from '../../services/context.ts';
 import { authorizeTenant } from '../../services/organizations.ts';
 import type { Store } from '../../store/db.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
+import { authenticateFirst, oncePerRequest } from '../shared/authenticate-first.ts';
 import { classify } from '../shared/problem.ts';
 import { policyRoutes } from './policies.ts';
 import { resourceRoutes } from './resources.ts';
@@ -60,21 +61,17 @@ export function errorMessages(err: unknown): { status: number; errors: string[] 
 }
 
 export function automoxRoutes(app: FastifyInstance, store: Store) {
-  const contexts = new WeakMap<FastifyRequest, Context>();
-  const ctxOf = async (req: FastifyRequest) => {
-    let ctx = contexts.get(req);
-    if (!ctx) {
-      const h = req.headers.authorization;
-      if (!h) throw unauthenticated('send "Authorization: Bearer <your API key>"');
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
-      if (!m?.[1]) throw unauthenticated('the Authorization header must be "Bearer <your API key>"');
-      // an API key only: Automox has no sessions
-      if (!m[1].startsWith('plk_')) throw unauthenticated('the API key is unknown, revoked or expired');
-      ctx = trackContext(req, new Context(store, await authenticate(store, m[1], { face: FACE })));
-      contexts.set(req, ctx);
-    }
-    return ctx;
-  };
+  // the caller first, before the body is parsed or validated (faces/shared/authenticate-first.ts)
+  const ctxOf = oncePerRequest(async (req) => {
+    const h = req.headers.authorization;
+    if (!h) throw unauthenticated('send "Authorization: Bearer <your API key>"');
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+    if (!m?.[1]) throw unauthenticated('the Authorization header must be "Bearer <your API key>"');
+    // an API key only: Automox has no sessions
+    if (!m[1].startsWith('plk_')) throw unauthenticated('the API key is unknown, revoked or expired');
+    return trackContext(req, new Context(store, await authenticate(store, m[1], { face: FACE })));
+  });
+  authenticateFirst(app, ctxOf);
 
   app.setErrorHandler((err, req, reply) => {
     const { status, errors } = errorMessages(err);

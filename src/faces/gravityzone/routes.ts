@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
+import { authenticateFirst, oncePerRequest } from '../shared/authenticate-first.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
 import type { RouteScope } from '../shared/route-table.ts';
 import { classify } from '../shared/problem.ts';
@@ -53,6 +54,12 @@ export function gravityzoneRoutes(app: FastifyInstance, store: Store) {
     // the input guard's refusals and the transport's (a body too large): Invalid Request
     return send(reply, f.status === 413 ? 413 : 200, rpcError(null, 'request', f.message));
   });
+  // the caller first, before the body is read (faces/shared/authenticate-first.ts)
+  const ctxOf = oncePerRequest(
+    async (req) =>
+      new Context(store, await authenticate(store, apiKeyOf(req.headers.authorization), { face: FACE })),
+  );
+  authenticateFirst(app, ctxOf);
   app.setNotFoundHandler(noArea);
   app.all('/', { config: { scope: 'public' } }, noArea);
   app.all('/*', { config: { scope: 'public' } }, noArea);
@@ -60,8 +67,7 @@ export function gravityzoneRoutes(app: FastifyInstance, store: Store) {
   for (const [name, area] of Object.entries(AREAS)) {
     const scope: RouteScope = area.scope;
     app.post(`/${name}`, { config: { scope } }, async (req, reply) => {
-      const actor = await authenticate(store, apiKeyOf(req.headers.authorization), { face: FACE });
-      const ctx = new Context(store, actor);
+      const ctx = await ctxOf(req);
       const read = readBody(typeof req.body === 'string' ? req.body : '');
       if ('jsonrpc' in read) return send(reply, 200, read);
       const answers: RpcAnswer[] = [];

@@ -7,6 +7,7 @@ import { parseDecimalId } from '../shared/ids.ts';
 import { parseQueryOptions, type FieldMap, type TranslateOptions } from '../shared/odata/index.ts';
 import { classify } from '../shared/problem.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
+import { authenticateFirst, oncePerRequest } from '../shared/authenticate-first.ts';
 import { authResult, bearer, FACE, kaseyaLogin, type KaseyaAuthOptions } from './auth.ts';
 import { failure, sendEnvelope, success } from './envelope.ts';
 import { environment, TENANT } from './system.ts';
@@ -70,18 +71,14 @@ export function kaseyaRoutes(app: FastifyInstance, store: Store, opts: KaseyaAut
       for (const m of methods) if (m !== 'HEAD') provided.push(`${m} ${path}`);
   });
   kaseyaBodyParsers(app);
-  const contexts = new WeakMap<FastifyRequest, Context>();
-  const ctxOf = async (req: FastifyRequest) => {
-    let ctx = contexts.get(req);
-    if (!ctx) {
-      ctx = trackContext(
-        req,
-        new Context(store, await authenticate(store, bearer(req.headers.authorization), { face: FACE })),
-      );
-      contexts.set(req, ctx);
-    }
-    return ctx;
-  };
+  // the caller first, before the body is parsed or validated (faces/shared/authenticate-first.ts)
+  const ctxOf = oncePerRequest(async (req) =>
+    trackContext(
+      req,
+      new Context(store, await authenticate(store, bearer(req.headers.authorization), { face: FACE })),
+    ),
+  );
+  authenticateFirst(app, ctxOf);
 
   app.setErrorHandler((err, req, reply) => {
     const f = classify(err);

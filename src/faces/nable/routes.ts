@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, unauthenticated, type ErrorKind } from '../../core/errors.ts';
 import { authenticate } from '../../services/auth.ts';
+import { authenticateFirst, oncePerRequest } from '../shared/authenticate-first.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
@@ -115,10 +116,14 @@ function description(s: ServiceSpec): XmlElement[] {
   ];
 }
 
-/** the API key of a call: `apikey`, else a Bearer token */
-function keyOf(p: Params, header: string | undefined): string {
-  const fromParam = p.apikey?.trim();
-  if (fromParam) return fromParam;
+/** the API key of a call: `apikey` (of the form body, else of the query string), else a Bearer token */
+function keyOf(req: FastifyRequest): string {
+  for (const source of [req.body, req.query]) {
+    const v = source && typeof source === 'object' ? (source as Record<string, unknown>).apikey : undefined;
+    const fromParam = typeof v === 'string' ? v.trim() : '';
+    if (fromParam) return fromParam;
+  }
+  const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   if (m?.[1]) return m[1];
   throw unauthenticated('send your API key: apikey=KEY');
@@ -144,11 +149,16 @@ export function nableRoutes(app: FastifyInstance, store: Store) {
   });
   app.setErrorHandler((err, req, reply) => sendFailure(req, reply, err));
 
+  // the key first: without a valid one, nothing else is told (not even which services exist), nor is any
+  // other parameter read; the key may be a form field, so after the body is parsed, before it is checked
+  // (faces/shared/authenticate-first.ts)
+  const ctxOf = oncePerRequest(async (req) =>
+    trackContext(req, new Context(store, await authenticate(store, keyOf(req), { face: FACE }))),
+  );
+  authenticateFirst(app, ctxOf, 'preValidation');
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
+    const ctx = await ctxOf(req);
     const p = readParams(req.query, req.body);
-    // the key first: without a valid one, nothing else is told (not even which services exist)
-    const actor = await authenticate(store, keyOf(p, req.headers.authorization), { face: FACE });
-    const ctx = trackContext(req, new Context(store, actor));
     const service = serviceOf(p);
     const describe = describeParam(p);
     if (describe) {

@@ -3,6 +3,7 @@ import { unauthenticated } from '../../core/errors.ts';
 import { authenticate } from '../../services/auth.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
+import { authenticateFirst } from '../shared/authenticate-first.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
 
 declare module 'fastify' {
@@ -10,7 +11,7 @@ declare module 'fastify' {
     ctx: Context;
   }
   interface FastifyContextConfig {
-    /** the route needs no credentials */
+    /** the route needs no credentials (its scope is 'public' too: faces/shared/route-table.ts) */
     public?: boolean;
   }
 }
@@ -27,11 +28,13 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1] ? decodeURIComponent(m[1]) : undefined;
 }
 
-/** Resolves the caller of every non-public route of the native API into request.ctx. */
+/**
+ * Resolves the caller of every non-public route of the native API into request.ctx, first of all
+ * (faces/shared/authenticate-first.ts): before the body is parsed or validated.
+ */
 export function registerNativeAuth(app: FastifyInstance, store: Store) {
   app.decorateRequest('ctx', null as unknown as Context);
-  app.addHook('preHandler', async (req) => {
-    if (req.routeOptions.config.public || req.routeOptions.url?.startsWith('/api/v1/docs')) return;
+  authenticateFirst(app, async (req) => {
     const token = bearerToken(req);
     if (!token)
       throw unauthenticated('sign in first: send "Authorization: Bearer <session token or API key>"');

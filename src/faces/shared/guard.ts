@@ -5,7 +5,8 @@ import { parseStrictInteger } from './ids.ts';
 // One input guard for every face (issue "Hardening"): what no handler, service or store can take is
 // refused here, before any handler, as `invalid` (400) naming the field. The error reaches the error
 // handler of the face the route belongs to, so each face answers in its own format (problem JSON, the
-// Kaseya envelope), and nothing is changed by a refused request.
+// Kaseya envelope), and nothing is changed by a refused request. The checks of the parsed input run after
+// the face has authenticated the caller (authenticate-first.ts): without a valid credential, a 401 first.
 //
 // - a body nested deeper than MAX_BODY_DEPTH (recursive code further on would overflow the stack);
 // - text holding NUL or a lone UTF-16 surrogate (PostgreSQL stores neither) in a body, a query string,
@@ -183,6 +184,16 @@ function withoutMalformedSession(cookie: string): string {
   return kept.length === parts.length ? cookie : kept.join('; ');
 }
 
+/** the checks of the parsed input, before the schema's coercion and validation */
+async function checkInput(req: FastifyRequest) {
+  checkValue(req.params, 'params');
+  checkValue(req.query, 'querystring');
+  checkValue(req.body, 'body');
+  const schema = req.routeOptions.schema;
+  checkIntegers(req.params, schema?.params, 'params');
+  checkIntegers(req.query, schema?.querystring, 'querystring');
+}
+
 /** Registers the guard for every route of `app`; call it before any face is registered. */
 export function registerInputGuard(app: FastifyInstance) {
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -193,6 +204,9 @@ export function registerInputGuard(app: FastifyInstance) {
       strictBodySchema(copy);
       route.schema = { ...route.schema, body: copy };
     }
+    // the route's own hook: it runs after the face's hooks, so after the face has authenticated the
+    // caller (faces/shared/authenticate-first.ts), and before the schema
+    route.preValidation = [checkInput, ...[route.preValidation ?? []].flat()];
   });
   app.addHook('onRequest', async (req) => {
     const cookie = req.headers.cookie;
@@ -204,13 +218,5 @@ export function registerInputGuard(app: FastifyInstance) {
       }
     }
     checkHeaders(req);
-  });
-  app.addHook('preValidation', async (req) => {
-    checkValue(req.params, 'params');
-    checkValue(req.query, 'querystring');
-    checkValue(req.body, 'body');
-    const schema = req.routeOptions.schema;
-    checkIntegers(req.params, schema?.params, 'params');
-    checkIntegers(req.query, schema?.querystring, 'querystring');
   });
 }

@@ -43,10 +43,14 @@ export function cveVisible(access: Access, id = 'c.id', vendorKnown = 'c.vendor_
     where l.cve_id = ${sql.ref(id)} and l.organization_id in (${sql.join(orgs)})))`;
 }
 
-/** CVEs seen by one organization (a device's own updates show the CVEs its organization may see) */
-export function cveVisibleToOrganization(orgColumn: string, id = 'c.id', vendorKnown = 'c.vendor_known') {
+/**
+ * CVEs seen by one organization (a device's own updates show the CVEs its organization may see): the
+ * organization's column, or its id
+ */
+export function cveVisibleToOrganization(org: string | number, id = 'c.id', vendorKnown = 'c.vendor_known') {
+  const orgId = typeof org === 'number' ? sql`${org}::bigint` : sql.ref(org);
   return sql<SqlBool>`(${sql.ref(vendorKnown)} or exists (select 1 from cve_learned_by l
-    where l.cve_id = ${sql.ref(id)} and l.organization_id = ${sql.ref(orgColumn)}))`;
+    where l.cve_id = ${sql.ref(id)} and l.organization_id = ${orgId}))`;
 }
 
 /** updates (the id and bulletin columns given) seen by one organization: shared, or reported by its devices */

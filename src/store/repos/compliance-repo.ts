@@ -4,6 +4,7 @@ import { SEVERITIES, type Severity } from '../../core/severity.ts';
 import { BUCKETS, COMPLIANCE_BUCKETS, OUTSTANDING, type ComplianceBucket } from '../../core/status.ts';
 import { groupVisible } from '../access.ts';
 import type { Db } from '../db.ts';
+import { cveVisibleToOrganization } from './catalog-repo.ts';
 
 // Compliance counts. The per-device summary rows (device_compliance, migration 0005; by custom severity,
 // device_custom_compliance, migration 0008) are kept by triggers whose literal lists must match the
@@ -20,7 +21,7 @@ export type SeverityCounts = Record<Severity, Record<ComplianceBucket, number>>;
 export type DeviceSet =
   | { kind: 'organization'; organizationId: number }
   | { kind: 'groups'; organizationId: number; groupIds: readonly number[] }
-  | { kind: 'device'; deviceId: number };
+  | { kind: 'device'; organizationId: number; deviceId: number };
 
 export interface DeviceCounts {
   devices: number;
@@ -181,6 +182,8 @@ export async function openCves(
     select c.id, c.severity, c.cvss_score, c.known_exploited, c.epss_probability, count(*) over ()::int as total
     from cves c
     where c.id in (select uc.cve_id from update_cves uc where uc.update_id in (${sql.join(updateIds)}))
+      -- a CVE another organization's devices taught the catalog is not this one's (catalog-repo.ts)
+      and ${cveVisibleToOrganization(set.organizationId)}
     order by c.known_exploited desc, c.cvss_score desc nulls last, c.epss_probability desc nulls last, c.id
     limit ${top}`.execute(db);
   if (!r.rows.length) return { count: 0, top: [] };

@@ -73,6 +73,25 @@ export const countUsers = async (db: Db) =>
     ).n,
   );
 
+/**
+ * The enabled users who administer the installation: their role has `administer` and their scope covers
+ * every organization. Holds a transaction-scoped advisory lock first, so two changes that each leave one
+ * administrator do not both see the other's still there.
+ */
+export async function countAdministrators(tx: Db): Promise<number> {
+  await sql`select pg_advisory_xact_lock(727275)`.execute(tx);
+  const r = await tx
+    .selectFrom('users')
+    .innerJoin('roles', 'roles.id', 'users.role_id')
+    .innerJoin('scopes', 'scopes.id', 'users.scope_id')
+    .where('users.disabled', '=', false)
+    .where('scopes.all_organizations', '=', true)
+    .where(sql<boolean>`'administer' = any(roles.privileges)`)
+    .select((e) => e.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 export const roleSort = { name: 'name', id: 'id' };
 export const listRoles = (db: Db, page: Page) =>
   paginate(db.selectFrom('roles').selectAll(), page, roleSort, 'id', (r) => r);

@@ -251,7 +251,11 @@ describe('change feed, one replica [pglite]', () => {
     const token = (await admin.post(`/api/v1/organizations/${org}/install-tokens`, { name: 'r' })).body.token;
     const devices: { credential: string; settingsHash: string }[] = [];
     for (let i = 0; i < 12; i++) {
-      const e = await client(replica.app).post('/agent/v1/enroll', { token, name: `r${i}`, osFamily: 'linux' });
+      const e = await client(replica.app).post('/agent/v1/enroll', {
+        token,
+        name: `r${i}`,
+        osFamily: 'linux',
+      });
       const credential = e.body.credential as string;
       const { settingsHash } = (await client(replica.app, credential).post('/agent/v1/checkin', {})).body;
       devices.push({ credential, settingsHash });
@@ -284,9 +288,33 @@ describe('change feed, one replica [pglite]', () => {
     }
     assert.deepEqual(lookups, { batched: 1, single: 0 });
     // a credential that matches no device: looked for with the others, then refused by the full check-in
-    await assert.rejects(checkInWithCredential(counted, 'pld_nobody', { settingsHash: 'x' }), /unknown or revoked/);
+    await assert.rejects(
+      checkInWithCredential(counted, 'pld_nobody', { settingsHash: 'x' }),
+      /unknown or revoked/,
+    );
     assert.deepEqual(lookups, { batched: 2, single: 1 });
+    // the same through HTTP, where the credential is checked before the body is read (admitDevice)
     await closeCheckins(counted);
+    const app = await startApp(counted);
+    try {
+      await until(() => deviceMemory(counted).epoch !== 0, 'the memory listens');
+      lookups.batched = lookups.single = 0;
+      const overHttp = await Promise.all(
+        devices.map((d) =>
+          client(app, d.credential).post('/agent/v1/checkin', { settingsHash: d.settingsHash }),
+        ),
+      );
+      for (const [i, r] of overHttp.entries())
+        assert.deepEqual([r.status, r.body.jobs, r.body.settingsHash], [200, [], devices[i]!.settingsHash]);
+      assert.equal(lookups.single, 0, 'no device looked up on its own');
+      assert.ok(
+        lookups.batched >= 1 && lookups.batched < devices.length,
+        `${lookups.batched} batched lookups`,
+      );
+    } finally {
+      await app.close();
+      await closeCheckins(counted);
+    }
   });
 });
 

@@ -623,4 +623,79 @@ eachDriver('Kaseya VSA patch management', (h) => {
     }
     assert.deepEqual(await footprint(h.store()), quiet);
   });
+
+  it("cancels only installs whose every device is in a group-scoped caller's scope", async () => {
+    const db = h.store().db;
+    // a device of organization A outside the Web group the caller holds
+    const top = await admin.post('/api/v1/devices', {
+      organizationId: w.orgA.id,
+      groupId: w.groupA.id,
+      name: 'kpatch-top',
+      osFamily: 'linux',
+    });
+    assert.equal(top.status, 201, JSON.stringify(top.body));
+    const both = { target: { kind: 'devices', ids: [w.deviceA.id, top.body.id] } };
+    const carol = await scopedUser(admin, 'kpatch-carol', w.orgA.id, 'Operator', w.subA.id);
+    const auth = await kaseyaSignIn(app, 'kpatch-carol', carol.password);
+    const refused = async (what: string) => {
+      const before = await footprint(h.store());
+      for (const url of [`${P}/${w.deviceA.id}/cancelschedule`, `${P}?agentGuids=${w.deviceA.id}`]) {
+        const r = await kcall(app, 'DELETE', url, auth);
+        assert.equal(r.status, 403, `${what}, ${url}: ${r.text}`);
+        assert.equal(r.body.ResponseCode, 403);
+        assert.equal(r.body.Status, 'Error');
+        assert.match(r.body.Error, /outside your scope/);
+      }
+      assert.deepEqual(await footprint(h.store()), before, `${what}: nothing changed`);
+    };
+
+    // an install instance waiting to start that names a device outside the scope
+    const now = await admin.post('/api/v1/tasks', {
+      organizationId: w.orgA.id,
+      kind: 'install',
+      name: 'web and top, now',
+      parameters: both,
+    });
+    assert.equal(now.status, 201, JSON.stringify(now.body));
+    const run = await admin.post(`/api/v1/tasks/${now.body.id}/run`);
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    await refused('a waiting instance');
+    const instance = await db
+      .selectFrom('task_instances')
+      .select(['status', 'parameters'])
+      .where('id', '=', run.body.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(instance, { status: 'NotStarted', parameters: instance.parameters });
+    assert.deepEqual(instance.parameters.target, both.target, 'the instance still names both devices');
+    assert.equal((await admin.post(`/api/v1/task-instances/${run.body.id}/cancel`)).status, 200);
+
+    // a scheduled install task that names a device outside the scope
+    const task = await admin.post('/api/v1/tasks', {
+      organizationId: w.orgA.id,
+      kind: 'install',
+      name: 'web and top, nightly',
+      parameters: both,
+      schedule: {
+        recurrence: { kind: 'days', every: 1 },
+        start: '2031-01-01T04:30',
+        zone: { kind: 'named', name: 'UTC' },
+      },
+    });
+    assert.equal(task.status, 201, JSON.stringify(task.body));
+    await refused('a scheduled task');
+    const row = () =>
+      db
+        .selectFrom('tasks')
+        .select(['parameters', 'enabled'])
+        .where('id', '=', task.body.id)
+        .executeTakeFirstOrThrow();
+    assert.deepEqual((await row()).parameters.target, both.target, 'the task still names both devices');
+
+    // once the organization's administrator takes the other device out, the caller cancels the rest
+    const adminCancel = await kcall(app, 'DELETE', `${P}/${top.body.id}/cancelschedule`, bearer);
+    assert.equal(adminCancel.status, 200, adminCancel.text);
+    const ok = await kcall(app, 'DELETE', `${P}/${w.deviceA.id}/cancelschedule`, auth);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await row()).enabled, false);
+  });
 });

@@ -40,8 +40,8 @@ eachDriver('compliance by custom severity', (h) => {
       { kind: 'organization', organizationId: w.orgA.id },
       { kind: 'organization', organizationId: w.orgB.id },
       { kind: 'groups', organizationId: w.orgA.id, groupIds: [w.subA.id] },
-      { kind: 'device', deviceId: w.deviceA.id },
-      { kind: 'device', deviceId: w.deviceB.id },
+      { kind: 'device', organizationId: w.orgA.id, deviceId: w.deviceA.id },
+      { kind: 'device', organizationId: w.orgB.id, deviceId: w.deviceB.id },
     ];
     for (const set of sets) {
       const kept = await summarizeByCustomSeverity(h.store().db, ALL_ACCESS, set);

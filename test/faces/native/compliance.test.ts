@@ -154,4 +154,48 @@ eachDriver('compliance API', (h) => {
     const anon = await app.inject({ method: 'GET', url: `/api/v1/compliance?organizationId=${w.orgA.id}` });
     assert.equal(anon.statusCode, 401);
   });
+
+  test("open CVEs: a CVE another organization's devices taught the catalog is not shown", async () => {
+    const sys = systemContext(h.store(), 'test-agent');
+    const device = await admin.post('/api/v1/devices', {
+      organizationId: w.orgA.id,
+      groupId: w.subA.id,
+      name: 'web-cve',
+      osFamily: 'linux',
+    });
+    assert.equal(device.status, 201, JSON.stringify(device.body));
+    // one update, missing in both organizations; only Bravo's agent knows a CVE of it (no import does)
+    const libfoo = (cves: string[]) => ({
+      full: false,
+      updates: [
+        {
+          kind: 'deb' as const,
+          name: 'libfoo',
+          version: '1.2.3-1',
+          architecture: 'amd64',
+          isSecurity: true,
+          severity: 'high',
+          cves,
+          detection: 'missing' as const,
+        },
+      ],
+    });
+    await ingestScan(sys, w.deviceB.id, libfoo(['CVE-2026-7777']));
+    await ingestScan(sys, device.body.id, libfoo([]));
+    const ids = (r: { body: { cves: { top: { id: string }[] } } }) => r.body.cves.top.map((c) => c.id);
+    const bravo = await admin.get(`/api/v1/compliance?organizationId=${w.orgB.id}`);
+    assert.ok(ids(bravo).includes('CVE-2026-7777'), JSON.stringify(bravo.body.cves));
+    for (const q of [`organizationId=${w.orgA.id}`, `groupId=${w.subA.id}`, `deviceId=${device.body.id}`]) {
+      const alpha = await admin.get(`/api/v1/compliance?${q}&topCves=100`);
+      assert.equal(alpha.status, 200, JSON.stringify(alpha.body));
+      assert.ok(!ids(alpha).includes('CVE-2026-7777'), `${q}: ${JSON.stringify(alpha.body.cves)}`);
+      assert.equal(alpha.body.cves.open, alpha.body.cves.top.length, q);
+    }
+    // a scoped user of Alpha sees the shared CVEs of its devices and not Bravo's
+    const u = await scopedUser(admin, `alpha-viewer-${h.driver}`, w.orgA.id, 'Viewer', w.subA.id);
+    const alpha = await signIn(app, `alpha-viewer-${h.driver}`, u.password);
+    const scoped = await alpha.get(`/api/v1/compliance?groupId=${w.subA.id}&topCves=100`);
+    assert.equal(scoped.status, 200, JSON.stringify(scoped.body));
+    assert.ok(!ids(scoped).includes('CVE-2026-7777'), JSON.stringify(scoped.body.cves));
+  });
 });
