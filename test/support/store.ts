@@ -115,16 +115,26 @@ function postgresTemplate(): Promise<string> {
   return pgTemplate;
 }
 
-/** copies the template; a copy made while something else copies it too may be refused for a moment */
+/**
+ * copies the template; a copy made while something else copies it too may be refused for a moment, and
+ * a checkout of another schema on the same server (another worktree) may have dropped it: built again
+ */
 async function createFromTemplate(name: string) {
-  const template = await postgresTemplate();
+  let template = await postgresTemplate();
   for (let attempt = 1; ; attempt++) {
     try {
       await adminQuery(`create database ${name} template ${template}`);
       return;
     } catch (e) {
+      const code = (e as { code?: string }).code;
+      // 3D000: the template does not exist (dropped as an older schema's by another checkout)
+      if (code === '3D000' && attempt < 5) {
+        pgTemplate = undefined;
+        template = await postgresTemplate();
+        continue;
+      }
       // 55006: "source database is being accessed by other users"
-      if ((e as { code?: string }).code !== '55006' || attempt >= 50) throw e;
+      if (code !== '55006' || attempt >= 50) throw e;
       await new Promise((res) => setTimeout(res, 100 + Math.random() * 100));
     }
   }
