@@ -1,8 +1,9 @@
-import type {
-  KyselyPlugin,
-  OperationNode,
-  PluginTransformQueryArgs,
-  PluginTransformResultArgs,
+import {
+  PostgresQueryCompiler,
+  type KyselyPlugin,
+  type OperationNode,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
 } from 'kysely';
 import type { Store } from '../../src/store/db.ts';
 
@@ -25,20 +26,30 @@ function describe(node: OperationNode): string {
  * transactions too; BEGIN and COMMIT are not counted, nor what triggers run on the server). Used to
  * show that a use case costs a fixed number of statements whatever its size.
  */
-export function countingStore(store: Store): Store & { statements: string[]; ms: number[]; reset(): void } {
+export function countingStore(
+  store: Store,
+): Store & { statements: string[]; texts: string[]; ms: number[]; reset(): void } {
   const statements: string[] = [];
+  /** each statement's SQL text, in the order of `statements` */
+  const texts: string[] = [];
+  const compiler = new PostgresQueryCompiler();
   /** each statement's time from its compilation to its result */
   const ms: number[] = [];
-  const kinds = new Map<string, { what: string; t: number }>();
+  const kinds = new Map<string, { what: string; text: string; t: number }>();
   const plugin: KyselyPlugin = {
     // called for subqueries too: only results count, one per statement executed
     transformQuery: (args: PluginTransformQueryArgs) => {
-      kinds.set(args.queryId.queryId, { what: describe(args.node), t: performance.now() });
+      kinds.set(args.queryId.queryId, {
+        what: describe(args.node),
+        text: compiler.compileQuery(args.node, args.queryId).sql,
+        t: performance.now(),
+      });
       return args.node;
     },
     transformResult: async (args: PluginTransformResultArgs) => {
       const k = kinds.get(args.queryId.queryId);
       statements.push(k?.what ?? '?');
+      texts.push(k?.text ?? '?');
       ms.push(k ? performance.now() - k.t : NaN);
       kinds.delete(args.queryId.queryId);
       return args.result;
@@ -50,9 +61,11 @@ export function countingStore(store: Store): Store & { statements: string[]; ms:
     db,
     transaction: (fn) => db.transaction().execute(fn),
     statements,
+    texts,
     ms,
     reset: () => {
       statements.splice(0);
+      texts.splice(0);
       ms.splice(0);
       kinds.clear();
     },
