@@ -7,9 +7,9 @@ import type { Row } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
 import {
+  admitDevice,
   authenticateDevice,
   noteSeen,
-  recallDevice,
   touchCached,
   type AuthenticatedDevice,
 } from './agent-devices.ts';
@@ -67,18 +67,15 @@ export async function checkInWithCredential(
   store: Store,
   credential: string,
   c: CheckInRequest,
-  /** the credential's lookup, when one was made already (admitDevice) */
+  /** the credential's first check, when it was made already (admitDevice: null when it was remembered) */
   admitted?: AuthenticatedDevice | null,
 ) {
-  const hash = tokenHash(credential);
-  // a check-in that may be idle, of a device the memory does not hold (after a start): its device is read
-  // with the other misses of the moment, in one query, then it is answered from memory if it is idle
-  if (c.settingsHash !== undefined && c.inventory === undefined && !deviceMemory(store).get(hash, Date.now()))
-    await recallDevice(store, hash);
-  const idle = idleCheckIn(store, hash, c);
+  // a device the memory does not hold (after a start) is read with the other misses of the moment
+  const a = admitted === undefined ? await admitDevice(store, credential) : admitted;
+  const idle = idleCheckIn(store, tokenHash(credential), c);
   if (idle) return idle;
-  const a = admitted ?? (await authenticateDevice(store, credential));
-  return checkIn(a.ctx, a.device, c, { openJobs: a.openJobs, settingsRevision: a.settingsRevision });
+  const d = a ?? (await authenticateDevice(store, credential));
+  return checkIn(d.ctx, d.device, c, { openJobs: d.openJobs, settingsRevision: d.settingsRevision });
 }
 
 /** the idle check-in from memory, or undefined when it needs the full one */

@@ -9,6 +9,7 @@ import {
   deviceMemory,
   FALLBACK_MS,
   forgetDevice,
+  type WarmRow,
   machineIdOf,
   touchDevice,
 } from './device-cache.ts';
@@ -42,6 +43,41 @@ export interface AuthenticatedDevice {
   openJobs: boolean;
 }
 
+type FoundDevice = NonNullable<Awaited<ReturnType<typeof repo.getDeviceByCredentialWithJobs>>>;
+
+/** what the memory keeps of a device read with its jobs (the narrow projection of device-cache.ts) */
+const warmRowOf = (found: FoundDevice): WarmRow => ({
+  id: found.id,
+  organization_id: found.organization_id,
+  group_id: found.group_id,
+  status: found.status,
+  scan_sequence: found.scan_sequence,
+  agent_version: found.agent_version,
+  reboot_required: found.reboot_required,
+  time_zone: found.time_zone,
+  checkin_interval_seconds: found.checkin_interval_seconds,
+  settings_key: found.settings_key,
+  settings_hash: found.settings_hash,
+  machine_id: machineIdOf(found.inventory),
+  credential_hash: found.credential_hash!,
+  org_settings_revision: found.org_settings_revision,
+  has_open_jobs: found.has_open_jobs,
+});
+
+const refused = () => unauthenticated('unknown or revoked device credential: enroll again');
+
+/** the device of a credential as a request acts with it; a retired one is refused */
+function admitted(store: Store, found: FoundDevice): AuthenticatedDevice {
+  const { has_open_jobs, org_settings_revision, ...device } = found;
+  if (device.status === 'retired') throw refused();
+  return {
+    ctx: new Context(store, deviceActor(device)),
+    device,
+    settingsRevision: org_settings_revision,
+    openJobs: Boolean(has_open_jobs),
+  };
+}
+
 /**
  * The device of a credential, read from the store in one query (with whether a job waits and its
  * organization's settings revision); what an idle check-in needs of it is remembered (device-cache.ts).
@@ -54,60 +90,48 @@ export async function authenticateDevice(store: Store, credential: string): Prom
   const found = await repo.getDeviceByCredentialWithJobs(store.db, hash);
   if (!found) {
     memory.forgetCredential(hash);
-    throw unauthenticated('unknown or revoked device credential: enroll again');
+    throw refused();
   }
-  const { has_open_jobs, org_settings_revision, ...device } = found;
-  const openJobs = Boolean(has_open_jobs);
+  const r = warmRowOf(found);
   memory.remember(
     hash,
     {
-      id: device.id,
-      organization_id: device.organization_id,
-      group_id: device.group_id,
-      status: device.status,
-      scan_sequence: device.scan_sequence,
-      agent_version: device.agent_version,
-      reboot_required: device.reboot_required,
-      time_zone: device.time_zone,
-      checkin_interval_seconds: device.checkin_interval_seconds,
-      settings_key: device.settings_key,
-      settings_hash: device.settings_hash,
-      machine_id: machineIdOf(device.inventory),
-      open_jobs: openJobs,
-      revision: org_settings_revision,
+      id: r.id,
+      organization_id: r.organization_id,
+      group_id: r.group_id,
+      status: r.status,
+      scan_sequence: r.scan_sequence,
+      agent_version: r.agent_version,
+      reboot_required: r.reboot_required,
+      time_zone: r.time_zone,
+      checkin_interval_seconds: r.checkin_interval_seconds,
+      settings_key: r.settings_key,
+      settings_hash: r.settings_hash,
+      machine_id: r.machine_id,
+      open_jobs: Boolean(r.has_open_jobs),
+      revision: r.org_settings_revision,
       epoch,
       until: Date.now() + FALLBACK_MS,
     },
     generation,
   );
-  if (device.status === 'retired')
-    throw unauthenticated('unknown or revoked device credential: enroll again');
-  return {
-    ctx: new Context(store, deviceActor(device)),
-    device,
-    settingsRevision: org_settings_revision,
-    openJobs,
-  };
+  return admitted(store, found);
 }
 
 /**
- * The first check of a device credential, before anything else of the request is read: a credential this
- * replica remembers (or reads just now with the other misses of the moment, recallDevice) for a device
- * that is not retired passes without a lookup of its own (null), as the idle
- * check-in trusts it (the request's own lookup, if it needs one, comes later); any other is looked up now,
- * its device returned for the request to reuse, or refused (unauthenticated).
+ * The first check of a device credential, before anything else of the request is read. A credential this
+ * replica remembers for a device that is not retired passes without the database (null: the idle check-in
+ * trusts it; the request's own lookup, if it needs one, comes later). Any other is read now, with the
+ * other misses of the moment in one query (recallDevice), and its device returned for the request to
+ * reuse; or refused (unauthenticated).
  */
 export async function admitDevice(store: Store, credential: string): Promise<AuthenticatedDevice | null> {
-  const memory = deviceMemory(store);
   const hash = tokenHash(credential);
-  let remembered = memory.get(hash, Date.now());
-  if (!remembered) {
-    // not held (after a start): read with the other misses of the moment, in one narrow query
-    await recallDevice(store, hash);
-    remembered = memory.get(hash, Date.now());
-  }
+  const remembered = deviceMemory(store).get(hash, Date.now());
   if (remembered && remembered.status !== 'retired') return null;
-  return authenticateDevice(store, credential);
+  const found = await recallDevice(store, hash);
+  if (!found) throw refused();
+  return admitted(store, found);
 }
 
 /**
@@ -131,26 +155,26 @@ const RECALL_BATCH = 500;
 const RECALL_IN_FLIGHT = 4;
 
 interface Recall {
-  waiting: Map<string, (() => void)[]>;
+  waiting: Map<string, { resolve: (found: FoundDevice | undefined) => void; reject: (e: unknown) => void }[]>;
   inFlight: number;
   scheduled: boolean;
 }
 const recalls = new WeakMap<Store, Recall>();
 
 /**
- * Reads the devices of credentials the memory does not hold (after a start, before the warm-up has
- * reached them), the misses of the check-ins arriving meanwhile together, in one query of the narrow
- * projection, and remembers them; resolves once this one's read is done, found or not (a credential that
- * matches no device, or a read that failed, leaves the full check-in to answer).
+ * Reads the device of a credential the memory does not hold (after a start, before the warm-up has
+ * reached it) with the misses of the check-ins arriving meanwhile, in one query for all, and remembers
+ * each (device-cache.ts readIn: not one the change feed dropped meanwhile). Resolves with the device
+ * read, undefined when the credential matches none; rejects when the read failed.
  */
-export function recallDevice(store: Store, hash: string): Promise<void> {
+export function recallDevice(store: Store, hash: string): Promise<FoundDevice | undefined> {
   let r = recalls.get(store);
   if (!r) recalls.set(store, (r = { waiting: new Map(), inFlight: 0, scheduled: false }));
   const recall = r;
-  return new Promise<void>((resolve) => {
+  return new Promise((resolve, reject) => {
     const w = recall.waiting.get(hash);
-    if (w) w.push(resolve);
-    else recall.waiting.set(hash, [resolve]);
+    if (w) w.push({ resolve, reject });
+    else recall.waiting.set(hash, [{ resolve, reject }]);
     pump(store, recall);
   });
 }
@@ -165,15 +189,29 @@ function pump(store: Store, r: Recall) {
     const batch = [...r.waiting].slice(0, RECALL_BATCH);
     for (const [hash] of batch) r.waiting.delete(hash);
     r.inFlight++;
-    const hashes = batch.map(([hash]) => hash);
+    const found = new Map<string, FoundDevice>();
+    // a read that failed fails its check-ins (as their own lookup would have), it refuses none
+    const settle = (failed: { error: unknown } | undefined) => {
+      r.inFlight--;
+      for (const [hash, waiters] of batch)
+        for (const w of waiters)
+          if (failed) w.reject(failed.error);
+          else w.resolve(found.get(hash));
+      pump(store, r);
+    };
     deviceMemory(store)
-      .readIn(() => repo.idleDevicesByHashes(store.db, hashes))
-      .catch(() => undefined)
-      .finally(() => {
-        r.inFlight--;
-        for (const [, waiters] of batch) for (const w of waiters) w();
-        pump(store, r);
-      });
+      .readIn(async () => {
+        const rows = await repo.getDevicesByCredentialsWithJobs(
+          store.db,
+          batch.map(([hash]) => hash),
+        );
+        for (const d of rows) found.set(d.credential_hash!, d);
+        return rows.map(warmRowOf);
+      })
+      .then(
+        () => settle(undefined),
+        (error: unknown) => settle({ error }),
+      );
   });
 }
 

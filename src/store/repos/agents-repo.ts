@@ -31,11 +31,8 @@ export const getDeviceByCredential = (db: Db, hash: string) =>
 export const OPEN_JOB_STATUSES = ['pending', 'delivered', 'running'] as const;
 export const isOpenJobStatus = (s: string) => (OPEN_JOB_STATUSES as readonly string[]).includes(s);
 
-/**
- * The device of a credential, whether any job waits for it, and its organization's settings revision:
- * the idle check-in's only query.
- */
-export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
+/** devices with whether any job waits for each and their organization's settings revision */
+const devicesWithJobs = (db: Db) =>
   db
     .selectFrom('devices')
     .innerJoin('organizations as o', 'o.id', 'devices.organization_id')
@@ -51,9 +48,20 @@ export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
             .where('jobs.status', 'in', [...OPEN_JOB_STATUSES]),
         )
         .as('has_open_jobs'),
-    )
-    .where('credential_hash', '=', hash)
-    .executeTakeFirst();
+    );
+
+/**
+ * The device of a credential, whether any job waits for it, and its organization's settings revision:
+ * the idle check-in's only query.
+ */
+export const getDeviceByCredentialWithJobs = (db: Db, hash: string) =>
+  devicesWithJobs(db).where('credential_hash', '=', hash).executeTakeFirst();
+
+/** the same for the devices of several credentials at once (those that match one) */
+export const getDevicesByCredentialsWithJobs = (db: Db, hashes: readonly string[]) =>
+  devicesWithJobs(db)
+    .where(sql<boolean>`devices.credential_hash = any(${[...hashes]}::text[])`)
+    .execute();
 
 /** devices with what an idle check-in needs of each (the narrow projection of services/device-cache.ts) */
 const idleDevices = (db: Db) =>
@@ -95,12 +103,6 @@ export const idleDevicesPage = (db: Db, afterId: number, limit: number) =>
     .where('devices.credential_hash', 'is not', null)
     .orderBy('devices.id')
     .limit(limit)
-    .execute();
-
-/** the devices of these credential hashes (those that match one): check-ins the memory missed, together */
-export const idleDevicesByHashes = (db: Db, hashes: readonly string[]) =>
-  idleDevices(db)
-    .where(sql<boolean>`devices.credential_hash = any(${[...hashes]}::text[])`)
     .execute();
 
 /** an organization's settings revision (bumped by triggers, migration 0009) */
