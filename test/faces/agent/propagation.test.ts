@@ -286,6 +286,21 @@ describe('change feed, one replica [pglite]', () => {
       /unknown or revoked/,
     );
     assert.deepEqual(lookups(), { batched: 2, single: 0 });
+    // a read that fails fails the check-in: the credential is not refused (the agent would enroll again)
+    const failing: Store = {
+      ...replica.store,
+      db: replica.store.db.withPlugin({
+        transformQuery: () => {
+          throw new Error('the database is away');
+        },
+        transformResult: async (args) => args.result,
+      }),
+    };
+    await assert.rejects(
+      checkInWithCredential(failing, devices[0]!.credential, { settingsHash: devices[0]!.settingsHash }),
+      /the database is away/,
+    );
+    await closeCheckins(failing);
     // the same through HTTP, where the credential is checked before the body is read (admitDevice)
     await closeCheckins(counted);
     const app = await startApp(counted);
