@@ -6,16 +6,9 @@ import { updateDevice } from '../store/repos/devices-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
-import {
-  admitDevice,
-  authenticateDevice,
-  noteSeen,
-  touchCached,
-  type AuthenticatedDevice,
-} from './agent-devices.ts';
+import { admitDevice, authenticateDevice, noteSeen, touchCached, type Admission } from './agent-devices.ts';
 import { updateStatusEvent } from './agent-jobs.ts';
 import { settingsForCheckIn, settingsKey } from './agent-settings.ts';
-import { tokenHash } from './secrets.ts';
 import type { Context } from './context.ts';
 import { deviceMemory, MACHINE_ID } from './device-cache.ts';
 import { record, type EventInput } from './events.ts';
@@ -67,14 +60,14 @@ export async function checkInWithCredential(
   store: Store,
   credential: string,
   c: CheckInRequest,
-  /** the credential's first check, when it was made already (admitDevice: null when it was remembered) */
-  admitted?: AuthenticatedDevice | null,
+  /** the credential's first check, when it was made already */
+  admission?: Admission,
 ) {
   // a device the memory does not hold (after a start) is read with the other misses of the moment
-  const a = admitted === undefined ? await admitDevice(store, credential) : admitted;
-  const idle = idleCheckIn(store, tokenHash(credential), c);
+  const a = admission ?? (await admitDevice(store, credential));
+  const idle = idleCheckIn(store, a.hash, c);
   if (idle) return idle;
-  const d = a ?? (await authenticateDevice(store, credential));
+  const d = a.device ?? (await authenticateDevice(store, credential));
   return checkIn(d.ctx, d.device, c, { openJobs: d.openJobs, settingsRevision: d.settingsRevision });
 }
 

@@ -118,20 +118,27 @@ export async function authenticateDevice(store: Store, credential: string): Prom
   return admitted(store, found);
 }
 
+/** a device credential's first check: its hash, and its device when it had to be read (admitDevice) */
+export interface Admission {
+  hash: string;
+  /** null: the memory holds the device (the idle check-in needs nothing more) */
+  device: AuthenticatedDevice | null;
+}
+
 /**
  * The first check of a device credential, before anything else of the request is read. A credential this
- * replica remembers for a device that is not retired passes without the database (null: the idle check-in
- * trusts it; the request's own lookup, if it needs one, comes later). Any other is read now, with the
- * other misses of the moment in one query (recallDevice), and its device returned for the request to
+ * replica remembers for a device that is not retired passes without the database (device null: the idle
+ * check-in trusts it; the request's own lookup, if it needs one, comes later). Any other is read now, with
+ * the other misses of the moment in one query (recallDevice), and its device returned for the request to
  * reuse; or refused (unauthenticated).
  */
-export async function admitDevice(store: Store, credential: string): Promise<AuthenticatedDevice | null> {
+export async function admitDevice(store: Store, credential: string): Promise<Admission> {
   const hash = tokenHash(credential);
   const remembered = deviceMemory(store).get(hash, Date.now());
-  if (remembered && remembered.status !== 'retired') return null;
+  if (remembered && remembered.status !== 'retired') return { hash, device: null };
   const found = await recallDevice(store, hash);
   if (!found) throw refused();
-  return admitted(store, found);
+  return { hash, device: admitted(store, found) };
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   LAST_SEEN_FLUSH_MS,
   rotateCredential,
   warmCheckins,
+  type Admission,
   type AuthenticatedDevice,
 } from './agent-devices.ts';
 export {

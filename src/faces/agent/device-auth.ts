@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../core/errors.ts';
-import { admitDevice, authenticateDevice, type AuthenticatedDevice } from '../../services/agents.ts';
+import { admitDevice, authenticateDevice, type Admission } from '../../services/agents.ts';
 import type { Store } from '../../store/db.ts';
 import { bearerToken } from '../native/auth.ts';
 import { authenticateFirst } from '../shared/authenticate-first.ts';
@@ -10,8 +10,8 @@ import { authenticateFirst } from '../shared/authenticate-first.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** the credential's device when its lookup was made by the first check; null when it was not needed */
-    admittedDevice: AuthenticatedDevice | null;
+    /** the device credential's first check (null on routes that take none) */
+    admission: Admission | null;
   }
 }
 
@@ -27,13 +27,13 @@ export function deviceCredential(req: FastifyRequest): string {
  * (faces/shared/authenticate-first.ts); a credential this replica remembers costs no lookup (admitDevice).
  */
 export function registerDeviceAuth(app: FastifyInstance, store: Store) {
-  app.decorateRequest('admittedDevice', null);
+  app.decorateRequest('admission', null);
   authenticateFirst(app, async (req) => {
-    req.admittedDevice = await admitDevice(store, deviceCredential(req));
+    req.admission = await admitDevice(store, deviceCredential(req));
   });
 }
 
 /** the device behind the request's credential (every agent route but enrollment and check-in) */
 export async function authenticatedDevice(store: Store, req: FastifyRequest) {
-  return req.admittedDevice ?? authenticateDevice(store, deviceCredential(req));
+  return req.admission?.device ?? authenticateDevice(store, deviceCredential(req));
 }

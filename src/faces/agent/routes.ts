@@ -55,7 +55,7 @@ export async function agentRoutes(app: FastifyInstance, store: Store) {
         store,
         deviceCredential(req),
         req.body as CheckInRequest,
-        req.admittedDevice,
+        req.admission ?? undefined,
       ),
   );
 
