@@ -11,9 +11,10 @@ export interface FingerprintOptions {
   ignoreColumns?: readonly string[];
   /**
    * Rows that are the callers' own, left out (their own keys, their own device's check-in and audit):
-   * the rows of these users (users, and user_id in api_keys and sessions), of these devices (devices, and
-   * device_id anywhere), and the events these API keys and devices are the actors of; except rows of the
-   * organization `watched`, which are never left out.
+   * these users' keys and sessions (user_id in api_keys and sessions; their users rows stay in: a caller
+   * that changes its own role or scope is caught), these devices' rows (devices, and device_id anywhere),
+   * and the events these API keys and devices are the actors of; except rows of the organization
+   * `watched`, which are never left out.
    */
   own?: {
     users?: readonly number[];
@@ -65,7 +66,6 @@ function ownRows(t: Table, own: NonNullable<FingerprintOptions['own']>): string 
   const keys = ids(own.keys);
   const devices = ids(own.devices);
   const c: string[] = [];
-  if (users && t.name === 'users') c.push(`t.id in (${users})`);
   if (users && t.columns.has('user_id')) c.push(`t.user_id in (${users})`);
   if (devices && t.name === 'devices') c.push(`t.id in (${devices})`);
   if (devices && t.columns.has('device_id')) c.push(`t.device_id in (${devices})`);
