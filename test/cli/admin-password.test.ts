@@ -9,6 +9,7 @@ import { bootstrap } from '../../src/services/bootstrap.ts';
 import { systemContext } from '../../src/services/context.ts';
 import { createUser, listRoles, updateUser } from '../../src/services/identity.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { pgliteTemplate } from '../support/store.ts';
 import { getUserByName } from '../../src/store/repos/identity-repo.ts';
 
 // The first admin password cannot be lost (issue 20): kept in the data folder for its owner only, shown by
@@ -18,7 +19,7 @@ let dir: string;
 let store: Store;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'patchline-admin-pw-'));
-  store = await openStore({ memory: true });
+  store = await openStore({ memory: true, loadDataDir: await pgliteTemplate() });
 });
 after(async () => {
   await store.close();

@@ -8,6 +8,7 @@ import { systemContext } from '../../src/services/context.ts';
 import { createOrganization } from '../../src/services/organizations.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCommand } from '../support/cli.ts';
+import { pgliteTemplate } from '../support/store.ts';
 
 // `patchline alert …` on the embedded store in a fresh folder, each command in this process (opening and
 // closing the store as the CLI does; see test/support/cli.ts).
@@ -17,7 +18,8 @@ test('alert subscription add, list, resume, remove; alert list and deliveries', 
   const dataDir = join(dir, 'data');
   const run = (...args: string[]) => runCommand(registerAlertCommands, [...args, '--data-dir', dataDir]);
   try {
-    const store = await openStore({ dataDir });
+    // a migrated store from the template (initdb and every migration take seconds, and are not under test)
+    const store = await openStore({ dataDir, loadDataDir: await pgliteTemplate() });
     const orgId = String(
       await createOrganization(systemContext(store, 'test'), { name: 'Acme Alerts' })
         .then((o) => o.id)

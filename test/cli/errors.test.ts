@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
+import { pgliteTemplate } from '../support/store.ts';
 
 // The mistakes a new user makes at the command line (issue 20): each prints one line that says what is
 // wrong and what to do, exits 1, and shows a stack trace only with --log-level debug.
@@ -53,7 +54,7 @@ before(async () => {
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   busyPort = (blocker.address() as { port: number }).port;
   // a server for the agent to enroll with (an in-memory store, in this process)
-  store = await openStore({ memory: true });
+  store = await openStore({ memory: true, loadDataDir: await pgliteTemplate() });
   app = await buildServer({ config: { logLevel: 'silent', bodyLimit: 1 << 20 }, store, logger: false });
   server = await app.listen({ port: 0, host: '127.0.0.1' });
 });

@@ -11,6 +11,7 @@ import { createOrganization } from '../../src/services/organizations.ts';
 import { ingestScan } from '../../src/services/scans.ts';
 import { openStore } from '../../src/store/db.ts';
 import { runCommand } from '../support/cli.ts';
+import { pgliteTemplate } from '../support/store.ts';
 
 // `patchline rollout …` and `patchline auto-approval …` on an embedded store in a fresh folder (seeded
 // through the services first, then closed: each command opens it and takes the folder's lock, as the CLI
@@ -31,7 +32,8 @@ async function cli(...args: string[]): Promise<string> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pl-rollout-cli-'));
-  const store = await openStore({ dataDir: join(dir) });
+  // a migrated store from the template (initdb and every migration take seconds, and are not under test)
+  const store = await openStore({ dataDir: join(dir), loadDataDir: await pgliteTemplate() });
   try {
     const ctx = systemContext(store, 'cli-test');
     org = (await createOrganization(ctx, { name: 'CLI Rings' })).id;

@@ -13,6 +13,7 @@ import { Context, systemContext } from '../../src/services/context.ts';
 import { createApiKey } from '../../src/services/identity.ts';
 import { createDepartment } from '../../src/services/departments.ts';
 import { ingestScan } from '../../src/services/scans.ts';
+import { getDevice, updateDevice } from '../../src/services/devices.ts';
 import type { Store } from '../../src/store/db.ts';
 import { AREAS } from '../../src/faces/gravityzone/areas.ts';
 import { gzId, patchGuid } from '../../src/faces/gravityzone/ids.ts';
@@ -20,6 +21,7 @@ import { validParams } from '../core/windows/gz-helpers.ts';
 import { renderGuid } from '../../src/faces/altiris/guids.ts';
 import { isAltirisClientFault } from './altiris/support.ts';
 import { weeklyWindowSettings } from '../support/windows.ts';
+import { changedTables, fingerprint } from '../support/fingerprint.ts';
 
 // The tenancy matrix: every route of every face (from the route table, so a route is covered the day it is
 // added) × every kind of caller × the objects of the OTHER tenant. Each route declares its rule in its config
@@ -36,8 +38,8 @@ import { weeklyWindowSettings } from '../support/windows.ts';
 //   public        no credentials needed (not 401/403)
 //   self          path ids of someone else's objects → 403/404, never 2xx; otherwise answered
 //   global        403 for every caller without a scope over every organization
-//   organization  path or body ids of the other organization → 403/404, never 2xx, the objects unchanged
-//                 (a snapshot through the API as the global administrator); lists never show its rows
+//   organization  path or body ids of the other organization → 403/404, never 2xx, the store unchanged
+//                 (a fingerprint of every table's rows, taken before and after); lists never show its rows
 //   group         as organization, and the alpha1 operator with alpha2's objects the same
 //   catalog       answered to every signed-in caller; rows the other tenant's devices taught are not shown
 //   device        the device credential only (a user's key is 401); another device's jobs → 404, unchanged
@@ -53,9 +55,9 @@ const KNOWN_GAPS: Record<string, { actors: readonly string[]; issue: string }> =
 /** routes this matrix cannot exercise as it does the others, and why (an explicit reason, never a silent skip) */
 const EXEMPT: Record<string, string> = {
   // the caller's own "ask before executing" preference: it writes only the caller's own user row (scope
-  // self, services/procedures.ts ownUserId), which the users snapshot lists for every tenant
+  // self, services/procedures.ts ownUserId), a change of the users table like any other
   'PUT /api/v1.0/automation/agentprocs/quicklaunch/askbeforeexecuting':
-    "changes only the caller's own user row (a preference), which every tenant's users snapshot lists",
+    "changes only the caller's own user row (a preference), a change the store's fingerprint sees",
 };
 
 interface Victims {
@@ -98,6 +100,8 @@ interface Actor {
   auth?: string;
   /** the other tenant's objects this caller tries; `groupOnly` passes apply to `group` routes only */
   passes: { victims: Victims; groupOnly?: boolean }[];
+  /** the caller's own user, API key or device: the rows it writes about itself are its own (snapshot) */
+  own?: { user?: number; key?: number; device?: number };
 }
 
 const SHA = 'ab'.repeat(32);
@@ -724,42 +728,49 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
 
     const user = async (name: string, org: number, roleName: string, group: number | null = null) => {
       const u = await scopedUser(admin, name, org, roleName, group);
-      return (await keyOf(name, u.password)).key;
+      const k = await keyOf(name, u.password);
+      return { auth: k.key, own: { user: k.userId, key: k.id } };
     };
     actors = [
       { name: 'global admin', kind: 'global', auth: adminKey, passes: [] },
       {
         name: 'alpha admin',
         kind: 'user',
-        auth: await user('alpha-admin', orgA.id, 'Administrator'),
+        ...(await user('alpha-admin', orgA.id, 'Administrator')),
         passes: [{ victims: B1 }],
       },
       {
         name: 'alpha operator',
         kind: 'user',
-        auth: await user('alpha-op', orgA.id, 'Operator'),
+        ...(await user('alpha-op', orgA.id, 'Operator')),
         passes: [{ victims: B1 }],
       },
       {
         name: 'alpha viewer',
         kind: 'user',
-        auth: await user('alpha-viewer', orgA.id, 'Viewer'),
+        ...(await user('alpha-viewer', orgA.id, 'Viewer')),
         passes: [{ victims: B1 }],
       },
       {
         name: 'alpha1 operator',
         kind: 'user',
-        auth: await user('alpha1-op', orgA.id, 'Operator', A1.group),
+        ...(await user('alpha1-op', orgA.id, 'Operator', A1.group)),
         passes: [{ victims: B1 }, { victims: A2, groupOnly: true }],
       },
       {
         name: 'bravo admin',
         kind: 'user',
-        auth: await user('bravo-admin', orgB.id, 'Administrator'),
+        ...(await user('bravo-admin', orgB.id, 'Administrator')),
         passes: [{ victims: A1 }],
       },
       { name: 'nobody', kind: 'none', passes: [{ victims: A1 }] },
-      { name: 'bravo device', kind: 'device', auth: b.credential, passes: [{ victims: A1 }] },
+      {
+        name: 'bravo device',
+        kind: 'device',
+        auth: b.credential,
+        own: { device: B1.device },
+        passes: [{ victims: A1 }],
+      },
     ];
 
     // what a public route needs to answer a caller without credentials
@@ -877,71 +888,29 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
           ? {}
           : { payload: body as object }),
     });
+    await planted?.(method, url);
     return { status: r.statusCode, text: r.body };
   }
+  /** the matrix's self-test: a write made after a call, as a route that writes across tenants would */
+  let planted: ((method: string, url: string) => Promise<void>) | undefined;
 
-  /** the victims' objects as the global administrator sees them */
-  async function snapshot(v: Victims): Promise<string> {
-    const paths = [
-      `/api/v1/organizations/${v.org}`,
-      `/api/v1/groups/${v.group}`,
-      `/api/v1/devices/${v.device}`,
-      `/api/v1/devices/${v.device}/updates?limit=500`,
-      `/api/v1/policies/${v.policy}`,
-      `/api/v1/maintenance-windows/${v.window}`,
-      `/api/v1/tasks/${v.task}`,
-      `/api/v1/task-instances/${v.instance}`,
-      `/api/v1/script-runs/${v.scriptRun}`,
-      `/api/v1/script-runs?organizationId=${v.org}`,
-      `/api/v1/organizations/${v.org}/script-settings`,
-      `/api/v1/alerts/${v.alert}`,
-      `/api/v1/alerts?organizationId=${v.org}&limit=500`,
-      `/api/v1/alert-subscriptions/${v.subscription}`,
-      `/api/v1/alert-deliveries?organizationId=${v.org}&limit=500`,
-      `/api/v1/procedures/${v.procedure}`,
-      `/api/v1/procedures?organizationId=${v.org}`,
-      `/api/v1.0/system/departments/${v.department}`,
-      `/api/v1.0/system/orgs/${v.org}/departments`,
-      `/api/v1.0/automation/agentprocs/${v.device}/scheduledprocs`,
-      `/api/v1/organizations/${v.org}/custom-severities`,
-      `/api/v1/organizations/${v.org}/install-tokens`,
-      `/api/v1/rollout-plans/${v.plan}`,
-      `/api/v1/rollout-plans?organizationId=${v.org}`,
-      `/api/v1/auto-approval-rules/${v.rule}`,
-      `/api/v1/organizations/${v.org}/auto-approval-rules`,
-      `/api/v1/groups?organizationId=${v.org}&limit=1`,
-      `/api/v1/devices?organizationId=${v.org}&limit=1`,
-      `/api/v1/events?organizationId=${v.org}&limit=1`,
-      `/api/v1/policies?organizationId=${v.org}`,
-      `/api/v1/maintenance-windows?organizationId=${v.org}`,
-      `/api/v1/tasks?organizationId=${v.org}`,
-      `/api/v1/roles/${g.role}`,
-      `/api/v1/scopes/${g.scope}`,
-      `/api/v1/organizations?limit=1`,
-      `/api/v1/users?limit=500`,
-      `/api/v1/api-keys?limit=500`,
-      `/api/v1/bulletins?limit=500`,
-    ];
-    // in parallel: the PostgreSQL store answers them on several connections
-    const answers = await Promise.all(paths.map((p) => send('GET', p, adminKey, undefined)));
-    const out: string[] = [];
-    for (const [n, p] of paths.entries()) {
-      const r = answers[n]!;
-      let body: unknown = r.text;
-      try {
-        body = JSON.parse(r.text);
-      } catch {
-        /* not JSON */
-      }
-      // the callers' own keys come and go (self routes); the victim is the administrator's key
-      if (p.startsWith('/api/v1/api-keys') && r.status === 200)
-        body = (body as { items: { userId: number }[] }).items.filter((k) => k.userId === g.user);
-      const text = JSON.stringify(body, (k, val: unknown) =>
-        k === 'lastUsedAt' || k === 'lastSeenAt' ? undefined : val,
-      );
-      out.push(`${p} ${r.status} ${text}`);
-    }
-    return out.join('\n');
+  /**
+   * What the store holds, to compare before and after the other tenant's calls: every table's rows (one
+   * query, test/support/fingerprint.ts), so a write anywhere is caught, not only to the objects a list of
+   * reads would show. Left out: the last-use stamps a caller's request sets on its own key or device
+   * (lastUsedAt, lastSeenAt), and the callers' own rows outside the victims' organization: a self route
+   * makes the caller's own key (and its event), a device's check-in hands it its own jobs, its audit and
+   * scan record its own report, its credential rotation its own row. Nothing else changes on a refused
+   * request (measured over every route): the callers use API keys (no sessions, no sign-in attempts), and
+   * refusals are not recorded as events.
+   */
+  function snapshot(callers: readonly Actor[], v: Victims): Promise<Map<string, string>> {
+    const own = (k: 'user' | 'key' | 'device') =>
+      callers.flatMap((a) => (a.own?.[k] === undefined ? [] : [a.own[k]]));
+    return fingerprint(store, {
+      ignoreColumns: ['last_used_at', 'last_seen_at'],
+      own: { users: own('user'), keys: own('key'), devices: own('device'), watched: v.org },
+    });
   }
 
   interface Attempt {
@@ -1014,7 +983,8 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
     for (const a of tenants) byVictims.set(a.victims, [...(byVictims.get(a.victims) ?? []), a]);
     for (const [v, attempts] of byVictims) {
       const watch = mutating(r.method) || (query !== undefined && queryWrites(query(v)));
-      const before = watch ? await snapshot(v) : '';
+      const callers = attempts.map((x) => x.actor);
+      const before = watch ? await snapshot(callers, v) : undefined;
       const succeeded: string[] = [];
       for (const { actor, groupOnly } of attempts) {
         const say = (what: string) => problems.push(`${actor.name}: ${what}`);
@@ -1055,19 +1025,14 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
             break;
         }
       }
-      if (watch) {
-        const after = await snapshot(v);
-        if (after !== before) {
-          const a = after.split('\n');
-          const changed = before
-            .split('\n')
-            .filter((l, i) => l !== a[i])
-            .map((l) => l.split(' ')[0]);
+      if (before) {
+        const changed = changedTables(before, await snapshot(callers, v));
+        if (changed.length) {
           const who = attempts.map((x) => x.actor.name);
           problems.push(
             ...who.map(
               (n) =>
-                `${n}: ${r.method} ${fill(r.url, v, g, query)} changed ${v.label}'s objects (${changed.join(', ')}; ` +
+                `${n}: ${r.method} ${fill(r.url, v, g, query)} with ${v.label}'s objects changed the store (tables ${changed.join(', ')}; ` +
                 `answered 2xx: ${succeeded.join(', ') || 'none'})`,
             ),
           );
@@ -1145,8 +1110,14 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
         }
         // the other tenant's callers, grouped by victims: one snapshot before and after each group
         for (const v of new Set(tenants.map((x) => x.victims))) {
-          const before = readsOnly(method) ? '' : await snapshot(v);
-          for (const { actor, groupOnly } of tenants.filter((x) => x.victims === v)) {
+          const callers = tenants.filter((x) => x.victims === v);
+          const before = readsOnly(method)
+            ? undefined
+            : await snapshot(
+                callers.map((x) => x.actor),
+                v,
+              );
+          for (const { actor, groupOnly } of callers) {
             const say = (x: string) => problems.push(`${actor.name}: ${what} ${x}`);
             const res = await rpc(r.url, method, params(v), basic(actor.auth!));
             const at = `(${v.label}'s objects)`;
@@ -1160,9 +1131,18 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
                 );
             }
           }
-          if (!readsOnly(method)) {
-            const after = await snapshot(v);
-            if (after !== before) problems.push(`${what} by another tenant changed ${v.label}'s objects`);
+          if (before) {
+            const changed = changedTables(
+              before,
+              await snapshot(
+                callers.map((x) => x.actor),
+                v,
+              ),
+            );
+            if (changed.length)
+              problems.push(
+                `${what} by another tenant with ${v.label}'s objects changed the store (tables ${changed.join(', ')})`,
+              );
           }
         }
       }
@@ -1199,5 +1179,49 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
       all.push(...problems.filter((p) => !known.includes(p)).map((p) => `${key} [${scope}] ${p}`));
     }
     assert.deepEqual([...all, ...stale], [], `\n${[...all, ...stale].join('\n')}`);
+  });
+
+  // The matrix's own check: a route that refuses the other tenant's caller (404) but writes that tenant's
+  // objects anyway must fail it, whether the caller is a user or a device (a device's own rows are left out
+  // of the comparison, another device's are not). The write is planted after each call of one route
+  // (`planted` in send); the same route without it passes, so the failure is the planted write's.
+  test('a route that writes across tenants fails the matrix', async () => {
+    const cases = [
+      { method: 'PATCH', url: '/api/v1/maintenance-windows/:id', id: (v: Victims) => v.window },
+      { method: 'POST', url: '/agent/v1/jobs/:id/result', id: (v: Victims) => v.job },
+    ];
+    const sys = systemContext(store, 'matrix self-test');
+    for (const c of cases) {
+      const r = routes.find((x) => x.method === c.method && x.url === c.url);
+      assert.ok(r, `${c.method} ${c.url} is in the route table`);
+      const scope = scopeOf(r)!;
+      assert.deepEqual(await checkRoute(r, scope), [], `${c.method} ${c.url} passes as it is`);
+      const hostnames = new Map<number, string>();
+      let n = 0;
+      planted = async (method, url) => {
+        const v = [A1, A2, B1].find((x) => url === c.url.replace(':id', String(c.id(x))));
+        if (method !== c.method || !v) return;
+        if (!hostnames.has(v.device)) hostnames.set(v.device, (await getDevice(sys, v.device)).hostname);
+        await updateDevice(sys, v.device, { hostname: `planted-${++n}` });
+      };
+      let problems: string[];
+      try {
+        problems = await checkRoute(r, scope);
+      } finally {
+        planted = undefined;
+        for (const [id, hostname] of hostnames) await updateDevice(sys, id, { hostname });
+      }
+      assert.ok(n > 0, 'the planted write ran');
+      const callers = actors
+        .filter((a) => (scope === 'device' ? a.kind === 'device' : a.kind === 'user'))
+        .map((a) => a.name);
+      for (const name of callers)
+        assert.ok(
+          problems.some(
+            (p) => p.startsWith(`${name}: `) && /changed the store \(tables [^)]*devices/.test(p),
+          ),
+          `${c.method} ${c.url}, ${name}: the planted write is not reported:\n${problems.join('\n')}`,
+        );
+    }
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerPolicyCommands } from '../../../src/cli/policy-commands.ts';
 import { openStore } from '../../../src/store/db.ts';
+import { pgliteTemplate } from '../../support/store.ts';
 import { bootstrap } from '../../../src/services/bootstrap.ts';
 import { systemContext } from '../../../src/services/context.ts';
 import { createOrganization } from '../../../src/services/organizations.ts';
@@ -20,7 +21,8 @@ let taskId: number;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'patchline-cli-'));
-  const store = await openStore({ dataDir: dir });
+  // a migrated store from the template (initdb and every migration take seconds, and are not under test)
+  const store = await openStore({ dataDir: dir, loadDataDir: await pgliteTemplate() });
   try {
     await bootstrap(store, 'admin-password-1');
     const ctx = systemContext(store, 'test');
