@@ -65,8 +65,18 @@ export function policyRoutes(app: FastifyInstance, kit: AutomoxKit) {
     const ctx = await kit.ctxOf(req);
     const o = kit.org(req, ctx);
     const id = kit.id(req);
-    await policyIn(ctx, id, o);
+    const before = await policyIn(ctx, id, o);
     const input = readAutomoxPolicy(req.body, o, id);
+    // what an Automox policy cannot name stays as it was: the devices it targets by themselves, its saved
+    // filter, and its rollout plan (unless server groups take the plan's place: a policy targets one or
+    // the other)
+    const groups = (input.body.targets as { groups: unknown[] }).groups;
+    input.body.targets = {
+      groups,
+      devices: before.targets.devices,
+      deviceFilter: before.targets.deviceFilter,
+      rolloutPlan: groups.length ? null : before.targets.rolloutPlan,
+    };
     return renderPolicy(await translate(() => updatePolicy(ctx, id, input.body)));
   });
 

@@ -611,6 +611,59 @@ eachDriver('Automox policies', (h) => {
     }
   });
 
+  it('an update keeps what Automox cannot name: directly targeted devices and a rollout plan', async () => {
+    const plan = await s.admin.post('/api/v1/rollout-plans', {
+      organizationId: A,
+      name: `rings ${Math.random()}`,
+      rings: [{ name: 'first', devices: [s.world.deviceA.id] }],
+    });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    const native = (targets: Record<string, unknown>) => ({
+      organizationId: A,
+      name: `kept ${Math.random().toString(36).slice(2, 8)}`,
+      rule: { kind: 'all' },
+      targets,
+    });
+    const targetsOf = async (id: number) => (await s.admin.get(`/api/v1/policies/${id}`)).body.targets;
+    // a policy on a plan: the Automox PUT of what it reads (no server groups) keeps the plan
+    const ringed = await s.admin.post('/api/v1/policies', native({ rolloutPlan: plan.body.id }));
+    assert.equal(ringed.status, 201, JSON.stringify(ringed.body));
+    const read = await s.ax.get(`/api/policies/${ringed.body.id}?o=${A}`);
+    assert.deepEqual(read.body.server_groups, []);
+    const put = await s.ax.put(
+      `/api/policies/${ringed.body.id}?o=${A}`,
+      body({ name: read.body.name, server_groups: [] }),
+    );
+    assert.equal(put.status, 200, put.text);
+    assert.deepEqual(await targetsOf(ringed.body.id), {
+      groups: [],
+      devices: [],
+      deviceFilter: null,
+      rolloutPlan: plan.body.id,
+    });
+    // server groups take the plan's place
+    const regrouped = await s.ax.put(
+      `/api/policies/${ringed.body.id}?o=${A}`,
+      body({ name: read.body.name, server_groups: [gA] }),
+    );
+    assert.equal(regrouped.status, 200, regrouped.text);
+    assert.deepEqual((await targetsOf(ringed.body.id)).rolloutPlan, null);
+    // devices targeted by themselves stay targeted
+    const direct = await s.admin.post(
+      '/api/v1/policies',
+      native({ groups: [gA], devices: [s.world.deviceA2.id] }),
+    );
+    assert.equal(direct.status, 201, JSON.stringify(direct.body));
+    const name = (await s.ax.get(`/api/policies/${direct.body.id}?o=${A}`)).body.name;
+    const again = await s.ax.put(
+      `/api/policies/${direct.body.id}?o=${A}`,
+      body({ name, server_groups: [gA] }),
+    );
+    assert.equal(again.status, 200, again.text);
+    const t = await targetsOf(direct.body.id);
+    assert.deepEqual([t.groups, t.devices], [[gA], [s.world.deviceA2.id]]);
+  });
+
   it('pages with limit and page from 0, and an empty array past the end', async () => {
     const all = (await s.ax.get(`/api/policies?o=${A}`)).body as { id: number }[];
     assert.ok(all.length >= 3);
