@@ -7,6 +7,7 @@ import { Context, type Actor } from './context.ts';
 import {
   closeDeviceMemory,
   deviceMemory,
+  entryOf,
   FALLBACK_MS,
   forgetDevice,
   type WarmRow,
@@ -92,29 +93,7 @@ export async function authenticateDevice(store: Store, credential: string): Prom
     memory.forgetCredential(hash);
     throw refused();
   }
-  const r = warmRowOf(found);
-  memory.remember(
-    hash,
-    {
-      id: r.id,
-      organization_id: r.organization_id,
-      group_id: r.group_id,
-      status: r.status,
-      scan_sequence: r.scan_sequence,
-      agent_version: r.agent_version,
-      reboot_required: r.reboot_required,
-      time_zone: r.time_zone,
-      checkin_interval_seconds: r.checkin_interval_seconds,
-      settings_key: r.settings_key,
-      settings_hash: r.settings_hash,
-      machine_id: r.machine_id,
-      open_jobs: Boolean(r.has_open_jobs),
-      revision: r.org_settings_revision,
-      epoch,
-      until: Date.now() + FALLBACK_MS,
-    },
-    generation,
-  );
+  memory.remember(hash, entryOf(warmRowOf(found), epoch, Date.now() + FALLBACK_MS), generation);
   return admitted(store, found);
 }
 

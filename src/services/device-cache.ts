@@ -52,6 +52,31 @@ export type WarmRow = Omit<IdleDevice, 'open_jobs' | 'revision' | 'epoch' | 'unt
   has_open_jobs: unknown;
 };
 
+/**
+ * The entry of a device read from the store, trusted under `epoch` (or until `until`). Every field named,
+ * in one literal: a spread of the row makes objects three times as large.
+ */
+export function entryOf(r: WarmRow, epoch: number, until: number): IdleDevice {
+  return {
+    id: r.id,
+    organization_id: r.organization_id,
+    group_id: r.group_id,
+    status: r.status,
+    scan_sequence: r.scan_sequence,
+    agent_version: r.agent_version,
+    reboot_required: r.reboot_required,
+    time_zone: r.time_zone,
+    checkin_interval_seconds: r.checkin_interval_seconds,
+    settings_key: r.settings_key,
+    settings_hash: r.settings_hash,
+    machine_id: r.machine_id || null,
+    open_jobs: Boolean(r.has_open_jobs),
+    revision: r.org_settings_revision,
+    epoch,
+    until,
+  };
+}
+
 /** the fields of a device row an entry keeps (touchCached applies them; others that matter drop it) */
 const KEPT = ['scan_sequence', 'agent_version', 'reboot_required', 'settings_key', 'settings_hash'] as const;
 const IDENTITY = new Set([
@@ -186,29 +211,7 @@ export class DeviceMemory {
     for (const r of rows) {
       const held = this.hashOf.get(r.id);
       if (dropped.has(r.id) || (held !== undefined && this.get(held, now))) continue;
-      // every field named, in one literal: a spread of the row makes objects three times as large
-      this.remember(
-        r.credential_hash,
-        {
-          id: r.id,
-          organization_id: r.organization_id,
-          group_id: r.group_id,
-          status: r.status,
-          scan_sequence: r.scan_sequence,
-          agent_version: r.agent_version,
-          reboot_required: r.reboot_required,
-          time_zone: r.time_zone,
-          checkin_interval_seconds: r.checkin_interval_seconds,
-          settings_key: r.settings_key,
-          settings_hash: r.settings_hash,
-          machine_id: r.machine_id || null,
-          open_jobs: Boolean(r.has_open_jobs),
-          revision: r.org_settings_revision,
-          epoch,
-          until,
-        },
-        this.generation,
-      );
+      this.remember(r.credential_hash, entryOf(r, epoch, until), this.generation);
       remembered++;
     }
     return { rows, remembered, lost: false };
