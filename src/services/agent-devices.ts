@@ -140,8 +140,12 @@ const RECALL_BATCH = 500;
 /** queries of missed check-ins in flight at most; the others gather meanwhile */
 const RECALL_IN_FLIGHT = 4;
 
+interface Waiter {
+  resolve: (found: FoundDevice | undefined) => void;
+  reject: (e: unknown) => void;
+}
 interface Recall {
-  waiting: Map<string, { resolve: (found: FoundDevice | undefined) => void; reject: (e: unknown) => void }[]>;
+  waiting: Map<string, Waiter[]>;
   inFlight: number;
   scheduled: boolean;
 }
@@ -172,7 +176,8 @@ function pump(store: Store, r: Recall) {
   setImmediate(() => {
     r.scheduled = false;
     if (r.inFlight >= RECALL_IN_FLIGHT || r.waiting.size === 0) return;
-    const batch = [...r.waiting].slice(0, RECALL_BATCH);
+    const batch: [string, Waiter[]][] = [];
+    for (const entry of r.waiting) if (batch.push(entry) >= RECALL_BATCH) break;
     for (const [hash] of batch) r.waiting.delete(hash);
     r.inFlight++;
     const found = new Map<string, FoundDevice>();
