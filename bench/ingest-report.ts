@@ -62,7 +62,10 @@ async function profile(driver: DriverName) {
       assert.equal(r.body.accepted, true);
       const s = (steps[step] ??= {
         statements: store.statements.length,
-        kinds: store.statements.map((k, i) => `${k} ${store.ms[i]!.toFixed(1)}`),
+        kinds: store.statements.map(
+          (k, i) =>
+            `${k} ${store.ms[i]!.toFixed(1)} ms: ${store.texts[i]!.replace(/\s+/g, ' ').slice(0, 90)}`,
+        ),
         ms: [],
       });
       s.ms.push(ms);
@@ -100,7 +103,7 @@ for (const driver of drivers) {
     out[driver][step] = { statements: s.statements, median_ms: Math.round(median(s.ms) * 10) / 10 };
     console.log(`${driver}: ${step}: ${s.statements} statements, median ${median(s.ms).toFixed(1)} ms`);
     if (process.env.PROFILE_VERBOSE) {
-      console.log(`  ${s.kinds.join(', ')}`);
+      for (const k of s.kinds) console.log(`  ${k}`);
     }
   }
   const big = steps['first scan of a device']!.statements;
