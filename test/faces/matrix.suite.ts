@@ -12,6 +12,7 @@ import { authenticate } from '../../src/services/auth.ts';
 import { Context, systemContext } from '../../src/services/context.ts';
 import { createApiKey } from '../../src/services/identity.ts';
 import { createDepartment } from '../../src/services/departments.ts';
+import { flushLastSeen } from '../../src/services/agents.ts';
 import { ingestScan } from '../../src/services/scans.ts';
 import { getDevice, updateDevice } from '../../src/services/devices.ts';
 import type { Store } from '../../src/store/db.ts';
@@ -902,11 +903,15 @@ eachDriver('tenancy matrix over every route of every face', (h) => {
    * makes the caller's own key (and its event), a device's check-in hands it its own jobs, its audit and
    * scan record its own report, its credential rotation its own row. Nothing else changes on a refused
    * request (measured over every route): the callers use API keys (no sessions, no sign-in attempts), and
-   * refusals are not recorded as events.
+   * refusals are not recorded as events. What earlier check-ins buffered (their last_seen_at stamps and
+   * settings hashes, written in batches every two seconds) is written before each snapshot, or a batch
+   * landing between two snapshots would look like a write by the refused call.
    */
-  function snapshot(callers: readonly Actor[], v: Victims): Promise<Map<string, string>> {
+  async function snapshot(callers: readonly Actor[], v: Victims): Promise<Map<string, string>> {
     const own = (k: 'user' | 'key' | 'device') =>
       callers.flatMap((a) => (a.own?.[k] === undefined ? [] : [a.own[k]]));
+    // the check-ins before it buffered their stamps and settings hashes: written now, not in the middle
+    await flushLastSeen(store);
     return fingerprint(store, {
       ignoreColumns: ['last_used_at', 'last_seen_at'],
       own: { users: own('user'), keys: own('key'), devices: own('device'), watched: v.org },
