@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, unauthenticated, type ErrorKind } from '../../core/errors.ts';
+import { DomainError, invalid, unauthenticated, type ErrorKind } from '../../core/errors.ts';
 import { authenticate } from '../../services/auth.ts';
-import { authenticateFirst, oncePerRequest } from '../shared/authenticate-first.ts';
+import {
+  authenticateFirst,
+  failureAfterAuthentication,
+  oncePerRequest,
+} from '../shared/authenticate-first.ts';
 import { Context } from '../../services/context.ts';
 import type { Store } from '../../store/db.ts';
 import { trackContext } from '../shared/authz-backstop.ts';
@@ -17,7 +21,11 @@ import { el, fields, renderDocument, type XmlElement } from './xml.ts';
 //
 // Decided here (the seed and N-sight's pages are silent or do not fit Patchline):
 // - The key is a Patchline API key (`plk_…`), in `apikey`; `Authorization: Bearer <key>` works too
-//   (keeps the key out of access logs).
+//   (keeps the key out of access logs). A call that carries a key in several places is judged by the
+//   one of its query string, else of its Bearer header, else of its body: those two are known before the
+//   body is read, and a caller without a valid key gets its 401 (error code 3) whatever its body is; a
+//   body that cannot be parsed (malformed JSON, a form body with a malformed percent escape) carries no
+//   key, and its 400 (error code 4) goes only to a caller whose key is valid.
 // - Error codes: 1 unknown or missing service, 3 missing, unknown, expired or revoked key, 4 bad
 //   parameters, an id that names nothing the key can see included (a device of another organization
 //   answers exactly as one that does not exist), 5 not allowed (the key's role lacks the privilege),
@@ -116,23 +124,52 @@ function description(s: ServiceSpec): XmlElement[] {
   ];
 }
 
-/** the API key of a call: `apikey` (of the form body, else of the query string), else a Bearer token */
-function keyOf(req: FastifyRequest): string {
-  for (const source of [req.body, req.query]) {
-    const v = source && typeof source === 'object' ? (source as Record<string, unknown>).apikey : undefined;
-    const fromParam = typeof v === 'string' ? v.trim() : '';
-    if (fromParam) return fromParam;
-  }
+/** `apikey` of a parsed query string or body, when it is one non-empty text */
+function apikeyIn(source: unknown): string | undefined {
+  const v = source && typeof source === 'object' ? (source as Record<string, unknown>).apikey : undefined;
+  const key = typeof v === 'string' ? v.trim() : '';
+  return key || undefined;
+}
+
+/** the key a call carries outside its body: `apikey` of the query string, else a Bearer token */
+function keyBeforeBody(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (m?.[1]) return m[1];
+  return apikeyIn(req.query) ?? m?.[1];
+}
+
+/**
+ * the API key of a call: the one it carries outside its body (known before the body is read), else
+ * `apikey` of the body once parsed (none when the body could not be parsed)
+ */
+function keyOf(req: FastifyRequest): string {
+  const key = keyBeforeBody(req) ?? apikeyIn(req.body);
+  if (key) return key;
   throw unauthenticated('send your API key: apikey=KEY');
 }
 
-/** form bodies (application/x-www-form-urlencoded): every pair, a repeated name as a list */
+/** a percent-encoded component of a form body, `+` a space; refuses a malformed escape or non-UTF-8 bytes */
+function formComponent(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    throw invalid('the form body is malformed: percent escapes must be %XX and encode UTF-8 text', [
+      { path: 'body', message: `cannot decode '${text.length > 40 ? `${text.slice(0, 40)}…` : text}'` },
+    ]);
+  }
+}
+
+/**
+ * form bodies (application/x-www-form-urlencoded): every pair, a repeated name as a list; a body that is
+ * not well-formed (a `%` not followed by two hex digits, escapes that are not UTF-8) is refused
+ */
 function formPairs(text: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (const [k, v] of new URLSearchParams(text)) {
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const k = formComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const v = eq < 0 ? '' : formComponent(pair.slice(eq + 1));
     const prev = out[k];
     out[k] = prev === undefined ? v : [...[prev].flat(), v];
   }
@@ -147,15 +184,18 @@ export function nableRoutes(app: FastifyInstance, store: Store) {
       done(e as Error, undefined);
     }
   });
-  app.setErrorHandler((err, req, reply) => sendFailure(req, reply, err));
 
   // the key first: without a valid one, nothing else is told (not even which services exist), nor is any
-  // other parameter read; the key may be a form field, so after the body is parsed, before it is checked
-  // (faces/shared/authenticate-first.ts)
+  // other parameter read. A key of the query string or a Bearer header is checked before the body is read;
+  // a key of the form body once it is parsed, before it is checked; a body that cannot be read is refused
+  // (400, 413, 415) only to a caller whose key is valid (faces/shared/authenticate-first.ts)
   const ctxOf = oncePerRequest(async (req) =>
     trackContext(req, new Context(store, await authenticate(store, keyOf(req), { face: FACE }))),
   );
-  authenticateFirst(app, ctxOf, 'preValidation');
+  authenticateFirst(app, ctxOf, (req) => keyBeforeBody(req) !== undefined);
+  app.setErrorHandler(async (err, req, reply) =>
+    sendFailure(req, reply, await failureAfterAuthentication(req, err, ctxOf)),
+  );
   const handle = async (req: FastifyRequest, reply: FastifyReply) => {
     const ctx = await ctxOf(req);
     const p = readParams(req.query, req.body);

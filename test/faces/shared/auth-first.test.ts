@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { eachDriver } from '../../support/store.ts';
 import { ADMIN_PASSWORD, client, signIn, startApp } from '../../support/api.ts';
 import { buildWorld, type World } from '../../support/world.ts';
+import { apiKeyOf } from '../nable/support.ts';
 
 // Authentication comes first, on every face (faces/shared/authenticate-first.ts): a request without a
 // credential, or with a wrong one, gets the face's own 401 whatever is wrong with its body (text that is
@@ -13,6 +14,7 @@ eachDriver('authentication before the body, on every face', (h) => {
   let app: FastifyInstance;
   let w: World;
   let credential: string;
+  let nableKey: string;
   before(async () => {
     app = await startApp(h.store());
     const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
@@ -26,6 +28,7 @@ eachDriver('authentication before the body, on every face', (h) => {
     });
     assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
     credential = enrolled.body.credential;
+    nableKey = await apiKeyOf(admin);
   });
 
   /** rows of what a request could change */
@@ -145,19 +148,117 @@ eachDriver('authentication before the body, on every face', (h) => {
   });
 
   test('N-able: FAIL with error code 3 before the other parameters are read', async () => {
-    const fail = (r: { body: string }) => {
-      assert.match(r.body, /status="FAIL"/);
-      assert.match(r.body, /<errorcode>3<\/errorcode>/i);
-    };
     const form = { 'content-type': 'application/x-www-form-urlencoded' };
     for (const payload of ['service=list_clients&name=a%00b', 'service=list_clients&service=again'])
-      await refusedFirst('nable', { method: 'POST', url: '/api/', payload, headers: form }, [], fail);
+      await refusedFirst('nable', { method: 'POST', url: '/api/', payload, headers: form }, [], nableFail(3));
     await refusedFirst(
       'nable',
       { method: 'POST', url: '/api/', payload: 'apikey=nonsense&service=x&x=a%00b', headers: form },
       [],
-      fail,
+      nableFail(3),
     );
+  });
+
+  /** an N-able FAIL answer with this error code */
+  const nableFail = (code: number) => (r: { body: string; headers: Record<string, unknown> }) => {
+    assert.match(String(r.headers['content-type']), /^text\/xml; charset=ISO-8859-1/, r.body);
+    assert.match(r.body, /<result [^>]*status="FAIL"/, r.body);
+    assert.match(r.body, new RegExp(`<errorcode>${code}</errorcode>`), r.body);
+  };
+
+  test('N-able: a body that cannot be parsed is refused with 400 only to a valid key, else 401', async () => {
+    const key = () => nableKey;
+    // bodies the N-able parsers refuse, a key inside them or not: an unparsed body carries no key
+    const unparsable: { payload: string; headers: Record<string, string> }[] = [
+      { payload: NOT_JSON, headers: json },
+      { payload: `{"apikey": "${key()}", "service": "list_clients",`, headers: json },
+      {
+        payload: 'service=list_clients&name=%zz',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      {
+        payload: `apikey=${key()}&service=list_clients&name=%E0%A4`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+    ];
+    const wrongHeaders = ['Bearer nope', `Bearer plk_${'x'.repeat(40)}`, `Bearer ${key()}x`, 'Basic x'];
+    for (const { payload, headers } of unparsable) {
+      // no key, or a wrong one as a Bearer token
+      await refusedFirst(
+        'nable',
+        { method: 'POST', url: '/api/', payload, headers },
+        wrongHeaders,
+        nableFail(3),
+      );
+      // a wrong key in the query string
+      for (const wrong of ['nonsense', `${key()}x`])
+        await refusedFirst(
+          'nable',
+          { method: 'POST', url: `/api/?apikey=${encodeURIComponent(wrong)}`, payload, headers },
+          [],
+          nableFail(3),
+        );
+      // the valid key, in the query string or as a Bearer token, gets past it, to the body's refusal
+      const before = await footprint();
+      for (const req of [
+        { url: `/api/?apikey=${encodeURIComponent(key())}&service=list_clients`, headers },
+        { url: '/api/?service=list_clients', headers: { ...headers, authorization: `Bearer ${key()}` } },
+      ]) {
+        const r = await app.inject({ method: 'POST', payload, ...req });
+        assert.equal(r.statusCode, 400, `${req.url} ${payload}: ${r.body}`);
+        nableFail(4)(r);
+      }
+      assert.deepEqual(await footprint(), before, 'nable: nothing changed');
+    }
+    // a media type N-able does not take, and a body over the limit: the same order
+    const odd = [
+      {
+        payload: 'service=list_clients',
+        headers: { 'content-type': 'application/octet-stream' },
+        status: 415,
+      },
+      {
+        payload: `service=list_clients&x=${'a'.repeat(1024 * 1024 + 1)}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        status: 413,
+      },
+    ];
+    for (const { payload, headers, status } of odd) {
+      await refusedFirst(
+        'nable',
+        { method: 'POST', url: '/api/', payload, headers },
+        ['Bearer nope'],
+        nableFail(3),
+      );
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/',
+        payload,
+        headers: { ...headers, authorization: `Bearer ${key()}` },
+      });
+      assert.equal(r.statusCode, status, r.body);
+      nableFail(4)(r);
+    }
+    // a key outside the body is the one judged: a wrong one is not saved by a valid one in the body
+    await refusedFirst(
+      'nable',
+      {
+        method: 'POST',
+        url: '/api/?apikey=nonsense',
+        payload: `apikey=${encodeURIComponent(key())}&service=list_clients`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      [],
+      nableFail(3),
+    );
+    // a well-formed body still carries the key
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/api/',
+      payload: `apikey=${encodeURIComponent(key())}&service=list_clients`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(ok.statusCode, 200, ok.body);
   });
 
   test('Altiris: the Basic challenge before the envelope is parsed', async () => {
