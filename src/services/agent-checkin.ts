@@ -171,10 +171,11 @@ export async function checkIn(
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
- * When an install job is first handed out, it takes its updates into its payload and queues them: the
- * agent installs exactly that list, and the job's result settles each of them. Which updates:
+ * When an install job is first handed out, it takes its updates into its payload and queues them, once:
+ * the agent installs exactly that list, and the job's result settles each of them. Which updates:
  * - a policy's scheduled install (`policyId` without `updateIds`): what the policy selects on the device
- *   now, the same selection as its preview and "run now" (services/preview.ts policySelectionOn);
+ *   now, the same selection as its preview and "run now" (services/preview.ts policySelectionOn), approved
+ *   on the device as "run now" approves it (services/device-patching.ts approveToInstall);
  * - otherwise the device's approved missing updates (status pending; only those named in `updateIds`
  *   when the task gave some).
  */
@@ -187,6 +188,10 @@ async function queueInstall(
   const named = Array.isArray(job.payload.updateIds) ? (job.payload.updateIds as number[]) : undefined;
   const policyId = typeof job.payload.policyId === 'number' ? job.payload.policyId : undefined;
   return ctx.store.transaction(async (tx) => {
+    // two check-ins at once (an agent's retry) both saw the job waiting: the later one hands out what the
+    // first took, rather than selecting again from statuses the first just moved
+    const current = (await repo.lockJobPayload(tx, job.id))?.payload;
+    if (current && Array.isArray(current.updates)) return current;
     const bySelection = named === undefined && policyId !== undefined;
     const only = bySelection ? await policySelectionOn(tx, policyId, device) : named;
     // the policy's selection needs no prior approval (its rule decides); anything else installs what is approved

@@ -80,13 +80,26 @@ eachDriver('a scheduled policy installs its selection', (h) => {
 
     for (const deviceId of [w.deviceA.id, w.deviceA2.id]) {
       const device = (await getDeviceRow(db, deviceId))!;
-      const ctx = new Context(h.store(), deviceActor(device), () => new Date(fireAt.getTime() + 2000));
-      const r = await checkIn(ctx, device, {});
-      const jobs = r.jobs.filter((j) => j.kind === 'install');
-      assert.equal(jobs.length, 1, `device ${deviceId}: one install job`);
-      assert.equal(jobs[0]!.payload.taskInstanceId, instance.id);
-      const installs = (jobs[0]!.payload.updates as { updateId: number }[]).map((u) => u.updateId);
-      assert.deepEqual(installs, selected[deviceId], `device ${deviceId} installs its preview's selection`);
+      const ctx = () => new Context(h.store(), deviceActor(device), () => new Date(fireAt.getTime() + 2000));
+      // two check-ins at once (an agent retrying): the job's updates are taken once, and both hand them out
+      for (const r of await Promise.all([checkIn(ctx(), device, {}), checkIn(ctx(), device, {})])) {
+        const jobs = r.jobs.filter((j) => j.kind === 'install');
+        assert.equal(jobs.length, 1, `device ${deviceId}: one install job`);
+        assert.equal(jobs[0]!.payload.taskInstanceId, instance.id);
+        const installs = (jobs[0]!.payload.updates as { updateId: number }[]).map((u) => u.updateId);
+        assert.deepEqual(installs, selected[deviceId], `device ${deviceId} installs its preview's selection`);
+      }
+      const stored = await db
+        .selectFrom('jobs')
+        .select('payload')
+        .where('device_id', '=', deviceId)
+        .where('kind', '=', 'install')
+        .execute();
+      assert.deepEqual(
+        stored.map((j) => (j.payload.updates as { updateId: number }[]).map((u) => u.updateId)),
+        [selected[deviceId]],
+        `device ${deviceId}: the job keeps its list`,
+      );
     }
 
     const statuses = async (deviceId: number) =>
