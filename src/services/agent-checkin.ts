@@ -3,13 +3,15 @@ import { canTransition, IN_FLIGHT, inGroup, type UpdateStatus } from '../core/st
 import * as repo from '../store/repos/agents-repo.ts';
 import { getUpdate, deviceUpdateStates, setDeviceUpdateStatus } from '../store/repos/updates-repo.ts';
 import { updateDevice } from '../store/repos/devices-repo.ts';
+import { getPolicy as getPolicyRow } from '../store/repos/policies-repo.ts';
 import type { Row } from '../store/schema.ts';
 import type { Store } from '../store/db.ts';
 import type { CheckInRequest, JobUpdate } from '../wire/agent.ts';
 import { admitDevice, authenticateDevice, noteSeen, touchCached, type Admission } from './agent-devices.ts';
 import { updateStatusEvent } from './agent-jobs.ts';
 import { settingsForCheckIn, settingsKey } from './agent-settings.ts';
-import type { Context } from './context.ts';
+import { Context, systemContext } from './context.ts';
+import { approveToInstall } from './device-patching.ts';
 import { deviceMemory, MACHINE_ID } from './device-cache.ts';
 import { record, type EventInput } from './events.ts';
 import { policySelectionOn } from './preview.ts';
@@ -169,10 +171,11 @@ export async function checkIn(
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
- * When an install job is first handed out, it takes its updates into its payload and queues them: the
- * agent installs exactly that list, and the job's result settles each of them. Which updates:
+ * When an install job is first handed out, it takes its updates into its payload and queues them, once:
+ * the agent installs exactly that list, and the job's result settles each of them. Which updates:
  * - a policy's scheduled install (`policyId` without `updateIds`): what the policy selects on the device
- *   now, the same selection as its preview and "run now" (services/preview.ts policySelectionOn);
+ *   now, the same selection as its preview and "run now" (services/preview.ts policySelectionOn), approved
+ *   on the device as "run now" approves it (services/device-patching.ts approveToInstall);
  * - otherwise the device's approved missing updates (status pending; only those named in `updateIds`
  *   when the task gave some).
  */
@@ -185,14 +188,28 @@ async function queueInstall(
   const named = Array.isArray(job.payload.updateIds) ? (job.payload.updateIds as number[]) : undefined;
   const policyId = typeof job.payload.policyId === 'number' ? job.payload.policyId : undefined;
   return ctx.store.transaction(async (tx) => {
+    // two check-ins at once (an agent's retry) both saw the job waiting: the later one hands out what the
+    // first took, rather than selecting again from statuses the first just moved
+    const current = (await repo.lockJobPayload(tx, job.id))?.payload;
+    if (current && Array.isArray(current.updates)) return current;
     const bySelection = named === undefined && policyId !== undefined;
     const only = bySelection ? await policySelectionOn(tx, policyId, device) : named;
-    // the policy's selection needs no approval (its rule decides); anything else installs what is approved
-    const states = (await deviceUpdateStates(tx, [device.id], only)).filter((s) =>
+    // the policy's selection needs no prior approval (its rule decides); anything else installs what is approved
+    const installable = (s: { status: string }) =>
       bySelection
         ? !inGroup(IN_FLIGHT, s.status) && canTransition(s.status as UpdateStatus, 'queued')
-        : s.status === 'pending',
-    );
+        : s.status === 'pending';
+    let states = (await deviceUpdateStates(tx, [device.id], only)).filter(installable);
+    // installing the selection approves it on the device, as the policy's "run now" does (the same trail in
+    // the approvals history), the policy being the actor and the reason
+    if (bySelection && states.length) {
+      const policy = await getPolicyRow(tx, policyId);
+      const inTx: Store = { ...ctx.store, db: tx, transaction: (fn) => fn(tx) };
+      const actor = systemContext(inTx, `policy '${policy?.name ?? policyId}'`).actor;
+      await approveToInstall(new Context(inTx, actor, ctx.now), device.id, states, policyId);
+      const approved = states.map((s) => s.update_id);
+      states = (await deviceUpdateStates(tx, [device.id], approved)).filter(installable);
+    }
     const updates: JobUpdate[] = [];
     const events: EventInput[] = [];
     for (const s of states) {

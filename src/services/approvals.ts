@@ -117,12 +117,17 @@ export interface ApprovalOutcome {
   changed: number; // device updates whose status moved
 }
 
-/** approve / ignore / do nothing / clear / retry a set of updates on a device, a group or an organization */
+/**
+ * approve / ignore / do nothing / clear / retry a set of updates on a device, a group or an organization.
+ * `reason.policyId`: the decision is a policy's run ("run now", or its schedule firing): the policy is
+ * kept on the decision and named in its event, so the approvals history says why.
+ */
 export async function applyApproval(
   ctx: Context,
   scope: ApprovalScope,
   updateIds: number[],
   command: ApprovalCommand,
+  reason: { policyId?: number } = {},
 ): Promise<ApprovalOutcome> {
   ctx.authorize('read');
   let target: DecisionTarget;
@@ -152,7 +157,7 @@ export async function applyApproval(
         const { previous } =
           command === 'clear'
             ? await deleteDecision(tx, target, u, 'user')
-            : await upsertDecision(tx, target, u, command, 'user', ctx.actor.name);
+            : await upsertDecision(tx, target, u, command, 'user', ctx.actor.name, reason.policyId ?? null);
         if (command === 'clear' && previous === undefined) continue;
         decisions++;
         events.push({
@@ -166,6 +171,7 @@ export async function applyApproval(
             level: target.level,
             action: command === 'clear' ? null : command,
             previous: previous ?? null,
+            ...(reason.policyId !== undefined ? { policyId: reason.policyId } : {}),
           },
         });
       }

@@ -156,6 +156,26 @@ export interface InstallOutcome {
 }
 
 /**
+ * Naming updates to install on a device is a decision to install them there: each is approved on the
+ * device and a failed one retried. Used by every install that names its updates: a user's (below, "run
+ * now" included) and a policy's scheduled run (services/agent-checkin.ts, inside its transaction, with a
+ * context over it). `policyId`: the policy whose run it is, recorded as the reason.
+ */
+export async function approveToInstall(
+  ctx: Context,
+  deviceId: number,
+  chosen: readonly { update_id: number; status: string }[],
+  policyId?: number,
+) {
+  const reason = policyId === undefined ? {} : { policyId };
+  const ids = [...new Set(chosen.map((s) => s.update_id))].sort((a, b) => a - b);
+  if (!ids.length) return;
+  await applyApproval(ctx, { deviceId }, ids, 'approve', reason);
+  const failed = chosen.filter((s) => s.status === 'failed').map((s) => s.update_id);
+  if (failed.length) await applyApproval(ctx, { deviceId }, failed, 'retry', reason);
+}
+
+/**
  * Installs updates on devices, now or on a schedule (a schedule that never fires after now means now).
  * Without `updateIds` each device installs its approved updates. Naming updates is a decision to install
  * them on those devices: they are approved on each device (a recorded user decision, so it needs the
@@ -169,6 +189,8 @@ export async function installOnDevices(
     updateIds?: readonly number[];
     schedule?: Schedule;
     options?: DeviceActionOptions;
+    /** the policy whose run names these updates (the reason its approvals record) */
+    policyId?: number;
   },
 ): Promise<InstallOutcome[]> {
   const devices = await visibleDevices(ctx, input.deviceIds);
@@ -210,9 +232,7 @@ export async function installOnDevices(
         out.push({ deviceId: device.id, updateIds, skipped });
         continue;
       }
-      await applyApproval(ctx, { deviceId: device.id }, updateIds, 'approve');
-      const failed = chosen.filter((s) => s.status === 'failed').map((s) => s.update_id);
-      if (failed.length) await applyApproval(ctx, { deviceId: device.id }, failed, 'retry');
+      await approveToInstall(ctx, device.id, chosen, input.policyId);
     }
     if (schedule) {
       const task = await createTask(ctx, {

@@ -69,6 +69,7 @@ export async function remediatePolicy(
       ...(await installOnDevices(ctx, {
         deviceIds: [d.deviceId],
         updateIds,
+        policyId,
         ...(later ? { schedule: onceAt(d.nextOccurrence!) } : {}),
       })),
     );

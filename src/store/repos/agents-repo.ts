@@ -219,6 +219,10 @@ export async function finishJob(
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** a job's payload, its row locked until the transaction ends (two check-ins at once fill it in once) */
+export const lockJobPayload = (db: Db, id: number) =>
+  db.selectFrom('jobs').select('payload').where('id', '=', id).forUpdate().executeTakeFirst();
+
 /** replaces a job's payload (an install job gets its list of updates when it is first handed out) */
 export const setJobPayload = (db: Db, id: number, payload: Record<string, unknown>) =>
   db.updateTable('jobs').set({ payload }).where('id', '=', id).execute();
