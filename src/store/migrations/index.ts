@@ -19,6 +19,7 @@ import * as m0021 from './0021_task_credentials.ts';
 import * as m0023 from './0023_rollout_targets.ts';
 import * as m0024 from './0024_ingest_costs.ts';
 import * as m0025 from './0025_supersedence_lookup.ts';
+import * as m0026 from './0026_devices_fillfactor.ts';
 
 // Migrations in order; a new one is a new file added here, never an edit of a landed one.
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0023_rollout_targets': m0023,
   '0024_ingest_costs': m0024,
   '0025_supersedence_lookup': m0025,
+  '0026_devices_fillfactor': m0026,
 };
 
 export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
