@@ -47,13 +47,28 @@ interface Draft {
   to: number;
 }
 
-function gzSchedule(d: Draft, startDate?: number) {
-  const now = new Date();
+/**
+ * Today's date in `zone` (the window's organization's), as the scheduler's start date: midnight UTC of
+ * that date, in seconds. The browser's own date would be tomorrow's for an organization behind it, and
+ * the occurrence open now would then come a week late.
+ */
+function startOfToday(zone: string | null) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone ?? undefined,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date());
+  const part = (t: string) => Number(parts.find((p) => p.type === t)!.value);
+  return Math.floor(Date.UTC(part('year'), part('month') - 1, part('day')) / 1000);
+}
+
+function gzSchedule(d: Draft, startDate: number) {
   return {
     format: 'gravityzone-scheduler',
     value: {
       recurrence: 3,
-      startDate: startDate ?? Math.floor(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / 1000),
+      startDate,
       between: { startHour: d.from, startMinute: 0, endHour: d.to, endMinute: 0 },
       weeklyRecurrence: { every: 1, days: d.days.map(Number).sort() },
     },
@@ -73,9 +88,14 @@ function weeklyWords(v: GzWeekly): string {
   const hours = b ? ` ${p(b.startHour)}:${p(b.startMinute)}–${p(b.endHour)}:${p(b.endMinute)}` : '';
   return `${days.join(', ')}${hours}`;
 }
-function newSettings(d: Draft) {
+function newSettings(d: Draft, zone: string | null) {
   return {
-    scan: { enabled: true, scheduleFormat: 'current', sameScheduleForAll: true, schedule: gzSchedule(d) },
+    scan: {
+      enabled: true,
+      scheduleFormat: 'current',
+      sameScheduleForAll: true,
+      schedule: gzSchedule(d, startOfToday(zone)),
+    },
     install: {
       enabled: true,
       security: { enabled: true },
@@ -366,8 +386,17 @@ function WindowCalendar({ windows }: { windows: MaintenanceWindow[] }) {
                           key={key}
                           data-date={key}
                           aria-label={`${label(d)}: ${items.length ? items.map((i) => `${i.window.name} ${i.time}`).join(', ') : 'no window'}`}
-                          style={{ verticalAlign: 'top', height: 86, opacity: key < todayKey ? 0.55 : 1 }}
-                          bg={key === todayKey ? 'var(--mantine-color-blue-light)' : undefined}
+                          style={{ verticalAlign: 'top', height: 86 }}
+                          // past days on a grey ground, their text as readable as any (a faded day failed
+                          // contrast on every day of the week but the first)
+                          bg={
+                            key === todayKey
+                              ? 'var(--mantine-color-blue-light)'
+                              : key < todayKey
+                                ? 'var(--mantine-color-gray-1)'
+                                : undefined
+                          }
+                          data-past={key < todayKey || undefined}
                         >
                           <Text size="xs" fw={key === todayKey ? 700 : 500} c="gray.7" mb={2}>
                             {d.getDate()}{' '}
@@ -420,13 +449,15 @@ function WindowEditor({ window: w, onClose }: { window: MaintenanceWindow | null
     to: weekly?.between?.endHour ?? 5,
   });
   const [replace, setReplace] = useState(!w || !!weekly);
+  /** the zone an organization's windows are read in (its own; else the browser's, as the server's is unknown here) */
+  const zoneOf = (id: number) => organizations.find((o) => o.id === id)?.timeZone ?? null;
   const save = useMutation({
     mutationFn: () => {
       if (!w)
         return post<MaintenanceWindow>('/maintenance-windows', {
           organizationId: Number(orgId),
           name,
-          settings: newSettings(draft),
+          settings: newSettings(draft, zoneOf(Number(orgId))),
         });
       const body: Record<string, unknown> = { name };
       if (replace)
@@ -436,7 +467,7 @@ function WindowEditor({ window: w, onClose }: { window: MaintenanceWindow | null
             ...w.settings.scan,
             enabled: true,
             sameScheduleForAll: true,
-            schedule: gzSchedule(draft, weekly?.startDate),
+            schedule: gzSchedule(draft, weekly?.startDate ?? startOfToday(zoneOf(w.organizationId))),
           },
         };
       return patch<MaintenanceWindow>(`/maintenance-windows/${w.id}`, body);
