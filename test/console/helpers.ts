@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -26,13 +26,38 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-/** builds the console when web/dist is missing or older than its sources (as `npm start` does) */
+/** a lock directory (mkdir is atomic): two test files starting together do not build at once */
+const BUILD_LOCK = join(ROOT, 'web/.build-lock');
+
+/**
+ * Builds the console when web/dist is missing or older than its sources (as `npm start` does), one test
+ * file at a time: two builds at once empty each other's web/dist, and one of them then finds no page.
+ */
 export function ensureConsoleBuilt(): void {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs'), '--if-stale'], {
-    stdio: 'inherit',
-  });
-  if (r.status !== 0 || !existsSync(join(DIST, 'index.html')))
-    throw new Error('the web console could not be built (node scripts/build-web.mjs)');
+  const wait = new Int32Array(new SharedArrayBuffer(4));
+  for (const started = Date.now(); ;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw e;
+      // a lock left by a process killed mid-build is taken over after two minutes
+      const held = statSync(BUILD_LOCK, { throwIfNoEntry: false });
+      if (!held) continue; // released meanwhile: try again
+      if (Date.now() - held.mtimeMs > 120_000 || Date.now() - started > 300_000)
+        rmSync(BUILD_LOCK, { recursive: true, force: true });
+      else Atomics.wait(wait, 0, 0, 200);
+    }
+  }
+  try {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build-web.mjs'), '--if-stale'], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0 || !existsSync(join(DIST, 'index.html')))
+      throw new Error('the web console could not be built (node scripts/build-web.mjs)');
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 /** the whole server (buildServer serves the console from web/dist), listening on a free loopback port */
